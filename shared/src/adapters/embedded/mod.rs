@@ -1,0 +1,40 @@
+//! The embedded default: files under a data directory, an embedded database (redb), a
+//! software seal key, an in-process queue and a mail directory.
+
+mod cipher;
+mod key_signer;
+mod mailer;
+mod object_store;
+mod queue;
+mod state_store;
+
+pub use cipher::LocalCipher;
+pub use key_signer::SoftwareKeySigner;
+pub use mailer::MailDir;
+pub use object_store::FsObjectStore;
+pub use queue::{DeadLetter, InProcessQueue, JobHandler, QueueWorker};
+pub use state_store::RedbStateStore;
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
+pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no parent")
+    })?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("obj"),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,134 @@
+use async_trait::async_trait;
+use bytes::Bytes;
+use std::path::{Path, PathBuf};
+
+use crate::ports::{ObjectStore, PortError};
+
+/// Objects as files under a directory; the key is the relative path.
+pub struct FsObjectStore {
+    root: PathBuf,
+}
+
+impl FsObjectStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, PortError> {
+        let ok = !key.is_empty()
+            && key.len() <= 512
+            && !key.starts_with('/')
+            && key.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg != "."
+                    && seg != ".."
+                    && !seg.starts_with(".")
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '='))
+            });
+        if !ok {
+            return Err(PortError::new(
+                "object-store",
+                format!("invalid key {key:?}"),
+            ));
+        }
+        Ok(self.root.join(key))
+    }
+}
+
+fn io_err(e: std::io::Error) -> PortError {
+    PortError::new("object-store", e)
+}
+
+#[async_trait]
+impl ObjectStore for FsObjectStore {
+    async fn put(&self, key: &str, bytes: Bytes, _content_type: &str) -> Result<(), PortError> {
+        let path = self.path(key)?;
+        tokio::task::spawn_blocking(move || super::write_atomic(&path, &bytes))
+            .await
+            .map_err(|e| PortError::new("object-store", e))?
+            .map_err(io_err)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
+        let path = self.path(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(b) => Ok(Some(Bytes::from(b))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(e)),
+        }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, PortError> {
+        let path = self.path(key)?;
+        Ok(tokio::fs::try_exists(&path).await.map_err(io_err)?)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, PortError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            walk(&root, &root, &mut out).map_err(io_err)?;
+            out.retain(|k| k.starts_with(&prefix));
+            out.sort();
+            Ok(out)
+        })
+        .await
+        .map_err(|e| PortError::new("object-store", e))?
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue; // temporary files of writes in progress
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn behaves_like_an_object_store() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::port_tests::object_store_suite(&FsObjectStore::new(dir.path())).await;
+    }
+
+    #[tokio::test]
+    async fn keys_cannot_escape_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsObjectStore::new(dir.path());
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "a//b",
+            "a/./b",
+            "a/.hidden",
+            "a b",
+            "",
+        ] {
+            assert!(
+                s.put(bad, Bytes::from_static(b"x"), "x").await.is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,2 @@
+pub mod sip;
+pub use sip::*;

@@ -1,0 +1,19 @@
+//! Pure types and rules: no I/O, no async, no AWS types.
+
+pub mod calendar;
+pub mod document;
+pub mod error;
+pub mod ids;
+pub mod notice;
+pub mod order;
+pub mod personnummer;
+pub mod tenant;
+
+pub use document::Document;
+pub use error::DomainError;
+pub use ids::{DocumentId, OrderId, SignerId, TenantId};
+pub use order::{
+    NewSigner, OrderEvent, OrderStatus, Role, SignatureState, Signer, SigningOrder, SigningPlan,
+};
+pub use personnummer::Personnummer;
+pub use tenant::{SealLevel, Tenant};

@@ -1,0 +1,15 @@
+//! e-underskrift: the library every function uses. See DESIGN.md for the map.
+
+pub mod adapters;
+pub mod app;
+pub mod archive;
+pub mod bankid;
+pub mod domain;
+pub mod pdf;
+pub mod pki;
+pub mod ports;
+pub mod web;
+
+/// One behaviour suite per port, run against every adapter.
+#[cfg(any(test, feature = "port-tests"))]
+pub mod port_tests;

@@ -276,12 +276,12 @@ pub trait EidProvider: Send + Sync {
     ) -> Result<EidStarted, EidError>;
     async fn collect(&self, order_ref: &str) -> Result<EidCollect, EidError>;
     async fn cancel(&self, order_ref: &str) -> Result<(), EidError>;
-    /// Verify a completed sign order's evidence against what was sent; a summary for storage.
+    /// Verify a completed order's evidence against what was sent (`text` is `None` for a
+    /// login); returns the verification report for storage. An error means it does not count.
     fn verify_evidence(
         &self,
         completion_data: &serde_json::Value,
         personal_number: &str,
-        text: &EidSignText,
-        at: DateTime<Utc>,
+        text: Option<&EidSignText>,
     ) -> Result<serde_json::Value, EidError>;
 }

@@ -1,1 +1,26 @@
-//! Being assembled.
+//! BankID Relying Party API v6.0: client, simulator (with a phone control API) and the
+//! verifier of the signature evidence BankID returns on `complete`.
+
+pub mod client;
+pub mod error;
+pub mod evidence;
+pub mod messages;
+pub mod provider;
+pub mod qr;
+pub mod types;
+
+#[cfg(feature = "simulator")]
+mod sim_ocsp;
+#[cfg(feature = "simulator")]
+mod sim_pki;
+#[cfg(feature = "simulator")]
+mod sim_xml;
+#[cfg(feature = "simulator")]
+pub mod simulator;
+#[cfg(all(test, feature = "simulator"))]
+mod simulator_tests;
+
+pub use client::BankIdClient;
+pub use error::BankIdError;
+#[cfg(feature = "simulator")]
+pub use sim_pki::generate_simulator_ca;

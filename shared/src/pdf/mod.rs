@@ -1,1 +1,70 @@
-//! Being assembled.
+//! PDF handling: intake checks, the incremental-update writer, the appended signature page,
+//! the PAdES B-B seal, the publication version and a verifier.
+//!
+//! Every output keeps the input bytes verbatim as a prefix and appends exactly one
+//! incremental update, so earlier signatures (BankID, previous seals) stay valid.
+
+pub mod cms_build;
+pub mod font;
+pub mod intake;
+pub mod page;
+pub mod publication;
+pub mod seal;
+pub mod software_signer;
+pub(crate) mod update;
+pub mod verify;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+pub use font::register_embedded_fonts;
+pub use intake::{inspect, IntakeError, IntakeLimits, PdfFacts};
+pub use page::{JusteringPage, SignatureLine};
+pub use publication::publication_version;
+pub use seal::{seal, SealAlgorithm, SealError, SealRequest, SealSigner};
+pub use software_signer::SoftwareSealSigner;
+pub use verify::{verify, SignatureReport, VerifyReport};
+
+/// Errors of the PDF writer and verifier that are not intake or seal specific.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the PDF could not be read: {0}")]
+    Unreadable(String),
+    #[error("the PDF is encrypted")]
+    Encrypted,
+    #[error("the PDF structure is not supported: {0}")]
+    Unsupported(String),
+    #[error("the output would exceed the supported size (offsets over 10 GB)")]
+    TooLarge,
+    #[error("the PDF carries a certification signature (DocMDP) that forbids adding pages")]
+    Certified,
+}
+
+impl PdfError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            PdfError::Unreadable(_) => "pdf.unreadable",
+            PdfError::Encrypted => "pdf.encrypted",
+            PdfError::Unsupported(_) => "pdf.unsupported_structure",
+            PdfError::TooLarge => "pdf.too_large",
+            PdfError::Certified => "pdf.certified",
+        }
+    }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            PdfError::Unreadable(d) => format!("PDF-filen kunde inte läsas: {d}"),
+            PdfError::Encrypted => "PDF-filen är krypterad.".into(),
+            PdfError::Unsupported(d) => format!("PDF-filens struktur stöds inte: {d}"),
+            PdfError::TooLarge => "Filen blir för stor (över 10 GB).".into(),
+            PdfError::Certified => {
+                "PDF-filen har en certifieringssignatur som inte tillåter att sidor läggs till."
+                    .into()
+            }
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        self.to_string()
+    }
+}

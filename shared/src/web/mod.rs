@@ -1,1 +1,46 @@
+//! Function-URL routing shared by the Lambda binaries and `esign serve`, plus the pages.
+//! One table of routes; each function serves its part of it.
+
+mod api;
 pub mod notice_html;
+pub mod pages;
+
+use axum::Router;
+
+use crate::app::App;
+
+pub use api::ApiError;
+
+/// Which function a route belongs to (each is one Lambda with one function URL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Upload,
+    CreateSigningOrder,
+    BankidCollect,
+    Publish,
+}
+
+/// The routes of one function.
+pub fn function_router(app: App, f: Function) -> Router {
+    match f {
+        Function::Upload => api::upload_routes(),
+        Function::CreateSigningOrder => api::order_routes(),
+        Function::BankidCollect => api::portal_routes().merge(pages::portal_pages()),
+        Function::Publish => api::public_routes().merge(pages::public_pages()),
+    }
+    .fallback(api::not_found)
+    .with_state(app)
+}
+
+/// Everything in one router (local mode).
+pub fn router(app: App) -> Router {
+    api::upload_routes()
+        .merge(api::order_routes())
+        .merge(api::portal_routes())
+        .merge(api::public_routes())
+        .merge(pages::portal_pages())
+        .merge(pages::public_pages())
+        .merge(pages::staff_pages())
+        .fallback(api::not_found)
+        .with_state(app)
+}

@@ -1,0 +1,8 @@
+//! Local mode: the whole service in one process on the embedded adapters.
+
+pub mod demo;
+pub mod drive;
+pub mod pki;
+pub mod service;
+
+pub use service::{LocalService, Running, DEFAULT_TENANT};

@@ -1,0 +1,237 @@
+//! Every function in one process on the embedded adapters, with the BankID simulator and the
+//! local PKI: what `esign serve` runs and what the end-to-end tests start.
+
+use anyhow::{Context, Result};
+use axum::routing::get;
+use chrono::Utc;
+use esign_shared::adapters::embedded::{
+    FsObjectStore, InProcessQueue, LocalCipher, MailDir, RedbStateStore, SoftwareKeySigner,
+};
+use esign_shared::app::{App, Ports, Settings, TenantSetup};
+use esign_shared::bankid::provider::BankIdProvider;
+use esign_shared::bankid::simulator::{self, Simulator, SimulatorCa};
+use esign_shared::bankid::BankIdClient;
+use esign_shared::domain::TenantId;
+use esign_shared::ports::SystemClock;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::pki::LocalPki;
+
+/// The tenant `esign serve` and `esign demo` make if there is none.
+pub const DEFAULT_TENANT: &str = "demo";
+
+pub struct LocalService {
+    pub data: PathBuf,
+    pub app: App,
+    pub queue: InProcessQueue,
+    pub pki: LocalPki,
+    pub simulator: Arc<Simulator>,
+    worker: Option<esign_shared::adapters::embedded::QueueWorker>,
+}
+
+pub struct Running {
+    pub service: Arc<LocalService>,
+    pub base_url: String,
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl LocalService {
+    /// Open (or make, on first run) the data directory. `base_url` is where the service will
+    /// be reachable; the BankID client talks to the simulator under it.
+    pub fn open(data: &Path, base_url: &str) -> Result<Self> {
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        let pki = LocalPki::open_or_create(&data.join("pki"))?;
+        let simulator = Simulator::new(
+            SimulatorCa {
+                chain_der: vec![pki.bankid_ca.cert_der.clone(), pki.root.cert_der.clone()],
+                issuing_key_pkcs8_der: pki.bankid_ca.key_pkcs8_der(),
+            },
+            Arc::new(Utc::now),
+        );
+        let client = BankIdClient::new(
+            &format!("{}/bankid-sim/rp/v6.0/", base_url.trim_end_matches('/')),
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()?,
+        );
+        let eid = BankIdProvider::new(client, vec![pki.root.cert_der.clone()]);
+        let (queue, worker) = InProcessQueue::new(Some(data.join("dead-letters.jsonl")));
+        let ports = Ports {
+            objects: Arc::new(FsObjectStore::new(data.join("objects"))),
+            state: Arc::new(RedbStateStore::open(&data.join("state.redb"))?),
+            keys: Arc::new(SoftwareKeySigner::new(data.join("keys"))),
+            cipher: Arc::new(LocalCipher::open_or_create(
+                &data.join("secrets").join("data-key"),
+            )?),
+            mailer: Arc::new(MailDir::new(
+                data.join("mail"),
+                "e-underskrift <noreply@localhost>",
+            )?),
+            queue: Arc::new(queue.clone()),
+            eid: Arc::new(eid),
+            clock: Arc::new(SystemClock),
+        };
+        let settings = Settings {
+            public_base_url: base_url.trim_end_matches('/').to_string(),
+            ..Settings::default()
+        };
+        Ok(Self {
+            data: data.to_path_buf(),
+            app: App::new(ports, settings),
+            queue,
+            pki,
+            simulator,
+            worker: Some(worker),
+        })
+    }
+
+    /// Make a tenant with its seal key and seal certificate, if it is not there; returns a new
+    /// API key for it (only its hash is stored).
+    pub async fn add_tenant(&self, id: &str, name: &str, storage_place: &str) -> Result<String> {
+        let tenant_id = TenantId::parse(id).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+        let tenant = self
+            .app
+            .create_tenant(TenantSetup {
+                id: tenant_id.clone(),
+                name: name.into(),
+                organization_number: None,
+                storage_place: storage_place.into(),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+        let spki = self
+            .app
+            .seal_public_key(&tenant_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let chain =
+            self.pki
+                .seal_chain_pem(&tenant.name, tenant.organization_number.as_deref(), &spki)?;
+        self.app
+            .install_seal_chain(&tenant_id, &chain)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+        self.app
+            .issue_api_key(&tenant_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The default tenant's API key, made on first run and kept in `DATA/api-key-demo.txt`
+    /// (local mode only: in AWS keys are shown once and stored hashed).
+    pub async fn ensure_default_tenant(&self) -> Result<String> {
+        let file = self.data.join(format!("api-key-{DEFAULT_TENANT}.txt"));
+        if let Ok(key) = std::fs::read_to_string(&file) {
+            if self.app.authenticate_api_key(key.trim()).await.is_ok() {
+                return Ok(key.trim().to_string());
+            }
+        }
+        let key = self
+            .add_tenant(DEFAULT_TENANT, "Demo kommun", "Kommunkansliet, Demo kommun")
+            .await?;
+        std::fs::write(&file, &key)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(key)
+    }
+
+    pub fn router(&self) -> axum::Router {
+        esign_shared::web::router(self.app.clone())
+            .nest("/bankid-sim", simulator::router(self.simulator.clone()))
+            .route(
+                "/bankid-sim/phone-ui",
+                get(|| async { axum::response::Html(esign_shared::web::pages::PHONE_HTML) }),
+            )
+    }
+
+    /// Serve on `addr` (port 0 picks one). The queue worker and the hourly housekeeping
+    /// (deadline expiry, anslag take-down) run until shutdown.
+    pub async fn start(
+        data: &Path,
+        addr: SocketAddr,
+        public_base_url: Option<&str>,
+    ) -> Result<Running> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let addr = listener.local_addr()?;
+        let base_url = public_base_url
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let mut service = Self::open(data, &base_url)?;
+        let worker = service.worker.take().context("worker already started")?;
+        let service = Arc::new(service);
+        tokio::spawn(worker.run(Arc::new(service.app.clone())));
+        for t in service
+            .app
+            .list_tenants()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            if let Err(e) = service.app.resume_pending_work(&t).await {
+                tracing::warn!(tenant = %t, error = %e, "could not resume pending work");
+            }
+        }
+        let housekeeping = service.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                housekeeping.housekeeping().await;
+            }
+        });
+        let router = service.router();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        Ok(Running {
+            service,
+            base_url,
+            addr,
+            shutdown: Some(tx),
+            server,
+        })
+    }
+
+    /// Expire overdue orders and take down notices whose time is up.
+    pub async fn housekeeping(&self) {
+        let Ok(tenants) = self.app.list_tenants().await else {
+            return;
+        };
+        for t in tenants {
+            if let Err(e) = self.app.expire_overdue(&t).await {
+                tracing::warn!(tenant = %t, error = %e, "expiry failed");
+            }
+            if let Err(e) = self.app.rebuild_anslagstavla(&t).await {
+                tracing::warn!(tenant = %t, error = %e, "anslagstavla not rebuilt");
+            }
+        }
+    }
+}
+
+impl Running {
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}

@@ -1,0 +1,148 @@
+use thiserror::Error;
+
+use crate::domain::personnummer::PersonnummerError;
+use crate::domain::DomainError;
+use crate::pdf::intake::IntakeError;
+use crate::ports::{EidError, PortError, StateError};
+
+/// Why a use case did not happen. Everything but `Internal` is the caller's to fix, and has a
+/// stable code and a message in Swedish and English.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error(transparent)]
+    Personnummer(#[from] PersonnummerError),
+    #[error("{en}")]
+    BadRequest {
+        code: &'static str,
+        sv: String,
+        en: String,
+    },
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("someone else changed this at the same time; try again")]
+    Conflict,
+    #[error("BankID: {code}")]
+    Eid { code: String, details: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, sv: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            sv: sv.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn code(&self) -> String {
+        match self {
+            Self::Domain(e) => e.code().into(),
+            Self::Intake(e) => e.code().into(),
+            Self::Personnummer(e) => e.code().into(),
+            Self::BadRequest { code, .. } => (*code).into(),
+            Self::Unauthenticated => "auth.required".into(),
+            Self::NotFound { what } => format!("{what}.not_found"),
+            Self::Conflict => "state.conflict".into(),
+            Self::Eid { code, .. } => format!("bankid.{code}"),
+            Self::Internal(_) => "internal".into(),
+        }
+    }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            Self::Domain(e) => e.message_sv(),
+            Self::Intake(e) => e.message_sv().to_string(),
+            Self::Personnummer(e) => e.message_sv().to_string(),
+            Self::BadRequest { sv, .. } => sv.clone(),
+            Self::Unauthenticated => {
+                "Du behöver logga in (eller ange en giltig API-nyckel).".into()
+            }
+            Self::NotFound { what } => format!("Hittades inte ({what})."),
+            Self::Conflict => "Någon annan ändrade samtidigt. Försök igen.".into(),
+            Self::Eid { code, .. } => match code.as_str() {
+                "alreadyInProgress" => {
+                    "Det pågår redan en BankID-åtgärd för dig. Försök igen om en stund.".into()
+                }
+                "maintenance" => "BankID har underhåll just nu. Försök igen senare.".into(),
+                _ => "BankID kunde inte genomföra åtgärden. Försök igen.".into(),
+            },
+            Self::Internal(_) => {
+                "Ett tekniskt fel uppstod hos oss. Inget av det du sparat har gått förlorat.".into()
+            }
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::Domain(e) => e.message_en(),
+            Self::Intake(e) => e.message_en().to_string(),
+            Self::Personnummer(e) => e.message_en().to_string(),
+            Self::BadRequest { en, .. } => en.clone(),
+            Self::Internal(_) => {
+                "A technical error occurred on our side. Nothing you saved was lost.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Domain(DomainError::IllegalTransition { .. })
+            | Self::Domain(DomainError::StaleVersion { .. })
+            | Self::Domain(DomainError::AlreadyActed) => 409,
+            Self::Domain(DomainError::NotASigner) => 403,
+            Self::Domain(DomainError::InvalidId { .. }) => 404,
+            Self::Domain(_) => 422,
+            Self::Intake(e) if e.code() == "pdf.too_large" => 413,
+            Self::Intake(_) => 400,
+            Self::Personnummer(_) => 400,
+            Self::BadRequest { .. } => 400,
+            Self::Unauthenticated => 401,
+            Self::NotFound { .. } => 404,
+            Self::Conflict => 409,
+            Self::Eid { code, .. } => match code.as_str() {
+                "alreadyInProgress" => 409,
+                "maintenance" | "internalError" => 503,
+                _ => 502,
+            },
+            Self::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<PortError> for AppError {
+    fn from(e: PortError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<StateError> for AppError {
+    fn from(e: StateError) -> Self {
+        match e {
+            StateError::ConditionFailed { .. } => Self::Conflict,
+            StateError::Port(p) => p.into(),
+        }
+    }
+}
+
+impl From<EidError> for AppError {
+    fn from(e: EidError) -> Self {
+        match e {
+            EidError::Refused { code, details } => Self::Eid { code, details },
+            EidError::EvidenceRejected(why) => Self::Eid {
+                code: "evidenceRejected".into(),
+                details: why,
+            },
+            EidError::Port(p) => p.into(),
+        }
+    }
+}

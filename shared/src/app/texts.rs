@@ -1,0 +1,151 @@
+//! What people read: the BankID signing text, e-mails, the signature page. Swedish first.
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Signer, SigningOrder, Tenant};
+use crate::pdf::page::{JusteringPage, SignatureLine};
+use crate::ports::EidSignText;
+
+pub(crate) fn stockholm(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Stockholm)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Markdown special characters in user-provided text would change what the signer reads.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '_' | '#' | '+' | '-' | '`' | '\\' | '[' | ']') {
+            out.push('\\');
+        }
+        if c == '\n' || c == '\r' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The text the signer reads and signs in the BankID app (simpleMarkdownV1) and the hidden
+/// data that binds the signature to tenant, order, version, document digest and role.
+pub(crate) fn sign_text(tenant: &Tenant, order: &SigningOrder, signer: &Signer) -> EidSignText {
+    let v = order.current();
+    let visible = format!(
+        "# {title}\n\n*{committee}*, sammanträde {date}\n\nParagrafer: {paragraphs}\n\n{declaration}\n\n+ Roll: {role}\n+ Organisation: {tenant}\n+ Dokument: {file} (version {version})\n+ SHA-256: {sha}\n",
+        title = md_escape(&order.meeting.title),
+        committee = md_escape(&order.meeting.committee),
+        date = order.meeting.meeting_date,
+        paragraphs = md_escape(&order.meeting.paragraphs),
+        declaration = signer.role.declaration_sv(),
+        role = signer.role.label_sv(),
+        tenant = md_escape(&tenant.name),
+        file = md_escape(&v.file_name),
+        version = v.number,
+        sha = v.document_id,
+    );
+    let hidden = serde_json::json!({
+        "tenant": order.tenant,
+        "order": order.id,
+        "version": v.number,
+        "document_sha256": v.document_id,
+        "signer": signer.id,
+        "role": signer.role,
+    });
+    EidSignText {
+        user_visible_data_b64: B64.encode(visible),
+        user_non_visible_data_b64: B64.encode(hidden.to_string()),
+    }
+}
+
+pub(crate) fn invitation_subject(order: &SigningOrder) -> String {
+    format!(
+        "Att signera: {} – {} {}",
+        order.meeting.title, order.meeting.committee, order.meeting.meeting_date
+    )
+}
+
+pub(crate) fn invitation_text(
+    tenant: &Tenant,
+    order: &SigningOrder,
+    signer: &Signer,
+    base_url: &str,
+) -> String {
+    let message = order
+        .meeting
+        .message
+        .as_deref()
+        .map(|m| format!("\nMeddelande från sekreteraren:\n{m}\n"))
+        .unwrap_or_default();
+    format!(
+        "Hej {name}!\n\n{tenant} ber dig signera som {role}:\n\n  {title}\n  {committee}, sammanträde {date}\n  Paragrafer: {paragraphs}\n  Sista dag: {deadline}\n{message}\nLogga in med Mobilt BankID för att läsa och signera:\n{base}/portal\n\nDu ser bara dokument där du är namngiven. Om något är fel kan du avböja med en kommentar till sekreteraren.\n\n-- \nDet här meddelandet skickades av e-underskrift för {tenant}.\n",
+        name = signer.name,
+        tenant = tenant.name,
+        role = signer.role.label_sv().to_lowercase(),
+        title = order.meeting.title,
+        committee = order.meeting.committee,
+        date = order.meeting.meeting_date,
+        paragraphs = order.meeting.paragraphs,
+        deadline = stockholm(order.current().deadline),
+        base = base_url.trim_end_matches('/'),
+    )
+}
+
+/// The page appended to the archive and publication versions. Never carries personnummer.
+pub(crate) fn justering_page(
+    tenant: &Tenant,
+    order: &SigningOrder,
+    method: &str,
+    heading: &str,
+    footer: String,
+) -> JusteringPage {
+    let v = order.current();
+    let lines = order
+        .signers
+        .iter()
+        .zip(&v.signatures)
+        .filter_map(|(s, st)| match st {
+            crate::domain::SignatureState::Signed { at, .. } => Some(SignatureLine {
+                name: s.name.clone(),
+                role: s.role.label_sv().to_string(),
+                signed_at: format!("{} (Europe/Stockholm)", stockholm(*at)),
+                method: method.to_string(),
+            }),
+            _ => None,
+        })
+        .collect();
+    JusteringPage {
+        heading: heading.to_string(),
+        organ: format!("{} – {}", tenant.name, order.meeting.committee),
+        meeting_date: order.meeting.meeting_date.to_string(),
+        paragraphs: order.meeting.paragraphs.clone(),
+        document_name: v.file_name.clone(),
+        document_sha256: v.document_id.to_string(),
+        lines,
+        footer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_in_user_text_is_neutralised() {
+        assert_eq!(
+            md_escape("# §§ 1-3 *viktigt*"),
+            "\\# §§ 1\\-3 \\*viktigt\\*"
+        );
+        assert_eq!(md_escape("a\nb"), "a b");
+    }
+
+    #[test]
+    fn stockholm_time_follows_daylight_saving() {
+        let winter: DateTime<Utc> = "2026-11-23T13:05:00Z".parse().unwrap();
+        let summer: DateTime<Utc> = "2026-06-23T13:05:00Z".parse().unwrap();
+        assert_eq!(stockholm(winter), "2026-11-23 14:05");
+        assert_eq!(stockholm(summer), "2026-06-23 15:05");
+    }
+}

@@ -1,0 +1,301 @@
+//! Client of the BankID RP API v6.0. The caller builds the `reqwest::Client` (mTLS identity,
+//! pinned BankID root, timeouts), so the same code talks to BankID and to the simulator.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::bankid::error::BankIdError;
+use crate::bankid::types::{
+    AuthRequest, CollectResponse, ErrorBody, OrderRefRequest, OrderStarted, Requirement,
+    SignRequest, WebDevice,
+};
+
+/// `userVisibleData` / `userNonVisibleData` limits of `/auth`, counted on the base64 text.
+pub const AUTH_DATA_MAX_CHARS: usize = 1_500;
+/// `userVisibleData` limit of `/sign`, counted on the base64 text.
+pub const SIGN_VISIBLE_MAX_CHARS: usize = 40_000;
+/// `userNonVisibleData` limit of `/sign`, counted on the base64 text.
+pub const SIGN_NON_VISIBLE_MAX_CHARS: usize = 200_000;
+pub const USER_AGENT_MAX_CHARS: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct BankIdClient {
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl BankIdClient {
+    /// `base_url` like `https://appapi2.test.bankid.com/rp/v6.0/` (a missing final `/` is added).
+    pub fn new(base_url: &str, http: reqwest::Client) -> Self {
+        let mut base_url = base_url.to_string();
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        BankIdClient { base_url, http }
+    }
+
+    pub async fn auth(&self, req: &AuthRequest) -> Result<OrderStarted, BankIdError> {
+        validate_auth(req).map_err(BankIdError::InvalidRequest)?;
+        self.post("auth", req).await
+    }
+
+    pub async fn sign(&self, req: &SignRequest) -> Result<OrderStarted, BankIdError> {
+        validate_sign(req).map_err(BankIdError::InvalidRequest)?;
+        self.post("sign", req).await
+    }
+
+    /// Call every two seconds while `pending`; persist `completionData` on the first
+    /// `complete`, BankID does not promise a second collect will succeed.
+    pub async fn collect(&self, order_ref: &str) -> Result<CollectResponse, BankIdError> {
+        validate_order_ref(order_ref).map_err(BankIdError::InvalidRequest)?;
+        self.post(
+            "collect",
+            &OrderRefRequest {
+                order_ref: order_ref.to_string(),
+            },
+        )
+        .await
+    }
+
+    /// Must be called when the user aborts in our UI, or the order blocks the user until it expires.
+    pub async fn cancel(&self, order_ref: &str) -> Result<(), BankIdError> {
+        validate_order_ref(order_ref).map_err(BankIdError::InvalidRequest)?;
+        let _: serde_json::Value = self
+            .post(
+                "cancel",
+                &OrderRefRequest {
+                    order_ref: order_ref.to_string(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &B,
+    ) -> Result<T, BankIdError> {
+        let url = format!("{}{method}", self.base_url);
+        // `.json()` sets exactly `application/json`; BankID answers 415 to any `; charset=`.
+        let response = self
+            .http
+            .post(&url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| BankIdError::Transport(format!("{method}: {e}")))?;
+        let status = response.status();
+        let rate_limit_reset = response
+            .headers()
+            .get("RateLimit-Reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| BankIdError::Transport(format!("{method}: reading body: {e}")))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                BankIdError::Transport(format!("{method}: unexpected response body: {e}"))
+            });
+        }
+        let mut error = match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => {
+                BankIdError::from_error_code(&body.error_code, body.details, status.as_u16())
+            }
+            Err(_) => BankIdError::from_http_status(
+                status.as_u16(),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            ),
+        };
+        if let BankIdError::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = &mut error
+        {
+            *retry_after_seconds = rate_limit_reset;
+        }
+        Err(error)
+    }
+}
+
+fn validate_order_ref(order_ref: &str) -> Result<(), String> {
+    if order_ref.is_empty() || order_ref.len() > 100 {
+        return Err("orderRef must be 1-100 characters".into());
+    }
+    Ok(())
+}
+
+/// Checks `/auth` limits before sending (also used by the simulator to answer invalidParameters).
+pub fn validate_auth(req: &AuthRequest) -> Result<(), String> {
+    validate_common(
+        &req.end_user_ip,
+        req.requirement.as_ref(),
+        req.web.as_ref(),
+        req.app.is_some(),
+    )?;
+    validate_data(
+        "userVisibleData",
+        req.user_visible_data.as_deref(),
+        0,
+        AUTH_DATA_MAX_CHARS,
+    )?;
+    validate_data(
+        "userNonVisibleData",
+        req.user_non_visible_data.as_deref(),
+        0,
+        AUTH_DATA_MAX_CHARS,
+    )?;
+    validate_format(req.user_visible_data_format.as_deref())
+}
+
+/// Checks `/sign` limits before sending.
+pub fn validate_sign(req: &SignRequest) -> Result<(), String> {
+    validate_common(
+        &req.end_user_ip,
+        req.requirement.as_ref(),
+        req.web.as_ref(),
+        req.app.is_some(),
+    )?;
+    validate_data(
+        "userVisibleData",
+        Some(&req.user_visible_data),
+        1,
+        SIGN_VISIBLE_MAX_CHARS,
+    )?;
+    validate_data(
+        "userNonVisibleData",
+        req.user_non_visible_data.as_deref(),
+        0,
+        SIGN_NON_VISIBLE_MAX_CHARS,
+    )?;
+    validate_format(req.user_visible_data_format.as_deref())
+}
+
+fn validate_common(
+    end_user_ip: &str,
+    requirement: Option<&Requirement>,
+    web: Option<&WebDevice>,
+    has_app: bool,
+) -> Result<(), String> {
+    if end_user_ip.parse::<std::net::IpAddr>().is_err() {
+        return Err("endUserIp must be an IPv4 or IPv6 address".into());
+    }
+    if let Some(pnr) = requirement.and_then(|r| r.personal_number.as_deref()) {
+        if pnr.len() != 12 || !pnr.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("requirement.personalNumber must be 12 digits (YYYYMMDDNNNN)".into());
+        }
+    }
+    if let Some(risk) = requirement.and_then(|r| r.risk.as_deref()) {
+        if risk != "low" && risk != "moderate" {
+            return Err("requirement.risk must be low or moderate".into());
+        }
+    }
+    if let Some(web) = web {
+        if has_app {
+            return Err("send web or app, not both".into());
+        }
+        if web
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.chars().count() > USER_AGENT_MAX_CHARS)
+        {
+            return Err(format!(
+                "web.userAgent exceeds {USER_AGENT_MAX_CHARS} characters"
+            ));
+        }
+        if let Some(domain) = web.referring_domain.as_deref() {
+            if !domain
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                return Err("web.referringDomain may hold only 0-9 a-z . - (punycode)".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_data(field: &str, value: Option<&str>, min: usize, max: usize) -> Result<(), String> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    if value.len() < min || value.len() > max {
+        return Err(format!(
+            "{field} must be {min}-{max} characters after base64 encoding, got {}",
+            value.len()
+        ));
+    }
+    if BASE64.decode(value).is_err() {
+        return Err(format!("{field} must be base64"));
+    }
+    Ok(())
+}
+
+fn validate_format(format: Option<&str>) -> Result<(), String> {
+    match format {
+        None | Some("simpleMarkdownV1") | Some("plaintext") => Ok(()),
+        Some(other) => Err(format!("unsupported userVisibleDataFormat {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_limits_are_checked_on_base64_length() {
+        let mut req = SignRequest {
+            end_user_ip: "192.0.2.1".into(),
+            user_visible_data: BASE64.encode("x".repeat(30_000)),
+            ..Default::default()
+        };
+        assert!(req.user_visible_data.len() == 40_000);
+        assert_eq!(validate_sign(&req), Ok(()));
+        req.user_visible_data = BASE64.encode("x".repeat(30_003));
+        assert!(validate_sign(&req).is_err());
+        req.user_visible_data = String::new();
+        assert!(validate_sign(&req).is_err());
+        req.user_visible_data = "not base64!".into();
+        assert!(validate_sign(&req).is_err());
+    }
+
+    #[test]
+    fn auth_limits_and_fields() {
+        let mut req = AuthRequest {
+            end_user_ip: "2001:db8::1".into(),
+            ..Default::default()
+        };
+        assert_eq!(validate_auth(&req), Ok(()));
+        req.user_non_visible_data = Some(BASE64.encode("x".repeat(1_200)));
+        assert!(
+            validate_auth(&req).is_err(),
+            "1600 base64 chars is over the auth limit"
+        );
+        req.user_non_visible_data = None;
+        req.end_user_ip = "localhost".into();
+        assert!(validate_auth(&req).is_err());
+        req.end_user_ip = "192.0.2.1".into();
+        req.requirement = Some(Requirement {
+            personal_number: Some("19121212121".into()),
+            ..Default::default()
+        });
+        assert!(validate_auth(&req).is_err());
+    }
+
+    #[tokio::test]
+    async fn oversized_request_is_refused_without_network() {
+        // Port 9 (discard) is never contacted: the size check comes first.
+        let client = BankIdClient::new("http://127.0.0.1:9/rp/v6.0", reqwest::Client::new());
+        let req = SignRequest {
+            end_user_ip: "192.0.2.1".into(),
+            user_visible_data: BASE64.encode("x".repeat(31_000)),
+            ..Default::default()
+        };
+        let err = client.sign(&req).await.expect_err("too large");
+        assert_eq!(err.code(), "bankid.invalid_request");
+    }
+}

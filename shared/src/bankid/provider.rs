@@ -1,0 +1,165 @@
+//! The eID port on the BankID RP API: what the use cases ask for, in BankID's terms.
+
+use async_trait::async_trait;
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+
+use super::evidence::{verify_completion, ExpectedEvidence};
+use super::types::{AuthRequest, CollectStatus, Requirement, SignRequest};
+use super::{BankIdClient, BankIdError};
+use crate::ports::{
+    EidCollect, EidError, EidIdentity, EidProvider, EidSignText, EidStarted, PortError,
+};
+
+pub struct BankIdProvider {
+    client: BankIdClient,
+    /// The CA certificates (DER) that user certificates must chain to.
+    trust_anchors: Vec<Vec<u8>>,
+    /// `requirement.certificatePolicies`; empty means BankID's defaults.
+    certificate_policies: Vec<String>,
+}
+
+impl BankIdProvider {
+    pub fn new(client: BankIdClient, trust_anchors: Vec<Vec<u8>>) -> Self {
+        Self {
+            client,
+            trust_anchors,
+            certificate_policies: Vec::new(),
+        }
+    }
+
+    pub fn with_certificate_policies(mut self, policies: Vec<String>) -> Self {
+        self.certificate_policies = policies;
+        self
+    }
+
+    fn policies(&self) -> Option<Vec<String>> {
+        (!self.certificate_policies.is_empty()).then(|| self.certificate_policies.clone())
+    }
+}
+
+fn refused(e: BankIdError) -> EidError {
+    match e {
+        BankIdError::Transport(t) => EidError::Port(PortError::new("bankid", t)),
+        other => EidError::Refused {
+            code: other.error_code().to_string(),
+            details: other.to_string(),
+        },
+    }
+}
+
+/// What the signer reads under "Min avsikt" when logging in.
+const LOGIN_TEXT: &str = "Logga in i e-underskrift för att läsa och justera protokoll.";
+
+#[async_trait]
+impl EidProvider for BankIdProvider {
+    async fn start_auth(&self, end_user_ip: &str) -> Result<EidStarted, EidError> {
+        let req = AuthRequest {
+            end_user_ip: end_user_ip.to_string(),
+            requirement: self.policies().map(|p| Requirement {
+                certificate_policies: Some(p),
+                ..Default::default()
+            }),
+            user_visible_data: Some(B64.encode(LOGIN_TEXT)),
+            user_visible_data_format: Some("simpleMarkdownV1".into()),
+            user_non_visible_data: None,
+            return_url: None,
+            return_risk: None,
+            web: None,
+            app: None,
+        };
+        let o = self.client.auth(&req).await.map_err(refused)?;
+        Ok(EidStarted {
+            order_ref: o.order_ref,
+            auto_start_token: o.auto_start_token,
+            qr_start_token: o.qr_start_token,
+            qr_start_secret: o.qr_start_secret,
+        })
+    }
+
+    async fn start_sign(
+        &self,
+        end_user_ip: &str,
+        personal_number: &str,
+        text: &EidSignText,
+    ) -> Result<EidStarted, EidError> {
+        let req = SignRequest {
+            end_user_ip: end_user_ip.to_string(),
+            // Only the named signer can complete it, and only with their security code.
+            requirement: Some(Requirement {
+                personal_number: Some(personal_number.to_string()),
+                pin_code: Some(true),
+                certificate_policies: self.policies(),
+                ..Default::default()
+            }),
+            user_visible_data: text.user_visible_data_b64.clone(),
+            user_visible_data_format: Some("simpleMarkdownV1".into()),
+            user_non_visible_data: Some(text.user_non_visible_data_b64.clone()),
+            return_url: None,
+            return_risk: None,
+            web: None,
+            app: None,
+        };
+        let o = self.client.sign(&req).await.map_err(refused)?;
+        Ok(EidStarted {
+            order_ref: o.order_ref,
+            auto_start_token: o.auto_start_token,
+            qr_start_token: o.qr_start_token,
+            qr_start_secret: o.qr_start_secret,
+        })
+    }
+
+    async fn collect(&self, order_ref: &str) -> Result<EidCollect, EidError> {
+        let r = self.client.collect(order_ref).await.map_err(refused)?;
+        let hint_code = r.hint_code.as_ref().map(|h| h.as_str().to_string());
+        Ok(match r.status {
+            CollectStatus::Pending => EidCollect::Pending { hint_code },
+            CollectStatus::Failed => EidCollect::Failed { hint_code },
+            CollectStatus::Complete => {
+                let cd = r.completion_data.ok_or_else(|| {
+                    EidError::Port(PortError::new("bankid", "complete without completionData"))
+                })?;
+                EidCollect::Complete {
+                    identity: EidIdentity {
+                        personal_number: cd.user.personal_number.clone(),
+                        name: cd.user.name.clone(),
+                        given_name: cd.user.given_name.clone(),
+                        surname: cd.user.surname.clone(),
+                    },
+                    completion_data: serde_json::to_value(&cd)
+                        .map_err(|e| EidError::Port(PortError::new("bankid", e)))?,
+                }
+            }
+        })
+    }
+
+    async fn cancel(&self, order_ref: &str) -> Result<(), EidError> {
+        self.client.cancel(order_ref).await.map_err(refused)
+    }
+
+    fn verify_evidence(
+        &self,
+        completion_data: &serde_json::Value,
+        personal_number: &str,
+        text: Option<&EidSignText>,
+    ) -> Result<serde_json::Value, EidError> {
+        let field = |name: &str| {
+            completion_data
+                .get(name)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| EidError::EvidenceRejected(format!("completionData has no {name}")))
+        };
+        let signature = field("signature")?;
+        let ocsp = field("ocspResponse")?;
+        let login_text = B64.encode(LOGIN_TEXT);
+        let expected = ExpectedEvidence {
+            personal_number,
+            user_visible_data_b64: text
+                .map(|t| t.user_visible_data_b64.as_str())
+                .unwrap_or(&login_text),
+            user_non_visible_data_b64: text.map(|t| t.user_non_visible_data_b64.as_str()),
+        };
+        let report = verify_completion(signature, ocsp, &self.trust_anchors, Some(&expected))
+            .map_err(|e| EidError::EvidenceRejected(format!("{}: {e}", e.code())))?;
+        serde_json::to_value(&report).map_err(|e| EidError::Port(PortError::new("bankid", e)))
+    }
+}

@@ -1,0 +1,201 @@
+//! CMS SignedData for PAdES baseline B, built from `cms` 0.2.3 structs by hand so the
+//! signature can come from an async signer (KMS). Signed attributes: content-type (id-data),
+//! message-digest, signing-certificate-v2; never signing-time (PAdES puts the time in /M).
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
+    SignerInfo, SignerInfos,
+};
+use const_oid::ObjectIdentifier;
+use der::asn1::{Any, OctetString, SetOfVec};
+use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::Certificate;
+
+pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+pub const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+pub const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+/// ESSCertIDv2 (RFC 5035); hashAlgorithm omitted when SHA-256 (DER default).
+#[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
+pub struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    pub cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
+pub struct IssuerSerial {
+    pub issuer: Vec<GeneralName>,
+    pub serial_number: SerialNumber,
+}
+
+/// SigningCertificateV2 without policies.
+#[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
+pub struct SigningCertificateV2 {
+    pub certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    pub policies: Option<Any>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmsSignatureAlgorithm {
+    EcdsaP256Sha256,
+    RsaPkcs1Sha256,
+}
+
+fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA256,
+        parameters: None,
+    }
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// The signed attributes (DER-sorted SET) for a document digest and the signer certificate.
+pub fn signed_attributes(
+    document_digest: &[u8],
+    signer_cert: &Certificate,
+) -> Result<SignedAttributes, der::Error> {
+    let cert_der = signer_cert.to_der()?;
+    let ess = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
+            cert_hash: OctetString::new(Sha256::digest(&cert_der).to_vec())?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(
+                    signer_cert.tbs_certificate.issuer.clone(),
+                )],
+                serial_number: signer_cert.tbs_certificate.serial_number.clone(),
+            }),
+        }],
+        policies: None,
+    };
+    SetOfVec::try_from(vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(document_digest.to_vec())?)?,
+        )?,
+        attribute(ID_AA_SIGNING_CERTIFICATE_V2, Any::encode_from(&ess)?)?,
+    ])
+}
+
+/// Assemble the detached SignedData ContentInfo DER.
+pub fn assemble(
+    signed_attrs: SignedAttributes,
+    signature: Vec<u8>,
+    algorithm: CmsSignatureAlgorithm,
+    chain: &[Certificate],
+) -> Result<Vec<u8>, der::Error> {
+    let signer = chain.first().ok_or(der::ErrorKind::Failed)?;
+    let signature_algorithm = match algorithm {
+        CmsSignatureAlgorithm::EcdsaP256Sha256 => AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA256,
+            parameters: None,
+        },
+        CmsSignatureAlgorithm::RsaPkcs1Sha256 => AlgorithmIdentifierOwned {
+            oid: SHA256_WITH_RSA,
+            parameters: Some(Any::null()),
+        },
+    };
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: signer.tbs_certificate.issuer.clone(),
+            serial_number: signer.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: sha256_algorithm(),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm,
+        signature: OctetString::new(signature)?,
+        unsigned_attrs: None,
+    };
+    let mut certs: Vec<CertificateChoices> = Vec::new();
+    for cert in chain {
+        let choice = CertificateChoices::Certificate(cert.clone());
+        if !certs.contains(&choice) {
+            certs.push(choice);
+        }
+    }
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256_algorithm()])?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(SetOfVec::try_from(certs)?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+    };
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data)?,
+    }
+    .to_der()
+}
+
+/// Parse a ContentInfo from /Contents bytes, ignoring the zero padding after the DER.
+pub fn parse_signed_data(contents: &[u8]) -> Result<SignedData, der::Error> {
+    let mut reader = der::SliceReader::new(contents)?;
+    let info: ContentInfo = der::Decode::decode(&mut reader)?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(der::ErrorKind::Failed.into());
+    }
+    info.content.decode_as::<SignedData>()
+}
+
+/// Decode a certificate choice list into X.509 certificates (other formats ignored).
+pub fn certificates_of(signed_data: &SignedData) -> Vec<Certificate> {
+    signed_data
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(cert) => Some(cert.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Helper for verify: decode the single value of a signed attribute.
+pub fn attribute_value(attrs: &SignedAttributes, oid: ObjectIdentifier) -> Vec<&Any> {
+    attrs
+        .iter()
+        .filter(|a| a.oid == oid)
+        .flat_map(|a| a.values.iter())
+        .collect()
+}
+
+/// Re-export for callers that only need to parse.
+pub fn parse_cert(der: &[u8]) -> Result<Certificate, der::Error> {
+    Certificate::from_der(der)
+}

@@ -1,0 +1,1019 @@
+//! PAdES B-B seal by one incremental update: the signature page, an invisible signature
+//! field on it, and a /Sig dictionary whose /Contents holds a detached CAdES CMS.
+
+use chrono::{DateTime, Utc};
+use der::Encode;
+use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+use super::cms_build::{self, CmsSignatureAlgorithm};
+use super::font::FontPair;
+use super::page::{write_pages, JusteringPage};
+use super::update::{append_pages_to_root, pdf_date, text_string, PreviousRevision, UpdateWriter};
+use super::PdfError;
+
+/// Bytes of DER reserved for the CMS (hex doubles it). Under PDF/A's 32,767-byte string limit.
+pub const CONTENTS_RESERVED_BYTES: usize = 16 * 1024;
+/// Width of the /ByteRange array placeholder: room for four offsets of 11+ digits.
+const BYTE_RANGE_WIDTH: usize = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SealAlgorithm {
+    EcdsaP256Sha256,
+    RsaPkcs1Sha256,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("the seal certificate chain is invalid: {0}")]
+    InvalidCertificate(String),
+    #[error("the seal signer failed: {0}")]
+    Signer(String),
+    #[error("the seal signature does not verify with the seal certificate")]
+    SignatureMismatch,
+    #[error("the signature ({needed} bytes) does not fit the reserved space ({reserved} bytes)")]
+    ContentsOverflow { needed: usize, reserved: usize },
+    #[error("building the CMS failed: {0}")]
+    Cms(String),
+}
+
+impl SealError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SealError::Pdf(e) => e.code(),
+            SealError::InvalidCertificate(_) => "seal.invalid_certificate",
+            SealError::Signer(_) => "seal.signer_failed",
+            SealError::SignatureMismatch => "seal.signature_mismatch",
+            SealError::ContentsOverflow { .. } => "seal.contents_overflow",
+            SealError::Cms(_) => "seal.cms_failed",
+        }
+    }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            SealError::Pdf(e) => e.message_sv(),
+            SealError::InvalidCertificate(d) => {
+                format!("Sigillets certifikatkedja är ogiltig: {d}")
+            }
+            SealError::Signer(d) => format!("Sigillnyckeln kunde inte signera: {d}"),
+            SealError::SignatureMismatch => {
+                "Sigillets signatur stämmer inte med sigillcertifikatet.".into()
+            }
+            SealError::ContentsOverflow { needed, reserved } => format!(
+                "Signaturen ({needed} byte) ryms inte i det reserverade utrymmet ({reserved} byte)."
+            ),
+            SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            SealError::Pdf(e) => e.message_en(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+pub trait SealSigner: Send + Sync {
+    /// Leaf first (seal cert), then CAs.
+    fn certificate_chain_der(&self) -> Vec<Vec<u8>>;
+    fn algorithm(&self) -> SealAlgorithm;
+    /// Sign `message` (the DER of the CMS signed attributes) — the signer hashes it (like KMS
+    /// MessageType=RAW). ECDSA returns DER Ecdsa-Sig-Value.
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SealError>;
+}
+
+pub struct SealRequest<'a> {
+    pub original: &'a [u8],
+    pub page: &'a JusteringPage,
+    pub signing_time: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+}
+
+/// Produce the archive version: `original` verbatim + one incremental update with the
+/// signature page and a PAdES B-B signature.
+pub async fn seal(req: SealRequest<'_>, signer: &dyn SealSigner) -> Result<Vec<u8>, SealError> {
+    seal_with_fonts(req, signer, super::font::registered_fonts()).await
+}
+
+pub(crate) async fn seal_with_fonts(
+    req: SealRequest<'_>,
+    signer: &dyn SealSigner,
+    fonts: Option<&FontPair>,
+) -> Result<Vec<u8>, SealError> {
+    let chain_der = signer.certificate_chain_der();
+    let chain: Vec<Certificate> = chain_der
+        .iter()
+        .map(|d| cms_build::parse_cert(d))
+        .collect::<Result<_, _>>()
+        .map_err(|e| SealError::InvalidCertificate(e.to_string()))?;
+    let leaf = chain
+        .first()
+        .ok_or_else(|| SealError::InvalidCertificate("empty chain".into()))?
+        .clone();
+
+    // The parsed previous revision is dropped here: it is large and need not live across
+    // the signer's await (which also keeps this future Send).
+    let prepared = {
+        let prev = PreviousRevision::load(req.original)?;
+        write_unsigned_update(&prev, &req, fonts)?
+    };
+    let mut bytes = prepared.bytes;
+
+    // Patch /ByteRange in place, padded with spaces inside the brackets.
+    let contents_start = prepared.contents_lt;
+    let contents_end = contents_start + 2 + 2 * CONTENTS_RESERVED_BYTES;
+    let total = bytes.len();
+    let byte_range = format!(
+        "[0 {contents_start} {contents_end} {}",
+        total - contents_end
+    );
+    if byte_range.len() + 1 > BYTE_RANGE_WIDTH {
+        return Err(PdfError::TooLarge.into());
+    }
+    let mut field = byte_range.into_bytes();
+    field.resize(BYTE_RANGE_WIDTH - 1, b' ');
+    field.push(b']');
+    bytes[prepared.byte_range_at..prepared.byte_range_at + BYTE_RANGE_WIDTH]
+        .copy_from_slice(&field);
+
+    let mut hasher = Sha256::new();
+    hasher.update(&bytes[..contents_start]);
+    hasher.update(&bytes[contents_end..]);
+    let document_digest = hasher.finalize();
+
+    let attrs = cms_build::signed_attributes(&document_digest, &leaf)
+        .map_err(|e| SealError::Cms(e.to_string()))?;
+    let message = attrs.to_der().map_err(|e| SealError::Cms(e.to_string()))?;
+    let signature = signer.sign(&message).await?;
+    let algorithm = signer.algorithm();
+    let spki = leaf
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| SealError::InvalidCertificate(e.to_string()))?;
+    let signature_ok = match algorithm {
+        SealAlgorithm::EcdsaP256Sha256 => {
+            super::verify::verify_ecdsa_p256(&spki, &message, &signature)
+        }
+        SealAlgorithm::RsaPkcs1Sha256 => {
+            super::verify::verify_rsa_pkcs1_sha256(&spki, &message, &signature)
+        }
+    };
+    if !signature_ok {
+        return Err(SealError::SignatureMismatch);
+    }
+    let cms_algorithm = match algorithm {
+        SealAlgorithm::EcdsaP256Sha256 => CmsSignatureAlgorithm::EcdsaP256Sha256,
+        SealAlgorithm::RsaPkcs1Sha256 => CmsSignatureAlgorithm::RsaPkcs1Sha256,
+    };
+    let cms_der = cms_build::assemble(attrs, signature, cms_algorithm, &chain)
+        .map_err(|e| SealError::Cms(e.to_string()))?;
+    if cms_der.len() > CONTENTS_RESERVED_BYTES {
+        return Err(SealError::ContentsOverflow {
+            needed: cms_der.len(),
+            reserved: CONTENTS_RESERVED_BYTES,
+        });
+    }
+    let hex = hex::encode_upper(&cms_der);
+    bytes[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(bytes)
+}
+
+struct PreparedUpdate {
+    bytes: Vec<u8>,
+    /// Offset of the `[` of the /ByteRange placeholder.
+    byte_range_at: usize,
+    /// Offset of the `<` of /Contents.
+    contents_lt: usize,
+}
+
+fn write_unsigned_update(
+    prev: &PreviousRevision,
+    req: &SealRequest<'_>,
+    fonts: Option<&FontPair>,
+) -> Result<PreparedUpdate, PdfError> {
+    let mut writer = UpdateWriter::new(req.original, prev.next_id, 64 * 1024);
+    let sig_id = writer.allocate_id();
+    let widget_id = writer.allocate_id();
+    let appearance_id = writer.allocate_id();
+    let page_id = writer.allocate_id();
+
+    // The /Sig dictionary, serialised by hand so placeholder offsets are known.
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        b"<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n/M ",
+    );
+    lopdf::Writer::write_object(&mut body, &text_string(&pdf_date(req.signing_time)))
+        .map_err(|e| PdfError::Unreadable(e.to_string()))?;
+    for (key, value) in [("Reason", &req.reason), ("Location", &req.location)] {
+        if let Some(value) = value {
+            body.extend_from_slice(format!("\n/{key} ").as_bytes());
+            lopdf::Writer::write_object(&mut body, &text_string(value))
+                .map_err(|e| PdfError::Unreadable(e.to_string()))?;
+        }
+    }
+    body.extend_from_slice(b"\n/ByteRange ");
+    let byte_range_rel = body.len();
+    let mut placeholder = b"[0 0 0 0".to_vec();
+    placeholder.resize(BYTE_RANGE_WIDTH - 1, b' ');
+    placeholder.push(b']');
+    body.extend_from_slice(&placeholder);
+    body.extend_from_slice(b"\n/Contents ");
+    let contents_rel = body.len();
+    body.push(b'<');
+    body.resize(body.len() + 2 * CONTENTS_RESERVED_BYTES, b'0');
+    body.extend_from_slice(b">\n>>");
+    let body_start = writer.write_raw_object(sig_id, &body)?;
+
+    // Invisible widget merged with its field. Empty appearance for PDF/A-1.
+    let appearance = Stream::new(
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
+        },
+        Vec::new(),
+    );
+    writer.write_object(appearance_id, &Object::Stream(appearance))?;
+    let field_name = unique_field_name(prev)?;
+    let widget = dictionary! {
+        "Type" => "Annot",
+        "Subtype" => "Widget",
+        "FT" => "Sig",
+        "T" => text_string(&field_name),
+        "V" => Object::Reference(sig_id),
+        "F" => 132,
+        "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
+        "P" => Object::Reference(page_id),
+        "AP" => dictionary! { "N" => Object::Reference(appearance_id) },
+    };
+    writer.write_object(widget_id, &Object::Dictionary(widget))?;
+
+    let mut page_ids = write_pages(
+        &mut writer,
+        prev.pages_root_id,
+        req.page,
+        Some(widget_id),
+        Some(page_id),
+        fonts,
+    )?;
+    page_ids.dedup();
+    append_pages_to_root(prev, &mut writer, &page_ids)?;
+    add_field_to_acroform(prev, &mut writer, widget_id)?;
+
+    let bytes = writer.finish(prev)?;
+    Ok(PreparedUpdate {
+        bytes,
+        byte_range_at: body_start + byte_range_rel,
+        contents_lt: body_start + contents_rel,
+    })
+}
+
+/// "Sigill1", or the first "SigillN" not already used by a top-level field.
+fn unique_field_name(prev: &PreviousRevision) -> Result<String, PdfError> {
+    let existing: Vec<String> = existing_fields(prev)?
+        .iter()
+        .filter_map(|f| match f {
+            Object::Reference(id) => prev.doc.get_dictionary(*id).ok(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        })
+        .filter_map(|d| d.get(b"T").ok())
+        .filter_map(|t| t.as_str().ok())
+        .map(super::update::decode_text_string)
+        .collect();
+    Ok((1..)
+        .map(|n| format!("Sigill{n}"))
+        .find(|name| !existing.contains(name))
+        .unwrap_or_else(|| "Sigill".into()))
+}
+
+fn acroform(prev: &PreviousRevision) -> Result<(Option<ObjectId>, Option<Dictionary>), PdfError> {
+    match prev.catalog()?.get(b"AcroForm") {
+        Ok(Object::Reference(id)) => match prev.doc.get_dictionary(*id) {
+            Ok(d) => Ok((Some(*id), Some(d.clone()))),
+            Err(_) => Ok((None, None)),
+        },
+        Ok(Object::Dictionary(d)) => Ok((None, Some(d.clone()))),
+        _ => Ok((None, None)),
+    }
+}
+
+fn existing_fields(prev: &PreviousRevision) -> Result<Vec<Object>, PdfError> {
+    let (_, form) = acroform(prev)?;
+    Ok(match form.as_ref().map(|f| f.get(b"Fields")) {
+        Some(Ok(Object::Array(a))) => a.clone(),
+        Some(Ok(Object::Reference(r))) => match prev.doc.get_object(*r) {
+            Ok(Object::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
+/// Add the new field to /AcroForm /Fields, keeping existing fields and entries.
+/// An indirect AcroForm gets a new version of its own object; otherwise the catalog does.
+fn add_field_to_acroform(
+    prev: &PreviousRevision,
+    writer: &mut UpdateWriter,
+    field_id: ObjectId,
+) -> Result<(), PdfError> {
+    let (indirect_id, form) = acroform(prev)?;
+    let mut form = form.unwrap_or_default();
+    let mut fields = existing_fields(prev)?;
+    fields.push(Object::Reference(field_id));
+    form.set("Fields", Object::Array(fields));
+    form.set("SigFlags", 3);
+    // PDF/A forbids NeedAppearances true; signed forms must not be regenerated by viewers.
+    form.remove(b"NeedAppearances");
+    match indirect_id {
+        Some(id) => writer.write_object(id, &Object::Dictionary(form)),
+        None => {
+            let mut catalog = prev.catalog()?.clone();
+            catalog.set("AcroForm", Object::Dictionary(form));
+            writer.write_object(prev.root_id, &Object::Dictionary(catalog))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::test_support::*;
+    use crate::pdf::verify::verify;
+    use std::path::Path;
+
+    async fn seal_with(original: &[u8], pki: &TestPki) -> Vec<u8> {
+        let page = sample_page("Justerat digitalt – arkivexemplar");
+        seal(
+            SealRequest {
+                original,
+                page: &page,
+                signing_time: now(),
+                reason: Some("Arkivexemplar fastställt".into()),
+                location: Some("Örebro".into()),
+            },
+            &pki.signer,
+        )
+        .await
+        .expect("seal")
+    }
+
+    /// Every oracle must agree that all `expected` signatures are intact and trusted.
+    fn assert_valid_everywhere(
+        original: &[u8],
+        sealed: &[u8],
+        pki: &TestPki,
+        expected: usize,
+        dir: &Path,
+    ) {
+        assert!(
+            sealed.starts_with(original),
+            "original must be a byte-exact prefix"
+        );
+        let path = dir.join("sealed.pdf");
+        std::fs::write(&path, sealed).unwrap();
+        let root_pem = pki.write_root_pem(dir);
+
+        let (code, out) = qpdf_check(&path);
+        assert_eq!(code, 0, "qpdf --check: {out}");
+        assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+
+        let (code, out) = pyhanko_validate(&path, &root_pem);
+        let lines: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains(":INTACT:TRUSTED"))
+            .collect();
+        assert_eq!(lines.len(), expected, "pyhanko: {out}");
+        assert!(
+            lines[expected - 1].ends_with(",UNTOUCHED"),
+            "pyhanko: {out}"
+        );
+        if expected == 1 {
+            assert_eq!(code, 0, "pyhanko exit code: {out}");
+        } else {
+            // Appending a page after an earlier signature is a page-tree change that pyHanko's
+            // diff policy calls ILLEGAL_MODIFICATIONS (known, inherent to the design); the
+            // cryptographic checks must still pass without diff analysis.
+            assert!(out.contains("ILLEGAL_MODIFICATIONS"), "pyhanko: {out}");
+            let (code, out) = pyhanko_validate_with(&path, &root_pem, &["--no-diff-analysis"]);
+            assert_eq!(code, 0, "pyhanko --no-diff-analysis: {out}");
+            assert_eq!(
+                out.matches(":INTACT:TRUSTED").count(),
+                expected,
+                "pyhanko: {out}"
+            );
+        }
+
+        let out = pdfsig(&path);
+        assert_eq!(
+            out.matches("Signature is Valid.").count(),
+            expected,
+            "pdfsig: {out}"
+        );
+        assert!(!out.contains("Digest Mismatch"), "pdfsig: {out}");
+
+        let report = verify(sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures.len(), expected, "{report:?}");
+        assert!(report.all_intact());
+        for sig in &report.signatures {
+            assert!(sig.signature_valid && sig.covers_whole_revision, "{sig:?}");
+        }
+        let ours = report.signatures.last().unwrap();
+        assert!(ours.trusted, "{ours:?}");
+        assert_eq!(ours.level, "PAdES-B-B", "{ours:?}");
+        assert_eq!(ours.sub_filter, "ETSI.CAdES.detached");
+        assert!(
+            ours.signer_subject.contains("Örebro kommun"),
+            "{}",
+            ours.signer_subject
+        );
+        assert!(ours.problems.is_empty(), "{:?}", ours.problems);
+        // Not trusted against a foreign root.
+        let other = crate::pki::CertificateAuthority::create_root("Annan", "Annan", now()).unwrap();
+        let report = verify(sealed, std::slice::from_ref(&other.cert_der)).unwrap();
+        assert!(!report.signatures.last().unwrap().trusted);
+    }
+
+    fn assert_tamper_detected(sealed: &[u8], pki: &TestPki, dir: &Path) {
+        // Flip a byte inside the first signed range (in the original's page content region).
+        let mut tampered = sealed.to_vec();
+        let pos = tampered.len() / 3;
+        tampered[pos] ^= 0x01;
+        let report = verify(&tampered, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert!(!report.signatures.iter().any(|s| s.intact), "{report:?}");
+        let path = dir.join("tampered.pdf");
+        std::fs::write(&path, &tampered).unwrap();
+        let (code, out) = pyhanko_validate(&path, &pki.write_root_pem(dir));
+        assert_ne!(code, 0, "{out}");
+        assert!(
+            !out.contains(":INTACT:"),
+            "pyhanko still says intact: {out}"
+        );
+        let out = pdfsig(&path);
+        assert!(!out.contains("Signature is Valid."), "{out}");
+    }
+
+    #[tokio::test]
+    async fn sealed_fixture_is_valid_for_every_oracle_and_tamper_is_seen() {
+        let dir = temp_dir("seal-fixture");
+        let pki = TestPki::new();
+        let original = fixture(FIXTURE_2B);
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        // Classic table after a classic table, /ID kept, /Prev set.
+        let update = &sealed[original.len()..];
+        let text = String::from_utf8_lossy(update);
+        assert!(
+            text.contains("\nxref\n") && text.contains("/Prev"),
+            "{}",
+            &text[text.len() - 400..]
+        );
+        assert!(!text.contains("%PDF-"));
+        assert_eq!(page_count(&dir.join("sealed.pdf")), 23);
+        assert!(pdftotext(&dir.join("sealed.pdf")).contains("Åsa Öberg"));
+        assert_tamper_detected(&sealed, &pki, &dir);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// With embedded fonts the archive version of a PDF/A-2b input stays PDF/A-2b
+    /// (page-validation); with the default Helvetica it does not (font not embedded).
+    #[tokio::test]
+    async fn embedded_fonts_keep_pdfa_2b() {
+        let dir = temp_dir("seal-pdfa");
+        let pki = TestPki::new();
+        let original = fixture(FIXTURE_2B);
+        let original_path = dir.join("original.pdf");
+        std::fs::write(&original_path, &original).unwrap();
+        let (compliant, report) = pdfa_2b_failures(&original_path);
+        assert!(compliant, "fixture should be PDF/A-2b: {report}");
+
+        let fonts = test_fonts();
+        let page = sample_page("Justerat digitalt – arkivexemplar");
+        let request = || SealRequest {
+            original: &original,
+            page: &page,
+            signing_time: now(),
+            reason: None,
+            location: None,
+        };
+        let sealed = seal_with_fonts(request(), &pki.signer, Some(&fonts))
+            .await
+            .unwrap();
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        let path = dir.join("sealed.pdf");
+        let (compliant, report) = pdfa_2b_failures(&path);
+        assert!(compliant, "sealed with embedded fonts: {report}");
+        assert!(pdftotext(&path).contains("Åsa Öberg"));
+
+        let helvetica = seal_with_fonts(request(), &pki.signer, None).await.unwrap();
+        let path = dir.join("helvetica.pdf");
+        std::fs::write(&path, &helvetica).unwrap();
+        let (compliant, report) = pdfa_2b_failures(&path);
+        assert!(!compliant && report.contains("FONT-EMBEDDING"), "{report}");
+
+        let published =
+            crate::pdf::publication::publication_version_with_fonts(&original, &page, Some(&fonts))
+                .unwrap();
+        let path = dir.join("published.pdf");
+        std::fs::write(&path, &published).unwrap();
+        let (compliant, report) = pdfa_2b_failures(&path);
+        assert!(compliant, "publication with embedded fonts: {report}");
+        // ESIGN_KEEP_OUTPUT=1 keeps the files for a look (e.g. pdftoppm).
+        if std::env::var("ESIGN_KEEP_OUTPUT").is_ok() {
+            eprintln!("outputs kept in {}", dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    #[tokio::test]
+    async fn xref_stream_input_gets_an_xref_stream_update() {
+        let dir = temp_dir("seal-xrefstm");
+        let pki = TestPki::new();
+        let original = qpdf_transform(&fixture(FIXTURE_1B), &["--object-streams=generate"]);
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        let update = String::from_utf8_lossy(&sealed[original.len()..]).into_owned();
+        assert!(update.contains("/XRef") && !update.contains("\nxref\n"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn linearized_input_is_sealed() {
+        let dir = temp_dir("seal-linearized");
+        let pki = TestPki::new();
+        let original = qpdf_transform(&fixture(FIXTURE_2B), &["--linearize"]);
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        assert_eq!(page_count(&dir.join("sealed.pdf")), 23);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Offsets above 100,000,000 (pyHanko #336 broke there): a 110 MB input.
+    #[tokio::test]
+    async fn large_input_gets_wide_byte_range() {
+        let dir = temp_dir("seal-large");
+        let pki = TestPki::new();
+        let filler = "0123456789ABCDEF".repeat(110 * 1024 * 1024 / 16);
+        let big_object = format!(
+            "<< /Length {} >>\nstream\n{filler}\nendstream",
+            filler.len()
+        );
+        let original = tiny_pdf("", &[&big_object]);
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert!(report.signatures[0].covers_whole_revision);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn existing_form_fields_are_kept() {
+        let dir = temp_dir("seal-form");
+        let pki = TestPki::new();
+        let original = tiny_pdf(
+            "/AcroForm << /Fields [7 0 R] /NeedAppearances true /DA (/Helv 0 Tf 0 g) >>",
+            &["<< /FT /Tx /T (Diarienummer) /V (KS 2026/123) >>"],
+        );
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        let doc = crate::pdf::update::load_document(&sealed).unwrap();
+        let form = doc
+            .catalog()
+            .unwrap()
+            .get(b"AcroForm")
+            .unwrap()
+            .as_dict()
+            .unwrap();
+        let fields = form.get(b"Fields").unwrap().as_array().unwrap();
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[0].as_reference().unwrap(), (7, 0));
+        assert!(form.has(b"DA") && !form.has(b"NeedAppearances"));
+        assert_eq!(form.get(b"SigFlags").unwrap().as_i64().unwrap(), 3);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn sealing_twice_keeps_the_first_signature_valid() {
+        let dir = temp_dir("seal-twice");
+        let pki = TestPki::new();
+        let original = tiny_pdf("", &[]);
+        let once = seal_with(&original, &pki).await;
+        let twice = seal_with(&once, &pki).await;
+        assert_valid_everywhere(&once, &twice, &pki, 2, &dir);
+        let report = verify(&twice, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        let names: Vec<_> = report
+            .signatures
+            .iter()
+            .map(|s| s.field_name.as_str())
+            .collect();
+        assert_eq!(names, ["Sigill1", "Sigill2"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn input_signed_by_pyhanko_keeps_its_signature_and_field() {
+        let dir = temp_dir("seal-pyhanko");
+        let pki = TestPki::new();
+        let input = dir.join("input.pdf");
+        std::fs::write(&input, fixture(FIXTURE_2B)).unwrap();
+        let (key, cert, chain) = pki.write_signer_pems(&dir);
+        let presigned = dir.join("presigned.pdf");
+        let out = run(
+            &pyhanko(),
+            &[
+                "sign",
+                "addsig",
+                "--field",
+                "BankID1",
+                "pemder",
+                "--key",
+                key.to_str().unwrap(),
+                "--cert",
+                cert.to_str().unwrap(),
+                "--chain",
+                chain.to_str().unwrap(),
+                "--no-pass",
+                input.to_str().unwrap(),
+                presigned.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pyhanko addsig: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let original = std::fs::read(&presigned).unwrap();
+        let facts = crate::pdf::intake::inspect(&original, &Default::default()).unwrap();
+        assert_eq!(facts.existing_signatures, 1);
+        let sealed = seal_with(&original, &pki).await;
+        assert_valid_everywhere(&original, &sealed, &pki, 2, &dir);
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures[0].field_name, "BankID1");
+        let theirs = &report.signatures[0];
+        assert!(
+            theirs.intact && theirs.signature_valid && theirs.trusted,
+            "{theirs:?}"
+        );
+        assert_eq!(report.signatures[1].field_name, "Sigill1");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn seal_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let pki = TestPki::new();
+        let page = sample_page("x");
+        let original = tiny_pdf("", &[]);
+        let future = seal(
+            SealRequest {
+                original: &original,
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+            },
+            &pki.signer,
+        );
+        assert_send(&future);
+    }
+
+    #[tokio::test]
+    async fn cms_is_baseline_b_according_to_openssl() {
+        use der::{Decode, Encode};
+        let dir = temp_dir("seal-openssl");
+        let pki = TestPki::new();
+        let original = tiny_pdf("", &[]);
+        let sealed = seal_with(&original, &pki).await;
+        let doc = crate::pdf::update::load_document(&sealed).unwrap();
+        let fields = crate::pdf::verify::signature_fields(&doc);
+        let (_, sig) = &fields[0];
+        let contents = sig.get(b"Contents").unwrap().as_str().unwrap();
+        let der_only = der::Any::decode(&mut der::SliceReader::new(contents).unwrap())
+            .unwrap()
+            .to_der()
+            .unwrap();
+        assert!(der_only.len() < CONTENTS_RESERVED_BYTES);
+        let range: Vec<usize> = sig
+            .get(b"ByteRange")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_i64().unwrap() as usize)
+            .collect();
+        let mut signed = sealed[range[0]..range[0] + range[1]].to_vec();
+        signed.extend_from_slice(&sealed[range[2]..range[2] + range[3]]);
+        assert_eq!(range[2] + range[3], sealed.len());
+        std::fs::write(dir.join("sig.der"), &der_only).unwrap();
+        std::fs::write(dir.join("content.bin"), &signed).unwrap();
+        std::fs::write(
+            dir.join("sub.pem"),
+            crate::pki::pem_encode_cert(&pki.chain[1]),
+        )
+        .unwrap();
+        let root = pki.write_root_pem(&dir);
+        let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        let openssl = tool("ESIGN_OPENSSL", "openssl");
+        let out = run(
+            &openssl,
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                &p("sig.der"),
+                "-content",
+                &p("content.bin"),
+                "-CAfile",
+                root.to_str().unwrap(),
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.contains("Verification successful"),
+            "{text}"
+        );
+        // Tampered content must fail.
+        signed[100] ^= 1;
+        std::fs::write(dir.join("content.bin"), &signed).unwrap();
+        let out = run(
+            &openssl,
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                &p("sig.der"),
+                "-content",
+                &p("content.bin"),
+                "-CAfile",
+                root.to_str().unwrap(),
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
+        );
+        assert!(!out.status.success());
+        let out = run(
+            &openssl,
+            &[
+                "cms",
+                "-cmsout",
+                "-print",
+                "-inform",
+                "DER",
+                "-in",
+                &p("sig.der"),
+            ],
+        );
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(printed.contains("signingCertificateV2"), "{printed}");
+        assert!(
+            printed.contains("messageDigest") && printed.contains("contentType"),
+            "{printed}"
+        );
+        assert!(!printed.contains("signingTime"), "{printed}");
+        assert!(printed.contains("ecdsa-with-SHA256"), "{printed}");
+        assert!(printed.contains("eContent: <ABSENT>"), "{printed}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A KMS-like RSA PKCS#1 v1.5 signer, to exercise the RSA path end to end.
+    struct RsaTestSigner {
+        key: rsa::pkcs1v15::SigningKey<sha2::Sha256>,
+        chain: Vec<Vec<u8>>,
+    }
+
+    #[async_trait::async_trait]
+    impl SealSigner for RsaTestSigner {
+        fn certificate_chain_der(&self) -> Vec<Vec<u8>> {
+            self.chain.clone()
+        }
+        fn algorithm(&self) -> SealAlgorithm {
+            SealAlgorithm::RsaPkcs1Sha256
+        }
+        async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SealError> {
+            use signature::{SignatureEncoding, Signer};
+            Ok(self
+                .key
+                .try_sign(message)
+                .map_err(|e| SealError::Signer(e.to_string()))?
+                .to_vec())
+        }
+    }
+
+    #[tokio::test]
+    async fn rsa_seal_validates_everywhere() {
+        use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+        let dir = temp_dir("seal-rsa");
+        let key_path = dir.join("rsa.pem");
+        // openssl makes the key quickly; RSA key generation in a debug build is slow.
+        let out = run(
+            &tool("ESIGN_OPENSSL", "openssl"),
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                key_path.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success());
+        let private =
+            rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_path).unwrap())
+                .unwrap();
+        let spki = private.to_public_key().to_public_key_der().unwrap();
+        let mut pki = TestPki::new();
+        let ca = crate::pki::CertificateAuthority::from_parts(
+            pki.root.cert_der.clone(),
+            &pki.root.key_pkcs8_der(),
+        )
+        .unwrap();
+        let cert = ca
+            .issue_seal_cert(
+                &crate::pki::SubjectName {
+                    common_name: "RSA-sigill".into(),
+                    organization: "Örebro kommun".into(),
+                    organization_identifier: None,
+                    country: "SE".into(),
+                },
+                spki.as_bytes(),
+                now(),
+            )
+            .unwrap();
+        let signer = RsaTestSigner {
+            key: rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private),
+            chain: vec![cert.clone()],
+        };
+        pki.chain = vec![cert];
+        let original = fixture(FIXTURE_2B);
+        let page = sample_page("Justerat digitalt");
+        let sealed = seal(
+            SealRequest {
+                original: &original,
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+            },
+            &signer,
+        )
+        .await
+        .unwrap();
+        assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn certified_input_is_refused() {
+        let dir = temp_dir("seal-certified");
+        let pki = TestPki::new();
+        let input = dir.join("input.pdf");
+        std::fs::write(&input, tiny_pdf("", &[])).unwrap();
+        let (key, cert, chain) = pki.write_signer_pems(&dir);
+        let certified = dir.join("certified.pdf");
+        let out = run(
+            &pyhanko(),
+            &[
+                "sign",
+                "addsig",
+                "--field",
+                "Cert1",
+                "--certify",
+                "pemder",
+                "--key",
+                key.to_str().unwrap(),
+                "--cert",
+                cert.to_str().unwrap(),
+                "--chain",
+                chain.to_str().unwrap(),
+                "--no-pass",
+                input.to_str().unwrap(),
+                certified.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pyhanko: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let original = std::fs::read(&certified).unwrap();
+        let intake = crate::pdf::intake::inspect(&original, &Default::default()).unwrap_err();
+        assert_eq!(intake.code(), "pdf.certified");
+        let page = sample_page("x");
+        let err = seal(
+            SealRequest {
+                original: &original,
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+            },
+            &pki.signer,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "pdf.certified", "{err}");
+        let err = crate::pdf::publication_version(&original, &page).unwrap_err();
+        assert_eq!(err.code(), "pdf.certified");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn oversized_chain_is_a_clear_error() {
+        let pki = TestPki::new();
+        let mut chain = pki.chain.clone();
+        for i in 0..40 {
+            let ca = crate::pki::CertificateAuthority::create_root(
+                &format!("Fyllnad {i}"),
+                "Org",
+                now(),
+            )
+            .unwrap();
+            chain.push(ca.cert_der);
+        }
+        let signer =
+            crate::pdf::SoftwareSealSigner::from_pkcs8_der(&pki.seal_key_pkcs8_der, chain).unwrap();
+        let page = sample_page("x");
+        let err = seal(
+            SealRequest {
+                original: &tiny_pdf("", &[]),
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+            },
+            &signer,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "seal.contents_overflow", "{err}");
+    }
+
+    #[tokio::test]
+    async fn key_not_matching_the_certificate_is_refused() {
+        let pki = TestPki::new();
+        let other = TestPki::new();
+        let signer = crate::pdf::SoftwareSealSigner::from_pkcs8_der(
+            &other.seal_key_pkcs8_der,
+            pki.chain.clone(),
+        )
+        .unwrap();
+        let page = sample_page("x");
+        let err = seal(
+            SealRequest {
+                original: &tiny_pdf("", &[]),
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+            },
+            &signer,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "seal.signature_mismatch");
+    }
+
+    #[tokio::test]
+    async fn encrypted_or_garbage_input_is_refused_not_panicking() {
+        let pki = TestPki::new();
+        let page = sample_page("x");
+        for input in [
+            b"not a pdf".to_vec(),
+            qpdf_transform(&tiny_pdf("", &[]), &["--encrypt", "u", "o", "256", "--"]),
+        ] {
+            let result = seal(
+                SealRequest {
+                    original: &input,
+                    page: &page,
+                    signing_time: now(),
+                    reason: None,
+                    location: None,
+                },
+                &pki.signer,
+            )
+            .await;
+            assert!(result.is_err());
+        }
+    }
+}

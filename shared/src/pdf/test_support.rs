@@ -1,0 +1,355 @@
+//! Shared test helpers: hand-made PDFs, a test PKI, and the external oracles
+//! (qpdf, pdfsig, pdftotext, pyHanko). Tools are found via an env var, else on PATH;
+//! a missing tool fails the test with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::{DateTime, Utc};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
+
+use crate::pdf::page::{JusteringPage, SignatureLine};
+use crate::pdf::software_signer::SoftwareSealSigner;
+use crate::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
+
+pub const FIXTURE_1B: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/protocols/e-namnd-2020-03-11.pdfa1b.pdf"
+);
+pub const FIXTURE_2B: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+);
+
+pub fn fixture(path: &str) -> Vec<u8> {
+    let path = std::env::var("ESIGN_FIXTURES")
+        .map(|dir| PathBuf::from(dir).join(Path::new(path).file_name().unwrap_or_default()))
+        .unwrap_or_else(|_| PathBuf::from(path));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {} missing: {e}", path.display()))
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// A fresh temp directory per test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "esign-pdf-{name}-{}-{}",
+        std::process::id(),
+        uuid_like()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn uuid_like() -> u64 {
+    use rand_core::RngCore;
+    rand_core::OsRng.next_u64()
+}
+
+/// The command for an external tool: `$ENV_VAR` if set, else `default` on PATH.
+pub fn tool(env_var: &str, default: &str) -> String {
+    std::env::var(env_var).unwrap_or_else(|_| default.to_string())
+}
+
+pub fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap_or_else(|e| {
+        panic!("external tool `{program}` could not be run ({e}); install it or set its ESIGN_* env var")
+    })
+}
+
+pub fn pyhanko() -> String {
+    tool("ESIGN_PYHANKO", "pyhanko")
+}
+
+/// `qpdf --check`: (exit code, stdout).
+pub fn qpdf_check(path: &Path) -> (i32, String) {
+    let out = run(
+        &tool("ESIGN_QPDF", "qpdf"),
+        &["--check", path.to_str().unwrap_or_default()],
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Run qpdf to transform `input` into a new file with `args` (e.g. --object-streams=generate).
+pub fn qpdf_transform(input: &[u8], args: &[&str]) -> Vec<u8> {
+    let dir = temp_dir("qpdf");
+    let inp = dir.join("in.pdf");
+    let outp = dir.join("out.pdf");
+    std::fs::write(&inp, input).expect("write");
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(inp.to_str().unwrap_or_default());
+    all.push(outp.to_str().unwrap_or_default());
+    let out = run(&tool("ESIGN_QPDF", "qpdf"), &all);
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(3),
+        "qpdf {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&outp).expect("qpdf output");
+    let _ = std::fs::remove_dir_all(dir);
+    bytes
+}
+
+/// A minimal one-page PDF with a classic xref table, written by hand.
+pub fn tiny_pdf(extra_catalog: &str, extra_objects: &[&str]) -> Vec<u8> {
+    let mut objects: Vec<String> = vec![
+        format!("<< /Type /Catalog /Pages 2 0 R {extra_catalog} >>"),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".into(),
+        {
+            let content = "BT /F1 12 Tf 72 700 Td (Protokoll) Tj ET";
+            format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len())
+        },
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+        "<< /Title (Testprotokoll) >>".into(),
+    ];
+    objects.extend(extra_objects.iter().map(|s| s.to_string()));
+    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> <0123456789ABCDEF0123456789ABCDEF>] >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+pub struct TestPki {
+    pub root: CertificateAuthority,
+    pub signer: SoftwareSealSigner,
+    pub seal_cert_der: Vec<u8>,
+    pub seal_key_pkcs8_der: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl TestPki {
+    pub fn new() -> Self {
+        let root = CertificateAuthority::create_root("Test Rot-CA Örebro", "Örebro kommun", now())
+            .expect("root");
+        let sub = root
+            .issue_sub_ca("Test Sigill-CA", "Örebro kommun", now())
+            .expect("sub");
+        let issued = sub
+            .issue_seal_cert_with_new_key(
+                &SubjectName {
+                    common_name: "Kommunstyrelsen Örebro – sigill".into(),
+                    organization: "Örebro kommun".into(),
+                    organization_identifier: Some("NTRSE-2120001965".into()),
+                    country: "SE".into(),
+                },
+                now(),
+            )
+            .expect("seal cert");
+        let key_der = issued.key_pkcs8_der.clone().expect("key");
+        let chain = vec![issued.cert_der.clone(), sub.cert_der.clone()];
+        let signer = SoftwareSealSigner::from_pkcs8_der(&key_der, chain.clone()).expect("signer");
+        Self {
+            root,
+            signer,
+            seal_cert_der: issued.cert_der,
+            seal_key_pkcs8_der: key_der,
+            chain,
+        }
+    }
+
+    pub fn write_root_pem(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("root.pem");
+        std::fs::write(&path, pem_encode_cert(&self.root.cert_der)).expect("write root");
+        path
+    }
+
+    /// Key + cert + chain PEM files for `pyhanko sign addsig pemder`.
+    pub fn write_signer_pems(&self, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+        use p256::pkcs8::DecodePrivateKey;
+        let key = p256::ecdsa::SigningKey::from_pkcs8_der(&self.seal_key_pkcs8_der).expect("pkcs8");
+        let key_pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .expect("key pem")
+            .to_string();
+        let key_path = dir.join("seal-key.pem");
+        let cert_path = dir.join("seal-cert.pem");
+        let chain_path = dir.join("chain.pem");
+        std::fs::write(&key_path, key_pem).expect("write");
+        std::fs::write(&cert_path, pem_encode_cert(&self.seal_cert_der)).expect("write");
+        std::fs::write(&chain_path, pem_encode_cert(&self.chain[1])).expect("write");
+        (key_path, cert_path, chain_path)
+    }
+}
+
+pub fn sample_page(heading: &str) -> JusteringPage {
+    JusteringPage {
+        heading: heading.into(),
+        organ: "Kommunstyrelsen (Åtvidaberg) – \"test\" (parentes) \\ backslash".into(),
+        meeting_date: "2026-11-20".into(),
+        paragraphs: "§§ 1–12".into(),
+        document_name: "protokoll-ks-2026-11-20.pdf".into(),
+        document_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        lines: vec![
+            SignatureLine {
+                name: "Åsa Öberg".into(),
+                role: "Ordförande".into(),
+                signed_at: "2026-11-23 14:05 (Europe/Stockholm)".into(),
+                method: "Mobilt BankID".into(),
+            },
+            SignatureLine {
+                name: "Per-Erik Ärlig".into(),
+                role: "Justerare".into(),
+                signed_at: "2026-11-23 15:12 (Europe/Stockholm)".into(),
+                method: "Mobilt BankID".into(),
+            },
+        ],
+        footer: "Detta protokoll är justerat digitalt med e-legitimation. Kontrollera underskrifterna i arkivexemplaret.".into(),
+    }
+}
+
+/// pyHanko validation: (exit code, per-signature status lines).
+pub fn pyhanko_validate(pdf: &Path, root_pem: &Path) -> (i32, String) {
+    pyhanko_validate_with(pdf, root_pem, &[])
+}
+
+pub fn pyhanko_validate_with(pdf: &Path, root_pem: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "sign",
+        "validate",
+        "--trust",
+        root_pem.to_str().unwrap_or_default(),
+        "--trust-replace",
+        "--no-revocation-check",
+    ];
+    args.extend_from_slice(extra);
+    args.push(pdf.to_str().unwrap_or_default());
+    let out = run(&pyhanko(), &args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+pub fn pdfsig(pdf: &Path) -> String {
+    let out = run(
+        &tool("ESIGN_PDFSIG", "pdfsig"),
+        &["-nocert", "-no-ocsp", pdf.to_str().unwrap_or_default()],
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+pub fn pdftotext(pdf: &Path) -> String {
+    let out = run(
+        &tool("ESIGN_PDFTOTEXT", "pdftotext"),
+        &[pdf.to_str().unwrap_or_default(), "-"],
+    );
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn page_count(pdf: &Path) -> u32 {
+    let out = run(
+        &tool("ESIGN_QPDF", "qpdf"),
+        &["--show-npages", pdf.to_str().unwrap_or_default()],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("qpdf --show-npages")
+}
+
+/// Python of the venv that holds pyHanko (`ESIGN_PYTHON`, else `python3` on PATH).
+pub fn python() -> String {
+    tool("ESIGN_PYTHON", "python3")
+}
+
+/// Append a pyHanko document timestamp (RSA dummy TSA in-process) to `input`.
+pub fn add_document_timestamp(
+    input: &[u8],
+    tsa_cert_pem: &Path,
+    tsa_key_pem: &Path,
+    dir: &Path,
+) -> Vec<u8> {
+    let script = dir.join("doc_timestamp.py");
+    std::fs::write(&script, include_str!("testdata/doc_timestamp.py")).expect("write script");
+    let inp = dir.join("to-stamp.pdf");
+    let outp = dir.join("stamped.pdf");
+    std::fs::write(&inp, input).expect("write");
+    let out = run(
+        &python(),
+        &[
+            script.to_str().unwrap_or_default(),
+            inp.to_str().unwrap_or_default(),
+            outp.to_str().unwrap_or_default(),
+            tsa_cert_pem.to_str().unwrap_or_default(),
+            tsa_key_pem.to_str().unwrap_or_default(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "pyHanko document timestamp failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(outp).expect("stamped output")
+}
+
+/// A TrueType font for tests (`ESIGN_TEST_FONT_DIR`, else the Debian DejaVu directory).
+pub fn test_font_path(bold: bool) -> PathBuf {
+    let dir = std::env::var("ESIGN_TEST_FONT_DIR")
+        .unwrap_or_else(|_| "/usr/share/fonts/truetype/dejavu".to_string());
+    let name = if bold {
+        "DejaVuSans-Bold.ttf"
+    } else {
+        "DejaVuSans.ttf"
+    };
+    let path = PathBuf::from(dir).join(name);
+    assert!(
+        path.exists(),
+        "test font {} missing: install fonts-dejavu-core or set ESIGN_TEST_FONT_DIR",
+        path.display()
+    );
+    path
+}
+
+pub fn test_fonts() -> crate::pdf::font::FontPair {
+    let regular = std::fs::read(test_font_path(false)).expect("font");
+    let bold = std::fs::read(test_font_path(true)).expect("font");
+    crate::pdf::font::FontPair {
+        regular: crate::pdf::font::TrueTypeFont::parse(&regular, false).expect("regular font"),
+        bold: crate::pdf::font::TrueTypeFont::parse(&bold, true).expect("bold font"),
+    }
+}
+
+/// PDF/A-2b check with the `page-validation` Python package: (compliant, failure lines).
+pub fn pdfa_2b_failures(pdf: &Path) -> (bool, String) {
+    pdfa_failures(pdf, "PDF_A_2B")
+}
+
+/// PDF/A check against a page-validation profile name (PDF_A_1B, PDF_A_2B, ...).
+pub fn pdfa_failures(pdf: &Path, profile: &str) -> (bool, String) {
+    let script = "import sys, page\nr = page.validate_pdf(sys.argv[1], profile=getattr(page.ValidationProfile, sys.argv[2]))\nprint('COMPLIANT' if r.is_compliant else 'NOT-COMPLIANT')\nfor f in r.failures: print(f.rule_id, f.message, f.object_id)\n";
+    let out = run(
+        &python(),
+        &["-c", script, pdf.to_str().unwrap_or_default(), profile],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "page-validation failed to run (pip install page-validation): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (text.starts_with("COMPLIANT"), text)
+}

@@ -1,0 +1,702 @@
+//! The JSON API of docs/api.md.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::{views, App, AppError, CreateOrderInput, SignerSession, Staff};
+
+/// An error as the API shows it: a status, a code and a message in Swedish and English.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message_sv: String,
+    pub message_en: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &str, sv: &str, en: &str) -> Self {
+        Self {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            code: code.into(),
+            message_sv: sv.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = e.http_status();
+        if status >= 500 {
+            // Our fault: log the detail (never personal data: errors carry none), show a calm text.
+            tracing::error!(code = %e.code(), error = %e, "request failed");
+        }
+        Self {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code: e.code(),
+            message_sv: e.message_sv(),
+            message_en: e.message_en(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(json!({"error": {
+                "code": self.code, "message_sv": self.message_sv, "message_en": self.message_en,
+            }})),
+        )
+            .into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn ok(status: StatusCode, v: Value) -> ApiResult {
+    Ok((status, axum::Json(v)).into_response())
+}
+
+fn file(bytes: Bytes, content_type: &'static str, name: &str) -> ApiResult {
+    let disposition = if content_type.starts_with("text/html") {
+        "inline".to_string()
+    } else {
+        // RFC 6266: an ASCII fallback and the UTF-8 name.
+        let ascii: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(resp)
+}
+
+/// A JSON body, with our error shape when it is not JSON or not the right shape.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> axum::extract::FromRequest<App> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &App) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(
+                400,
+                "input.unreadable_body",
+                "Förfrågan kunde inte läsas.",
+                "The request body could not be read.",
+            )
+        })?;
+        let bytes = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            Bytes::from_static(b"{}")
+        } else {
+            bytes
+        };
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "input.invalid_json".into(),
+                message_sv: format!("Ogiltiga uppgifter i förfrågan: {e}"),
+                message_en: format!("Invalid request data: {e}"),
+            })
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The tenant behind `Authorization: Bearer <api key>`.
+pub struct StaffAuth(pub Staff);
+
+impl FromRequestParts<App> for StaffAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let key = bearer(parts).ok_or(AppError::Unauthenticated)?;
+        Ok(StaffAuth(app.authenticate_api_key(key).await?))
+    }
+}
+
+pub const SESSION_COOKIE: &str = "esign_session";
+
+fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(b) = bearer(parts) {
+        return Some(b.to_string());
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The signer behind the session cookie (or a session bearer token).
+pub struct SessionAuth(pub SignerSession);
+
+impl FromRequestParts<App> for SessionAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        Ok(SessionAuth(app.authenticate_session(&token).await?))
+    }
+}
+
+/// The end user's IP for BankID's risk assessment: the first X-Forwarded-For hop (function
+/// URLs and proxies set it), else the socket's peer.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<App> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, ApiError> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(ClientIp(
+            forwarded
+                .map(str::to_string)
+                .or(peer)
+                .unwrap_or_else(|| "127.0.0.1".into()),
+        ))
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "route.not_found",
+        "Sidan eller resursen finns inte.",
+        "No such page or resource.",
+    )
+}
+
+// --- upload ---------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    file_name: Option<String>,
+}
+
+async fn upload(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        essence.as_str(),
+        "application/pdf" | "application/octet-stream"
+    ) {
+        return Err(ApiError::new(
+            415,
+            "upload.unsupported_media_type",
+            "Skicka dokumentet som PDF (Content-Type: application/pdf).",
+            "Send the document as PDF (Content-Type: application/pdf).",
+        ));
+    }
+    let name = q
+        .file_name
+        .or_else(|| {
+            headers
+                .get("x-file-name")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        })
+        .unwrap_or_else(|| "dokument.pdf".into());
+    let (doc, created) = app.upload_document(&staff, &name, body).await?;
+    ok(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        json!({ "document": views::document(&doc) }),
+    )
+}
+
+async fn get_document(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let doc = app.get_document(&staff, &id).await?;
+    ok(StatusCode::OK, json!({ "document": views::document(&doc) }))
+}
+
+async fn get_document_bytes(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let doc = app.get_document(&staff, &id).await?;
+    let bytes = app.document_bytes(&staff, &id).await?;
+    file(bytes, "application/pdf", &doc.file_name)
+}
+
+pub(super) fn upload_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/api/documents",
+            // The embedded default takes large files directly; in AWS uploads above the
+            // function-URL cap go by presigned PUT.
+            post(upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
+        )
+        .route("/api/documents/{id}", get(get_document))
+        .route("/api/documents/{id}/original.pdf", get(get_document_bytes))
+}
+
+// --- orders ---------------------------------------------------------------------------------
+
+async fn files_present(app: &App, staff: &Staff, order: &crate::domain::SigningOrder) -> [bool; 4] {
+    let mut out = [false; 4];
+    for (i, name) in ["archive.pdf", "publication.pdf", "notice.json", "sip.zip"]
+        .iter()
+        .enumerate()
+    {
+        let key = format!("tenants/{}/orders/{}/{name}", staff.tenant, order.id);
+        out[i] = app.ports().objects.exists(&key).await.unwrap_or(false);
+    }
+    out
+}
+
+async fn staff_order_response(
+    app: &App,
+    staff: &Staff,
+    order: &crate::domain::SigningOrder,
+    status: StatusCode,
+) -> ApiResult {
+    let files = files_present(app, staff, order).await;
+    ok(
+        status,
+        json!({ "order": views::order_for_staff(order, files) }),
+    )
+}
+
+async fn create_order(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(input): JsonBody<CreateOrderInput>,
+) -> ApiResult {
+    let order = app.create_order(&staff, input).await?;
+    staff_order_response(&app, &staff, &order, StatusCode::CREATED).await
+}
+
+async fn list_orders(State(app): State<App>, StaffAuth(staff): StaffAuth) -> ApiResult {
+    let orders = app.list_orders(&staff).await?;
+    ok(
+        StatusCode::OK,
+        json!({ "orders": orders.iter().map(views::order_summary).collect::<Vec<_>>() }),
+    )
+}
+
+async fn get_order(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let order = app.get_order(&staff, &id).await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct RecallBody {
+    reason: Option<String>,
+}
+
+async fn recall(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RecallBody>,
+) -> ApiResult {
+    let order = app
+        .recall_order(&staff, &id, body.reason.as_deref())
+        .await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ResendBody {
+    document_id: String,
+    deadline: Option<DateTime<Utc>>,
+}
+
+async fn resend(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ResendBody>,
+) -> ApiResult {
+    let order = app
+        .resend_order(&staff, &id, &body.document_id, body.deadline)
+        .await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+fn content_type_of(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("pdf") => "application/pdf",
+        Some("json") => "application/json",
+        Some("html") => "text/html; charset=utf-8",
+        Some("zip") => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn order_file(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path((id, name)): Path<(String, String)>,
+) -> ApiResult {
+    let bytes = app.order_file(&staff, &id, &name).await?;
+    file(bytes, content_type_of(&name), &name)
+}
+
+pub(super) fn order_routes() -> Router<App> {
+    Router::new()
+        .route("/api/orders", post(create_order).get(list_orders))
+        .route("/api/orders/{id}", get(get_order))
+        .route("/api/orders/{id}/recall", post(recall))
+        .route("/api/orders/{id}/resend", post(resend))
+        .route("/api/orders/{id}/{file}", get(order_file))
+}
+
+// --- portal ---------------------------------------------------------------------------------
+
+fn rfa(
+    status: crate::bankid::types::CollectStatus,
+    hint: Option<&str>,
+    qr: bool,
+) -> (String, String) {
+    let hint = hint.map(|h| {
+        serde_json::from_value::<crate::bankid::types::HintCode>(Value::String(h.to_string()))
+            .unwrap_or(crate::bankid::types::HintCode::Unknown(h.to_string()))
+    });
+    let (sv, en) = crate::bankid::messages::user_message(status, hint.as_ref(), qr);
+    (sv.to_string(), en.to_string())
+}
+
+fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
+    let (sv, en) = rfa(
+        crate::bankid::types::CollectStatus::Pending,
+        Some("outstandingTransaction"),
+        true,
+    );
+    json!({
+        ref_name: s.order_ref,
+        "auto_start_token": s.auto_start_token,
+        "qr_data": s.qr_data,
+        "message_sv": sv,
+        "message_en": en,
+    })
+}
+
+async fn login(State(app): State<App>, ClientIp(ip): ClientIp) -> ApiResult {
+    let started = app.start_login(&ip).await?;
+    ok(StatusCode::OK, started_json(&started, "login_ref"))
+}
+
+#[derive(Deserialize)]
+struct LoginCollectBody {
+    login_ref: String,
+}
+
+async fn login_collect(
+    State(app): State<App>,
+    JsonBody(body): JsonBody<LoginCollectBody>,
+) -> ApiResult {
+    use crate::app::LoginOutcome;
+    use crate::bankid::types::CollectStatus;
+    let outcome = app.collect_login(&body.login_ref).await?;
+    match outcome {
+        LoginOutcome::Pending { hint_code, qr_data } => {
+            let (sv, en) = rfa(CollectStatus::Pending, hint_code.as_deref(), true);
+            ok(
+                StatusCode::OK,
+                json!({"status": "pending", "hint_code": hint_code, "qr_data": qr_data, "message_sv": sv, "message_en": en}),
+            )
+        }
+        LoginOutcome::Failed { hint_code } => {
+            let (sv, en) = rfa(CollectStatus::Failed, hint_code.as_deref(), true);
+            ok(
+                StatusCode::OK,
+                json!({"status": "failed", "hint_code": hint_code, "message_sv": sv, "message_en": en}),
+            )
+        }
+        LoginOutcome::Complete {
+            session_token,
+            name,
+        } => {
+            let (sv, en) = rfa(CollectStatus::Complete, None, true);
+            let secure = if app.settings().public_base_url.starts_with("https://") {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{SESSION_COOKIE}={session_token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+                app.settings().session_minutes * 60
+            );
+            let mut resp = (
+                StatusCode::OK,
+                axum::Json(json!({"status": "complete", "session_token": session_token, "name": name, "message_sv": sv, "message_en": en})),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            Ok(resp)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelBody {
+    order_ref: String,
+}
+
+async fn cancel_eid(State(app): State<App>, JsonBody(body): JsonBody<CancelBody>) -> ApiResult {
+    app.cancel_eid(&body.order_ref).await?;
+    ok(StatusCode::OK, json!({}))
+}
+
+async fn logout(State(app): State<App>, SessionAuth(s): SessionAuth) -> ApiResult {
+    app.logout(&s).await?;
+    let mut resp = (StatusCode::OK, axum::Json(json!({}))).into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("esign_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(resp)
+}
+
+async fn me(SessionAuth(s): SessionAuth) -> ApiResult {
+    ok(StatusCode::OK, json!({"name": s.name}))
+}
+
+async fn tenant_name(app: &App, t: &crate::domain::TenantId) -> String {
+    app.tenant(t)
+        .await
+        .map(|t| t.name)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+async fn my_orders(State(app): State<App>, SessionAuth(s): SessionAuth) -> ApiResult {
+    let orders = app.my_orders(&s).await?;
+    let mut out = Vec::with_capacity(orders.len());
+    for o in &orders {
+        let name = tenant_name(&app, &o.tenant).await;
+        out.push(views::order_for_signer(o, &name, &s.personnummer, false));
+    }
+    ok(StatusCode::OK, json!({ "orders": out }))
+}
+
+async fn my_order(
+    State(app): State<App>,
+    SessionAuth(s): SessionAuth,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult {
+    let o = app.order_for_signer(&s, &tenant, &id).await?;
+    let name = tenant_name(&app, &o.tenant).await;
+    ok(
+        StatusCode::OK,
+        views::order_for_signer(&o, &name, &s.personnummer, true),
+    )
+}
+
+async fn my_document(
+    State(app): State<App>,
+    SessionAuth(s): SessionAuth,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult {
+    let o = app.order_for_signer(&s, &tenant, &id).await?;
+    let bytes = app.signer_document(&s, &tenant, &id).await?;
+    file(bytes, "application/pdf", &o.current().file_name)
+}
+
+async fn start_sign(
+    State(app): State<App>,
+    SessionAuth(s): SessionAuth,
+    ClientIp(ip): ClientIp,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult {
+    let started = app.start_signing(&s, &tenant, &id, &ip).await?;
+    ok(StatusCode::OK, started_json(&started, "sign_ref"))
+}
+
+#[derive(Deserialize)]
+struct SignCollectBody {
+    sign_ref: String,
+}
+
+async fn sign_collect(
+    State(app): State<App>,
+    SessionAuth(s): SessionAuth,
+    JsonBody(body): JsonBody<SignCollectBody>,
+) -> ApiResult {
+    use crate::app::CollectOutcome;
+    use crate::bankid::types::CollectStatus;
+    match app.collect_signing(&s, &body.sign_ref).await? {
+        CollectOutcome::Pending { hint_code, qr_data } => {
+            let (sv, en) = rfa(CollectStatus::Pending, hint_code.as_deref(), true);
+            ok(
+                StatusCode::OK,
+                json!({"status": "pending", "hint_code": hint_code, "qr_data": qr_data, "message_sv": sv, "message_en": en}),
+            )
+        }
+        CollectOutcome::Failed { hint_code } => {
+            let (sv, en) = rfa(CollectStatus::Failed, hint_code.as_deref(), true);
+            ok(
+                StatusCode::OK,
+                json!({"status": "failed", "hint_code": hint_code, "message_sv": sv, "message_en": en}),
+            )
+        }
+        CollectOutcome::Complete { order_status } => {
+            let (sv, en) = rfa(CollectStatus::Complete, None, true);
+            ok(
+                StatusCode::OK,
+                json!({"status": "complete", "order_status": order_status, "message_sv": sv, "message_en": en}),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RejectBody {
+    comment: String,
+}
+
+async fn reject(
+    State(app): State<App>,
+    SessionAuth(s): SessionAuth,
+    Path((tenant, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody<RejectBody>,
+) -> ApiResult {
+    let order = app.reject(&s, &tenant, &id, &body.comment).await?;
+    ok(StatusCode::OK, json!({"order_status": order.status}))
+}
+
+pub(super) fn portal_routes() -> Router<App> {
+    Router::new()
+        .route("/portal/login", post(login))
+        .route("/portal/login/collect", post(login_collect))
+        .route("/portal/cancel", post(cancel_eid))
+        .route("/portal/logout", post(logout))
+        .route("/portal/me", get(me))
+        .route("/portal/orders", get(my_orders))
+        .route("/portal/orders/{tenant}/{id}", get(my_order))
+        .route(
+            "/portal/orders/{tenant}/{id}/document.pdf",
+            get(my_document),
+        )
+        .route("/portal/orders/{tenant}/{id}/sign", post(start_sign))
+        .route("/portal/orders/{tenant}/{id}/reject", post(reject))
+        .route("/portal/sign/collect", post(sign_collect))
+}
+
+// --- public ---------------------------------------------------------------------------------
+
+async fn anslagstavla(State(app): State<App>, Path(tenant): Path<String>) -> ApiResult {
+    public_file(app, tenant, "index.html".into()).await
+}
+
+async fn public_file_route(
+    State(app): State<App>,
+    Path((tenant, name)): Path<(String, String)>,
+) -> ApiResult {
+    public_file(app, tenant, name).await
+}
+
+async fn public_file(app: App, tenant: String, name: String) -> ApiResult {
+    let t =
+        crate::domain::TenantId::parse(&tenant).map_err(|_| AppError::NotFound { what: "page" })?;
+    let valid_name = name.len() <= 80
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !valid_name {
+        return Err(AppError::NotFound { what: "page" }.into());
+    }
+    let key = format!("public/{t}/anslag/{name}");
+    let bytes = app
+        .ports()
+        .objects
+        .get(&key)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound { what: "page" })?;
+    let ctype = content_type_of(&name);
+    if ctype.starts_with("text/html") || ctype == "application/json" {
+        let mut resp = (StatusCode::OK, bytes).into_response();
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+        return Ok(resp);
+    }
+    file(bytes, ctype, &name)
+}
+
+pub(super) fn public_routes() -> Router<App> {
+    Router::new()
+        .route("/public/{tenant}/anslag/", get(anslagstavla))
+        .route("/public/{tenant}/anslag/{name}", get(public_file_route))
+}

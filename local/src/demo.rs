@@ -117,7 +117,10 @@ async fn drive(running: &crate::Running, out: &Path) -> Result<()> {
     if !archive.starts_with(&original) {
         bail!("the original is not a byte-exact prefix of the archive version");
     }
-    let report = esign_shared::pdf::verify(&archive, &[running.service.pki.root.cert_der.clone()])?;
+    let report = esign_shared::pdf::verify(
+        &archive,
+        std::slice::from_ref(&running.service.pki.root.cert_der),
+    )?;
     if report.signatures.is_empty() || report.signatures.iter().any(|s| !s.intact || !s.trusted) {
         bail!(
             "the archive version does not verify: {}",

@@ -4,15 +4,12 @@
 use anyhow::{Context, Result};
 use axum::routing::get;
 use chrono::Utc;
-use esign_shared::adapters::embedded::{
-    FsObjectStore, InProcessQueue, LocalCipher, MailDir, RedbStateStore, SoftwareKeySigner,
-};
-use esign_shared::app::{App, Ports, Settings, TenantSetup};
+use esign_shared::adapters::embedded::InProcessQueue;
+use esign_shared::app::{App, Settings, TenantSetup};
 use esign_shared::bankid::provider::BankIdProvider;
 use esign_shared::bankid::simulator::{self, Simulator, SimulatorCa};
 use esign_shared::bankid::BankIdClient;
 use esign_shared::domain::TenantId;
-use esign_shared::ports::SystemClock;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,22 +56,7 @@ impl LocalService {
                 .build()?,
         );
         let eid = BankIdProvider::new(client, vec![pki.root.cert_der.clone()]);
-        let (queue, worker) = InProcessQueue::new(Some(data.join("dead-letters.jsonl")));
-        let ports = Ports {
-            objects: Arc::new(FsObjectStore::new(data.join("objects"))),
-            state: Arc::new(RedbStateStore::open(&data.join("state.redb"))?),
-            keys: Arc::new(SoftwareKeySigner::new(data.join("keys"))),
-            cipher: Arc::new(LocalCipher::open_or_create(
-                &data.join("secrets").join("data-key"),
-            )?),
-            mailer: Arc::new(MailDir::new(
-                data.join("mail"),
-                "e-underskrift <noreply@localhost>",
-            )?),
-            queue: Arc::new(queue.clone()),
-            eid: Arc::new(eid),
-            clock: Arc::new(SystemClock),
-        };
+        let (ports, queue, worker) = esign_shared::config::embedded_ports(data, Arc::new(eid))?;
         let settings = Settings {
             public_base_url: base_url.trim_end_matches('/').to_string(),
             ..Settings::default()

@@ -327,7 +327,7 @@ impl App {
                 notices.push((id, n));
             }
         }
-        notices.sort_by(|a, b| b.1.posted.cmp(&a.1.posted));
+        notices.sort_by_key(|n| std::cmp::Reverse(n.1.posted));
         let html = crate::web::pages::anslagstavla_html(&tenant.name, &notices);
         self.ports
             .objects

@@ -75,3 +75,81 @@ impl App {
         &self.ports
     }
 }
+
+/// An app on the embedded adapters in a temp dir, with the real BankID simulator on a
+/// loopback port and a seal certificate from a throwaway root: for tests of the use cases.
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+pub(crate) mod test_app {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::bankid::simulator::{router, Simulator};
+    use crate::domain::TenantId;
+    use crate::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
+
+    pub struct TestApp {
+        pub app: App,
+        pub root: CertificateAuthority,
+        pub _dir: tempfile::TempDir,
+    }
+
+    pub async fn start() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let ca = crate::bankid::generate_simulator_ca(now).unwrap();
+        let bankid_root = ca.chain_der.last().unwrap().clone();
+        let sim = Simulator::new(ca, Arc::new(chrono::Utc::now));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sim_base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router(sim)).await.unwrap() });
+        let eid = crate::bankid::provider::BankIdProvider::new(
+            crate::bankid::BankIdClient::new(
+                &format!("{sim_base}/rp/v6.0/"),
+                reqwest::Client::new(),
+            ),
+            vec![bankid_root],
+        );
+        let (ports, _queue, worker) =
+            crate::config::embedded_ports(dir.path(), Arc::new(eid)).unwrap();
+        let app = App::new(ports, Settings::default());
+        tokio::spawn(worker.run(Arc::new(app.clone())));
+        TestApp {
+            app,
+            root: CertificateAuthority::create_root("Test root", "Test", now).unwrap(),
+            _dir: dir,
+        }
+    }
+
+    impl TestApp {
+        /// A tenant with an installed seal certificate; returns its API key.
+        pub async fn add_tenant(&self, id: &str) -> String {
+            let t = TenantId::parse(id).unwrap();
+            self.app
+                .create_tenant(TenantSetup {
+                    id: t.clone(),
+                    name: format!("{id} kommun"),
+                    organization_number: None,
+                    storage_place: "Kansliet".into(),
+                })
+                .await
+                .unwrap();
+            let spki = self.app.seal_public_key(&t).await.unwrap();
+            let cert = self
+                .root
+                .issue_seal_cert(
+                    &SubjectName {
+                        common_name: format!("{id} sigill"),
+                        organization: format!("{id} kommun"),
+                        organization_identifier: None,
+                        country: "SE".into(),
+                    },
+                    &spki,
+                    chrono::Utc::now(),
+                )
+                .unwrap();
+            let chain = pem_encode_cert(&cert) + &pem_encode_cert(&self.root.cert_der);
+            self.app.install_seal_chain(&t, &chain).await.unwrap();
+            self.app.issue_api_key(&t).await.unwrap()
+        }
+    }
+}

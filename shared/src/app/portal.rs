@@ -287,7 +287,7 @@ impl App {
                 out.push(order);
             }
         }
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        out.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         Ok(out)
     }
 

@@ -449,7 +449,7 @@ impl App {
         for item in &items {
             out.push(self.order_from_item(item).await?);
         }
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        out.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         Ok(out)
     }
 

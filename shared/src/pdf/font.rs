@@ -1,8 +1,8 @@
-//! Optional embedded TrueType fonts for the appended pages. PDF/A requires embedded fonts;
-//! the standard Helvetica used by default is not embedded. The application registers a
-//! regular and a bold TrueType font (e.g. an OFL-licensed sans) once at start-up with
-//! [`register_embedded_fonts`]; pages then use them as simple WinAnsi TrueType fonts with
-//! widths read from the font program (PDF/A checks that they agree).
+//! Embedded TrueType fonts for the appended pages. PDF/A requires embedded fonts, so the pages
+//! use DejaVu Sans (shipped in `shared/assets/fonts`) unless the application registers other
+//! fonts once at start-up with [`register_embedded_fonts`]. They are written as simple WinAnsi
+//! TrueType fonts with widths read from the font program (PDF/A checks that they agree).
+//! Standard Helvetica (not embedded) remains only as the fallback should a font not parse.
 
 use std::sync::OnceLock;
 
@@ -45,8 +45,23 @@ pub fn register_embedded_fonts(regular_ttf: &[u8], bold_ttf: &[u8]) -> Result<()
     Ok(())
 }
 
+const DEFAULT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const DEFAULT_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// The registered fonts, else the shipped DejaVu Sans.
 pub(crate) fn registered_fonts() -> Option<&'static FontPair> {
-    EMBEDDED_FONTS.get()
+    if let Some(pair) = EMBEDDED_FONTS.get() {
+        return Some(pair);
+    }
+    let default = TrueTypeFont::parse(DEFAULT_REGULAR, false)
+        .and_then(|regular| Ok((regular, TrueTypeFont::parse(DEFAULT_BOLD, true)?)));
+    match default {
+        Ok((regular, bold)) => Some(EMBEDDED_FONTS.get_or_init(|| FontPair { regular, bold })),
+        Err(e) => {
+            tracing::error!(error = %e, "shipped font unreadable; falling back to Helvetica");
+            None
+        }
+    }
 }
 
 fn bad(what: &str) -> PdfError {

@@ -89,6 +89,10 @@ pub(crate) mod test_app {
 
     pub struct TestApp {
         pub app: App,
+        /// Where the simulator listens: its phone API is under `/phone/`.
+        pub sim_base: String,
+        /// The one clock of the app and the simulator; tests move it instead of sleeping.
+        pub clock: Arc<crate::ports::ManualClock>,
         pub root: CertificateAuthority,
         pub _dir: tempfile::TempDir,
     }
@@ -98,7 +102,9 @@ pub(crate) mod test_app {
         let now = chrono::Utc::now();
         let ca = crate::bankid::generate_simulator_ca(now).unwrap();
         let bankid_root = ca.chain_der.last().unwrap().clone();
-        let sim = Simulator::new(ca, Arc::new(chrono::Utc::now));
+        let clock = Arc::new(crate::ports::ManualClock::new(now));
+        let sim_clock = clock.clone();
+        let sim = Simulator::new(ca, Arc::new(move || crate::ports::Clock::now(&*sim_clock)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sim_base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router(sim)).await.unwrap() });
@@ -109,12 +115,15 @@ pub(crate) mod test_app {
             ),
             vec![bankid_root],
         );
-        let (ports, _queue, worker) =
+        let (mut ports, _queue, worker) =
             crate::config::embedded_ports(dir.path(), Arc::new(eid)).unwrap();
+        ports.clock = clock.clone();
         let app = App::new(ports, Settings::default());
         tokio::spawn(worker.run(Arc::new(app.clone())));
         TestApp {
             app,
+            sim_base,
+            clock,
             root: CertificateAuthority::create_root("Test root", "Test", now).unwrap(),
             _dir: dir,
         }
@@ -150,6 +159,49 @@ pub(crate) mod test_app {
             let chain = pem_encode_cert(&cert) + &pem_encode_cert(&self.root.cert_der);
             self.app.install_seal_chain(&t, &chain).await.unwrap();
             self.app.issue_api_key(&t).await.unwrap()
+        }
+
+        /// The signer's phone: open the order by its autostart token, identify, confirm.
+        pub async fn phone_approves(&self, auto_start_token: &str, personal_number: &str) {
+            let http = reqwest::Client::new();
+            let post = |path: &str, body: serde_json::Value| {
+                http.post(format!("{}/phone/{path}", self.sim_base))
+                    .json(&body)
+                    .send()
+            };
+            let opened: serde_json::Value = post(
+                "open",
+                serde_json::json!({"autoStartToken": auto_start_token}),
+            )
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+            let order_ref = opened["orderRef"]
+                .as_str()
+                .expect("the phone opened the order")
+                .to_string();
+            let r = post(
+                "identify",
+                serde_json::json!({"orderRef": order_ref, "personalNumber": personal_number,
+                                   "givenName": "Tolvan", "surname": "Tolvansson"}),
+            )
+            .await
+            .unwrap();
+            assert!(
+                r.status().is_success(),
+                "identify: {}",
+                r.text().await.unwrap()
+            );
+            let r = post("confirm", serde_json::json!({"orderRef": order_ref}))
+                .await
+                .unwrap();
+            assert!(
+                r.status().is_success(),
+                "confirm: {}",
+                r.text().await.unwrap()
+            );
         }
     }
 }

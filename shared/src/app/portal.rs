@@ -9,7 +9,7 @@ use super::repo::{keys, new_item, sha256_hex, EidOrderRecord, EidPurpose, Sessio
 use super::{App, AppError};
 use crate::bankid::qr::qr_data;
 use crate::domain::{OrderId, OrderStatus, Personnummer, SigningOrder, TenantId};
-use crate::ports::{EidCollect, EidSignText, Expect, Job, Write};
+use crate::ports::{EidSignText, Expect, Job, Write};
 
 /// A signer logged in with BankID. The session is bound to their personnummer.
 #[derive(Clone, Debug)]
@@ -60,9 +60,28 @@ pub enum CollectOutcome {
 
 /// How long we remember a BankID order (BankID forgets them after a few minutes).
 const EID_ORDER_TTL_MINUTES: i64 = 10;
+/// BankID's rule: call collect at most every two seconds.
+const MIN_COLLECT_INTERVAL_MS: i64 = 2000;
+/// How many times an order nobody scanned in time (`startFailed`) is started again.
+const MAX_RESTARTS: u32 = 3;
 
-fn eid_pk(order_ref: &str) -> String {
-    format!("EID#{order_ref}")
+fn eid_pk(our_ref: &str) -> String {
+    format!("EID#{our_ref}")
+}
+
+/// One collect of a BankID order we follow, before the purpose-specific handling.
+enum Step {
+    Pending {
+        hint_code: Option<String>,
+        qr_data: String,
+    },
+    Failed {
+        hint_code: Option<String>,
+    },
+    Complete {
+        identity: crate::ports::EidIdentity,
+        completion_data: serde_json::Value,
+    },
 }
 
 impl App {
@@ -77,17 +96,23 @@ impl App {
         &self,
         started: &crate::ports::EidStarted,
         purpose: EidPurpose,
+        end_user_ip: &str,
     ) -> Result<StartedEid, AppError> {
         let now = self.ports.clock.now();
+        let our_ref = uuid::Uuid::new_v4().to_string();
         let rec = EidOrderRecord {
             purpose,
+            bankid_order_ref: started.order_ref.clone(),
             qr_start_token: started.qr_start_token.clone(),
             qr_start_secret: started.qr_start_secret.clone(),
             started_at: now,
-            finished: false,
+            end_user_ip: end_user_ip.to_string(),
+            restarts: 0,
+            last_collect_at: None,
+            last_hint: None,
         };
         let mut item = new_item(
-            eid_pk(&started.order_ref),
+            eid_pk(&our_ref),
             "EID".into(),
             serde_json::to_value(&rec).map_err(|e| AppError::Internal(e.to_string()))?,
         );
@@ -100,14 +125,14 @@ impl App {
             }])
             .await?;
         Ok(StartedEid {
-            order_ref: started.order_ref.clone(),
+            order_ref: our_ref,
             auto_start_token: started.auto_start_token.clone(),
             qr_data: self.qr_now(&rec),
         })
     }
 
-    async fn eid_order(&self, order_ref: &str) -> Result<(EidOrderRecord, u64), AppError> {
-        if order_ref.len() > 100 {
+    async fn eid_order(&self, our_ref: &str) -> Result<(EidOrderRecord, u64), AppError> {
+        if uuid::Uuid::parse_str(our_ref).is_err() {
             return Err(AppError::NotFound {
                 what: "bankid_order",
             });
@@ -115,7 +140,7 @@ impl App {
         let item = self
             .ports
             .state
-            .get(&eid_pk(order_ref), "EID")
+            .get(&eid_pk(our_ref), "EID")
             .await?
             .filter(|i| {
                 i.expires_at
@@ -127,11 +152,40 @@ impl App {
         Ok((super::repo::from_item(&item)?, item.version))
     }
 
-    async fn forget_eid_order(&self, order_ref: &str, version: u64) -> Result<(), AppError> {
+    /// Write the record back if nobody else did meanwhile; losing that race is harmless
+    /// (the other poll wrote an equally fresh state).
+    async fn save_eid_order(
+        &self,
+        our_ref: &str,
+        rec: &EidOrderRecord,
+        version: u64,
+    ) -> Result<(), AppError> {
+        let mut item = new_item(
+            eid_pk(our_ref),
+            "EID".into(),
+            serde_json::to_value(rec).map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+        item.expires_at =
+            Some((self.ports.clock.now() + Duration::minutes(EID_ORDER_TTL_MINUTES)).timestamp());
+        match self
+            .ports
+            .state
+            .transact(vec![Write::Put {
+                item,
+                expect: Expect::Version(version),
+            }])
+            .await
+        {
+            Ok(()) | Err(crate::ports::StateError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn forget_eid_order(&self, our_ref: &str, version: u64) -> Result<(), AppError> {
         self.ports
             .state
             .transact(vec![Write::Delete {
-                pk: eid_pk(order_ref),
+                pk: eid_pk(our_ref),
                 sk: "EID".into(),
                 expect: Expect::Version(version),
             }])
@@ -139,34 +193,117 @@ impl App {
         Ok(())
     }
 
+    /// Collect once (at most every two seconds towards BankID). An order nobody scanned in
+    /// time is started again, a bounded number of times, under the same reference.
+    /// `signer` is the personnummer a sign order is bound to (None for login).
+    async fn collect_step(
+        &self,
+        our_ref: &str,
+        rec: &mut EidOrderRecord,
+        version: u64,
+        signer: Option<&str>,
+    ) -> Result<Step, AppError> {
+        let now = self.ports.clock.now();
+        if let Some(last) = rec.last_collect_at {
+            if (now - last).num_milliseconds() < MIN_COLLECT_INTERVAL_MS {
+                return Ok(Step::Pending {
+                    hint_code: rec.last_hint.clone(),
+                    qr_data: self.qr_now(rec),
+                });
+            }
+        }
+        match self.ports.eid.collect(&rec.bankid_order_ref).await? {
+            crate::ports::EidCollect::Pending { hint_code } => {
+                rec.last_collect_at = Some(now);
+                rec.last_hint = hint_code.clone();
+                self.save_eid_order(our_ref, rec, version).await?;
+                Ok(Step::Pending {
+                    hint_code,
+                    qr_data: self.qr_now(rec),
+                })
+            }
+            crate::ports::EidCollect::Failed { hint_code }
+                if hint_code.as_deref() == Some("startFailed") && rec.restarts < MAX_RESTARTS =>
+            {
+                let started = match (&rec.purpose, signer) {
+                    (EidPurpose::Login, _) => self.ports.eid.start_auth(&rec.end_user_ip).await?,
+                    (
+                        EidPurpose::Sign {
+                            user_visible_data_b64,
+                            user_non_visible_data_b64,
+                            ..
+                        },
+                        Some(pnr),
+                    ) => {
+                        let text = EidSignText {
+                            user_visible_data_b64: user_visible_data_b64.clone(),
+                            user_non_visible_data_b64: user_non_visible_data_b64.clone(),
+                        };
+                        self.ports
+                            .eid
+                            .start_sign(&rec.end_user_ip, pnr, &text)
+                            .await?
+                    }
+                    (EidPurpose::Sign { .. }, None) => {
+                        return Err(AppError::Internal("sign order without its signer".into()))
+                    }
+                };
+                rec.bankid_order_ref = started.order_ref;
+                rec.qr_start_token = started.qr_start_token;
+                rec.qr_start_secret = started.qr_start_secret;
+                rec.started_at = now;
+                rec.restarts += 1;
+                rec.last_collect_at = Some(now);
+                rec.last_hint = Some("outstandingTransaction".into());
+                self.save_eid_order(our_ref, rec, version).await?;
+                tracing::info!(
+                    restarts = rec.restarts,
+                    "BankID order restarted after startFailed"
+                );
+                Ok(Step::Pending {
+                    hint_code: rec.last_hint.clone(),
+                    qr_data: self.qr_now(rec),
+                })
+            }
+            crate::ports::EidCollect::Failed { hint_code } => {
+                self.forget_eid_order(our_ref, version).await?;
+                Ok(Step::Failed { hint_code })
+            }
+            crate::ports::EidCollect::Complete {
+                identity,
+                completion_data,
+            } => Ok(Step::Complete {
+                identity,
+                completion_data,
+            }),
+        }
+    }
+
     // --- login --------------------------------------------------------------------------------
 
     pub async fn start_login(&self, end_user_ip: &str) -> Result<StartedEid, AppError> {
         let started = self.ports.eid.start_auth(end_user_ip).await?;
-        self.remember_eid_order(&started, EidPurpose::Login).await
+        self.remember_eid_order(&started, EidPurpose::Login, end_user_ip)
+            .await
     }
 
-    pub async fn collect_login(&self, order_ref: &str) -> Result<LoginOutcome, AppError> {
-        let (rec, version) = self.eid_order(order_ref).await?;
+    pub async fn collect_login(&self, our_ref: &str) -> Result<LoginOutcome, AppError> {
+        let (mut rec, version) = self.eid_order(our_ref).await?;
         if !matches!(rec.purpose, EidPurpose::Login) {
             return Err(AppError::NotFound {
                 what: "bankid_order",
             });
         }
-        match self.ports.eid.collect(order_ref).await? {
-            EidCollect::Pending { hint_code } => Ok(LoginOutcome::Pending {
-                hint_code,
-                qr_data: self.qr_now(&rec),
-            }),
-            EidCollect::Failed { hint_code } => {
-                self.forget_eid_order(order_ref, version).await?;
-                Ok(LoginOutcome::Failed { hint_code })
+        match self.collect_step(our_ref, &mut rec, version, None).await? {
+            Step::Pending { hint_code, qr_data } => {
+                Ok(LoginOutcome::Pending { hint_code, qr_data })
             }
-            EidCollect::Complete {
+            Step::Failed { hint_code } => Ok(LoginOutcome::Failed { hint_code }),
+            Step::Complete {
                 identity,
                 completion_data,
             } => {
-                self.forget_eid_order(order_ref, version).await?;
+                self.forget_eid_order(our_ref, version).await?;
                 self.ports.eid.verify_evidence(
                     &completion_data,
                     &identity.personal_number,
@@ -183,10 +320,10 @@ impl App {
     }
 
     /// Stop a BankID order the user walked away from.
-    pub async fn cancel_eid(&self, order_ref: &str) -> Result<(), AppError> {
-        let (_, version) = self.eid_order(order_ref).await?;
-        self.ports.eid.cancel(order_ref).await?;
-        self.forget_eid_order(order_ref, version).await
+    pub async fn cancel_eid(&self, our_ref: &str) -> Result<(), AppError> {
+        let (rec, version) = self.eid_order(our_ref).await?;
+        self.ports.eid.cancel(&rec.bankid_order_ref).await?;
+        self.forget_eid_order(our_ref, version).await
     }
 
     async fn create_session(&self, pnr: &Personnummer, name: &str) -> Result<String, AppError> {
@@ -358,6 +495,7 @@ impl App {
                 user_visible_data_b64: text.user_visible_data_b64,
                 user_non_visible_data_b64: text.user_non_visible_data_b64,
             },
+            end_user_ip,
         )
         .await
     }
@@ -365,9 +503,9 @@ impl App {
     pub async fn collect_signing(
         &self,
         session: &SignerSession,
-        order_ref: &str,
+        our_ref: &str,
     ) -> Result<CollectOutcome, AppError> {
-        let (rec, version) = self.eid_order(order_ref).await?;
+        let (mut rec, version) = self.eid_order(our_ref).await?;
         let EidPurpose::Sign {
             session_hash,
             tenant,
@@ -387,18 +525,17 @@ impl App {
                 what: "bankid_order",
             });
         }
-        let (identity, completion_data) = match self.ports.eid.collect(order_ref).await? {
-            EidCollect::Pending { hint_code } => {
-                return Ok(CollectOutcome::Pending {
-                    hint_code,
-                    qr_data: self.qr_now(&rec),
-                })
+        let signer_pnr = session.personnummer.as_str().to_string();
+        let bankid_order_ref = rec.bankid_order_ref.clone();
+        let (identity, completion_data) = match self
+            .collect_step(our_ref, &mut rec, version, Some(&signer_pnr))
+            .await?
+        {
+            Step::Pending { hint_code, qr_data } => {
+                return Ok(CollectOutcome::Pending { hint_code, qr_data })
             }
-            EidCollect::Failed { hint_code } => {
-                self.forget_eid_order(order_ref, version).await?;
-                return Ok(CollectOutcome::Failed { hint_code });
-            }
-            EidCollect::Complete {
+            Step::Failed { hint_code } => return Ok(CollectOutcome::Failed { hint_code }),
+            Step::Complete {
                 identity,
                 completion_data,
             } => (identity, completion_data),
@@ -423,7 +560,7 @@ impl App {
         // Store what BankID completed before anything else happens, verified or not.
         let evidence_key = keys::evidence(&tenant, order_id, order_version, signer_id);
         let evidence = serde_json::json!({
-            "order_ref": order_ref,
+            "order_ref": bankid_order_ref,
             "received_at": now,
             "tenant": tenant,
             "order_id": order_id,
@@ -446,7 +583,7 @@ impl App {
                 "application/json",
             )
             .await?;
-        self.forget_eid_order(order_ref, version).await?;
+        self.forget_eid_order(our_ref, version).await?;
         verification?;
         let (order, ()) = self
             .update_order(&tenant, order_id, |o| {
@@ -496,5 +633,105 @@ impl App {
             })
             .await?;
         Ok(order)
+    }
+}
+
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+mod tests {
+    use super::*;
+    use crate::app::test_app;
+
+    #[tokio::test]
+    async fn collect_is_asked_of_bankid_at_most_every_two_seconds() {
+        let t = test_app::start().await;
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let first = t.app.collect_login(&started.order_ref).await.unwrap();
+        assert!(matches!(first, LoginOutcome::Pending { .. }));
+        t.phone_approves(&started.auto_start_token, "191212121212")
+            .await;
+        // Within two seconds the last answer stands: BankID is not asked.
+        t.clock.advance(Duration::milliseconds(1500));
+        let again = t.app.collect_login(&started.order_ref).await.unwrap();
+        assert!(matches!(again, LoginOutcome::Pending { .. }), "{again:?}");
+        t.clock.advance(Duration::milliseconds(600));
+        let done = t.app.collect_login(&started.order_ref).await.unwrap();
+        let LoginOutcome::Complete {
+            session_token,
+            name,
+        } = done
+        else {
+            panic!("expected complete, got {done:?}")
+        };
+        assert_eq!(name, "Tolvan Tolvansson");
+        let session = t.app.authenticate_session(&session_token).await.unwrap();
+        assert_eq!(session.personnummer.as_str(), "191212121212");
+        // The reference is gone once used: a replay finds nothing.
+        assert!(t.app.collect_login(&started.order_ref).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unscanned_order_is_restarted_a_bounded_number_of_times() {
+        let t = test_app::start().await;
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let mut last_qr = started.qr_data.clone();
+        for restart in 1..=MAX_RESTARTS {
+            // BankID gives up on an order nobody picked up within about 30 seconds.
+            t.clock.advance(Duration::seconds(31));
+            let out = t.app.collect_login(&started.order_ref).await.unwrap();
+            let LoginOutcome::Pending { hint_code, qr_data } = out else {
+                panic!("restart {restart}: expected pending, got {out:?}")
+            };
+            assert_eq!(hint_code.as_deref(), Some("outstandingTransaction"));
+            // A new BankID order: a new QR start token under the same reference.
+            assert_ne!(qr_data.split('.').nth(1), last_qr.split('.').nth(1));
+            last_qr = qr_data;
+        }
+        t.clock.advance(Duration::seconds(31));
+        let out = t.app.collect_login(&started.order_ref).await.unwrap();
+        assert!(
+            matches!(&out, LoginOutcome::Failed { hint_code } if hint_code.as_deref() == Some("startFailed")),
+            "{out:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_the_bankid_order() {
+        let t = test_app::start().await;
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        t.app.cancel_eid(&started.order_ref).await.unwrap();
+        assert!(t.app.collect_login(&started.order_ref).await.is_err());
+        assert!(t.app.cancel_eid("not-a-ref").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_and_logout_revokes_them() {
+        let t = test_app::start().await;
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        t.phone_approves(&started.auto_start_token, "191212121212")
+            .await;
+        let LoginOutcome::Complete { session_token, .. } =
+            t.app.collect_login(&started.order_ref).await.unwrap()
+        else {
+            panic!("login did not complete")
+        };
+        let s = t.app.authenticate_session(&session_token).await.unwrap();
+        t.app.logout(&s).await.unwrap();
+        assert!(t.app.authenticate_session(&session_token).await.is_err());
+
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        t.clock.advance(Duration::seconds(3));
+        t.phone_approves(&started.auto_start_token, "191212121212")
+            .await;
+        let LoginOutcome::Complete { session_token, .. } =
+            t.app.collect_login(&started.order_ref).await.unwrap()
+        else {
+            panic!("login did not complete")
+        };
+        t.clock
+            .advance(Duration::minutes(t.app.settings.session_minutes) + Duration::seconds(1));
+        assert!(matches!(
+            t.app.authenticate_session(&session_token).await,
+            Err(AppError::Unauthenticated)
+        ));
     }
 }

@@ -68,15 +68,23 @@ pub(crate) struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A BankID order we started: what it is for, and the secret needed for its animated QR.
+/// A BankID order we started, under our own reference (the browser follows ours, so an order
+/// restarted after `startFailed` keeps its reference): what it is for, BankID's current order,
+/// and the secret needed for its animated QR.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct EidOrderRecord {
     pub purpose: EidPurpose,
+    pub bankid_order_ref: String,
     pub qr_start_token: String,
     pub qr_start_secret: String,
     pub started_at: DateTime<Utc>,
-    /// Set once the completed order has been handled, so a repeated collect is harmless.
-    pub finished: bool,
+    pub end_user_ip: String,
+    /// How many times the order was started again after nobody scanned the QR code in time.
+    pub restarts: u32,
+    /// BankID asks relying parties to collect at most every two seconds; polls in between
+    /// get the last answer.
+    pub last_collect_at: Option<DateTime<Utc>>,
+    pub last_hint: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -64,6 +64,26 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Staff who log in with BankID to act for a tenant.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Let a person (by personnummer) act for a tenant after logging in with BankID.
+    Add {
+        tenant: String,
+        personnummer: String,
+        name: String,
+        /// secretary or admin
+        #[arg(long, default_value = "secretary")]
+        role: String,
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +216,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    tenant,
+                    personnummer,
+                    name,
+                    role,
+                    data,
+                },
+        } => {
+            let service = LocalService::open(&data, "http://127.0.0.1:0")?;
+            let t = esign_shared::domain::TenantId::parse(&tenant)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            let role: esign_shared::app::StaffRole = serde_json::from_value(role.clone().into())
+                .map_err(|_| anyhow::anyhow!("unknown role {role:?}: secretary or admin"))?;
+            // The data directory's owner acts as the tenant's admin here.
+            let admin = esign_shared::app::Staff {
+                tenant: t,
+                role: esign_shared::app::StaffRole::Admin,
+            };
+            service
+                .app
+                .add_staff(&admin, &personnummer, &name, role)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
+                })?;
+            println!("{name} may now log in with BankID and act for {tenant}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Tenant {

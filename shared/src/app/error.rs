@@ -23,6 +23,9 @@ pub enum AppError {
     },
     #[error("not authenticated")]
     Unauthenticated,
+    /// Logged in, but not as staff of a tenant (or not with the role the action needs).
+    #[error("not permitted")]
+    Forbidden,
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("someone else changed this at the same time; try again")]
@@ -49,6 +52,7 @@ impl AppError {
             Self::Personnummer(e) => e.code().into(),
             Self::BadRequest { code, .. } => (*code).into(),
             Self::Unauthenticated => "auth.required".into(),
+            Self::Forbidden => "auth.forbidden".into(),
             Self::NotFound { what } => format!("{what}.not_found"),
             Self::Conflict => "state.conflict".into(),
             Self::Eid { code, .. } => format!("bankid.{code}"),
@@ -62,6 +66,7 @@ impl AppError {
             Self::Intake(e) => e.message_sv().to_string(),
             Self::Personnummer(e) => e.message_sv().to_string(),
             Self::BadRequest { sv, .. } => sv.clone(),
+            Self::Forbidden => "Du har inte behörighet till detta.".into(),
             Self::Unauthenticated => {
                 "Du behöver logga in (eller ange en giltig API-nyckel).".into()
             }
@@ -107,6 +112,7 @@ impl AppError {
             Self::Personnummer(_) => 400,
             Self::BadRequest { .. } => 400,
             Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
             Self::NotFound { .. } => 404,
             Self::Conflict => 409,
             Self::Eid { code, .. } => match code.as_str() {

@@ -11,7 +11,7 @@ pub mod views;
 
 pub use error::AppError;
 pub use portal::{CollectOutcome, LoginOutcome, SignerSession, StartedEid};
-pub use staff::{CreateOrderInput, SignerInput, Staff, TenantSetup};
+pub use staff::{CreateOrderInput, SignerInput, Staff, StaffRole, TenantSetup};
 
 use std::sync::Arc;
 

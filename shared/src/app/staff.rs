@@ -16,10 +16,21 @@ use crate::domain::{
 use crate::pdf::intake::{inspect, IntakeLimits};
 use crate::ports::{Expect, Job, OutgoingMail, StateError, Write};
 
-/// A caller authenticated with a tenant's API key. Holding one is the proof.
+/// A caller acting for a tenant: an e-service or admin with the tenant's API key, or a
+/// member of staff logged in with BankID.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Staff {
     pub tenant: TenantId,
+    pub role: StaffRole,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// nämndsekreterare, registrator: documents and signing orders.
+    Secretary,
+    /// Also manages the tenant's staff. API keys act as admin.
+    Admin,
 }
 
 pub struct TenantSetup {
@@ -263,7 +274,91 @@ impl App {
             .cloned()
             .and_then(|v| serde_json::from_value(v).ok())
             .ok_or_else(|| AppError::Internal("API key record without tenant".into()))?;
-        Ok(Staff { tenant })
+        Ok(Staff {
+            tenant,
+            role: StaffRole::Admin,
+        })
+    }
+
+    /// Name a person as staff of the caller's tenant (admins only). They log in with BankID.
+    pub async fn add_staff(
+        &self,
+        staff: &Staff,
+        personnummer: &str,
+        name: &str,
+        role: StaffRole,
+    ) -> Result<(), AppError> {
+        if staff.role != StaffRole::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let pnr = Personnummer::parse(personnummer, self.ports.clock.now().date_naive())?;
+        let name = text_field("name", name, 200)?;
+        let hash = self.ports.cipher.lookup_hash(pnr.as_str().as_bytes());
+        let pk = format!("STAFF#{hash}");
+        let sk = format!("TENANT#{}", staff.tenant);
+        let data = serde_json::json!({
+            "tenant": staff.tenant,
+            "name": name,
+            "role": role,
+            "personnummer_masked": pnr.masked(),
+        });
+        let existing = self.ports.state.get(&pk, &sk).await?;
+        let expect = existing.map_or(Expect::Absent, |i| Expect::Version(i.version));
+        self.ports
+            .state
+            .transact(vec![Write::Put {
+                item: new_item(pk, sk, data),
+                expect,
+            }])
+            .await?;
+        Ok(())
+    }
+
+    /// The tenants a logged-in person is staff of, and their role in each.
+    pub async fn staff_memberships(
+        &self,
+        session: &super::SignerSession,
+    ) -> Result<Vec<Staff>, AppError> {
+        let hash = self
+            .ports
+            .cipher
+            .lookup_hash(session.personnummer.as_str().as_bytes());
+        let items = self
+            .ports
+            .state
+            .query(&format!("STAFF#{hash}"), "TENANT#")
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                Some(Staff {
+                    tenant: serde_json::from_value(i.data.get("tenant")?.clone()).ok()?,
+                    role: serde_json::from_value(i.data.get("role")?.clone()).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    /// Staff acting for `tenant` (needed only when the person serves several tenants).
+    pub async fn staff_from_session(
+        &self,
+        session: &super::SignerSession,
+        tenant: Option<&str>,
+    ) -> Result<Staff, AppError> {
+        let mut memberships = self.staff_memberships(session).await?;
+        match tenant {
+            Some(t) => memberships
+                .into_iter()
+                .find(|m| m.tenant.as_str() == t)
+                .ok_or(AppError::Forbidden),
+            None if memberships.len() == 1 => Ok(memberships.remove(0)),
+            None if memberships.is_empty() => Err(AppError::Forbidden),
+            None => Err(AppError::bad_request(
+                "auth.choose_tenant",
+                "Du arbetar för flera organisationer: ange vilken (X-Tenant).",
+                "You serve several tenants: say which one (X-Tenant).",
+            )),
+        }
     }
 
     // --- documents ----------------------------------------------------------------------------
@@ -525,7 +620,10 @@ impl App {
     /// Expire this tenant's open orders whose deadline has passed.
     pub async fn expire_overdue(&self, t: &TenantId) -> Result<usize, AppError> {
         let now = self.ports.clock.now();
-        let staff = Staff { tenant: t.clone() };
+        let staff = Staff {
+            tenant: t.clone(),
+            role: StaffRole::Secretary,
+        };
         let mut n = 0;
         for o in self.list_orders(&staff).await? {
             if o.status == OrderStatus::Open && now > o.current().deadline {
@@ -539,7 +637,10 @@ impl App {
     /// Queue again what a crash may have dropped: at-least-once across restarts. Every job
     /// is idempotent, so queueing one twice is harmless.
     pub async fn resume_pending_work(&self, t: &TenantId) -> Result<usize, AppError> {
-        let staff = Staff { tenant: t.clone() };
+        let staff = Staff {
+            tenant: t.clone(),
+            role: StaffRole::Secretary,
+        };
         let mut n = 0;
         for o in self.list_orders(&staff).await? {
             let (tenant, order_id) = (t.to_string(), o.id.to_string());
@@ -576,5 +677,97 @@ mod tests {
         assert_eq!(d.to_rfc3339(), "2026-12-04T22:59:00+00:00");
         let summer = default_deadline(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
         assert_eq!(summer.to_rfc3339(), "2026-06-15T21:59:00+00:00");
+    }
+}
+
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+mod staff_login_tests {
+    use super::*;
+    use crate::app::{test_app, LoginOutcome, SignerSession};
+
+    async fn login(t: &test_app::TestApp, pnr: &str) -> SignerSession {
+        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        t.phone_approves(&started.auto_start_token, pnr).await;
+        let LoginOutcome::Complete { session_token, .. } =
+            t.app.collect_login(&started.order_ref).await.unwrap()
+        else {
+            panic!("login did not complete")
+        };
+        t.app.authenticate_session(&session_token).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn staff_log_in_with_bankid_and_act_only_for_their_tenants() {
+        let t = test_app::start().await;
+        let key_a = t.add_tenant("kommun-a").await;
+        let key_b = t.add_tenant("kommun-b").await;
+        let admin_a = t.app.authenticate_api_key(&key_a).await.unwrap();
+        let admin_b = t.app.authenticate_api_key(&key_b).await.unwrap();
+        t.app
+            .add_staff(
+                &admin_a,
+                "19121212-1212",
+                "Sara Sekreterare",
+                StaffRole::Secretary,
+            )
+            .await
+            .unwrap();
+
+        let sara = login(&t, "191212121212").await;
+        let staff = t.app.staff_from_session(&sara, None).await.unwrap();
+        assert_eq!(staff.tenant.as_str(), "kommun-a");
+        assert_eq!(staff.role, StaffRole::Secretary);
+        assert!(matches!(
+            t.app.staff_from_session(&sara, Some("kommun-b")).await,
+            Err(AppError::Forbidden)
+        ));
+        // A secretary cannot name staff; an admin of tenant B can name her there too.
+        assert!(matches!(
+            t.app
+                .add_staff(&staff, "198112189876", "X", StaffRole::Admin)
+                .await,
+            Err(AppError::Forbidden)
+        ));
+        t.app
+            .add_staff(
+                &admin_b,
+                "191212121212",
+                "Sara Sekreterare",
+                StaffRole::Admin,
+            )
+            .await
+            .unwrap();
+        // Two tenants: she must say which.
+        assert_eq!(
+            t.app
+                .staff_from_session(&sara, None)
+                .await
+                .unwrap_err()
+                .code(),
+            "auth.choose_tenant"
+        );
+        let for_b = t
+            .app
+            .staff_from_session(&sara, Some("kommun-b"))
+            .await
+            .unwrap();
+        assert_eq!(for_b.role, StaffRole::Admin);
+
+        // Somebody else logs in: a signer, not staff.
+        t.clock.advance(chrono::Duration::seconds(3));
+        let other = login(&t, "198112189876").await;
+        assert!(matches!(
+            t.app.staff_from_session(&other, None).await,
+            Err(AppError::Forbidden)
+        ));
+        // The personnummer is not stored in clear in the membership.
+        assert!(t
+            .app
+            .ports
+            .state
+            .query("STAFF#", "")
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

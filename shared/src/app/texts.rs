@@ -13,20 +13,31 @@ pub(crate) fn stockholm(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Markdown special characters in user-provided text would change what the signer reads.
+/// User-provided text inside the simpleMarkdownV1 signing text. Our values never start a line
+/// (they follow a label), so only emphasis (`*`) could change what the signer reads; it is
+/// escaped with a backslash, and line breaks become spaces. Other characters (`-`, `_`, `#`, `+`
+/// are common in titles and file names) are left alone so the signer sees them as written.
 fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '*' | '_' | '#' | '+' | '-' | '`' | '\\' | '[' | ']') {
-            out.push('\\');
-        }
-        if c == '\n' || c == '\r' {
-            out.push(' ');
-        } else {
-            out.push(c);
+        match c {
+            '*' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
         }
     }
     out
+}
+
+fn heading(role: crate::domain::Role) -> &'static str {
+    match role {
+        crate::domain::Role::Part => "Underskrift av dokument",
+        _ => "Justering av protokoll",
+    }
 }
 
 /// The text the signer reads and signs in the BankID app (simpleMarkdownV1) and the hidden
@@ -34,7 +45,8 @@ fn md_escape(s: &str) -> String {
 pub(crate) fn sign_text(tenant: &Tenant, order: &SigningOrder, signer: &Signer) -> EidSignText {
     let v = order.current();
     let visible = format!(
-        "# {title}\n\n*{committee}*, sammanträde {date}\n\nParagrafer: {paragraphs}\n\n{declaration}\n\n+ Roll: {role}\n+ Organisation: {tenant}\n+ Dokument: {file} (version {version})\n+ SHA-256: {sha}\n",
+        "# {heading}\n\n{title}\n\n{committee}, sammanträde {date}, {paragraphs}\n\n{declaration}\n\n*Roll:* {role}\n*Organisation:* {tenant}\n*Dokument:* {file} (version {version})\n*SHA-256:* {sha}\n",
+        heading = heading(signer.role),
         title = md_escape(&order.meeting.title),
         committee = md_escape(&order.meeting.committee),
         date = order.meeting.meeting_date,
@@ -134,11 +146,12 @@ mod tests {
 
     #[test]
     fn markdown_in_user_text_is_neutralised() {
+        assert_eq!(md_escape("# §§ 1-3 *viktigt*"), "# §§ 1-3 \\*viktigt\\*");
         assert_eq!(
-            md_escape("# §§ 1-3 *viktigt*"),
-            "\\# §§ 1\\-3 \\*viktigt\\*"
+            md_escape("KS_2025-03-04_protokoll.pdf"),
+            "KS_2025-03-04_protokoll.pdf"
         );
-        assert_eq!(md_escape("a\nb"), "a b");
+        assert_eq!(md_escape("a\nb\u{7}"), "a b");
     }
 
     #[test]

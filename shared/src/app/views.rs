@@ -75,6 +75,7 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
         "signers": signers(order, true),
         "history": order.history.iter().map(|e| json!({
             "at": e.at, "kind": e.kind, "version": e.version, "detail": e.detail,
+            "signer_name": e.signer.and_then(|id| order.signer(id)).map(|s| s.name.clone()),
         })).collect::<Vec<_>>(),
         "files": {
             "archive": files[0], "publication": files[1], "notice": files[2], "sip": files[3],

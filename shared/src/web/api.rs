@@ -139,14 +139,21 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The tenant behind `Authorization: Bearer <api key>`.
+/// Who acts for a tenant: `Authorization: Bearer <api key>` (e-services, admins), or a member
+/// of staff logged in with BankID (the session cookie or bearer token; `X-Tenant` picks the
+/// tenant when they serve several).
 pub struct StaffAuth(pub Staff);
 
 impl FromRequestParts<App> for StaffAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let key = bearer(parts).ok_or(AppError::Unauthenticated)?;
-        Ok(StaffAuth(app.authenticate_api_key(key).await?))
+        if let Some(key) = bearer(parts).filter(|b| b.starts_with("esk_")) {
+            return Ok(StaffAuth(app.authenticate_api_key(key).await?));
+        }
+        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        let session = app.authenticate_session(&token).await?;
+        let tenant = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok());
+        Ok(StaffAuth(app.staff_from_session(&session, tenant).await?))
     }
 }
 
@@ -411,9 +418,35 @@ async fn order_file(
     file(bytes, content_type_of(&name), &name)
 }
 
+#[derive(Deserialize)]
+struct AddStaffBody {
+    personnummer: String,
+    name: String,
+    role: crate::app::StaffRole,
+}
+
+async fn add_staff(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(body): JsonBody<AddStaffBody>,
+) -> ApiResult {
+    app.add_staff(&staff, &body.personnummer, &body.name, body.role)
+        .await?;
+    ok(StatusCode::CREATED, json!({}))
+}
+
+async fn whoami(StaffAuth(staff): StaffAuth) -> ApiResult {
+    ok(
+        StatusCode::OK,
+        json!({"tenant": staff.tenant, "role": staff.role}),
+    )
+}
+
 pub(super) fn order_routes() -> Router<App> {
     Router::new()
         .route("/api/orders", post(create_order).get(list_orders))
+        .route("/api/staff", post(add_staff))
+        .route("/api/whoami", get(whoami))
         .route("/api/orders/{id}", get(get_order))
         .route("/api/orders/{id}/recall", post(recall))
         .route("/api/orders/{id}/resend", post(resend))

@@ -129,7 +129,9 @@ impl LocalService {
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
             .route(
                 "/bankid-sim/phone-ui",
-                get(|| async { axum::response::Html(esign_shared::web::pages::PHONE_HTML) }),
+                get(|| async {
+                    axum::response::Html(esign_shared::web::pages::PHONE_HTML.as_str())
+                }),
             )
     }
 

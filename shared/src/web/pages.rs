@@ -1,5 +1,6 @@
 //! The pages people read: start page, secretary, signer portal, the anslagstavla. Each page is
-//! one self-contained HTML file (inline CSS and script, no external requests).
+//! served as one self-contained HTML file (inline CSS and script, no external requests),
+//! assembled once from its source in `pages/` with the shared stylesheet and the QR encoder.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
@@ -11,10 +12,24 @@ use crate::app::App;
 use crate::domain::calendar::date_in_words_sv;
 use crate::domain::notice::Notice;
 
-pub const SECRETARY_HTML: &str = include_str!("pages/secretary.html");
-pub const PORTAL_HTML: &str = include_str!("pages/portal.html");
+use std::sync::LazyLock;
+
+const COMMON_CSS: &str = include_str!("pages/common.css");
+const QR_ENCODER: &str = include_str!("pages/qr-encoder.js");
+
+fn assemble(source: &str) -> String {
+    source
+        .replace("/*COMMON_CSS*/\n", COMMON_CSS)
+        .replace("/*QR_BLOCK*/\n", QR_ENCODER)
+}
+
+pub static SECRETARY_HTML: LazyLock<String> =
+    LazyLock::new(|| assemble(include_str!("pages/secretary.html")));
+pub static PORTAL_HTML: LazyLock<String> =
+    LazyLock::new(|| assemble(include_str!("pages/portal.html")));
 /// The simulated Mobilt BankID app (local mode only).
-pub const PHONE_HTML: &str = include_str!("pages/phone.html");
+pub static PHONE_HTML: LazyLock<String> =
+    LazyLock::new(|| assemble(include_str!("pages/phone.html")));
 
 fn page(html: &'static str) -> Response {
     let mut r = Html(html).into_response();
@@ -50,11 +65,14 @@ a{color:#0b4f8a}a:focus{outline:3px solid #f0b400;outline-offset:2px}</style></h
 pub(super) fn staff_pages() -> Router<App> {
     Router::new()
         .route("/", get(|| async { page(START_HTML) }))
-        .route("/sekreterare", get(|| async { page(SECRETARY_HTML) }))
+        .route(
+            "/sekreterare",
+            get(|| async { page(SECRETARY_HTML.as_str()) }),
+        )
 }
 
 pub(super) fn portal_pages() -> Router<App> {
-    Router::new().route("/portal", get(|| async { page(PORTAL_HTML) }))
+    Router::new().route("/portal", get(|| async { page(PORTAL_HTML.as_str()) }))
 }
 
 pub(super) fn public_pages() -> Router<App> {
@@ -93,4 +111,32 @@ pub fn anslagstavla_html(tenant_name: &str, notices: &[(String, Notice)]) -> Str
          <p>Här tillkännages justerade protokoll enligt kommunallagen 8 kap. 12 §.</p><ul>{items}</ul></main></body></html>",
         name = escape_html(tenant_name),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_assembled_whole() {
+        for (name, html) in [
+            ("secretary", SECRETARY_HTML.as_str()),
+            ("portal", PORTAL_HTML.as_str()),
+            ("phone", PHONE_HTML.as_str()),
+        ] {
+            assert!(
+                !html.contains("/*COMMON_CSS*/") && !html.contains("/*QR_BLOCK*/"),
+                "{name}"
+            );
+            assert!(
+                html.contains(COMMON_CSS),
+                "{name} lacks the shared stylesheet"
+            );
+            assert!(
+                html.starts_with("<!DOCTYPE html>") && html.contains("lang=\"sv\""),
+                "{name}"
+            );
+        }
+        assert!(PORTAL_HTML.contains("BEGIN QR ENCODER"));
+    }
 }

@@ -24,7 +24,9 @@ pub enum DomainError {
     #[error("the deadline has passed")]
     DeadlinePassed,
     #[error("invalid signing order: {0}")]
-    InvalidPlan(String),
+    InvalidPlan(PlanProblem),
+    #[error("the deadline has not passed yet")]
+    NotDueYet,
     #[error("a comment is required when declining")]
     CommentRequired,
 }
@@ -44,7 +46,8 @@ impl DomainError {
             Self::AlreadyActed => "order.already_acted",
             Self::NotYourTurn => "order.not_your_turn",
             Self::DeadlinePassed => "order.deadline_passed",
-            Self::InvalidPlan(_) => "order.invalid_plan",
+            Self::InvalidPlan(p) => p.code(),
+            Self::NotDueYet => "order.not_due",
             Self::CommentRequired => "order.comment_required",
         }
     }
@@ -63,12 +66,62 @@ impl DomainError {
             Self::AlreadyActed => "Du har redan signerat eller avböjt.".into(),
             Self::NotYourTurn => "Det är inte din tur att signera ännu.".into(),
             Self::DeadlinePassed => "Sista dag för underskrift har passerats.".into(),
-            Self::InvalidPlan(why) => format!("Ogiltig signeringsordning: {why}"),
+            Self::InvalidPlan(p) => p.message_sv(),
+            Self::NotDueYet => "Sista dag för underskrift har inte passerats än.".into(),
             Self::CommentRequired => "Skriv en kommentar när du avböjer.".into(),
         }
     }
 
     pub fn message_en(&self) -> String {
         self.to_string()
+    }
+}
+
+/// Why a list of signers or a deadline cannot make a signing order. Signers are counted from 1,
+/// as the secretary sees them in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanProblem {
+    #[error("no signers")]
+    NoSigners,
+    #[error("more than {} signers", super::order::MAX_SIGNERS)]
+    TooManySigners,
+    #[error("signer {0} has no name")]
+    SignerWithoutName(usize),
+    #[error("signer {0} is already named earlier in the list")]
+    DuplicateSigner(usize),
+    #[error("signer {0} has no step")]
+    StepMissing(usize),
+    #[error("the deadline is in the past")]
+    DeadlineInPast,
+}
+
+impl PlanProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoSigners => "order.no_signers",
+            Self::TooManySigners => "order.too_many_signers",
+            Self::SignerWithoutName(_) => "order.signer_without_name",
+            Self::DuplicateSigner(_) => "order.duplicate_signer",
+            Self::StepMissing(_) => "order.step_missing",
+            Self::DeadlineInPast => "order.deadline_in_past",
+        }
+    }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            Self::NoSigners => "Ange minst en person som ska signera.".into(),
+            Self::TooManySigners => format!(
+                "Högst {} personer kan signera samma dokument.",
+                super::order::MAX_SIGNERS
+            ),
+            Self::SignerWithoutName(n) => format!("Undertecknare {n} saknar namn."),
+            Self::DuplicateSigner(n) => {
+                format!("Undertecknare {n} finns redan tidigare i listan (samma personnummer).")
+            }
+            Self::StepMissing(n) => {
+                format!("Undertecknare {n} saknar steg (signering i steg).")
+            }
+            Self::DeadlineInPast => "Sista dag för underskrift har redan passerats.".into(),
+        }
     }
 }

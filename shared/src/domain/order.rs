@@ -13,6 +13,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::error::PlanProblem;
 use super::{DocumentId, DomainError, OrderId, Personnummer, SignerId, TenantId};
 
 /// What the signer does in the justering; decides the wording in the BankID app and on the page.
@@ -199,34 +200,28 @@ pub const MAX_COMMENT_CHARS: usize = 2000;
 impl SigningOrder {
     pub fn create(new: NewOrder, now: DateTime<Utc>) -> Result<Self, DomainError> {
         if new.signers.is_empty() {
-            return Err(DomainError::InvalidPlan("no signers".into()));
+            return Err(DomainError::InvalidPlan(PlanProblem::NoSigners));
         }
         if new.signers.len() > MAX_SIGNERS {
-            return Err(DomainError::InvalidPlan(format!(
-                "at most {MAX_SIGNERS} signers"
-            )));
+            return Err(DomainError::InvalidPlan(PlanProblem::TooManySigners));
         }
         for (i, s) in new.signers.iter().enumerate() {
             if s.name.trim().is_empty() {
-                return Err(DomainError::InvalidPlan(format!(
-                    "signer {} has no name",
-                    i + 1
+                return Err(DomainError::InvalidPlan(PlanProblem::SignerWithoutName(
+                    i + 1,
                 )));
             }
             if new.signers[..i]
                 .iter()
                 .any(|t| t.personnummer == s.personnummer)
             {
-                return Err(DomainError::InvalidPlan(format!(
-                    "signer {} is named twice",
-                    i + 1
+                return Err(DomainError::InvalidPlan(PlanProblem::DuplicateSigner(
+                    i + 1,
                 )));
             }
         }
         if new.deadline <= now {
-            return Err(DomainError::InvalidPlan(
-                "the deadline is in the past".into(),
-            ));
+            return Err(DomainError::InvalidPlan(PlanProblem::DeadlineInPast));
         }
         let steps = plan_steps(new.plan, &new.signers)?;
         let signers: Vec<Signer> = new
@@ -419,9 +414,7 @@ impl SigningOrder {
             }
         }
         if deadline <= at {
-            return Err(DomainError::InvalidPlan(
-                "the deadline is in the past".into(),
-            ));
+            return Err(DomainError::InvalidPlan(PlanProblem::DeadlineInPast));
         }
         let number = self.current().number + 1;
         self.versions.push(OrderVersion {
@@ -446,9 +439,7 @@ impl SigningOrder {
             });
         }
         if now <= self.current().deadline {
-            return Err(DomainError::InvalidPlan(
-                "the deadline has not passed".into(),
-            ));
+            return Err(DomainError::NotDueYet);
         }
         self.status = OrderStatus::Expired;
         self.record(now, "expired", None, None);
@@ -525,9 +516,8 @@ fn plan_steps(plan: SigningPlan, signers: &[NewSigner]) -> Result<Vec<u32>, Doma
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                s.step.ok_or_else(|| {
-                    DomainError::InvalidPlan(format!("signer {} has no step", i + 1))
-                })
+                s.step
+                    .ok_or(DomainError::InvalidPlan(PlanProblem::StepMissing(i + 1)))
             })
             .collect(),
     }
@@ -707,7 +697,7 @@ mod tests {
             signer("A", Role::Justerare, "19121212-1212", None),
             signer("B", Role::Justerare, "191212121212", None),
         ]);
-        assert_eq!(dup.unwrap_err().code(), "order.invalid_plan");
+        assert_eq!(dup.unwrap_err().code(), "order.duplicate_signer");
     }
 
     #[test]

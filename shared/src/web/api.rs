@@ -212,6 +212,33 @@ impl FromRequestParts<App> for ClientIp {
     }
 }
 
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        405,
+        "route.method_not_allowed",
+        "Den här adressen tar inte emot den sortens förfrågan.",
+        "This address does not accept that request method.",
+    )
+}
+
+/// Query parameters, with our error shape when they do not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<App> for QueryParams<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, app)
+            .await
+            .map(|Query(q)| QueryParams(q))
+            .map_err(|e| ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "input.invalid_query".into(),
+                message_sv: format!("Ogiltiga parametrar i adressen: {}", e.body_text()),
+                message_en: format!("Invalid query parameters: {}", e.body_text()),
+            })
+    }
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(
         404,
@@ -231,7 +258,7 @@ struct UploadQuery {
 async fn upload(
     State(app): State<App>,
     StaffAuth(staff): StaffAuth,
-    Query(q): Query<UploadQuery>,
+    QueryParams(q): QueryParams<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {

@@ -29,6 +29,7 @@ pub fn function_router(app: App, f: Function) -> Router {
         Function::Publish => api::public_routes().merge(pages::public_pages()),
     }
     .fallback(api::not_found)
+    .method_not_allowed_fallback(api::method_not_allowed)
     .with_state(app)
 }
 
@@ -42,5 +43,6 @@ pub fn router(app: App) -> Router {
         .merge(pages::public_pages())
         .merge(pages::staff_pages())
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(app)
 }

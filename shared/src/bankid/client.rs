@@ -1,6 +1,11 @@
 //! Client of the BankID RP API v6.0. The caller builds the `reqwest::Client` (mTLS identity,
 //! pinned BankID root, timeouts), so the same code talks to BankID and to the simulator.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -8,8 +13,8 @@ use serde::Serialize;
 
 use crate::bankid::error::BankIdError;
 use crate::bankid::types::{
-    AuthRequest, CollectResponse, ErrorBody, OrderRefRequest, OrderStarted, Requirement,
-    SignRequest, WebDevice,
+    AuthRequest, CollectResponse, ErrorBody, OrderRefRequest, OrderStarted, PhoneAuthRequest,
+    PhoneOrderStarted, PhoneRequirement, PhoneSignRequest, Requirement, SignRequest, WebDevice,
 };
 
 /// `userVisibleData` / `userNonVisibleData` limits of `/auth`, counted on the base64 text.
@@ -20,10 +25,101 @@ pub const SIGN_VISIBLE_MAX_CHARS: usize = 40_000;
 pub const SIGN_NON_VISIBLE_MAX_CHARS: usize = 200_000;
 pub const USER_AGENT_MAX_CHARS: usize = 256;
 
+/// Sleeps for a delay; injectable so tests of the retry logic do not wait.
+pub type Sleeper = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// When the client silently repeats a call (digest §1.8):
+/// - `maintenance` (503) and `internalError` (500): exponential backoff, `initial_delay`
+///   doubling up to `max_delay`, at most `max_attempts` calls in all and at most
+///   `max_total_delay` spent waiting. (BankID's error table says an RP should not retry
+///   `internalError` automatically; set `retry_internal_error = false` to follow it strictly.)
+/// - `tooManyRequests` (429): waits what `Retry-After` / `RateLimit-Reset` asks when that is at
+///   most `max_retry_after` (and fits the total budget), else gives up at once; without either
+///   header it backs off like above.
+/// - Every other error, and transport errors, are returned at once.
+#[derive(Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub initial_delay: Duration,
+    pub max_delay: Duration,
+    pub max_total_delay: Duration,
+    pub max_retry_after: Duration,
+    pub retry_internal_error: bool,
+    pub sleeper: Sleeper,
+}
+
+impl std::fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("max_attempts", &self.max_attempts)
+            .field("initial_delay", &self.initial_delay)
+            .field("max_delay", &self.max_delay)
+            .field("max_total_delay", &self.max_total_delay)
+            .field("max_retry_after", &self.max_retry_after)
+            .field("retry_internal_error", &self.retry_internal_error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RetryPolicy {
+    /// 4 calls, 250 ms → 500 ms → 1 s, at most 5 s waiting in all, Retry-After up to 5 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(2),
+            max_total_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(5),
+            retry_internal_error: true,
+            sleeper: Arc::new(|delay| Box::pin(tokio::time::sleep(delay))),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The delay before retry number `retry` (0-based) after `error`, or `None` to give up.
+    /// `waited` is the time already spent waiting.
+    pub fn delay_for(&self, error: &BankIdError, retry: u32, waited: Duration) -> Option<Duration> {
+        if retry.saturating_add(1) >= self.max_attempts {
+            return None;
+        }
+        let backoff = self
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(retry))
+            .min(self.max_delay);
+        let delay = match error {
+            BankIdError::Maintenance { .. } => backoff,
+            BankIdError::InternalError { .. } if self.retry_internal_error => backoff,
+            BankIdError::TooManyRequests {
+                retry_after_seconds: Some(seconds),
+                ..
+            } => {
+                let asked = Duration::from_secs(*seconds);
+                if asked > self.max_retry_after {
+                    return None;
+                }
+                asked
+            }
+            BankIdError::TooManyRequests { .. } => backoff,
+            _ => return None,
+        };
+        (waited.saturating_add(delay) <= self.max_total_delay).then_some(delay)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BankIdClient {
     base_url: String,
     http: reqwest::Client,
+    retry: RetryPolicy,
 }
 
 impl BankIdClient {
@@ -33,7 +129,17 @@ impl BankIdClient {
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
-        BankIdClient { base_url, http }
+        BankIdClient {
+            base_url,
+            http,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Replaces the retry policy (see [`RetryPolicy`]; [`RetryPolicy::none`] turns retries off).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     pub async fn auth(&self, req: &AuthRequest) -> Result<OrderStarted, BankIdError> {
@@ -44,6 +150,24 @@ impl BankIdClient {
     pub async fn sign(&self, req: &SignRequest) -> Result<OrderStarted, BankIdError> {
         validate_sign(req).map_err(BankIdError::InvalidRequest)?;
         self.post("sign", req).await
+    }
+
+    /// `/phone/auth`: identify a user who is in a phone call with the RP.
+    pub async fn phone_auth(
+        &self,
+        req: &PhoneAuthRequest,
+    ) -> Result<PhoneOrderStarted, BankIdError> {
+        validate_phone_auth(req).map_err(BankIdError::InvalidRequest)?;
+        self.post("phone/auth", req).await
+    }
+
+    /// `/phone/sign`: a signature by a user who is in a phone call with the RP.
+    pub async fn phone_sign(
+        &self,
+        req: &PhoneSignRequest,
+    ) -> Result<PhoneOrderStarted, BankIdError> {
+        validate_phone_sign(req).map_err(BankIdError::InvalidRequest)?;
+        self.post("phone/sign", req).await
     }
 
     /// Call every two seconds while `pending`; persist `completionData` on the first
@@ -73,7 +197,37 @@ impl BankIdClient {
         Ok(())
     }
 
+    /// One RP API call with the retries of [`RetryPolicy`].
     async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &B,
+    ) -> Result<T, BankIdError> {
+        let mut waited = Duration::ZERO;
+        let mut retry = 0u32;
+        loop {
+            match self.post_once(method, body).await {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    let Some(delay) = self.retry.delay_for(&error, retry, waited) else {
+                        return Err(error);
+                    };
+                    tracing::warn!(
+                        method,
+                        error_code = error.error_code(),
+                        retry = retry + 1,
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "bankid: retrying"
+                    );
+                    (self.retry.sleeper)(delay).await;
+                    waited += delay;
+                    retry += 1;
+                }
+            }
+        }
+    }
+
+    async fn post_once<B: Serialize, T: DeserializeOwned>(
         &self,
         method: &str,
         body: &B,
@@ -88,11 +242,16 @@ impl BankIdClient {
             .await
             .map_err(|e| BankIdError::Transport(format!("{method}: {e}")))?;
         let status = response.status();
-        let rate_limit_reset = response
-            .headers()
-            .get("RateLimit-Reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        // `Retry-After` (seconds) first, else the draft `RateLimit-Reset` BankID sends.
+        let header_seconds = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let rate_limit_reset =
+            header_seconds("Retry-After").or_else(|| header_seconds("RateLimit-Reset"));
         let bytes = response
             .bytes()
             .await
@@ -173,6 +332,57 @@ pub fn validate_sign(req: &SignRequest) -> Result<(), String> {
         SIGN_NON_VISIBLE_MAX_CHARS,
     )?;
     validate_format(req.user_visible_data_format.as_deref())
+}
+
+/// Checks `/phone/auth` (also used by the simulator): personalNumber 12 digits, the auth limits.
+pub fn validate_phone_auth(req: &PhoneAuthRequest) -> Result<(), String> {
+    validate_phone_common(&req.personal_number, req.requirement.as_ref())?;
+    validate_data(
+        "userVisibleData",
+        req.user_visible_data.as_deref(),
+        0,
+        AUTH_DATA_MAX_CHARS,
+    )?;
+    validate_data(
+        "userNonVisibleData",
+        req.user_non_visible_data.as_deref(),
+        0,
+        AUTH_DATA_MAX_CHARS,
+    )?;
+    validate_format(req.user_visible_data_format.as_deref())
+}
+
+/// Checks `/phone/sign`: personalNumber 12 digits, userVisibleData required, the sign limits.
+pub fn validate_phone_sign(req: &PhoneSignRequest) -> Result<(), String> {
+    validate_phone_common(&req.personal_number, req.requirement.as_ref())?;
+    validate_data(
+        "userVisibleData",
+        Some(&req.user_visible_data),
+        1,
+        SIGN_VISIBLE_MAX_CHARS,
+    )?;
+    validate_data(
+        "userNonVisibleData",
+        req.user_non_visible_data.as_deref(),
+        0,
+        SIGN_NON_VISIBLE_MAX_CHARS,
+    )?;
+    validate_format(req.user_visible_data_format.as_deref())
+}
+
+fn validate_phone_common(
+    personal_number: &str,
+    requirement: Option<&PhoneRequirement>,
+) -> Result<(), String> {
+    if personal_number.len() != 12 || !personal_number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("personalNumber must be 12 digits (YYYYMMDDNNNN)".into());
+    }
+    if let Some(card_reader) = requirement.and_then(|r| r.card_reader.as_deref()) {
+        if card_reader != "class1" && card_reader != "class2" {
+            return Err("requirement.cardReader must be class1 or class2".into());
+        }
+    }
+    Ok(())
 }
 
 fn validate_common(

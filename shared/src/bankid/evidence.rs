@@ -425,8 +425,14 @@ pub fn verify_signature_xml(
     )?)
 }
 
+/// `Ok` only when every check passed. ([`verify_completion`] adds the OCSP checks to the XML
+/// report, so this must look at them again.)
 fn passed_or_failed(report: EvidenceReport) -> Result<EvidenceReport, EvidenceError> {
-    Ok(report)
+    if report.all_passed() {
+        Ok(report)
+    } else {
+        Err(EvidenceError::ChecksFailed(Box::new(report)))
+    }
 }
 
 /// Parses and runs every check; `Err` only when the document cannot be evaluated at all.
@@ -719,7 +725,7 @@ fn verify_with_certificate_key(
     }
 }
 
-fn is_ca(cert: &Certificate) -> bool {
+pub(crate) fn is_ca(cert: &Certificate) -> bool {
     cert.tbs_certificate
         .get::<BasicConstraints>()
         .ok()
@@ -812,7 +818,9 @@ pub struct OcspReport {
 }
 
 /// The certificates of the signature's KeyInfo, signer first.
-fn key_info_certificates(signature_b64: &str) -> Result<Vec<Certificate>, EvidenceError> {
+pub(crate) fn key_info_certificates(
+    signature_b64: &str,
+) -> Result<Vec<Certificate>, EvidenceError> {
     let xml_bytes = decode_b64_lenient(signature_b64).ok_or(EvidenceError::NotBase64)?;
     let xml = std::str::from_utf8(&xml_bytes)
         .map_err(|_| EvidenceError::Malformed("not UTF-8".into()))?;

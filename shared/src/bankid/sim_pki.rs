@@ -292,6 +292,116 @@ pub(crate) fn issue_ocsp_responder(
     })
 }
 
+const OID_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+const OID_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+
+/// A TLS leaf certificate for a fresh P-256 key, issued by `ca` (a `crate::pki` CA), with the
+/// given subject, subjectAltName entries and extendedKeyUsage. Valid two years from `now`.
+fn issue_tls_leaf(
+    ca: &crate::pki::CertificateAuthority,
+    subject: Name,
+    alt_names: Vec<x509_cert::ext::pkix::name::GeneralName>,
+    eku: ObjectIdentifier,
+    now: DateTime<Utc>,
+) -> PkiResult<crate::pki::IssuedCert> {
+    let issuer_cert = Certificate::from_der(&ca.cert_der).map_err(|e| e.to_string())?;
+    let issuer_key = IssuerKey::from_pkcs8_der(&ca.key_pkcs8_der())?;
+    let key = SigningKey::random(&mut OsRng);
+    let profile = Profile::Leaf {
+        issuer: issuer_cert.tbs_certificate.subject.clone(),
+        enable_key_agreement: false,
+        enable_key_encipherment: false,
+    };
+    let validity = Validity {
+        not_before: to_time(now - chrono::Duration::minutes(5))?,
+        not_after: to_time(now + chrono::Duration::days(2 * 365))?,
+    };
+    let spki = spki_of(&key)?;
+    let san = (!alt_names.is_empty()).then_some(x509_cert::ext::pkix::SubjectAltName(alt_names));
+    let eku = ExtendedKeyUsage(vec![eku]);
+    let cert = match &issuer_key {
+        IssuerKey::P256(signer) => {
+            let mut builder =
+                CertificateBuilder::new(profile, random_serial()?, validity, subject, spki, signer)
+                    .map_err(|e| e.to_string())?;
+            if let Some(san) = &san {
+                builder.add_extension(san).map_err(|e| e.to_string())?;
+            }
+            builder.add_extension(&eku).map_err(|e| e.to_string())?;
+            builder.build::<DerSignature>().map_err(|e| e.to_string())?
+        }
+        IssuerKey::Rsa(signer) => {
+            let signer: &rsa::pkcs1v15::SigningKey<sha2::Sha256> = signer;
+            let mut builder =
+                CertificateBuilder::new(profile, random_serial()?, validity, subject, spki, signer)
+                    .map_err(|e| e.to_string())?;
+            if let Some(san) = &san {
+                builder.add_extension(san).map_err(|e| e.to_string())?;
+            }
+            builder.add_extension(&eku).map_err(|e| e.to_string())?;
+            builder
+                .build::<rsa::pkcs1v15::Signature>()
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let key_der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+    Ok(crate::pki::IssuedCert {
+        cert_der: cert.to_der().map_err(|e| e.to_string())?,
+        key_pkcs8_der: Some(key_der.as_bytes().to_vec()),
+    })
+}
+
+/// A TLS server certificate (EKU serverAuth) for the simulator, with `dns_names` and
+/// `ip_addresses` as subjectAltName (rustls/webpki match only the SAN, never the CN).
+pub fn issue_tls_server_cert(
+    ca: &crate::pki::CertificateAuthority,
+    dns_names: &[&str],
+    ip_addresses: &[std::net::IpAddr],
+    now: DateTime<Utc>,
+) -> Result<crate::pki::IssuedCert, String> {
+    use x509_cert::ext::pkix::name::GeneralName;
+    let mut alt_names = Vec::new();
+    for dns in dns_names {
+        let name = der::asn1::Ia5String::new(dns).map_err(|e| e.to_string())?;
+        alt_names.push(GeneralName::DnsName(name));
+    }
+    for ip in ip_addresses {
+        let bytes = match ip {
+            std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+            std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+        };
+        alt_names.push(GeneralName::IpAddress(
+            der::asn1::OctetString::new(bytes).map_err(|e| e.to_string())?,
+        ));
+    }
+    if alt_names.is_empty() {
+        return Err("a TLS server certificate needs at least one DNS name or IP address".into());
+    }
+    let cn = dns_names.first().copied().unwrap_or("BankID simulator");
+    let subject = name(&[
+        (OID_C, Tag::PrintableString, "SE"),
+        (OID_O, Tag::Utf8String, "e-underskrift simulator"),
+        (OID_CN, Tag::Utf8String, cn),
+    ])?;
+    issue_tls_leaf(ca, subject, alt_names, OID_SERVER_AUTH, now)
+}
+
+/// A relying-party client certificate (EKU clientAuth) like the one a bank issues for BankID:
+/// subject `C=SE, O=organization, serialNumber=org_number, name=display_name, CN=common_name`.
+pub fn issue_tls_client_cert(
+    ca: &crate::pki::CertificateAuthority,
+    common_name: &str,
+    organization: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::pki::IssuedCert, String> {
+    let subject = name(&[
+        (OID_C, Tag::PrintableString, "SE"),
+        (OID_O, Tag::Utf8String, organization),
+        (OID_CN, Tag::Utf8String, common_name),
+    ])?;
+    issue_tls_leaf(ca, subject, Vec::new(), OID_CLIENT_AUTH, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,50 @@
 //! A BankID RP API v6.0 simulator over real HTTP, plus a "phone" control API that plays the
 //! signer's BankID app. Time comes from an injected clock: tests never sleep.
 //!
-//! RP API: `POST /rp/v6.0/{auth,sign,collect,cancel}`.
-//! Phone API (JSON): `POST /phone/open {autoStartToken}|{qrData}`, `POST /phone/identify
-//! {orderRef, personalNumber, givenName, surname[, ipAddress]}`, `POST /phone/confirm {orderRef}`,
-//! `POST /phone/cancel {orderRef}`, `POST /phone/fail {orderRef, hintCode}` (any failure code,
-//! also unknown ones), `GET /phone/orders?personalNumber=…`.
-//! Fault injection: `POST /sim/inject-error {errorCode, count?}` makes the next RP calls fail.
+//! RP API: `POST /rp/v6.0/{auth,sign,phone/auth,phone/sign,collect,cancel}`. Served by
+//! [`router`] over plain HTTP, or by [`crate::bankid::sim_tls::serve_tls`] over TLS with the
+//! client-certificate check (401 `unauthorized` without a valid one; the phone and control
+//! APIs below need no client certificate).
+//!
+//! # Phone API (plays the user's BankID app; JSON bodies, errors as `{errorCode, details}`)
+//! - `GET /phone/orders?personalNumber=…`: the pending orders that concern that person (bound by
+//!   `requirement.personalNumber`, by a `/phone/*` order, or held by them), oldest first:
+//!   `[{orderRef, kind: auth|sign, autoStartToken?, callInitiator?, userVisibleData?, hintCode,
+//!   createdAt}]` (`autoStartToken` only for QR/autostart orders, `callInitiator` only for
+//!   phone orders).
+//! - `POST /phone/open {autoStartToken}` | `{qrData}` (checks the HMAC and that the code is at
+//!   most `qr_max_age_seconds` old) | `{orderRef}` (phone orders only, which have neither):
+//!   the app picks the order up → `started` (phone orders → `userCallConfirm`). Answers
+//!   `{orderRef}`.
+//! - `POST /phone/confirm-call {orderRef}`: the user confirms the call with the RP → `started`.
+//! - `POST /phone/decline-call {orderRef}`: the user is not in a call → failed `userDeclinedCall`.
+//! - `POST /phone/identify {orderRef, personalNumber, givenName, surname[, ipAddress]}`: the
+//!   user's BankID is chosen → `userSign` (409 `noUsableBankId` if the order is bound to
+//!   another personnummer).
+//! - `POST /phone/confirm {orderRef}`: the security code is entered → `complete`, with the
+//!   signature XML and OCSP response made from the simulator's CA.
+//! - `POST /phone/cancel {orderRef}` → failed `userCancel`; `POST /phone/fail {orderRef,
+//!   hintCode}` → failed with any hint code, also unknown ones.
+//!
+//! # Control API (tests and demos)
+//! - `POST /sim/inject-error {errorCode, count?, retryAfterSeconds?}`: the next `count`
+//!   (default 1) RP calls, whatever they concern, answer that error with its HTTP status
+//!   (`tooManyRequests` carries `RateLimit-*` headers, and `Retry-After` when given).
+//! - `POST /sim/scenario {personalNumber, scenario, count?, delayMs?}`: what happens to that
+//!   person's orders until changed; answers the scenario as stored. `scenario` is one of
+//!   - `userCancel` / `certificateErr`: an order concerning the person is answered `pending` at
+//!     its first collect and fails with that hint code at the next one (or at once when the
+//!     phone identifies as that person);
+//!   - `maintenance` / `internalError`: every RP call concerning the person (auth/sign with that
+//!     `requirement.personalNumber`, phone/auth|sign for them, collect/cancel of their orders)
+//!     answers 503 `maintenance` / 500 `internalError`;
+//!   - `slow`: those calls are answered after `delayMs` (default 1000, at most
+//!     [`MAX_SLOW_DELAY_MS`]; larger values are cut to it);
+//!   - `normal`: removes the scenario.
+//!
+//!   `count` limits how many times the scenario acts (orders failed, calls refused or delayed);
+//!   without it the scenario stays until set to `normal`.
+//! - `GET /sim/scenarios`: the stored scenarios.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,7 +63,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::bankid::client::{validate_auth, validate_sign};
+use crate::bankid::client::{
+    validate_auth, validate_phone_auth, validate_phone_sign, validate_sign,
+};
 use crate::bankid::qr::{parse_qr_data, qr_auth_code};
 use crate::bankid::sim_ocsp::build_ocsp_response;
 use crate::bankid::sim_pki::{
@@ -33,8 +73,9 @@ use crate::bankid::sim_pki::{
 };
 use crate::bankid::sim_xml::{signature_document, SignedDataInput};
 use crate::bankid::types::{
-    AuthRequest, CollectResponse, CollectStatus, CompletionData, Device, ErrorBody, HintCode,
-    OrderRefRequest, OrderStarted, Requirement, SignRequest, StepUp, User,
+    AuthRequest, CallInitiator, CollectResponse, CollectStatus, CompletionData, Device, ErrorBody,
+    HintCode, OrderRefRequest, OrderStarted, PhoneAuthRequest, PhoneOrderStarted, PhoneRequirement,
+    PhoneSignRequest, Requirement, SignRequest, StepUp, User,
 };
 
 /// The CA that issues the simulated users' certificates.
@@ -126,11 +167,23 @@ struct Order {
     state: OrderState,
     terminal_at: Option<DateTime<Utc>>,
     terminal_collected: bool,
+    /// `Some` for `/phone/auth` and `/phone/sign` orders.
+    call_initiator: Option<CallInitiator>,
+    /// How many collects answered `pending` (scenarios fail an order at the second).
+    pending_collects: u32,
 }
 
 impl Order {
     fn is_pending(&self) -> bool {
         matches!(self.state, OrderState::Pending(_))
+    }
+
+    /// The personnummer the order is bound to or held by, if any.
+    fn person(&self) -> Option<&str> {
+        self.requirement
+            .personal_number
+            .as_deref()
+            .or(self.holder.as_ref().map(|h| h.personal_number.as_str()))
     }
 
     fn concerns(&self, personal_number: &str) -> bool {
@@ -152,7 +205,9 @@ impl Order {
             return;
         }
         let age = now - self.created_at;
-        if self.opened_at.is_none() && age >= config.pickup_timeout {
+        // Phone orders reach the app without QR or autostart: no pickup deadline.
+        if self.opened_at.is_none() && self.call_initiator.is_none() && age >= config.pickup_timeout
+        {
             self.fail(
                 HintCode::StartFailed,
                 self.created_at + config.pickup_timeout,
@@ -181,6 +236,73 @@ impl Order {
 struct InjectedError {
     error_code: String,
     remaining: u32,
+    retry_after: Option<u64>,
+}
+
+/// Upper bound of the `slow` scenario's delay, in milliseconds.
+pub const MAX_SLOW_DELAY_MS: u64 = 10_000;
+const DEFAULT_SLOW_DELAY_MS: u64 = 1_000;
+
+/// What the simulator does to one person's orders (see the control API in the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScenarioKind {
+    UserCancel,
+    CertificateErr,
+    Maintenance,
+    InternalError,
+    Slow,
+    /// Removes the person's scenario.
+    Normal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scenario {
+    pub personal_number: String,
+    pub scenario: ScenarioKind,
+    /// How many more times it acts; `None` until changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// For `slow`: the delay actually applied (bounded by [`MAX_SLOW_DELAY_MS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+}
+
+/// Uses one action of the person's scenario (removed when its count runs out).
+fn consume_scenario(scenarios: &mut HashMap<String, Scenario>, personal_number: &str) {
+    let exhausted = match scenarios.get_mut(personal_number) {
+        Some(Scenario {
+            count: Some(count), ..
+        }) => {
+            *count = count.saturating_sub(1);
+            *count == 0
+        }
+        _ => false,
+    };
+    if exhausted {
+        scenarios.remove(personal_number);
+    }
+}
+
+/// The failure a `userCancel` / `certificateErr` scenario gives the person's order, if any.
+fn take_failure_scenario(
+    scenarios: &mut HashMap<String, Scenario>,
+    personal_number: &str,
+) -> Option<HintCode> {
+    let hint = match scenarios.get(personal_number)?.scenario {
+        ScenarioKind::UserCancel => HintCode::UserCancel,
+        ScenarioKind::CertificateErr => HintCode::CertificateErr,
+        _ => return None,
+    };
+    consume_scenario(scenarios, personal_number);
+    Some(hint)
+}
+
+/// What a scenario does to one RP call.
+enum RpScenario {
+    Delay(std::time::Duration),
+    Refuse(ApiError),
 }
 
 #[derive(Default)]
@@ -189,6 +311,7 @@ struct Inner {
     credentials: HashMap<String, PersonCredential>,
     ocsp_responder: Option<PersonCredential>,
     injected: VecDeque<InjectedError>,
+    scenarios: HashMap<String, Scenario>,
 }
 
 pub struct Simulator {
@@ -272,6 +395,8 @@ impl Simulator {
             state: OrderState::Pending(HintCode::OutstandingTransaction),
             terminal_at: None,
             terminal_collected: false,
+            call_initiator: fields.call_initiator,
+            pending_collects: 0,
         };
         inner.orders.insert(order.order_ref.clone(), order);
         Ok(started)
@@ -279,7 +404,8 @@ impl Simulator {
 
     fn collect(&self, order_ref: &str) -> Result<CollectResponse, ApiError> {
         let now = self.now();
-        let mut inner = self.lock();
+        let mut guard = self.lock();
+        let inner = &mut *guard;
         let config = &self.config;
         let order = inner
             .orders
@@ -287,8 +413,19 @@ impl Simulator {
             .filter(|o| !o.is_forgotten(now, config))
             .ok_or_else(no_such_order)?;
         order.advance(now, config);
+        // userCancel / certificateErr scenarios: the RP has seen `pending` once, then the failure.
+        if order.is_pending() && order.pending_collects >= 1 {
+            if let Some(pnr) = order.person() {
+                if let Some(hint) = take_failure_scenario(&mut inner.scenarios, pnr) {
+                    order.fail(hint, now);
+                }
+            }
+        }
         let (status, hint_code, completion_data) = match &order.state {
-            OrderState::Pending(hint) => (CollectStatus::Pending, Some(hint.clone()), None),
+            OrderState::Pending(hint) => {
+                order.pending_collects = order.pending_collects.saturating_add(1);
+                (CollectStatus::Pending, Some(hint.clone()), None)
+            }
             OrderState::Failed(hint) => (CollectStatus::Failed, Some(hint.clone()), None),
             OrderState::Complete(data) => (CollectStatus::Complete, None, Some((**data).clone())),
             OrderState::CancelledByRp => return Err(no_such_order()),
@@ -332,6 +469,7 @@ impl Simulator {
         let mut inner = self.lock();
         let front = inner.injected.front_mut()?;
         let code = front.error_code.clone();
+        let retry_after = front.retry_after;
         front.remaining = front.remaining.saturating_sub(1);
         if front.remaining == 0 {
             inner.injected.pop_front();
@@ -347,7 +485,116 @@ impl Simulator {
             "maintenance" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
-        Some(ApiError::rp(status, &code, "Injected by the simulator"))
+        let mut error = ApiError::rp(status, &code, "Injected by the simulator");
+        error.retry_after = retry_after;
+        Some(error)
+    }
+
+    /// Sets (or with [`ScenarioKind::Normal`] removes) the scenario of one person; the same
+    /// as `POST /sim/scenario`. Returns the scenario as stored.
+    pub fn set_scenario(
+        &self,
+        personal_number: &str,
+        scenario: ScenarioKind,
+        count: Option<u32>,
+        delay_ms: Option<u64>,
+    ) -> Result<Scenario, String> {
+        if personal_number.len() != 12 || !personal_number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("personalNumber must be 12 digits".into());
+        }
+        if count == Some(0) {
+            return Err("count must be at least 1".into());
+        }
+        let stored = Scenario {
+            personal_number: personal_number.to_string(),
+            scenario,
+            count: if scenario == ScenarioKind::Normal {
+                None
+            } else {
+                count
+            },
+            delay_ms: (scenario == ScenarioKind::Slow).then(|| {
+                delay_ms
+                    .unwrap_or(DEFAULT_SLOW_DELAY_MS)
+                    .min(MAX_SLOW_DELAY_MS)
+            }),
+        };
+        let mut inner = self.lock();
+        if scenario == ScenarioKind::Normal {
+            inner.scenarios.remove(personal_number);
+        } else {
+            inner
+                .scenarios
+                .insert(personal_number.to_string(), stored.clone());
+        }
+        Ok(stored)
+    }
+
+    /// The stored scenarios, by personnummer.
+    pub fn scenarios(&self) -> Vec<Scenario> {
+        let mut list: Vec<Scenario> = self.lock().scenarios.values().cloned().collect();
+        list.sort_by(|a, b| a.personal_number.cmp(&b.personal_number));
+        list
+    }
+
+    /// The scenario action for an RP call, from the person the call concerns.
+    fn rp_scenario(&self, name: &str, body: &Bytes) -> Option<RpScenario> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let person = match name {
+            "auth" | "sign" => value
+                .get("requirement")?
+                .get("personalNumber")?
+                .as_str()?
+                .to_string(),
+            "phone/auth" | "phone/sign" => value.get("personalNumber")?.as_str()?.to_string(),
+            _ => {
+                let order_ref = value.get("orderRef")?.as_str()?;
+                inner.orders.get(order_ref)?.person()?.to_string()
+            }
+        };
+        let scenario = inner.scenarios.get(&person)?.clone();
+        let action = match scenario.scenario {
+            ScenarioKind::Maintenance => RpScenario::Refuse(ApiError::rp(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "maintenance",
+                "Scenario: maintenance",
+            )),
+            ScenarioKind::InternalError => RpScenario::Refuse(ApiError::rp(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internalError",
+                "Scenario: internal error",
+            )),
+            ScenarioKind::Slow => RpScenario::Delay(std::time::Duration::from_millis(
+                scenario
+                    .delay_ms
+                    .unwrap_or(DEFAULT_SLOW_DELAY_MS)
+                    .min(MAX_SLOW_DELAY_MS),
+            )),
+            _ => return None,
+        };
+        consume_scenario(&mut inner.scenarios, &person);
+        Some(action)
+    }
+
+    fn phone_call_answer(&self, order_ref: &str, in_call: bool) -> Result<(), ApiError> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let order = inner
+            .orders
+            .get_mut(order_ref)
+            .ok_or_else(phone_no_such_order)?;
+        order.advance(now, &self.config);
+        if !matches!(order.state, OrderState::Pending(HintCode::UserCallConfirm)) {
+            return Err(not_pending());
+        }
+        if in_call {
+            order.state = OrderState::Pending(HintCode::Started);
+        } else {
+            order.fail(HintCode::UserDeclinedCall, now);
+        }
+        Ok(())
     }
 
     // ---- phone ----
@@ -356,12 +603,23 @@ impl Simulator {
         let now = self.now();
         let mut inner = self.lock();
         let config = &self.config;
-        let order = match (&req.auto_start_token, &req.qr_data) {
-            (Some(token), None) => inner
+        let order = match (&req.auto_start_token, &req.qr_data, &req.order_ref) {
+            (None, None, Some(order_ref)) => {
+                let order = inner.orders.get_mut(order_ref);
+                if order.as_ref().is_some_and(|o| o.call_initiator.is_none()) {
+                    return Err(ApiError::phone(
+                        StatusCode::BAD_REQUEST,
+                        "invalidParameters",
+                        "only phone orders are opened by orderRef; use autoStartToken or qrData",
+                    ));
+                }
+                order
+            }
+            (Some(token), None, None) => inner
                 .orders
                 .values_mut()
-                .find(|o| &o.auto_start_token == token),
-            (None, Some(qr)) => {
+                .find(|o| o.call_initiator.is_none() && &o.auto_start_token == token),
+            (None, Some(qr), None) => {
                 let content = parse_qr_data(qr).ok_or_else(|| {
                     ApiError::phone(StatusCode::BAD_REQUEST, "invalidQr", "Not BankID QR data")
                 })?;
@@ -397,7 +655,7 @@ impl Simulator {
                 return Err(ApiError::phone(
                     StatusCode::BAD_REQUEST,
                     "invalidParameters",
-                    "give exactly one of autoStartToken and qrData",
+                    "give exactly one of autoStartToken, qrData and orderRef",
                 ))
             }
         };
@@ -409,7 +667,12 @@ impl Simulator {
             return Err(not_pending());
         }
         order.opened_at = Some(now);
-        order.state = OrderState::Pending(HintCode::Started);
+        // A phone order first asks the user to confirm the call with the RP.
+        order.state = OrderState::Pending(if order.call_initiator.is_some() {
+            HintCode::UserCallConfirm
+        } else {
+            HintCode::Started
+        });
         Ok(OrderRefRequest {
             order_ref: order.order_ref.clone(),
         })
@@ -442,7 +705,11 @@ impl Simulator {
             .get_mut(&req.order_ref)
             .ok_or_else(phone_no_such_order)?;
         order.advance(now, config);
-        if !order.is_pending() || order.opened_at.is_none() || order.holder.is_some() {
+        if !order.is_pending()
+            || order.opened_at.is_none()
+            || order.holder.is_some()
+            || matches!(order.state, OrderState::Pending(HintCode::UserCallConfirm))
+        {
             return Err(not_pending());
         }
         if let Some(required) = order.requirement.personal_number.as_deref() {
@@ -475,6 +742,12 @@ impl Simulator {
                     .is_some_and(|h| h.personal_number == req.personal_number)
             {
                 other.fail(HintCode::Cancelled, now);
+            }
+        }
+        // userCancel / certificateErr scenario of this person: the app fails the order at once.
+        if let Some(hint) = take_failure_scenario(&mut inner.scenarios, &req.personal_number) {
+            if let Some(order) = inner.orders.get_mut(&order_ref) {
+                order.fail(hint, now);
             }
         }
         Ok(())
@@ -617,7 +890,11 @@ impl Simulator {
                         Some(PhoneOrder {
                             order_ref: order.order_ref.clone(),
                             kind: order.kind,
-                            auto_start_token: order.auto_start_token.clone(),
+                            auto_start_token: order
+                                .call_initiator
+                                .is_none()
+                                .then(|| order.auto_start_token.clone()),
+                            call_initiator: order.call_initiator,
                             user_visible_data: order.user_visible_data.clone(),
                             hint_code: hint.clone(),
                             created_at: order.created_at,
@@ -638,6 +915,7 @@ struct StartFields {
     user_visible_data: Option<String>,
     user_non_visible_data: Option<String>,
     return_risk: bool,
+    call_initiator: Option<CallInitiator>,
 }
 
 fn is_self_signed(der: &[u8]) -> bool {
@@ -657,6 +935,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Sent as `Retry-After` (seconds).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -667,6 +947,7 @@ impl ApiError {
                 error_code: code.to_string(),
                 details: details.to_string(),
             },
+            retry_after: None,
         }
     }
 
@@ -683,6 +964,11 @@ impl IntoResponse for ApiError {
             headers.insert("RateLimit-Limit", header::HeaderValue::from_static("100"));
             headers.insert("RateLimit-Remaining", header::HeaderValue::from_static("0"));
             headers.insert("RateLimit-Reset", header::HeaderValue::from_static("2"));
+        }
+        if let Some(seconds) = self.retry_after {
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
         }
         response
     }
@@ -717,6 +1003,8 @@ fn not_pending() -> ApiError {
 struct PhoneOpen {
     auto_start_token: Option<String>,
     qr_data: Option<String>,
+    /// Phone orders only.
+    order_ref: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -748,7 +1036,11 @@ struct PhoneOrdersQuery {
 struct PhoneOrder {
     order_ref: String,
     kind: OrderKind,
-    auto_start_token: String,
+    /// Absent for phone orders (opened by `orderRef`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_start_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call_initiator: Option<CallInitiator>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_visible_data: Option<String>,
     hint_code: HintCode,
@@ -760,6 +1052,7 @@ struct PhoneOrder {
 struct InjectErrorRequest {
     error_code: String,
     count: Option<u32>,
+    retry_after_seconds: Option<u64>,
 }
 
 fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
@@ -784,13 +1077,18 @@ fn is_exact_json(headers: &HeaderMap) -> bool {
 pub fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
         .route("/rp/v6.0/{method}", any(rp_method))
+        .route("/rp/v6.0/phone/{method}", any(rp_phone_method))
         .route("/phone/open", post(phone_open))
         .route("/phone/identify", post(phone_identify))
         .route("/phone/confirm", post(phone_confirm))
         .route("/phone/cancel", post(phone_cancel))
         .route("/phone/fail", post(phone_fail))
+        .route("/phone/confirm-call", post(phone_confirm_call))
+        .route("/phone/decline-call", post(phone_decline_call))
         .route("/phone/orders", get(phone_orders))
         .route("/sim/inject-error", post(inject_error))
+        .route("/sim/scenario", post(set_scenario))
+        .route("/sim/scenarios", get(list_scenarios))
         .fallback(not_found)
         .with_state(sim)
 }
@@ -806,9 +1104,70 @@ async fn rp_method(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match rp_dispatch(&sim, &name, &method, &headers, &body) {
+    rp_call(&sim, &name, &method, &headers, &body).await
+}
+
+async fn rp_phone_method(
+    State(sim): State<Arc<Simulator>>,
+    Path(name): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    rp_call(&sim, &format!("phone/{name}"), &method, &headers, &body).await
+}
+
+async fn rp_call(
+    sim: &Simulator,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    if method == Method::POST && is_rp_method(name) {
+        match sim.rp_scenario(name, body) {
+            Some(RpScenario::Delay(delay)) => tokio::time::sleep(delay).await,
+            Some(RpScenario::Refuse(error)) => return error.into_response(),
+            None => {}
+        }
+    }
+    match rp_dispatch(sim, name, method, headers, body) {
         Ok(response) => response,
         Err(error) => error.into_response(),
+    }
+}
+
+fn is_rp_method(name: &str) -> bool {
+    matches!(
+        name,
+        "auth" | "sign" | "phone/auth" | "phone/sign" | "collect" | "cancel"
+    )
+}
+
+/// A `/phone/*` order: bound to the person; no endUserIp is sent, so the device address in
+/// `completionData` is the phone's own (`ipAddress` of `/phone/identify`, else a documentation
+/// address).
+fn phone_fields(
+    personal_number: String,
+    call_initiator: CallInitiator,
+    requirement: Option<PhoneRequirement>,
+    user_visible_data: Option<String>,
+    user_non_visible_data: Option<String>,
+) -> StartFields {
+    let requirement = requirement.unwrap_or_default();
+    StartFields {
+        end_user_ip: "198.51.100.7".into(),
+        requirement: Requirement {
+            personal_number: Some(personal_number),
+            pin_code: requirement.pin_code,
+            certificate_policies: requirement.certificate_policies,
+            card_reader: requirement.card_reader,
+            ..Default::default()
+        },
+        user_visible_data,
+        user_non_visible_data,
+        return_risk: false,
+        call_initiator: Some(call_initiator),
     }
 }
 
@@ -819,7 +1178,7 @@ fn rp_dispatch(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Response, ApiError> {
-    if !matches!(name, "auth" | "sign" | "collect" | "cancel") {
+    if !is_rp_method(name) {
         return Err(ApiError::rp(StatusCode::NOT_FOUND, "notFound", "Not found"));
     }
     if method != Method::POST {
@@ -851,6 +1210,7 @@ fn rp_dispatch(
                 user_visible_data: req.user_visible_data,
                 user_non_visible_data: req.user_non_visible_data,
                 return_risk: req.return_risk == Some(true),
+                call_initiator: None,
             };
             Ok(axum::Json(sim.start_order(OrderKind::Auth, fields)?).into_response())
         }
@@ -863,8 +1223,41 @@ fn rp_dispatch(
                 user_visible_data: Some(req.user_visible_data),
                 user_non_visible_data: req.user_non_visible_data,
                 return_risk: req.return_risk == Some(true),
+                call_initiator: None,
             };
             Ok(axum::Json(sim.start_order(OrderKind::Sign, fields)?).into_response())
+        }
+        "phone/auth" => {
+            let req: PhoneAuthRequest = parse_body(body)?;
+            validate_phone_auth(&req).map_err(invalid)?;
+            let fields = phone_fields(
+                req.personal_number,
+                req.call_initiator,
+                req.requirement,
+                req.user_visible_data,
+                req.user_non_visible_data,
+            );
+            let started = sim.start_order(OrderKind::Auth, fields)?;
+            Ok(axum::Json(PhoneOrderStarted {
+                order_ref: started.order_ref,
+            })
+            .into_response())
+        }
+        "phone/sign" => {
+            let req: PhoneSignRequest = parse_body(body)?;
+            validate_phone_sign(&req).map_err(invalid)?;
+            let fields = phone_fields(
+                req.personal_number,
+                req.call_initiator,
+                req.requirement,
+                Some(req.user_visible_data),
+                req.user_non_visible_data,
+            );
+            let started = sim.start_order(OrderKind::Sign, fields)?;
+            Ok(axum::Json(PhoneOrderStarted {
+                order_ref: started.order_ref,
+            })
+            .into_response())
         }
         "collect" => {
             let req: OrderRefRequest = parse_body(body)?;
@@ -921,12 +1314,49 @@ async fn phone_orders(
     axum::Json(sim.phone_orders(&query.personal_number)).into_response()
 }
 
+async fn phone_confirm_call(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    respond(
+        parse_body::<OrderRefRequest>(&body)
+            .and_then(|req| sim.phone_call_answer(&req.order_ref, true))
+            .map(|_| serde_json::json!({})),
+    )
+}
+
+async fn phone_decline_call(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    respond(
+        parse_body::<OrderRefRequest>(&body)
+            .and_then(|req| sim.phone_call_answer(&req.order_ref, false))
+            .map(|_| serde_json::json!({})),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScenarioRequest {
+    personal_number: String,
+    scenario: ScenarioKind,
+    count: Option<u32>,
+    delay_ms: Option<u64>,
+}
+
+async fn set_scenario(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    respond(parse_body::<ScenarioRequest>(&body).and_then(|req| {
+        sim.set_scenario(&req.personal_number, req.scenario, req.count, req.delay_ms)
+            .map_err(|e| ApiError::rp(StatusCode::BAD_REQUEST, "invalidParameters", &e))
+    }))
+}
+
+async fn list_scenarios(State(sim): State<Arc<Simulator>>) -> Response {
+    axum::Json(sim.scenarios()).into_response()
+}
+
 async fn inject_error(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
     respond(parse_body::<InjectErrorRequest>(&body).map(|req| {
         let count = req.count.unwrap_or(1).max(1);
         sim.lock().injected.push_back(InjectedError {
             error_code: req.error_code,
             remaining: count,
+            retry_after: req.retry_after_seconds,
         });
         serde_json::json!({})
     }))

@@ -8,7 +8,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::{json, Value};
 
-use crate::bankid::client::BankIdClient;
+use crate::bankid::client::{BankIdClient, RetryPolicy};
 use crate::bankid::error::BankIdError;
 use crate::bankid::evidence::{
     verify_completion, verify_ocsp_response, verify_signature_xml, EvidenceError, ExpectedEvidence,
@@ -49,7 +49,9 @@ impl Harness {
         });
         let base = format!("http://{addr}");
         let http = reqwest::Client::new();
-        let client = BankIdClient::new(&format!("{base}/rp/v6.0/"), http.clone());
+        // Single responses are what these tests look at: retries are tested in retry_tests.
+        let client = BankIdClient::new(&format!("{base}/rp/v6.0/"), http.clone())
+            .with_retry_policy(RetryPolicy::none());
         Harness {
             base,
             client,
@@ -900,4 +902,92 @@ async fn lenient_mode_allows_repeated_collects_until_retention_ends() {
         h.client.collect(&started.order_ref).await,
         Err(BankIdError::InvalidParameters { .. })
     ));
+}
+
+/// The evidence file as the app stores it (see `app::portal`), for `esign bankid-evidence verify`.
+fn stored_evidence(data: &crate::bankid::types::CompletionData, request: &SignRequest) -> Value {
+    json!({
+        "order_ref": "our-ref",
+        "tenant": "t1",
+        "user_visible_data": request.user_visible_data,
+        "user_non_visible_data": request.user_non_visible_data,
+        "completion_data": data,
+        "verification": null,
+    })
+}
+
+#[tokio::test]
+async fn evidence_file_of_a_simulated_signature_verifies_and_tampering_is_caught() {
+    use crate::bankid::evidence_file::{verify_evidence_file, CARRIED_CA_NOTE};
+    let h = Harness::start().await;
+    let text = "# Justering\nJag justerar protokollet.";
+    let request = sign_request(text, Some(PNR));
+    let data = complete_sign_order(&h, text).await;
+    let other = complete_sign_order(&h, "another order").await;
+    let evidence = stored_evidence(&data, &request);
+    let bytes = serde_json::to_vec_pretty(&evidence).expect("json");
+
+    let anchors = h.sim.trust_anchors();
+    let (report, valid) = verify_evidence_file(&bytes, None, &anchors);
+    assert!(valid, "{report:#}");
+    assert_eq!(report["personal_number"], PNR);
+    assert_eq!(report["user_visible_text"], text);
+    assert_eq!(report["tenant"], "t1");
+    assert!(report["signed_at"].is_string());
+    assert!(report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .any(|c| c["check"] == "ocsp_nonce_binds_signature" && c["passed"] == true));
+    // Without anchors: anchored at the issuing CA the signature carries, and said so.
+    let (report, valid) = verify_evidence_file(&bytes, None, &[]);
+    assert!(valid, "{report:#}");
+    assert!(report["trust"]["note"]
+        .as_str()
+        .is_some_and(|n| n.contains(CARRIED_CA_NOTE)));
+
+    let tamper = |edit: &dyn Fn(&mut Value)| {
+        let mut changed = evidence.clone();
+        edit(&mut changed);
+        verify_evidence_file(&serde_json::to_vec(&changed).expect("json"), None, &anchors)
+    };
+    // What we sent differs from what was signed.
+    let (report, valid) = tamper(&|v| v["user_visible_data"] = json!(BASE64.encode("annan text")));
+    assert!(!valid);
+    assert_eq!(report["failed_checks"], json!(["usr_visible_data"]));
+    let (report, valid) =
+        tamper(&|v| v["user_non_visible_data"] = json!(BASE64.encode("docId=2;sha256=ab")));
+    assert!(!valid);
+    assert_eq!(report["failed_checks"], json!(["usr_non_visible_data"]));
+    // Someone else claimed as the signer.
+    let (report, valid) =
+        tamper(&|v| v["completion_data"]["user"]["personalNumber"] = json!("197002021234"));
+    assert!(!valid);
+    assert_eq!(report["failed_checks"], json!(["personal_number"]));
+    // Another order's OCSP response: every other check passes, the nonce does not.
+    let foreign_ocsp = other.ocsp_response.clone();
+    let (report, valid) = tamper(&|v| v["completion_data"]["ocspResponse"] = json!(foreign_ocsp));
+    assert!(!valid, "{report:#}");
+    assert_eq!(
+        report["failed_checks"],
+        json!(["ocsp_nonce_binds_signature"])
+    );
+    // verify_completion itself refuses it (it used to return Ok with a failed OCSP check).
+    let err = verify_completion(&data.signature, &other.ocsp_response, &anchors, None)
+        .expect_err("foreign OCSP");
+    assert!(matches!(err, EvidenceError::ChecksFailed(_)), "{err:?}");
+    // One byte of the signed XML.
+    let xml = BASE64.decode(&data.signature).expect("b64");
+    let (start, _) = span(
+        std::str::from_utf8(&xml).expect("utf8"),
+        "<usrVisibleData",
+        "</usrVisibleData>",
+    );
+    let changed_signature = tampered(&data.signature, start + 40);
+    let (_, valid) = tamper(&|v| v["completion_data"]["signature"] = json!(changed_signature));
+    assert!(!valid);
+    // A bare signature of the simulator verifies as of now.
+    let (report, valid) = verify_evidence_file(data.signature.as_bytes(), None, &anchors);
+    assert!(valid, "{report:#}");
+    assert_eq!(report["input"], "completionData.signature");
 }

@@ -50,6 +50,69 @@ pub struct SignRequest {
     pub app: Option<AppDevice>,
 }
 
+/// Who called whom in a `/phone/*` order: exactly `"user"` or `"RP"` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallInitiator {
+    /// The user called the relying party.
+    #[serde(rename = "user")]
+    User,
+    /// The relying party called the user.
+    #[serde(rename = "RP")]
+    Rp,
+}
+
+/// `requirement` of `/phone/auth` and `/phone/sign` (digest §1.3: pinCode, certificatePolicies;
+/// go-bankid also cardReader).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneRequirement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_code: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_policies: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_reader: Option<String>,
+}
+
+/// Body of `/phone/auth`: the user is in a phone call with the RP. No `endUserIp`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneAuthRequest {
+    /// 12 digits, YYYYMMDDNNNN. Required: the order goes to this person's app.
+    pub personal_number: String,
+    pub call_initiator: CallInitiator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<PhoneRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_visible_data: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_visible_data_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_non_visible_data: Option<String>,
+}
+
+/// Body of `/phone/sign`: like [`PhoneAuthRequest`] but the visible text is required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneSignRequest {
+    pub personal_number: String,
+    pub call_initiator: CallInitiator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<PhoneRequirement>,
+    pub user_visible_data: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_visible_data_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_non_visible_data: Option<String>,
+}
+
+/// Response of `/phone/auth` and `/phone/sign`: only the order reference (no QR, no autostart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneOrderStarted {
+    pub order_ref: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Requirement {

@@ -52,7 +52,7 @@ enum Command {
         #[arg(long, default_value = "./esign-data")]
         data: PathBuf,
     },
-    /// Run only the BankID RP API simulator (with its phone API).
+    /// Run only the BankID RP API simulator, over mutual TLS (with its phone API).
     BankidSim {
         #[arg(long, default_value = "127.0.0.1:8090")]
         addr: SocketAddr,
@@ -64,10 +64,30 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// BankID signing evidence.
+    BankidEvidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Staff who log in with BankID to act for a tenant.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Verify a BankID signature (base64 `completionData.signature`, or an evidence JSON as the
+    /// service stores it); prints a JSON report, exits 1 if it is not valid.
+    Verify {
+        file: PathBuf,
+        /// Check the certificates as of this time (RFC 3339), e.g. the signing time.
+        #[arg(long)]
+        at: Option<String>,
+        /// Trust anchors (PEM); without, the chain is checked up to the CA the signature carries.
+        #[arg(long)]
+        trust: Option<PathBuf>,
     },
 }
 
@@ -132,7 +152,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("  secretary           {base}/sekreterare");
             println!("  signer portal       {base}/portal");
             println!("  BankID phone (sim)  {base}/bankid-sim/phone-ui");
-            println!("  BankID RP API (sim) {base}/bankid-sim/rp/v6.0/");
+            println!(
+                "  BankID RP API (sim) {} (mutual TLS)",
+                running.bankid_rp_url
+            );
             println!("  anslagstavla        {base}/public/{DEFAULT_TENANT}/anslag/");
             println!("  API key ({DEFAULT_TENANT})      {key}");
             println!(
@@ -185,7 +208,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let report = esign_shared::pdf::verify(&bytes, &anchors)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_json(&report)?;
             let broken = report
                 .signatures
                 .iter()
@@ -197,26 +220,77 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::BankidSim { addr, data } => {
-            let service = LocalService::open(&data, &format!("http://{addr}"))?;
-            let router = axum::Router::new().nest(
-                "/bankid-sim",
-                esign_shared::bankid::simulator::router(service.simulator.clone()),
-            );
+            let service = LocalService::open(&data, &format!("https://{addr}"))?;
+            let now = chrono::Utc::now();
+            let tls = esign_shared::bankid::sim_tls::SimulatorTls::from_cas(
+                &service.pki.root,
+                &service.pki.root,
+                now,
+            )
+            .map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
+            // A relying-party certificate for clients: any issued by the local root is accepted.
+            let rp = esign_shared::bankid::issue_tls_client_cert(
+                &service.pki.root,
+                "e-underskrift RP",
+                "e-underskrift",
+                now,
+            )
+            .map_err(|e| anyhow::anyhow!("RP certificate: {e}"))?;
+            let pki_dir = data.join("pki");
+            let cert_path = pki_dir.join("bankid-rp-client.pem");
+            let key_path = pki_dir.join("bankid-rp-client.key.pem");
+            std::fs::write(&cert_path, esign_shared::pki::pem_encode_cert(&rp.cert_der))?;
+            let key_der = rp.key_pkcs8_der.as_deref().context("RP key")?;
+            let key = <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(key_der)
+                .map_err(|e| anyhow::anyhow!("RP key: {e}"))?;
+            let pem = p256::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key, Default::default())
+                .map_err(|e| anyhow::anyhow!("RP key: {e}"))?;
+            std::fs::write(&key_path, pem.as_bytes())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))?;
+            }
             let listener = tokio::net::TcpListener::bind(addr).await?;
+            let local = listener.local_addr()?;
+            println!("BankID RP API simulator (mutual TLS): https://{local}/rp/v6.0/");
             println!(
-                "BankID RP API simulator: http://{}/bankid-sim/rp/v6.0/",
-                listener.local_addr()?
+                "  server root (pin it):   {}",
+                service.pki.root_pem_path().display()
             );
-            println!(
-                "phone API:               http://{}/bankid-sim/phone/",
-                listener.local_addr()?
-            );
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            println!("  client certificate:     {}", cert_path.display());
+            println!("  client key:             {}", key_path.display());
+            println!("phone API (no client certificate): https://{local}/phone/");
+            tokio::select! {
+                served = tls.serve(listener, service.simulator.clone()) => served?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::BankidEvidence {
+            command: EvidenceCommand::Verify { file, at, trust },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let anchors = match trust {
+                Some(path) => esign_shared::pki::pem_decode_certs(&std::fs::read_to_string(&path)?)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                None => Vec::new(),
+            };
+            let at = at
+                .map(|t| {
+                    chrono::DateTime::parse_from_rfc3339(&t).map(|t| t.with_timezone(&chrono::Utc))
+                })
+                .transpose()
+                .context("--at takes an RFC 3339 time, e.g. 2022-09-14T12:00:00Z")?;
+            let (report, valid) =
+                esign_shared::bankid::evidence_file::verify_evidence_file(&bytes, at, &anchors);
+            print_json(&report)?;
+            Ok(if valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Staff {
             command:
@@ -262,5 +336,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{key}");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Print a report; a reader that went away (`| head`) is not an error.
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }

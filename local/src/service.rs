@@ -7,6 +7,7 @@ use chrono::Utc;
 use esign_shared::adapters::embedded::InProcessQueue;
 use esign_shared::app::{App, Settings, TenantSetup};
 use esign_shared::bankid::provider::BankIdProvider;
+use esign_shared::bankid::sim_tls::SimulatorTls;
 use esign_shared::bankid::simulator::{self, Simulator, SimulatorCa};
 use esign_shared::bankid::BankIdClient;
 use esign_shared::domain::TenantId;
@@ -32,14 +33,51 @@ pub struct Running {
     pub service: Arc<LocalService>,
     pub base_url: String,
     pub addr: SocketAddr,
+    /// The simulator's RP API over mutual TLS, which the service's BankID client uses.
+    pub bankid_rp_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
+    bankid_tls: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl LocalService {
-    /// Open (or make, on first run) the data directory. `base_url` is where the service will
-    /// be reachable; the BankID client talks to the simulator under it.
+    /// Open (or make, on first run) the data directory, for commands that do not talk to
+    /// BankID. `base_url` is where the service is reachable; the BankID client talks plain
+    /// HTTP to the simulator under it.
     pub fn open(data: &Path, base_url: &str) -> Result<Self> {
+        let (pki, simulator) = Self::pki_and_simulator(data)?;
+        let client = BankIdClient::new(
+            &format!("{}/bankid-sim/rp/v6.0/", base_url.trim_end_matches('/')),
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()?,
+        );
+        Self::assemble(data, base_url, pki, simulator, client)
+    }
+
+    /// Like [`LocalService::open`], with the BankID client talking to the simulator as to
+    /// the real service: over TLS, with a relying-party client certificate and the server's
+    /// root pinned (both from the local PKI). Returns the task serving that TLS endpoint.
+    async fn open_with_tls_bankid(
+        data: &Path,
+        base_url: &str,
+    ) -> Result<(Self, String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+        let (pki, simulator) = Self::pki_and_simulator(data)?;
+        let tls = SimulatorTls::from_cas(&pki.root, &pki.root, Utc::now())
+            .map_err(|e| anyhow::anyhow!("BankID simulator TLS: {e}"))?;
+        let (rp_url, task) = tls
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)), simulator.clone())
+            .await
+            .context("starting the BankID simulator's TLS endpoint")?;
+        let client = tls
+            .client_tls_config()
+            .and_then(|c| c.bankid_client(&rp_url))
+            .map_err(|e| anyhow::anyhow!("BankID client TLS: {e}"))?;
+        let service = Self::assemble(data, base_url, pki, simulator, client)?;
+        Ok((service, rp_url, task))
+    }
+
+    fn pki_and_simulator(data: &Path) -> Result<(LocalPki, Arc<Simulator>)> {
         std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
         let pki = LocalPki::open_or_create(&data.join("pki"))?;
         let simulator = Simulator::new(
@@ -49,12 +87,16 @@ impl LocalService {
             },
             Arc::new(Utc::now),
         );
-        let client = BankIdClient::new(
-            &format!("{}/bankid-sim/rp/v6.0/", base_url.trim_end_matches('/')),
-            reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(30))
-                .build()?,
-        );
+        Ok((pki, simulator))
+    }
+
+    fn assemble(
+        data: &Path,
+        base_url: &str,
+        pki: LocalPki,
+        simulator: Arc<Simulator>,
+        client: BankIdClient,
+    ) -> Result<Self> {
         let eid = BankIdProvider::new(client, vec![pki.root.cert_der.clone()]);
         let (ports, queue, worker) = esign_shared::config::embedded_ports(data, Arc::new(eid))?;
         let settings = Settings {
@@ -149,7 +191,8 @@ impl LocalService {
         let base_url = public_base_url
             .map(str::to_string)
             .unwrap_or_else(|| format!("http://{addr}"));
-        let mut service = Self::open(data, &base_url)?;
+        let (mut service, bankid_rp_url, bankid_tls) =
+            Self::open_with_tls_bankid(data, &base_url).await?;
         let worker = service.worker.take().context("worker already started")?;
         let service = Arc::new(service);
         tokio::spawn(worker.run(Arc::new(service.app.clone())));
@@ -190,8 +233,10 @@ impl LocalService {
             service,
             base_url,
             addr,
+            bankid_rp_url,
             shutdown: Some(tx),
             server,
+            bankid_tls,
         })
     }
 
@@ -217,5 +262,6 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.server).await;
+        self.bankid_tls.abort();
     }
 }

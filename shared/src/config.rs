@@ -58,29 +58,60 @@ fn env(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError::Missing(name))
 }
 
-/// The BankID provider from `ESIGN_BANKID_URL` (RP API base, e.g. `https://appapi2.test.bankid.com/rp/v6.0/`)
-/// and `ESIGN_BANKID_TRUST_PEM` (the CA certificates user certificates chain to).
+/// The BankID provider from the environment:
+/// - `ESIGN_BANKID_URL`: the RP API base (`https://appapi2.test.bankid.com/rp/v6.0/` for test);
+/// - `ESIGN_BANKID_TRUST_PEM`: the CA certificates that user certificates chain to;
+/// - `ESIGN_BANKID_CLIENT_CERT` (+ `ESIGN_BANKID_CLIENT_PASSWORD`): the relying-party
+///   certificate and key, PKCS#12 or PEM, for mutual TLS;
+/// - `ESIGN_BANKID_SERVER_ROOT_PEM`: the BankID SSL root to pin (only it is trusted).
+///
+/// Without a client certificate the client speaks plain HTTP(S) with the system's roots, which
+/// only a simulator accepts.
 pub fn bankid_from_env() -> Result<Arc<dyn EidProvider>, ConfigError> {
+    use crate::bankid::tls::{ClientIdentity, TlsConfig};
     let url = env("ESIGN_BANKID_URL")?;
-    let trust_path = PathBuf::from(env("ESIGN_BANKID_TRUST_PEM")?);
-    let pem = std::fs::read_to_string(&trust_path).map_err(|e| ConfigError::Invalid {
-        name: "ESIGN_BANKID_TRUST_PEM",
-        why: e.to_string(),
-    })?;
-    let anchors = crate::pki::pem_decode_certs(&pem).map_err(|e| ConfigError::Invalid {
-        name: "ESIGN_BANKID_TRUST_PEM",
-        why: e.to_string(),
-    })?;
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|e| ConfigError::Invalid {
-            name: "ESIGN_BANKID_URL",
+    let read = |name: &'static str| -> Result<Vec<u8>, ConfigError> {
+        let path = PathBuf::from(env(name)?);
+        std::fs::read(&path).map_err(|e| ConfigError::Invalid {
+            name,
+            why: format!("{}: {e}", path.display()),
+        })
+    };
+    let invalid = |name: &'static str| {
+        move |e: &dyn std::fmt::Display| ConfigError::Invalid {
+            name,
             why: e.to_string(),
-        })?;
+        }
+    };
+    let pem = String::from_utf8(read("ESIGN_BANKID_TRUST_PEM")?)
+        .map_err(|e| invalid("ESIGN_BANKID_TRUST_PEM")(&e))?;
+    let anchors =
+        crate::pki::pem_decode_certs(&pem).map_err(|e| invalid("ESIGN_BANKID_TRUST_PEM")(&e))?;
+    let client = if std::env::var_os("ESIGN_BANKID_CLIENT_CERT").is_some() {
+        let identity = ClientIdentity::from_file_bytes(
+            &read("ESIGN_BANKID_CLIENT_CERT")?,
+            std::env::var("ESIGN_BANKID_CLIENT_PASSWORD")
+                .ok()
+                .as_deref(),
+        )
+        .map_err(|e| invalid("ESIGN_BANKID_CLIENT_CERT")(&e))?;
+        let root = String::from_utf8(read("ESIGN_BANKID_SERVER_ROOT_PEM")?)
+            .map_err(|e| invalid("ESIGN_BANKID_SERVER_ROOT_PEM")(&e))?;
+        TlsConfig::builder()
+            .client_identity(identity)
+            .server_root_pem(&root)
+            .and_then(|b| b.build())
+            .and_then(|c| c.bankid_client(&url))
+            .map_err(|e| invalid("ESIGN_BANKID_SERVER_ROOT_PEM")(&e))?
+    } else {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| invalid("ESIGN_BANKID_URL")(&e))?;
+        crate::bankid::BankIdClient::new(&url, http)
+    };
     Ok(Arc::new(crate::bankid::provider::BankIdProvider::new(
-        crate::bankid::BankIdClient::new(&url, http),
-        anchors,
+        client, anchors,
     )))
 }
 

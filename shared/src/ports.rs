@@ -212,6 +212,24 @@ impl Clock for ManualClock {
 // ---------------------------------------------------------------------------------------------
 // eID provider (BankID RP API v6; the simulator locally)
 
+/// Who is in front of the browser, as BankID's risk assessment wants it: the end user's IP
+/// and, from a web page, the browser's user agent and the site's domain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndUser {
+    pub ip: String,
+    pub user_agent: Option<String>,
+    pub referring_domain: Option<String>,
+}
+
+impl EndUser {
+    pub fn at_ip(ip: &str) -> Self {
+        Self {
+            ip: ip.to_string(),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EidStarted {
     pub order_ref: String,
@@ -267,10 +285,10 @@ pub enum EidError {
 
 #[async_trait]
 pub trait EidProvider: Send + Sync {
-    async fn start_auth(&self, end_user_ip: &str) -> Result<EidStarted, EidError>;
+    async fn start_auth(&self, end_user: &EndUser) -> Result<EidStarted, EidError>;
     async fn start_sign(
         &self,
-        end_user_ip: &str,
+        end_user: &EndUser,
         personal_number: &str,
         text: &EidSignText,
     ) -> Result<EidStarted, EidError>;

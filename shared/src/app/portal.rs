@@ -9,7 +9,7 @@ use super::repo::{keys, new_item, sha256_hex, EidOrderRecord, EidPurpose, Sessio
 use super::{App, AppError};
 use crate::bankid::qr::qr_data;
 use crate::domain::{OrderId, OrderStatus, Personnummer, SigningOrder, TenantId};
-use crate::ports::{EidSignText, Expect, Job, Write};
+use crate::ports::{EidSignText, EndUser, Expect, Job, Write};
 
 /// A signer logged in with BankID. The session is bound to their personnummer.
 #[derive(Clone, Debug)]
@@ -96,7 +96,7 @@ impl App {
         &self,
         started: &crate::ports::EidStarted,
         purpose: EidPurpose,
-        end_user_ip: &str,
+        end_user: &EndUser,
     ) -> Result<StartedEid, AppError> {
         let now = self.ports.clock.now();
         let our_ref = uuid::Uuid::new_v4().to_string();
@@ -106,7 +106,7 @@ impl App {
             qr_start_token: started.qr_start_token.clone(),
             qr_start_secret: started.qr_start_secret.clone(),
             started_at: now,
-            end_user_ip: end_user_ip.to_string(),
+            end_user: end_user.clone(),
             restarts: 0,
             last_collect_at: None,
             last_hint: None,
@@ -226,7 +226,7 @@ impl App {
                 if hint_code.as_deref() == Some("startFailed") && rec.restarts < MAX_RESTARTS =>
             {
                 let started = match (&rec.purpose, signer) {
-                    (EidPurpose::Login, _) => self.ports.eid.start_auth(&rec.end_user_ip).await?,
+                    (EidPurpose::Login, _) => self.ports.eid.start_auth(&rec.end_user).await?,
                     (
                         EidPurpose::Sign {
                             user_visible_data_b64,
@@ -239,10 +239,7 @@ impl App {
                             user_visible_data_b64: user_visible_data_b64.clone(),
                             user_non_visible_data_b64: user_non_visible_data_b64.clone(),
                         };
-                        self.ports
-                            .eid
-                            .start_sign(&rec.end_user_ip, pnr, &text)
-                            .await?
+                        self.ports.eid.start_sign(&rec.end_user, pnr, &text).await?
                     }
                     (EidPurpose::Sign { .. }, None) => {
                         return Err(AppError::Internal("sign order without its signer".into()))
@@ -281,9 +278,9 @@ impl App {
 
     // --- login --------------------------------------------------------------------------------
 
-    pub async fn start_login(&self, end_user_ip: &str) -> Result<StartedEid, AppError> {
-        let started = self.ports.eid.start_auth(end_user_ip).await?;
-        self.remember_eid_order(&started, EidPurpose::Login, end_user_ip)
+    pub async fn start_login(&self, end_user: &EndUser) -> Result<StartedEid, AppError> {
+        let started = self.ports.eid.start_auth(end_user).await?;
+        self.remember_eid_order(&started, EidPurpose::Login, end_user)
             .await
     }
 
@@ -466,7 +463,7 @@ impl App {
         session: &SignerSession,
         tenant: &str,
         order_id: &str,
-        end_user_ip: &str,
+        end_user: &EndUser,
     ) -> Result<StartedEid, AppError> {
         let order = self.order_for_signer(session, tenant, order_id).await?;
         let signer = order
@@ -482,7 +479,7 @@ impl App {
         let started = self
             .ports
             .eid
-            .start_sign(end_user_ip, session.personnummer.as_str(), &text)
+            .start_sign(end_user, session.personnummer.as_str(), &text)
             .await?;
         self.remember_eid_order(
             &started,
@@ -495,7 +492,7 @@ impl App {
                 user_visible_data_b64: text.user_visible_data_b64,
                 user_non_visible_data_b64: text.user_non_visible_data_b64,
             },
-            end_user_ip,
+            end_user,
         )
         .await
     }
@@ -644,7 +641,11 @@ mod tests {
     #[tokio::test]
     async fn collect_is_asked_of_bankid_at_most_every_two_seconds() {
         let t = test_app::start().await;
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         let first = t.app.collect_login(&started.order_ref).await.unwrap();
         assert!(matches!(first, LoginOutcome::Pending { .. }));
         t.phone_approves(&started.auto_start_token, "191212121212")
@@ -672,7 +673,11 @@ mod tests {
     #[tokio::test]
     async fn an_unscanned_order_is_restarted_a_bounded_number_of_times() {
         let t = test_app::start().await;
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         let mut last_qr = started.qr_data.clone();
         for restart in 1..=MAX_RESTARTS {
             // BankID gives up on an order nobody picked up within about 30 seconds.
@@ -697,7 +702,11 @@ mod tests {
     #[tokio::test]
     async fn cancel_stops_the_bankid_order() {
         let t = test_app::start().await;
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         t.app.cancel_eid(&started.order_ref).await.unwrap();
         assert!(t.app.collect_login(&started.order_ref).await.is_err());
         assert!(t.app.cancel_eid("not-a-ref").await.is_err());
@@ -706,7 +715,11 @@ mod tests {
     #[tokio::test]
     async fn sessions_expire_and_logout_revokes_them() {
         let t = test_app::start().await;
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         t.phone_approves(&started.auto_start_token, "191212121212")
             .await;
         let LoginOutcome::Complete { session_token, .. } =
@@ -718,7 +731,11 @@ mod tests {
         t.app.logout(&s).await.unwrap();
         assert!(t.app.authenticate_session(&session_token).await.is_err());
 
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         t.clock.advance(Duration::seconds(3));
         t.phone_approves(&started.auto_start_token, "191212121212")
             .await;

@@ -78,7 +78,7 @@ pub(crate) struct EidOrderRecord {
     pub qr_start_token: String,
     pub qr_start_secret: String,
     pub started_at: DateTime<Utc>,
-    pub end_user_ip: String,
+    pub end_user: crate::ports::EndUser,
     /// How many times the order was started again after nobody scanned the QR code in time.
     pub restarts: u32,
     /// BankID asks relying parties to collect at most every two seconds; polls in between

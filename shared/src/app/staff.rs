@@ -686,7 +686,11 @@ mod staff_login_tests {
     use crate::app::{test_app, LoginOutcome, SignerSession};
 
     async fn login(t: &test_app::TestApp, pnr: &str) -> SignerSession {
-        let started = t.app.start_login("192.0.2.1").await.unwrap();
+        let started = t
+            .app
+            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
         t.phone_approves(&started.auto_start_token, pnr).await;
         let LoginOutcome::Complete { session_token, .. } =
             t.app.collect_login(&started.order_ref).await.unwrap()

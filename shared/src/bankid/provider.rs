@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 
 use super::evidence::{verify_completion, ExpectedEvidence};
-use super::types::{AuthRequest, CollectStatus, Requirement, SignRequest};
+use super::types::{AuthRequest, CollectStatus, Requirement, SignRequest, WebDevice};
 use super::{BankIdClient, BankIdError};
 use crate::ports::{
-    EidCollect, EidError, EidIdentity, EidProvider, EidSignText, EidStarted, PortError,
+    EidCollect, EidError, EidIdentity, EidProvider, EidSignText, EidStarted, EndUser, PortError,
 };
 
 pub struct BankIdProvider {
@@ -47,14 +47,45 @@ fn refused(e: BankIdError) -> EidError {
     }
 }
 
+/// BankID's `web` device data, from what the browser told us; sent only when there is any.
+/// The referring domain must be a bare host name (`0-9 a-z . -`), the user agent at most 256
+/// characters. No device identifier: we keep no persistent device cookie.
+fn web_device(end_user: &EndUser) -> Option<WebDevice> {
+    let referring_domain = end_user
+        .referring_domain
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .filter(|d| {
+            !d.is_empty()
+                && d.len() <= 253
+                && d.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        });
+    let user_agent = end_user
+        .user_agent
+        .as_deref()
+        .map(|ua| {
+            ua.chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect::<String>()
+        })
+        .filter(|ua| !ua.is_empty());
+    (referring_domain.is_some() || user_agent.is_some()).then_some(WebDevice {
+        device_identifier: None,
+        referring_domain,
+        user_agent,
+    })
+}
+
 /// What the signer reads under "Min avsikt" when logging in.
 const LOGIN_TEXT: &str = "Logga in i e-underskrift för att läsa och justera protokoll.";
 
 #[async_trait]
 impl EidProvider for BankIdProvider {
-    async fn start_auth(&self, end_user_ip: &str) -> Result<EidStarted, EidError> {
+    async fn start_auth(&self, end_user: &EndUser) -> Result<EidStarted, EidError> {
         let req = AuthRequest {
-            end_user_ip: end_user_ip.to_string(),
+            end_user_ip: end_user.ip.clone(),
             requirement: self.policies().map(|p| Requirement {
                 certificate_policies: Some(p),
                 ..Default::default()
@@ -64,7 +95,7 @@ impl EidProvider for BankIdProvider {
             user_non_visible_data: None,
             return_url: None,
             return_risk: None,
-            web: None,
+            web: web_device(end_user),
             app: None,
         };
         let o = self.client.auth(&req).await.map_err(refused)?;
@@ -78,12 +109,12 @@ impl EidProvider for BankIdProvider {
 
     async fn start_sign(
         &self,
-        end_user_ip: &str,
+        end_user: &EndUser,
         personal_number: &str,
         text: &EidSignText,
     ) -> Result<EidStarted, EidError> {
         let req = SignRequest {
-            end_user_ip: end_user_ip.to_string(),
+            end_user_ip: end_user.ip.clone(),
             // Only the named signer can complete it, and only with their security code.
             requirement: Some(Requirement {
                 personal_number: Some(personal_number.to_string()),
@@ -96,7 +127,7 @@ impl EidProvider for BankIdProvider {
             user_non_visible_data: Some(text.user_non_visible_data_b64.clone()),
             return_url: None,
             return_risk: None,
-            web: None,
+            web: web_device(end_user),
             app: None,
         };
         let o = self.client.sign(&req).await.map_err(refused)?;
@@ -161,5 +192,32 @@ impl EidProvider for BankIdProvider {
         let report = verify_completion(signature, ocsp, &self.trust_anchors, Some(&expected))
             .map_err(|e| EidError::EvidenceRejected(format!("{}: {e}", e.code())))?;
         serde_json::to_value(&report).map_err(|e| EidError::Port(PortError::new("bankid", e)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_device_data_is_what_bankid_accepts() {
+        let d = web_device(&EndUser {
+            ip: "192.0.2.1".into(),
+            user_agent: Some(format!("Mozilla/5.0 \u{7}{}", "x".repeat(400))),
+            referring_domain: Some("Esign.Kommun.SE".into()),
+        })
+        .unwrap();
+        assert_eq!(d.referring_domain.as_deref(), Some("esign.kommun.se"));
+        let ua = d.user_agent.unwrap();
+        assert_eq!(ua.chars().count(), 256);
+        assert!(!ua.contains('\u{7}'));
+        assert!(d.device_identifier.is_none());
+        let odd = web_device(&EndUser {
+            ip: "192.0.2.1".into(),
+            user_agent: None,
+            referring_domain: Some("evil.se/path?x".into()),
+        });
+        assert_eq!(odd, None, "a malformed domain is left out, not sent");
+        assert_eq!(web_device(&EndUser::at_ip("192.0.2.1")), None);
     }
 }

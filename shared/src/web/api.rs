@@ -185,9 +185,10 @@ impl FromRequestParts<App> for SessionAuth {
     }
 }
 
-/// The end user's IP for BankID's risk assessment: the first X-Forwarded-For hop (function
-/// URLs and proxies set it), else the socket's peer.
-pub struct ClientIp(pub String);
+/// The end user for BankID's risk assessment: the IP is the first X-Forwarded-For hop
+/// (function URLs and proxies set it), else the socket's peer; the user agent and the site's
+/// host name come from the request.
+pub struct ClientIp(pub crate::ports::EndUser);
 
 impl FromRequestParts<App> for ClientIp {
     type Rejection = ApiError;
@@ -203,12 +204,28 @@ impl FromRequestParts<App> for ClientIp {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string());
-        Ok(ClientIp(
-            forwarded
+        let header = |name: header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let host = header(header::HOST).map(|h| {
+            // Drop the port: BankID wants a bare domain.
+            match h.rsplit_once(':') {
+                Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
+                _ => h,
+            }
+        });
+        Ok(ClientIp(crate::ports::EndUser {
+            ip: forwarded
                 .map(str::to_string)
                 .or(peer)
                 .unwrap_or_else(|| "127.0.0.1".into()),
-        ))
+            user_agent: header(header::USER_AGENT),
+            referring_domain: host,
+        }))
     }
 }
 
@@ -510,8 +527,8 @@ fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
     })
 }
 
-async fn login(State(app): State<App>, ClientIp(ip): ClientIp) -> ApiResult {
-    let started = app.start_login(&ip).await?;
+async fn login(State(app): State<App>, ClientIp(end_user): ClientIp) -> ApiResult {
+    let started = app.start_login(&end_user).await?;
     ok(StatusCode::OK, started_json(&started, "login_ref"))
 }
 
@@ -636,10 +653,10 @@ async fn my_document(
 async fn start_sign(
     State(app): State<App>,
     SessionAuth(s): SessionAuth,
-    ClientIp(ip): ClientIp,
+    ClientIp(end_user): ClientIp,
     Path((tenant, id)): Path<(String, String)>,
 ) -> ApiResult {
-    let started = app.start_signing(&s, &tenant, &id, &ip).await?;
+    let started = app.start_signing(&s, &tenant, &id, &end_user).await?;
     ok(StatusCode::OK, started_json(&started, "sign_ref"))
 }
 

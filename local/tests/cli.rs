@@ -1,0 +1,162 @@
+//! The `esign` commands as a user runs them: the real binary, real files, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn esign(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_esign"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("esign runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn sample() -> &'static [u8] {
+    esign_local::demo::SAMPLE_PROTOCOL
+}
+
+#[test]
+fn seal_then_verify_reports_an_intact_trusted_seal_and_a_broken_one_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let input = dir.path().join("in.pdf");
+    let sealed = dir.path().join("sealed.pdf");
+    std::fs::write(&input, sample()).unwrap();
+
+    let out = esign(&[
+        "seal",
+        input.to_str().unwrap(),
+        sealed.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "seal: {}", text(&out));
+    let bytes = std::fs::read(&sealed).unwrap();
+    assert!(
+        bytes.starts_with(sample()),
+        "the input is a byte-exact prefix"
+    );
+
+    let out = esign(&["verify", sealed.to_str().unwrap(), "--data", data]);
+    assert!(out.status.success(), "verify: {}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sig = &report["signatures"][0];
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (sig["intact"].as_bool(), sig["trusted"].as_bool()),
+        (Some(true), Some(true)),
+        "{report}"
+    );
+    assert_eq!(sig["level"], "PAdES-B-B");
+    assert!(sig["signer_subject"]
+        .as_str()
+        .unwrap()
+        .contains("Demo kommun"));
+
+    // One byte changed inside the signed range: verify says so and exits 1.
+    let mut broken = bytes.clone();
+    broken[1000] ^= 0x01;
+    let broken_path = dir.path().join("broken.pdf");
+    std::fs::write(&broken_path, &broken).unwrap();
+    let out = esign(&["verify", broken_path.to_str().unwrap(), "--data", data]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["signatures"][0]["intact"], false);
+
+    // Against another installation's trust anchor the seal is intact but not trusted.
+    let other = dir.path().join("other");
+    let out = esign(&[
+        "seal",
+        input.to_str().unwrap(),
+        dir.path().join("x.pdf").to_str().unwrap(),
+        "--data",
+        other.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let out = esign(&[
+        "verify",
+        sealed.to_str().unwrap(),
+        "--data",
+        other.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["signatures"][0]["intact"], true);
+    assert_eq!(report["signatures"][0]["trusted"], false);
+}
+
+#[test]
+fn seal_refuses_what_is_not_a_safe_pdf_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (name, bytes) in [
+        ("not.pdf", b"hello, not a pdf".to_vec()),
+        ("half.pdf", sample()[..sample().len() / 2].to_vec()),
+    ] {
+        let input = dir.path().join(name);
+        std::fs::write(&input, &bytes).unwrap();
+        let out_path = dir.path().join(format!("sealed-{name}"));
+        let out = esign(&[
+            "seal",
+            input.to_str().unwrap(),
+            out_path.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ]);
+        assert!(!out.status.success(), "{name} was sealed");
+        let msg = text(&out);
+        assert!(msg.contains("pdf."), "{name}: no error code in {msg:?}");
+        assert!(!msg.contains("panicked"), "{name}: {msg}");
+        assert!(!out_path.exists(), "{name}: an output was written");
+    }
+    let out = esign(&["verify", dir.path().join("missing.pdf").to_str().unwrap()]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn demo_writes_every_output_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out_dir = dir.path().join("out");
+    let out = esign(&[
+        "demo",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "demo: {}", text(&out));
+    for name in [
+        "original.pdf",
+        "archive.pdf",
+        "publication.pdf",
+        "notice.json",
+        "notice.html",
+        "sip.zip",
+        "root-ca.pem",
+    ] {
+        let p = out_dir.join(name);
+        assert!(
+            Path::new(&p).exists() && std::fs::metadata(&p).unwrap().len() > 0,
+            "{name} missing"
+        );
+    }
+    let archive = std::fs::read(out_dir.join("archive.pdf")).unwrap();
+    assert!(archive.starts_with(&std::fs::read(out_dir.join("original.pdf")).unwrap()));
+    let notice: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("notice.json")).unwrap()).unwrap();
+    assert_eq!(notice["organ"], "E-nämnden");
+    // The trust anchor written out is the one the data directory uses.
+    assert_eq!(
+        std::fs::read(out_dir.join("root-ca.pem")).unwrap(),
+        std::fs::read(data.join("pki").join("root-ca.pem")).unwrap()
+    );
+}

@@ -12,9 +12,13 @@ pub mod tls;
 pub mod types;
 
 #[cfg(all(test, feature = "simulator"))]
+mod digest_coverage_tests;
+#[cfg(all(test, feature = "simulator"))]
 mod phone_scenario_tests;
 #[cfg(all(test, feature = "simulator"))]
 mod retry_tests;
+#[cfg(all(test, feature = "simulator"))]
+mod sim_harness_tests;
 #[cfg(feature = "simulator")]
 mod sim_ocsp;
 #[cfg(feature = "simulator")]

@@ -1,20 +1,20 @@
 //! `/phone/auth`, `/phone/sign` and the per-personnummer scenarios of the simulator, client ↔
-//! simulator over HTTP on 127.0.0.1 with an injected clock.
+//! simulator over mutual TLS on 127.0.0.1 (see [`SimHarness`]) with an injected clock.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::bankid::client::{BankIdClient, RetryPolicy};
+use crate::bankid::client::RetryPolicy;
 use crate::bankid::error::BankIdError;
 use crate::bankid::evidence::{verify_completion, ExpectedEvidence};
 use crate::bankid::messages::{user_message, RFA22};
-use crate::bankid::sim_pki::generate_simulator_ca;
-use crate::bankid::simulator::{router, Simulator, MAX_SLOW_DELAY_MS};
+use crate::bankid::sim_harness_tests::SimHarness;
+use crate::bankid::simulator::MAX_SLOW_DELAY_MS;
+use crate::bankid::tls::TlsConfig;
 use crate::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, HintCode, PhoneAuthRequest,
     PhoneRequirement, PhoneSignRequest, Requirement, SignRequest,
@@ -23,62 +23,19 @@ use crate::bankid::types::{
 const PNR: &str = "198001019876";
 const OTHER: &str = "197002021234";
 
-struct Harness {
-    base: String,
-    client: BankIdClient,
-    http: reqwest::Client,
-    sim: Arc<Simulator>,
-    now: Arc<Mutex<DateTime<Utc>>>,
+/// [`SimHarness`] (the simulator over mutual TLS) with this file's shorthands.
+struct Harness(SimHarness);
+
+impl std::ops::Deref for Harness {
+    type Target = SimHarness;
+    fn deref(&self) -> &SimHarness {
+        &self.0
+    }
 }
 
 impl Harness {
     async fn start() -> Harness {
-        let start = Utc::now();
-        let now = Arc::new(Mutex::new(start));
-        let clock_now = now.clone();
-        let ca = generate_simulator_ca(start).expect("CA");
-        let sim = Simulator::new(ca, Arc::new(move || *clock_now.lock().expect("clock")));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let app = router(sim.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        let base = format!("http://{addr}");
-        let http = reqwest::Client::new();
-        let client = BankIdClient::new(&format!("{base}/rp/v6.0/"), http.clone())
-            .with_retry_policy(RetryPolicy::none());
-        Harness {
-            base,
-            client,
-            http,
-            sim,
-            now,
-        }
-    }
-
-    fn advance(&self, seconds: i64) {
-        *self.now.lock().expect("clock") += Duration::seconds(seconds);
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post_ok(&self, path: &str, body: Value) -> Value {
-        let (status, value) = self.post(path, body).await;
-        assert_eq!(status, 200, "{path}: {value}");
-        value
+        Harness(SimHarness::start().await)
     }
 
     async fn scenario(&self, body: Value) -> Value {
@@ -142,12 +99,9 @@ async fn phone_sign_goes_through_call_confirmation_to_verified_evidence() {
     );
     // No QR or autostart to pick up: the 30 s pickup deadline does not apply.
     h.advance(60);
-    let orders = reqwest::get(format!("{}/phone/orders?personalNumber={PNR}", h.base))
-        .await
-        .expect("orders")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let orders = h
+        .get_json(&format!("/phone/orders?personalNumber={PNR}"))
+        .await;
     assert_eq!(orders[0]["orderRef"], order_ref.as_str());
     assert_eq!(orders[0]["callInitiator"], "RP");
     assert!(orders[0].get("autoStartToken").is_none(), "{orders}");
@@ -363,12 +317,7 @@ async fn user_cancel_and_certificate_err_scenarios_fail_the_persons_orders() {
     let failed = h.collect(&open.order_ref).await;
     assert_state(&failed, CollectStatus::Failed, HintCode::CertificateErr);
     // Without count the scenario stays until set to normal.
-    let listed = reqwest::get(format!("{}/sim/scenarios", h.base))
-        .await
-        .expect("list")
-        .json::<Value>()
-        .await
-        .expect("json");
+    let listed = h.get_json("/sim/scenarios").await;
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     assert_eq!(listed[0]["personalNumber"], OTHER);
     h.scenario(json!({"personalNumber": OTHER, "scenario": "normal"}))
@@ -407,14 +356,13 @@ async fn maintenance_and_internal_error_scenarios_refuse_the_persons_calls() {
         .await;
     let delays = Arc::new(Mutex::new(Vec::new()));
     let recorded = delays.clone();
-    let retrying = BankIdClient::new(&format!("{}/rp/v6.0/", h.base), h.http.clone())
-        .with_retry_policy(RetryPolicy {
-            sleeper: Arc::new(move |d| {
-                recorded.lock().expect("delays").push(d);
-                Box::pin(async {})
-            }),
-            ..RetryPolicy::default()
-        });
+    let retrying = h.client_with(RetryPolicy {
+        sleeper: Arc::new(move |d| {
+            recorded.lock().expect("delays").push(d);
+            Box::pin(async {})
+        }),
+        ..RetryPolicy::default()
+    });
     let response = retrying
         .collect(&pending.order_ref)
         .await
@@ -439,12 +387,13 @@ async fn slow_scenario_delays_within_a_bound() {
         .expect("slow sign");
     assert!(started_at.elapsed() >= StdDuration::from_millis(300));
     // A client with a shorter timeout gives up: a transport error, never a hang.
-    let impatient_http = reqwest::Client::builder()
-        .timeout(StdDuration::from_millis(100))
-        .build()
-        .expect("client");
-    let impatient = BankIdClient::new(&format!("{}/rp/v6.0/", h.base), impatient_http)
-        .with_retry_policy(RetryPolicy::none());
+    let impatient = TlsConfig {
+        timeout: StdDuration::from_millis(100),
+        ..h.tls.clone()
+    }
+    .bankid_client(&h.rp_base)
+    .expect("client")
+    .with_retry_policy(RetryPolicy::none());
     let err = impatient
         .collect(&order.order_ref)
         .await

@@ -1,5 +1,5 @@
-//! The client's retries against the simulator's fault injection. The sleeper is injected: it
-//! records the delays and returns at once, so no test waits.
+//! The client's retries against the simulator's fault injection, over mutual TLS. The sleeper
+//! is injected: it records the delays and returns at once, so no test waits.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,30 +9,20 @@ use serde_json::json;
 
 use crate::bankid::client::{BankIdClient, RetryPolicy};
 use crate::bankid::error::BankIdError;
-use crate::bankid::sim_pki::generate_simulator_ca;
-use crate::bankid::simulator::{router, Simulator};
+use crate::bankid::sim_harness_tests::SimHarness;
+use crate::bankid::simulator::SimulatorConfig;
 use crate::bankid::types::AuthRequest;
 
 struct Harness {
-    base: String,
-    http: reqwest::Client,
+    /// The simulator over mutual TLS, on the wall clock.
+    sim: SimHarness,
     delays: Arc<Mutex<Vec<Duration>>>,
 }
 
 impl Harness {
     async fn start() -> Harness {
-        let ca = generate_simulator_ca(Utc::now()).expect("CA");
-        let sim = Simulator::new(ca, Arc::new(Utc::now));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router(sim)).await;
-        });
         Harness {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::new(),
+            sim: SimHarness::start_with(SimulatorConfig::default(), Some(Arc::new(Utc::now))).await,
             delays: Arc::default(),
         }
     }
@@ -54,20 +44,13 @@ impl Harness {
         }
     }
 
+    /// A client with the RP certificate, pinned to the simulator's root.
     fn client(&self, policy: RetryPolicy) -> BankIdClient {
-        BankIdClient::new(&format!("{}/rp/v6.0/", self.base), self.http.clone())
-            .with_retry_policy(policy)
+        self.sim.client_with(policy)
     }
 
     async fn inject(&self, body: serde_json::Value) {
-        let response = self
-            .http
-            .post(format!("{}/sim/inject-error", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("inject");
-        assert_eq!(response.status().as_u16(), 200);
+        self.sim.post_ok("/sim/inject-error", body).await;
     }
 
     fn take_delays(&self) -> Vec<Duration> {
@@ -192,7 +175,7 @@ async fn other_errors_are_never_retried() {
         assert!(h.take_delays().is_empty(), "{code} was retried");
     }
     // Transport errors neither (nothing listens on port 9).
-    let dead = BankIdClient::new("http://127.0.0.1:9/rp/v6.0/", h.http.clone())
+    let dead = BankIdClient::new("https://127.0.0.1:9/rp/v6.0/", h.sim.mtls_http.clone())
         .with_retry_policy(h.policy());
     assert!(matches!(
         dead.auth(&request()).await,

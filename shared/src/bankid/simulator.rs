@@ -19,12 +19,14 @@
 //! - `POST /phone/confirm-call {orderRef}`: the user confirms the call with the RP → `started`.
 //! - `POST /phone/decline-call {orderRef}`: the user is not in a call → failed `userDeclinedCall`.
 //! - `POST /phone/identify {orderRef, personalNumber, givenName, surname[, ipAddress]}`: the
-//!   user's BankID is chosen → `userSign` (409 `noUsableBankId` if the order is bound to
-//!   another personnummer).
+//!   user's BankID is chosen → `userSign`, or `userMrtd` when the order requires the passport
+//!   or ID card (409 `noUsableBankId` if the order is bound to another personnummer).
+//! - `POST /phone/scan-id {orderRef}`: the travel document is read → `userSign`.
 //! - `POST /phone/confirm {orderRef}`: the security code is entered → `complete`, with the
 //!   signature XML and OCSP response made from the simulator's CA.
 //! - `POST /phone/cancel {orderRef}` → failed `userCancel`; `POST /phone/fail {orderRef,
-//!   hintCode}` → failed with any hint code, also unknown ones.
+//!   hintCode}` → failed with any hint code, also unknown ones; `POST /phone/hint {orderRef,
+//!   hintCode}` → still pending, with that hint (e.g. `noClient`, or an unknown one).
 //!
 //! # Control API (tests and demos)
 //! - `POST /sim/inject-error {errorCode, count?, retryAfterSeconds?}`: the next `count`
@@ -731,7 +733,13 @@ impl Simulator {
             surname: req.surname.trim().to_string(),
             ip_address: req.ip_address.clone(),
         });
-        order.state = OrderState::Pending(HintCode::UserSign);
+        // With `requirement.mrtd` the app first asks for the passport or ID card
+        // (userMrtd, then `/phone/scan-id`); otherwise it goes straight to the security code.
+        order.state = OrderState::Pending(if order.requirement.mrtd == Some(true) {
+            HintCode::UserMrtd
+        } else {
+            HintCode::UserSign
+        });
         // A user has one order at a time: an older pending order they hold is cancelled.
         for other in inner.orders.values_mut() {
             if other.order_ref != order_ref
@@ -859,6 +867,39 @@ impl Simulator {
         };
         order.state = OrderState::Complete(Box::new(data));
         order.terminal_at = Some(now);
+        Ok(())
+    }
+
+    /// The user scanned their travel document: userMrtd → userSign.
+    fn phone_scan_id(&self, order_ref: &str) -> Result<(), ApiError> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let order = inner
+            .orders
+            .get_mut(order_ref)
+            .ok_or_else(phone_no_such_order)?;
+        order.advance(now, &self.config);
+        if !matches!(order.state, OrderState::Pending(HintCode::UserMrtd)) {
+            return Err(not_pending());
+        }
+        order.state = OrderState::Pending(HintCode::UserSign);
+        Ok(())
+    }
+
+    /// Keep a pending order pending with another hint (e.g. `noClient`, or a code BankID may
+    /// add later), to test how a client shows it.
+    fn phone_hint(&self, order_ref: &str, hint: HintCode) -> Result<(), ApiError> {
+        let now = self.now();
+        let mut inner = self.lock();
+        let order = inner
+            .orders
+            .get_mut(order_ref)
+            .ok_or_else(phone_no_such_order)?;
+        order.advance(now, &self.config);
+        if !order.is_pending() {
+            return Err(not_pending());
+        }
+        order.state = OrderState::Pending(hint);
         Ok(())
     }
 
@@ -1083,6 +1124,8 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/phone/confirm", post(phone_confirm))
         .route("/phone/cancel", post(phone_cancel))
         .route("/phone/fail", post(phone_fail))
+        .route("/phone/hint", post(phone_hint))
+        .route("/phone/scan-id", post(phone_scan_id))
         .route("/phone/confirm-call", post(phone_confirm_call))
         .route("/phone/decline-call", post(phone_decline_call))
         .route("/phone/orders", get(phone_orders))
@@ -1295,6 +1338,22 @@ async fn phone_cancel(State(sim): State<Arc<Simulator>>, body: Bytes) -> Respons
     respond(
         parse_body::<OrderRefRequest>(&body)
             .and_then(|req| sim.phone_fail(&req.order_ref, HintCode::UserCancel))
+            .map(|_| serde_json::json!({})),
+    )
+}
+
+async fn phone_hint(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    respond(
+        parse_body::<PhoneFail>(&body)
+            .and_then(|req| sim.phone_hint(&req.order_ref, HintCode::parse(&req.hint_code)))
+            .map(|_| serde_json::json!({})),
+    )
+}
+
+async fn phone_scan_id(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    respond(
+        parse_body::<OrderRefRequest>(&body)
+            .and_then(|req| sim.phone_scan_id(&req.order_ref))
             .map(|_| serde_json::json!({})),
     )
 }

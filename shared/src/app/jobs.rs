@@ -152,6 +152,7 @@ impl App {
                 signing_time: now,
                 reason: Some("Arkivexemplar av justerat protokoll".into()),
                 location: None,
+                timestamp: None,
             },
             &signer,
         )
@@ -499,6 +500,7 @@ impl App {
                 signing_time: now,
                 reason: Some("Elektroniskt sigill".into()),
                 location: None,
+                timestamp: None,
             },
             &signer,
         )

@@ -10,7 +10,7 @@ use cms::signed_data::{
 };
 use const_oid::ObjectIdentifier;
 use der::asn1::{Any, OctetString, SetOfVec};
-use der::{Decode, Encode};
+use der::{Decode, Encode, Tagged};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
@@ -80,6 +80,17 @@ pub fn signed_attributes(
     document_digest: &[u8],
     signer_cert: &Certificate,
 ) -> Result<SignedAttributes, der::Error> {
+    signed_attributes_for(ID_DATA, document_digest, signer_cert)
+}
+
+/// content-type (`content_type`), message-digest, signing-certificate-v2: the signed
+/// attributes of a PAdES signature (id-data) or of a timestamp token (id-ct-TSTInfo).
+pub fn signed_attributes_for(
+    content_type: ObjectIdentifier,
+    content_digest: &[u8],
+    signer_cert: &Certificate,
+) -> Result<SignedAttributes, der::Error> {
+    let document_digest = content_digest;
     let cert_der = signer_cert.to_der()?;
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
@@ -95,7 +106,7 @@ pub fn signed_attributes(
         policies: None,
     };
     SetOfVec::try_from(vec![
-        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&content_type)?)?,
         attribute(
             ID_MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(document_digest.to_vec())?)?,
@@ -104,12 +115,37 @@ pub fn signed_attributes(
     ])
 }
 
+/// id-aa-signatureTimeStampToken (RFC 3161 appendix A; ETSI EN 319 122-1).
+pub const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+/// The unsigned attributes of a B-T signature: the signature timestamp token (ContentInfo DER).
+pub fn signature_timestamp_attributes(
+    token_der: &[u8],
+) -> Result<cms::signed_data::UnsignedAttributes, der::Error> {
+    SetOfVec::try_from(vec![attribute(
+        ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+        Any::from_der(token_der)?,
+    )?])
+}
+
 /// Assemble the detached SignedData ContentInfo DER.
 pub fn assemble(
     signed_attrs: SignedAttributes,
     signature: Vec<u8>,
     algorithm: CmsSignatureAlgorithm,
     chain: &[Certificate],
+) -> Result<Vec<u8>, der::Error> {
+    assemble_with_unsigned(signed_attrs, signature, algorithm, chain, None)
+}
+
+/// Assemble with optional unsigned attributes (the B-T signature timestamp).
+pub fn assemble_with_unsigned(
+    signed_attrs: SignedAttributes,
+    signature: Vec<u8>,
+    algorithm: CmsSignatureAlgorithm,
+    chain: &[Certificate],
+    unsigned_attrs: Option<cms::signed_data::UnsignedAttributes>,
 ) -> Result<Vec<u8>, der::Error> {
     let signer = chain.first().ok_or(der::ErrorKind::Failed)?;
     let signature_algorithm = match algorithm {
@@ -132,7 +168,7 @@ pub fn assemble(
         signed_attrs: Some(signed_attrs),
         signature_algorithm,
         signature: OctetString::new(signature)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certs: Vec<CertificateChoices> = Vec::new();
     for cert in chain {
@@ -166,7 +202,69 @@ pub fn parse_signed_data(contents: &[u8]) -> Result<SignedData, der::Error> {
     if info.content_type != ID_SIGNED_DATA {
         return Err(der::ErrorKind::Failed.into());
     }
-    info.content.decode_as::<SignedData>()
+    decode_signed_data_lenient(&info.content)
+}
+
+/// Decode SignedData, tolerating a certificate set with duplicates (which `openssl ts -reply`
+/// emits when the signer certificate is also in `certs`, and which `der`'s SET OF refuses):
+/// duplicates are dropped. CRLs inside the CMS are ignored in that fallback. Neither is
+/// covered by the signature, so nothing signed changes.
+pub fn decode_signed_data_lenient(content: &Any) -> Result<SignedData, der::Error> {
+    use cms::content_info::CmsVersion;
+    use cms::signed_data::DigestAlgorithmIdentifiers;
+    use der::{Reader, TagNumber};
+    let strict = content.decode_as::<SignedData>();
+    if strict.is_ok() || content.tag() != der::Tag::Sequence {
+        return strict;
+    }
+    let mut reader = der::SliceReader::new(content.value())?;
+    let version: CmsVersion = reader.decode()?;
+    let digest_algorithms: DigestAlgorithmIdentifiers = reader.decode()?;
+    let encap_content_info: EncapsulatedContentInfo = reader.decode()?;
+    let mut certs: Vec<CertificateChoices> = Vec::new();
+    let mut had_certs = false;
+    loop {
+        let tag = reader.peek_tag()?;
+        let field: Any = match tag {
+            der::Tag::ContextSpecific { number, .. }
+                if number == TagNumber::N0 || number == TagNumber::N1 =>
+            {
+                reader.decode()?
+            }
+            _ => break,
+        };
+        if matches!(
+            tag,
+            der::Tag::ContextSpecific {
+                number: TagNumber::N0,
+                ..
+            }
+        ) {
+            had_certs = true;
+            let mut inner = der::SliceReader::new(field.value())?;
+            while !inner.is_finished() {
+                let item: Any = inner.decode()?;
+                let choice = CertificateChoices::from_der(&item.to_der()?)?;
+                if !certs.contains(&choice) {
+                    certs.push(choice);
+                }
+            }
+        }
+    }
+    let signer_infos: SignerInfos = reader.decode()?;
+    reader.finish(())?;
+    Ok(SignedData {
+        version,
+        digest_algorithms,
+        encap_content_info,
+        certificates: if had_certs {
+            Some(CertificateSet(SetOfVec::try_from(certs)?))
+        } else {
+            None
+        },
+        crls: None,
+        signer_infos,
+    })
 }
 
 /// Decode a certificate choice list into X.509 certificates (other formats ignored).

@@ -11,6 +11,8 @@ pub mod page;
 pub mod publication;
 pub mod seal;
 pub mod software_signer;
+pub mod timestamp;
+pub mod tsa;
 pub(crate) mod update;
 pub mod verify;
 
@@ -23,6 +25,8 @@ pub use page::{JusteringPage, SignatureLine};
 pub use publication::publication_version;
 pub use seal::{seal, SealAlgorithm, SealError, SealRequest, SealSigner};
 pub use software_signer::SoftwareSealSigner;
+pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
+pub use tsa::LocalTsa;
 pub use verify::{verify, SignatureReport, VerifyReport};
 
 /// Errors of the PDF writer and verifier that are not intake or seal specific.

@@ -10,6 +10,7 @@ use x509_cert::Certificate;
 use super::cms_build::{self, CmsSignatureAlgorithm};
 use super::font::FontPair;
 use super::page::{write_pages, JusteringPage};
+use super::timestamp::{TimestampError, TimestampSource};
 use super::update::{append_pages_to_root, pdf_date, text_string, PreviousRevision, UpdateWriter};
 use super::PdfError;
 
@@ -38,6 +39,8 @@ pub enum SealError {
     ContentsOverflow { needed: usize, reserved: usize },
     #[error("building the CMS failed: {0}")]
     Cms(String),
+    #[error(transparent)]
+    Timestamp(#[from] TimestampError),
 }
 
 impl SealError {
@@ -49,6 +52,7 @@ impl SealError {
             SealError::SignatureMismatch => "seal.signature_mismatch",
             SealError::ContentsOverflow { .. } => "seal.contents_overflow",
             SealError::Cms(_) => "seal.cms_failed",
+            SealError::Timestamp(e) => e.code(),
         }
     }
 
@@ -66,12 +70,14 @@ impl SealError {
                 "Signaturen ({needed} byte) ryms inte i det reserverade utrymmet ({reserved} byte)."
             ),
             SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
+            SealError::Timestamp(e) => e.message_sv(),
         }
     }
 
     pub fn message_en(&self) -> String {
         match self {
             SealError::Pdf(e) => e.message_en(),
+            SealError::Timestamp(e) => e.message_en(),
             other => other.to_string(),
         }
     }
@@ -93,6 +99,10 @@ pub struct SealRequest<'a> {
     pub signing_time: DateTime<Utc>,
     pub reason: Option<String>,
     pub location: Option<String>,
+    /// When given, the seal is PAdES B-T: a signature timestamp over SHA-256 of the
+    /// SignerInfo signature value becomes the unsigned attribute
+    /// id-aa-signatureTimeStampToken.
+    pub timestamp: Option<&'a dyn TimestampSource>,
 }
 
 /// Produce the archive version: `original` verbatim + one incremental update with the
@@ -172,8 +182,33 @@ pub(crate) async fn seal_with_fonts(
         SealAlgorithm::EcdsaP256Sha256 => CmsSignatureAlgorithm::EcdsaP256Sha256,
         SealAlgorithm::RsaPkcs1Sha256 => CmsSignatureAlgorithm::RsaPkcs1Sha256,
     };
-    let cms_der = cms_build::assemble(attrs, signature, cms_algorithm, &chain)
-        .map_err(|e| SealError::Cms(e.to_string()))?;
+    // B-T: the signature timestamp over SHA-256 of the signature value (RFC 3161 app. A).
+    // Check the size first so a too-large chain does not spend a timestamp.
+    let unsigned = match req.timestamp {
+        None => None,
+        Some(source) => {
+            let without =
+                cms_build::assemble(attrs.clone(), signature.clone(), cms_algorithm, &chain)
+                    .map_err(|e| SealError::Cms(e.to_string()))?;
+            if without.len() > CONTENTS_RESERVED_BYTES {
+                return Err(SealError::ContentsOverflow {
+                    needed: without.len(),
+                    reserved: CONTENTS_RESERVED_BYTES,
+                });
+            }
+            let imprint: [u8; 32] = Sha256::digest(&signature).into();
+            let token = source.timestamp(imprint).await?;
+            // Whatever the source is, never embed a token that is not over our signature.
+            super::timestamp::verify_token(&token, &imprint)?;
+            Some(
+                cms_build::signature_timestamp_attributes(&token)
+                    .map_err(|e| SealError::Cms(e.to_string()))?,
+            )
+        }
+    };
+    let cms_der =
+        cms_build::assemble_with_unsigned(attrs, signature, cms_algorithm, &chain, unsigned)
+            .map_err(|e| SealError::Cms(e.to_string()))?;
     if cms_der.len() > CONTENTS_RESERVED_BYTES {
         return Err(SealError::ContentsOverflow {
             needed: cms_der.len(),
@@ -358,6 +393,7 @@ mod tests {
                 signing_time: now(),
                 reason: Some("Arkivexemplar fastställt".into()),
                 location: Some("Örebro".into()),
+                timestamp: None,
             },
             &pki.signer,
         )
@@ -502,6 +538,7 @@ mod tests {
             signing_time: now(),
             reason: None,
             location: None,
+            timestamp: None,
         };
         let sealed = seal_with_fonts(request(), &pki.signer, Some(&fonts))
             .await
@@ -679,6 +716,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &pki.signer,
         );
@@ -874,6 +912,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &signer,
         )
@@ -927,6 +966,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &pki.signer,
         )
@@ -961,6 +1001,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &signer,
         )
@@ -986,6 +1027,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &signer,
         )
@@ -1009,11 +1051,287 @@ mod tests {
                     signing_time: now(),
                     reason: None,
                     location: None,
+                    timestamp: None,
                 },
                 &pki.signer,
             )
             .await;
             assert!(result.is_err());
         }
+    }
+
+    /// The signature timestamp token and the signature value it covers, from the seal's CMS.
+    fn signature_timestamp_of(sealed: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        use der::Encode;
+        let doc = crate::pdf::update::load_document(sealed).unwrap();
+        let fields = crate::pdf::verify::signature_fields(&doc);
+        let (_, sig) = fields.last().unwrap();
+        let contents = sig.get(b"Contents").unwrap().as_str().unwrap();
+        let signed_data = cms_build::parse_signed_data(contents).unwrap();
+        let signer_info = signed_data.signer_infos.0.iter().next().unwrap();
+        let tokens = cms_build::attribute_value(
+            signer_info
+                .unsigned_attrs
+                .as_ref()
+                .expect("unsigned attributes"),
+            cms_build::ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+        );
+        assert_eq!(tokens.len(), 1);
+        (
+            tokens[0].to_der().unwrap(),
+            signer_info.signature.as_bytes().to_vec(),
+        )
+    }
+
+    async fn seal_b_t(original: &[u8], pki: &TestPki, source: &dyn TimestampSource) -> Vec<u8> {
+        let page = sample_page("Justerat digitalt – arkivexemplar");
+        seal(
+            SealRequest {
+                original,
+                page: &page,
+                signing_time: now(),
+                reason: Some("Arkivexemplar fastställt".into()),
+                location: Some("Örebro".into()),
+                timestamp: Some(source),
+            },
+            &pki.signer,
+        )
+        .await
+        .expect("B-T seal")
+    }
+
+    #[tokio::test]
+    async fn b_t_seal_with_local_tsa_over_http_validates_everywhere() {
+        let dir = temp_dir("seal-b-t");
+        let pki = TestPki::new();
+        let tsa = std::sync::Arc::new(test_tsa(&pki));
+        let url = serve(crate::pdf::tsa::router(tsa.clone())).await;
+        let client = crate::pdf::timestamp::HttpTimestampClient::new(format!("{url}/tsa")).unwrap();
+        let original = fixture(FIXTURE_2B);
+        let before = chrono::Utc::now() - chrono::Duration::seconds(2);
+        let sealed = seal_b_t(&original, &pki, &client).await;
+        assert!(
+            sealed.starts_with(&original),
+            "original must be a byte-exact prefix"
+        );
+        let path = dir.join("sealed.pdf");
+        std::fs::write(&path, &sealed).unwrap();
+        let root_pem = pki.write_root_pem(&dir);
+
+        let (code, out) = qpdf_check(&path);
+        assert_eq!(code, 0, "qpdf --check: {out}");
+        assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+
+        let (code, out) = pyhanko_validate(&path, &root_pem);
+        assert_eq!(code, 0, "pyhanko: {out}");
+        assert!(
+            out.contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED"),
+            "pyhanko: {out}"
+        );
+        let (code, pretty) = pyhanko_validate_with(&path, &root_pem, &["--pretty-print"]);
+        assert_eq!(code, 0, "pyhanko --pretty-print: {pretty}");
+        assert!(
+            pretty.contains("The signature is judged VALID"),
+            "pyhanko --pretty-print: {pretty}"
+        );
+        // pyHanko reads the same genTime as our verify, and trusts the TSA.
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        let gen_time = report.signatures[0]
+            .timestamp_time
+            .clone()
+            .expect("genTime");
+        for expected in [
+            format!("Signature timestamp token: {gen_time}"),
+            "The timestamp token is cryptographically sound.".to_string(),
+            "TSA certificate subject: \"Common Name: Test-TSA Örebro".to_string(),
+            "The TSA certificate is trusted.".to_string(),
+        ] {
+            assert!(
+                pretty.contains(&expected),
+                "{expected} not in pyhanko: {pretty}"
+            );
+        }
+
+        let out = pdfsig(&path);
+        assert_eq!(
+            out.matches("Signature is Valid.").count(),
+            1,
+            "pdfsig: {out}"
+        );
+        assert!(!out.contains("Digest Mismatch"), "pdfsig: {out}");
+
+        // openssl's TS verifier accepts the embedded token over our signature value.
+        let (token, signature) = signature_timestamp_of(&sealed);
+        std::fs::write(dir.join("token.der"), &token).unwrap();
+        std::fs::write(dir.join("signature.bin"), &signature).unwrap();
+        let tsa_pem = dir.join("tsa.pem");
+        std::fs::write(
+            &tsa_pem,
+            crate::pki::pem_encode_cert(&tsa.certificate_chain_der()[0]),
+        )
+        .unwrap();
+        let ts_verify = |data: &str| {
+            let out = run(
+                &tool("ESIGN_OPENSSL", "openssl"),
+                &[
+                    "ts",
+                    "-verify",
+                    "-data",
+                    data,
+                    "-in",
+                    dir.join("token.der").to_str().unwrap(),
+                    "-token_in",
+                    "-CAfile",
+                    root_pem.to_str().unwrap(),
+                    "-untrusted",
+                    tsa_pem.to_str().unwrap(),
+                ],
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr)
+        };
+        let text = ts_verify(dir.join("signature.bin").to_str().unwrap());
+        assert!(
+            text.contains("Verification: OK"),
+            "openssl ts -verify: {text}"
+        );
+        std::fs::write(dir.join("other.bin"), b"not the signature").unwrap();
+        let text = ts_verify(dir.join("other.bin").to_str().unwrap());
+        assert!(
+            !text.contains("Verification: OK"),
+            "openssl ts -verify: {text}"
+        );
+
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures.len(), 1);
+        let ours = &report.signatures[0];
+        assert!(
+            ours.intact && ours.signature_valid && ours.trusted,
+            "{ours:?}"
+        );
+        assert_eq!(ours.level, "PAdES-B-T", "{ours:?}");
+        assert!(ours.problems.is_empty(), "{:?}", ours.problems);
+        let at =
+            chrono::DateTime::parse_from_rfc3339(ours.timestamp_time.as_deref().unwrap()).unwrap();
+        assert!(at >= before && at <= chrono::Utc::now(), "{at}");
+        assert!(ours
+            .timestamp_authority
+            .as_deref()
+            .unwrap()
+            .contains("Test-TSA"));
+        assert_eq!(ours.higher_level_missing, ["PAdES-B-LT: no DSS"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn b_t_seal_with_openssl_tsa_validates_in_pyhanko() {
+        let dir = temp_dir("seal-b-t-openssl");
+        let pki = TestPki::new();
+        let (url, _tsa_pem) = serve_openssl_tsa(&pki, &dir).await;
+        let client = crate::pdf::timestamp::HttpTimestampClient::new(format!("{url}/tsa")).unwrap();
+        let original = tiny_pdf("", &[]);
+        let sealed = seal_b_t(&original, &pki, &client).await;
+        assert!(sealed.starts_with(&original));
+        let path = dir.join("sealed.pdf");
+        std::fs::write(&path, &sealed).unwrap();
+        let (code, out) = pyhanko_validate(&path, &pki.write_root_pem(&dir));
+        assert_eq!(code, 0, "pyhanko: {out}");
+        assert!(
+            out.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>"),
+            "pyhanko: {out}"
+        );
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures[0].level, "PAdES-B-T", "{report:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn untrusted_or_missing_timestamp_stays_b_b_and_says_why() {
+        let dir = temp_dir("seal-b-t-untrusted");
+        let pki = TestPki::new();
+        // A TSA from another PKI: the token is intact, but its chain reaches no trust anchor.
+        let foreign = test_tsa(&TestPki::new());
+        let original = tiny_pdf("", &[]);
+        let sealed = seal_b_t(&original, &pki, &foreign).await;
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        let ours = &report.signatures[0];
+        assert!(
+            ours.intact && ours.signature_valid && ours.trusted,
+            "{ours:?}"
+        );
+        assert_eq!(ours.level, "PAdES-B-B", "{ours:?}");
+        assert!(ours.timestamp_time.is_none());
+        assert!(
+            ours.higher_level_missing[0].starts_with("PAdES-B-T: signature timestamp not trusted"),
+            "{ours:?}"
+        );
+        let path = dir.join("sealed.pdf");
+        std::fs::write(&path, &sealed).unwrap();
+        let (_, out) = pyhanko_validate(&path, &pki.write_root_pem(&dir));
+        assert!(
+            out.contains("TIMESTAMP_TOKEN<INTACT:UNTRUSTED>"),
+            "pyhanko: {out}"
+        );
+
+        // A B-B seal says B-T is missing for want of a timestamp.
+        let plain = seal_with(&original, &pki).await;
+        let report = verify(&plain, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(
+            report.signatures[0].higher_level_missing,
+            ["PAdES-B-T: no signature timestamp"]
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A source that returns a valid token over another digest: the seal refuses to embed it.
+    struct WrongDigestSource(crate::pdf::tsa::LocalTsa);
+
+    #[async_trait::async_trait]
+    impl TimestampSource for WrongDigestSource {
+        async fn timestamp(&self, _digest: [u8; 32]) -> Result<Vec<u8>, TimestampError> {
+            self.0.timestamp([0xAB; 32]).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_over_another_digest_is_not_embedded() {
+        let pki = TestPki::new();
+        let source = WrongDigestSource(test_tsa(&pki));
+        let page = sample_page("x");
+        let err = seal(
+            SealRequest {
+                original: &tiny_pdf("", &[]),
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+                timestamp: Some(&source),
+            },
+            &pki.signer,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.code(), "timestamp.imprint_mismatch", "{err}");
+    }
+
+    #[test]
+    fn b_t_seal_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let page = sample_page("x");
+        let original = tiny_pdf("", &[]);
+        let future = seal(
+            SealRequest {
+                original: &original,
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+                timestamp: Some(&tsa),
+            },
+            &pki.signer,
+        );
+        assert_send(&future);
     }
 }

@@ -353,3 +353,115 @@ pub fn pdfa_failures(pdf: &Path, profile: &str) -> (bool, String) {
     );
     (text.starts_with("COMPLIANT"), text)
 }
+
+/// A local TSA whose certificate the test PKI's root issued (so `--trust ROOT` covers it).
+pub fn test_tsa(pki: &TestPki) -> crate::pdf::tsa::LocalTsa {
+    crate::pdf::tsa::LocalTsa::generate(
+        &pki.root,
+        &[],
+        &SubjectName {
+            common_name: "Test-TSA Örebro".into(),
+            organization: "Örebro kommun".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        },
+        now(),
+    )
+    .expect("local TSA")
+}
+
+/// Serve `router` on 127.0.0.1:0; the base URL (no trailing slash).
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// An `openssl ts -reply` TSA (a TSA we did not write) behind POST /tsa, with a P-256 TSA
+/// certificate from the test PKI's root. Returns (base URL, TSA certificate PEM path).
+pub async fn serve_openssl_tsa(pki: &TestPki, dir: &Path) -> (String, PathBuf) {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    use p256::pkcs8::EncodePublicKey;
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let spki = key.verifying_key().to_public_key_der().expect("spki");
+    let cert = pki
+        .root
+        .issue_tsa_cert(
+            &SubjectName {
+                common_name: "OpenSSL-TSA".into(),
+                organization: "Test".into(),
+                organization_identifier: None,
+                country: "SE".into(),
+            },
+            spki.as_bytes(),
+            now(),
+        )
+        .expect("tsa cert");
+    let cert_path = dir.join("openssl-tsa-cert.pem");
+    let key_path = dir.join("openssl-tsa-key.pem");
+    std::fs::write(&cert_path, pem_encode_cert(&cert)).expect("write");
+    std::fs::write(
+        &key_path,
+        key.to_pkcs8_pem(LineEnding::LF).expect("pem").as_bytes(),
+    )
+    .expect("write");
+    std::fs::write(dir.join("tsaserial"), "01\n").expect("write");
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa_config1\n\n[ tsa_config1 ]\ndir = {dir}\nserial = $dir/tsaserial\n\
+         crypto_device = builtin\nsigner_cert = {cert}\ncerts = {cert}\nsigner_key = {key}\n\
+         signer_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\n\
+         accuracy = secs:1\nclock_precision_digits = 0\nordering = no\ntsa_name = yes\n\
+         ess_cert_id_chain = no\n",
+        dir = dir.display(),
+        cert = cert_path.display(),
+        key = key_path.display(),
+    );
+    let config_path = dir.join("tsa.cnf");
+    std::fs::write(&config_path, config).expect("write");
+    let dir = dir.to_path_buf();
+    let handler = move |body: axum::body::Bytes| {
+        let dir = dir.clone();
+        let config_path = config_path.clone();
+        async move {
+            let reply = tokio::task::spawn_blocking(move || {
+                let query = dir.join(format!("q-{}.tsq", uuid_like()));
+                let reply = dir.join(format!("r-{}.tsr", uuid_like()));
+                std::fs::write(&query, &body).expect("write query");
+                let out = run(
+                    &tool("ESIGN_OPENSSL", "openssl"),
+                    &[
+                        "ts",
+                        "-reply",
+                        "-config",
+                        config_path.to_str().unwrap_or_default(),
+                        "-queryfile",
+                        query.to_str().unwrap_or_default(),
+                        "-out",
+                        reply.to_str().unwrap_or_default(),
+                    ],
+                );
+                assert!(
+                    out.status.success(),
+                    "openssl ts -reply: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                std::fs::read(&reply).expect("reply")
+            })
+            .await
+            .expect("openssl task");
+            (
+                [(header::CONTENT_TYPE, "application/timestamp-reply")],
+                reply,
+            )
+                .into_response()
+        }
+    };
+    let url = serve(axum::Router::new().route("/tsa", axum::routing::post(handler))).await;
+    (url, cert_path)
+}

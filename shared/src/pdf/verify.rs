@@ -12,10 +12,12 @@ use lopdf::{Dictionary, Document, Object};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::cms_build::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
 use super::cms_build::{
     self, SigningCertificateV2, ECDSA_WITH_SHA256, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE,
     ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
 };
+use super::timestamp::TimestampError;
 use super::update::{decode_text_string, load_document};
 use super::PdfError;
 
@@ -32,8 +34,17 @@ pub struct SignatureReport {
     pub signer_subject: String,
     /// The /M entry as written (D:...).
     pub signing_time: Option<String>,
-    /// "PAdES-B-B" or "CMS".
+    /// "PAdES-B-T", "PAdES-B-B", "DocTimeStamp" or "CMS".
     pub level: String,
+    /// genTime (RFC 3339, UTC) of a valid signature timestamp (B-T).
+    #[serde(default)]
+    pub timestamp_time: Option<String>,
+    /// Subject of the TSA that made the signature timestamp.
+    #[serde(default)]
+    pub timestamp_authority: Option<String>,
+    /// Why the next level up was not reached, e.g. "PAdES-B-LT: no DSS".
+    #[serde(default)]
+    pub higher_level_missing: Vec<String>,
     /// The ByteRange covers its whole revision except /Contents.
     pub covers_whole_revision: bool,
     pub problems: Vec<String>,
@@ -64,10 +75,11 @@ pub fn verify(bytes: &[u8], trust_anchors_der: &[Vec<u8>]) -> Result<VerifyRepor
         .filter_map(|d| Certificate::from_der(d).ok())
         .collect();
     let fields = signature_fields(&doc);
+    let has_dss = doc.catalog().map(|c| c.has(b"DSS")).unwrap_or(false);
     let mut signatures = Vec::new();
     for (name, sig) in fields {
         let report = catch_unwind(AssertUnwindSafe(|| {
-            verify_one(bytes, &name, &sig, &anchors)
+            verify_one(bytes, &name, &sig, &anchors, has_dss)
         }))
         .unwrap_or_else(|_| failed_report(&name, "internal failure while verifying"));
         signatures.push(report);
@@ -85,6 +97,9 @@ fn failed_report(name: &str, problem: &str) -> SignatureReport {
         signer_subject: String::new(),
         signing_time: None,
         level: "CMS".into(),
+        timestamp_time: None,
+        timestamp_authority: None,
+        higher_level_missing: Vec::new(),
         covers_whole_revision: false,
         problems: vec![problem.to_string()],
     }
@@ -183,6 +198,7 @@ fn verify_one(
     name: &str,
     sig: &Dictionary,
     anchors: &[Certificate],
+    has_dss: bool,
 ) -> SignatureReport {
     let mut report = failed_report(name, "");
     report.problems.clear();
@@ -227,6 +243,16 @@ fn verify_one(
         check_document_timestamp(bytes, &ranges, &signed_data, anchors, &mut report);
     } else {
         check_signed_data(bytes, &ranges, &signed_data, anchors, &mut report);
+        if report.level == "PAdES-B-B" {
+            check_signature_timestamp(&signed_data, anchors, &mut report);
+        }
+        if report.level == "PAdES-B-T" {
+            report.higher_level_missing.push(if has_dss {
+                "PAdES-B-LT: the DSS is not validated yet".into()
+            } else {
+                "PAdES-B-LT: no DSS".into()
+            });
+        }
     }
     report
 }
@@ -499,8 +525,74 @@ fn check_signed_data(
     }
 }
 
+/// B-T: the unsigned attribute id-aa-signatureTimeStampToken holds a token over SHA-256 of
+/// the signature value, its signature verifies, and its TSA chains to a trust anchor at genTime.
+fn check_signature_timestamp(
+    signed_data: &SignedData,
+    anchors: &[Certificate],
+    report: &mut SignatureReport,
+) {
+    let Some(signer_info) = signed_data.signer_infos.0.iter().next() else {
+        return;
+    };
+    let tokens: Vec<&der::asn1::Any> = signer_info
+        .unsigned_attrs
+        .as_ref()
+        .map(|attrs| cms_build::attribute_value(attrs, ID_AA_SIGNATURE_TIME_STAMP_TOKEN))
+        .unwrap_or_default();
+    let Some(token) = tokens.first() else {
+        report
+            .higher_level_missing
+            .push("PAdES-B-T: no signature timestamp".into());
+        return;
+    };
+    let imprint = Sha256::digest(signer_info.signature.as_bytes());
+    let checked = token
+        .to_der()
+        .map_err(|e| TimestampError::Malformed(e.to_string()))
+        .and_then(|der| super::timestamp::verify_token(&der, &imprint));
+    let info = match checked {
+        Ok(info) => info,
+        Err(e) => {
+            let problem = format!("signature timestamp invalid: {e}");
+            report.problems.push(problem.clone());
+            report
+                .higher_level_missing
+                .push(format!("PAdES-B-T: {problem}"));
+            return;
+        }
+    };
+    report.timestamp_authority = Some(info.tsa_certificate.tbs_certificate.subject.to_string());
+    for warning in &info.warnings {
+        report
+            .problems
+            .push(format!("signature timestamp: {warning}"));
+    }
+    if let Err(problem) = chain_to_anchor(
+        &info.tsa_certificate,
+        &info.certificates,
+        anchors,
+        info.gen_time,
+    ) {
+        let problem = format!("signature timestamp not trusted: {problem}");
+        report.problems.push(problem.clone());
+        report
+            .higher_level_missing
+            .push(format!("PAdES-B-T: {problem}"));
+        return;
+    }
+    if !info.warnings.is_empty() {
+        report
+            .higher_level_missing
+            .push("PAdES-B-T: the TSA certificate is not a timestamping certificate".into());
+        return;
+    }
+    report.timestamp_time = Some(info.gen_time.to_rfc3339());
+    report.level = "PAdES-B-T".into();
+}
+
 /// The SignerInfo signature over the DER SET of its signed attributes.
-fn signer_signature_ok(
+pub(crate) fn signer_signature_ok(
     signer_info: &SignerInfo,
     leaf: &Certificate,
     attrs: &cms::signed_data::SignedAttributes,
@@ -531,7 +623,10 @@ fn signer_signature_ok(
     }
 }
 
-fn find_signer_cert(signer_info: &SignerInfo, certs: &[Certificate]) -> Option<Certificate> {
+pub(crate) fn find_signer_cert(
+    signer_info: &SignerInfo,
+    certs: &[Certificate],
+) -> Option<Certificate> {
     certs
         .iter()
         .find(|c| match &signer_info.sid {
@@ -563,7 +658,7 @@ fn valid_at(cert: &Certificate, at: DateTime<Utc>) -> bool {
     secs(&validity.not_before) <= now && now <= secs(&validity.not_after)
 }
 
-fn chain_to_anchor(
+pub(crate) fn chain_to_anchor(
     leaf: &Certificate,
     pool: &[Certificate],
     anchors: &[Certificate],
@@ -750,6 +845,7 @@ mod tests {
                 signing_time: now(),
                 reason: None,
                 location: None,
+                timestamp: None,
             },
             &pki.signer,
         )

@@ -59,6 +59,18 @@ enum Command {
         #[arg(long, default_value = "./esign-data")]
         data: PathBuf,
     },
+    /// Seal generated 1, 20 and 200 MB PDFs and print time and peak memory beside sha256sum
+    /// and pyHanko on the same files.
+    Bench {
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+        /// Where the generated inputs go (they are removed after each size).
+        #[arg(long, default_value = "./esign-bench")]
+        dir: PathBuf,
+        /// Input sizes in MB, comma separated.
+        #[arg(long, default_value = "1,20,200", value_delimiter = ',')]
+        sizes: Vec<u64>,
+    },
     /// Tenants (municipalities) of the local installation.
     Tenant {
         #[command(subcommand)]
@@ -165,6 +177,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("  mail                {}", data.join("mail").display());
             tokio::signal::ctrl_c().await?;
             running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { data, dir, sizes } => {
+            let rows = esign_local::bench::run(&data, &dir, &sizes)?;
+            esign_local::bench::print(&rows);
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { data, out } => {

@@ -135,6 +135,11 @@ impl LocalService {
         let chain =
             self.pki
                 .seal_chain_pem(&tenant.name, tenant.organization_number.as_deref(), &spki)?;
+        // Beside the trust anchor, for tools that want the seal certificate (pyHanko, openssl).
+        std::fs::write(
+            self.data.join("pki").join(format!("seal-{id}-chain.pem")),
+            &chain,
+        )?;
         self.app
             .install_seal_chain(&tenant_id, &chain)
             .await

@@ -12,6 +12,8 @@ pub struct LocalPki {
     dir: PathBuf,
     pub root: CertificateAuthority,
     pub bankid_ca: CertificateAuthority,
+    /// The timestamp authority of the seals (PAdES B-T), certified by the root.
+    pub tsa: std::sync::Arc<esign_shared::pdf::LocalTsa>,
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
@@ -62,6 +64,42 @@ fn save_ca(dir: &Path, name: &str, ca: &CertificateAuthority) -> Result<()> {
     )
 }
 
+fn load_or_create_tsa(
+    dir: &Path,
+    root: &CertificateAuthority,
+) -> Result<esign_shared::pdf::LocalTsa> {
+    use esign_shared::pdf::LocalTsa;
+    let (cert, key) = (dir.join("tsa.pem"), dir.join("tsa.key.pem"));
+    if cert.exists() && key.exists() {
+        let chain = pem_decode_certs(&std::fs::read_to_string(&cert)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+        let key = p256::SecretKey::from_pkcs8_pem(&std::fs::read_to_string(&key)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+        return LocalTsa::new(key.to_pkcs8_der()?.as_bytes(), &chain)
+            .map_err(|e| anyhow::anyhow!("local TSA: {e}"));
+    }
+    let tsa = LocalTsa::generate(
+        root,
+        std::slice::from_ref(&root.cert_der),
+        &SubjectName {
+            common_name: "e-underskrift lokal tidsstämpeltjänst".into(),
+            organization: "e-underskrift (lokalt läge)".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        },
+        Utc::now(),
+    )
+    .map_err(|e| anyhow::anyhow!("local TSA: {e}"))?;
+    let pem: String = tsa
+        .certificate_chain_der()
+        .iter()
+        .map(|c| pem_encode_cert(c))
+        .collect();
+    std::fs::write(&cert, pem)?;
+    write_private(&key, &key_pem(&tsa.key_pkcs8_der())?)?;
+    Ok(tsa)
+}
+
 impl LocalPki {
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
@@ -93,10 +131,12 @@ impl LocalPki {
                 ca
             }
         };
+        let tsa = std::sync::Arc::new(load_or_create_tsa(dir, &root)?);
         Ok(Self {
             dir: dir.to_path_buf(),
             root,
             bankid_ca,
+            tsa,
         })
     }
 

@@ -98,7 +98,10 @@ impl LocalService {
         client: BankIdClient,
     ) -> Result<Self> {
         let eid = BankIdProvider::new(client, vec![pki.root.cert_der.clone()]);
-        let (ports, queue, worker) = esign_shared::config::embedded_ports(data, Arc::new(eid))?;
+        let (mut ports, queue, worker) = esign_shared::config::embedded_ports(data, Arc::new(eid))?;
+        // Seals are timestamped by the local TSA: in-process here; `start` switches to RFC 3161
+        // over HTTP at /tsa, the way a real TSA is reached.
+        ports.timestamp = Some(pki.tsa.clone());
         let settings = Settings {
             public_base_url: base_url.trim_end_matches('/').to_string(),
             ..Settings::default()
@@ -173,6 +176,7 @@ impl LocalService {
 
     pub fn router(&self) -> axum::Router {
         esign_shared::web::router(self.app.clone())
+            .merge(esign_shared::pdf::tsa::router(self.pki.tsa.clone()))
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
             .route(
                 "/bankid-sim/phone-ui",
@@ -198,6 +202,9 @@ impl LocalService {
             .unwrap_or_else(|| format!("http://{addr}"));
         let (mut service, bankid_rp_url, bankid_tls) =
             Self::open_with_tls_bankid(data, &base_url).await?;
+        let tsa_client = esign_shared::pdf::HttpTimestampClient::new(&format!("{base_url}/tsa"))
+            .map_err(|e| anyhow::anyhow!("TSA client: {e}"))?;
+        service.app = service.app.with_timestamp(Arc::new(tsa_client));
         let worker = service.worker.take().context("worker already started")?;
         let service = Arc::new(service);
         tokio::spawn(worker.run(Arc::new(service.app.clone())));

@@ -50,6 +50,7 @@ pub fn embedded_ports(
         queue: Arc::new(queue.clone()),
         eid,
         clock: Arc::new(SystemClock),
+        timestamp: timestamp_from_env()?,
     };
     Ok((ports, queue, worker))
 }
@@ -113,6 +114,22 @@ pub fn bankid_from_env() -> Result<Arc<dyn EidProvider>, ConfigError> {
     Ok(Arc::new(crate::bankid::provider::BankIdProvider::new(
         client, anchors,
     )))
+}
+
+/// The timestamp authority from `ESIGN_TSA_URL` (RFC 3161 over HTTP), if set.
+pub fn timestamp_from_env() -> Result<Option<Arc<dyn crate::pdf::TimestampSource>>, ConfigError> {
+    match std::env::var("ESIGN_TSA_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            let client = crate::pdf::HttpTimestampClient::new(url.trim()).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "ESIGN_TSA_URL",
+                    why: e.to_string(),
+                }
+            })?;
+            Ok(Some(Arc::new(client)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The app for a function binary. `ESIGN_BACKEND=embedded` (the only backend of this build;

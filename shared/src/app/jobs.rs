@@ -54,6 +54,23 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 }
 
 impl App {
+    /// The timestamp source a seal at `level` needs, or why it cannot be made.
+    fn timestamp_for(
+        &self,
+        level: crate::domain::SealLevel,
+    ) -> Result<Option<&dyn crate::pdf::TimestampSource>, AppError> {
+        if level < crate::domain::SealLevel::BT {
+            return Ok(None);
+        }
+        self.ports.timestamp.as_deref().map(Some).ok_or_else(|| {
+            AppError::bad_request(
+                "seal.no_timestamp_authority",
+                "Organisationens sigillnivå kräver en tidsstämpeltjänst, men ingen är konfigurerad.",
+                "The tenant's seal level needs a timestamp authority, and none is configured.",
+            )
+        })
+    }
+
     pub async fn handle_job(&self, job: &Job) -> Result<(), AppError> {
         match job {
             Job::Seal { tenant, order_id } => {
@@ -152,7 +169,7 @@ impl App {
                 signing_time: now,
                 reason: Some("Arkivexemplar av justerat protokoll".into()),
                 location: None,
-                timestamp: None,
+                timestamp: self.timestamp_for(rec.tenant.seal_level)?,
             },
             &signer,
         )
@@ -500,11 +517,60 @@ impl App {
                 signing_time: now,
                 reason: Some("Elektroniskt sigill".into()),
                 location: None,
-                timestamp: None,
+                timestamp: self.timestamp_for(rec.tenant.seal_level)?,
             },
             &signer,
         )
         .await
         .map_err(internal)
+    }
+}
+
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+mod tests {
+    use super::*;
+    use crate::app::test_app;
+    use crate::domain::SealLevel;
+
+    #[tokio::test]
+    async fn seal_level_follows_what_the_installation_can_make() {
+        let t = test_app::start().await;
+        t.add_tenant("utan-tsa").await;
+        let tenant = TenantId::parse("utan-tsa").unwrap();
+        assert_eq!(
+            t.app.tenant(&tenant).await.unwrap().seal_level,
+            SealLevel::BB
+        );
+        assert!(t.app.timestamp_for(SealLevel::BB).unwrap().is_none());
+        let err = t.app.timestamp_for(SealLevel::BT).err().unwrap();
+        assert_eq!(err.code(), "seal.no_timestamp_authority");
+
+        let tsa = crate::pdf::LocalTsa::generate(
+            &t.root,
+            &[],
+            &crate::pki::SubjectName {
+                common_name: "Test TSA".into(),
+                organization: "Test".into(),
+                organization_identifier: None,
+                country: "SE".into(),
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        let app = t.app.clone().with_timestamp(Arc::new(tsa));
+        app.create_tenant(crate::app::TenantSetup {
+            id: TenantId::parse("med-tsa").unwrap(),
+            name: "Med TSA".into(),
+            organization_number: None,
+            storage_place: "Kansliet".into(),
+        })
+        .await
+        .unwrap();
+        let with = app
+            .tenant(&TenantId::parse("med-tsa").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(with.seal_level, SealLevel::BT);
+        assert!(app.timestamp_for(SealLevel::BT).unwrap().is_some());
     }
 }

@@ -30,6 +30,8 @@ pub struct Ports {
     pub queue: Arc<dyn Queue>,
     pub eid: Arc<dyn EidProvider>,
     pub clock: Arc<dyn Clock>,
+    /// The timestamp authority for seals at PAdES B-T and above (None: B-B only).
+    pub timestamp: Option<Arc<dyn crate::pdf::TimestampSource>>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +67,12 @@ pub struct App {
 impl App {
     pub fn new(ports: Ports, settings: Settings) -> Self {
         Self { ports, settings }
+    }
+
+    /// The same app with another timestamp authority.
+    pub fn with_timestamp(mut self, tsa: Arc<dyn crate::pdf::TimestampSource>) -> Self {
+        self.ports.timestamp = Some(tsa);
+        self
     }
 
     pub fn settings(&self) -> &Settings {

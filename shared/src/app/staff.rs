@@ -130,7 +130,12 @@ impl App {
             name: text_field("name", &setup.name, 200)?,
             organization_number: setup.organization_number,
             storage_place: text_field("storage_place", &setup.storage_place, 300)?,
-            seal_level: SealLevel::BB,
+            // The highest level this installation can make.
+            seal_level: if self.ports.timestamp.is_some() {
+                SealLevel::BT
+            } else {
+                SealLevel::BB
+            },
         };
         let rec = TenantRecord {
             tenant: tenant.clone(),

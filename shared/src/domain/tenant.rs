@@ -2,13 +2,17 @@ use serde::{Deserialize, Serialize};
 
 use super::TenantId;
 
-/// How far the archive version's seal goes. B-B is what this build makes; the higher levels
-/// are added by the PAdES work (timestamps, DSS, document timestamp).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// How far the archive version's seal goes (PAdES baseline levels). B-LT and B-LTA (DSS and
+/// document timestamp) come with the rest of the PAdES work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 pub enum SealLevel {
+    /// The signature alone.
     #[serde(rename = "B-B")]
     #[default]
     BB,
+    /// With a timestamp over the signature from a timestamp authority.
+    #[serde(rename = "B-T")]
+    BT,
 }
 
 /// A municipality, kommunalförbund or gemensam nämnd using the service.

@@ -202,7 +202,7 @@ impl LocalService {
             .unwrap_or_else(|| format!("http://{addr}"));
         let (mut service, bankid_rp_url, bankid_tls) =
             Self::open_with_tls_bankid(data, &base_url).await?;
-        let tsa_client = esign_shared::pdf::HttpTimestampClient::new(&format!("{base_url}/tsa"))
+        let tsa_client = esign_shared::pdf::HttpTimestampClient::new(format!("{base_url}/tsa"))
             .map_err(|e| anyhow::anyhow!("TSA client: {e}"))?;
         service.app = service.app.with_timestamp(Arc::new(tsa_client));
         let worker = service.worker.take().context("worker already started")?;

@@ -164,7 +164,11 @@ impl App {
             ])
             .await
         {
-            Ok(()) => Ok(tenant),
+            Ok(()) => {
+                // The anslagstavla exists from the first day, empty until a notice is posted.
+                self.rebuild_anslagstavla(&tenant.id).await?;
+                Ok(tenant)
+            }
             Err(StateError::ConditionFailed { .. }) => {
                 Ok(self.tenant_record(&setup.id).await?.value.tenant)
             }

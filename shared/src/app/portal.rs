@@ -442,6 +442,21 @@ impl App {
         Ok(order)
     }
 
+    /// The order and the session's own place in it.
+    async fn order_and_signer(
+        &self,
+        session: &SignerSession,
+        tenant: &str,
+        order_id: &str,
+    ) -> Result<(SigningOrder, crate::domain::Signer), AppError> {
+        let order = self.order_for_signer(session, tenant, order_id).await?;
+        let signer = order
+            .signer_for(&session.personnummer)
+            .ok_or(AppError::NotFound { what: "order" })?
+            .clone();
+        Ok((order, signer))
+    }
+
     pub async fn signer_document(
         &self,
         session: &SignerSession,
@@ -465,11 +480,7 @@ impl App {
         order_id: &str,
         end_user: &EndUser,
     ) -> Result<StartedEid, AppError> {
-        let order = self.order_for_signer(session, tenant, order_id).await?;
-        let signer = order
-            .signer_for(&session.personnummer)
-            .ok_or(AppError::NotFound { what: "order" })?
-            .clone();
+        let (order, signer) = self.order_and_signer(session, tenant, order_id).await?;
         order.may_sign(signer.id)?;
         if self.ports.clock.now() > order.current().deadline {
             return Err(crate::domain::DomainError::DeadlinePassed.into());
@@ -617,11 +628,8 @@ impl App {
         order_id: &str,
         comment: &str,
     ) -> Result<SigningOrder, AppError> {
-        let order = self.order_for_signer(session, tenant, order_id).await?;
-        let signer = order
-            .signer_for(&session.personnummer)
-            .ok_or(AppError::NotFound { what: "order" })?
-            .id;
+        let (order, signer) = self.order_and_signer(session, tenant, order_id).await?;
+        let signer = signer.id;
         let now: DateTime<Utc> = self.ports.clock.now();
         let version = order.current().number;
         let (order, ()) = self

@@ -512,6 +512,26 @@ fn rfa(
     (sv.to_string(), en.to_string())
 }
 
+/// A collect that is still pending or has failed: the status, the hint and its RFA text (and
+/// the QR code of this second while pending).
+fn not_done_json(
+    status: crate::bankid::types::CollectStatus,
+    hint_code: Option<String>,
+    qr_data: Option<String>,
+) -> Value {
+    let (sv, en) = rfa(status, hint_code.as_deref(), true);
+    let mut out = json!({
+        "status": status,
+        "hint_code": hint_code,
+        "message_sv": sv,
+        "message_en": en,
+    });
+    if let Some(qr) = qr_data {
+        out["qr_data"] = json!(qr);
+    }
+    out
+}
+
 fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
     let (sv, en) = rfa(
         crate::bankid::types::CollectStatus::Pending,
@@ -545,20 +565,14 @@ async fn login_collect(
     use crate::bankid::types::CollectStatus;
     let outcome = app.collect_login(&body.login_ref).await?;
     match outcome {
-        LoginOutcome::Pending { hint_code, qr_data } => {
-            let (sv, en) = rfa(CollectStatus::Pending, hint_code.as_deref(), true);
-            ok(
-                StatusCode::OK,
-                json!({"status": "pending", "hint_code": hint_code, "qr_data": qr_data, "message_sv": sv, "message_en": en}),
-            )
-        }
-        LoginOutcome::Failed { hint_code } => {
-            let (sv, en) = rfa(CollectStatus::Failed, hint_code.as_deref(), true);
-            ok(
-                StatusCode::OK,
-                json!({"status": "failed", "hint_code": hint_code, "message_sv": sv, "message_en": en}),
-            )
-        }
+        LoginOutcome::Pending { hint_code, qr_data } => ok(
+            StatusCode::OK,
+            not_done_json(CollectStatus::Pending, hint_code, Some(qr_data)),
+        ),
+        LoginOutcome::Failed { hint_code } => ok(
+            StatusCode::OK,
+            not_done_json(CollectStatus::Failed, hint_code, None),
+        ),
         LoginOutcome::Complete {
             session_token,
             name,
@@ -673,20 +687,14 @@ async fn sign_collect(
     use crate::app::CollectOutcome;
     use crate::bankid::types::CollectStatus;
     match app.collect_signing(&s, &body.sign_ref).await? {
-        CollectOutcome::Pending { hint_code, qr_data } => {
-            let (sv, en) = rfa(CollectStatus::Pending, hint_code.as_deref(), true);
-            ok(
-                StatusCode::OK,
-                json!({"status": "pending", "hint_code": hint_code, "qr_data": qr_data, "message_sv": sv, "message_en": en}),
-            )
-        }
-        CollectOutcome::Failed { hint_code } => {
-            let (sv, en) = rfa(CollectStatus::Failed, hint_code.as_deref(), true);
-            ok(
-                StatusCode::OK,
-                json!({"status": "failed", "hint_code": hint_code, "message_sv": sv, "message_en": en}),
-            )
-        }
+        CollectOutcome::Pending { hint_code, qr_data } => ok(
+            StatusCode::OK,
+            not_done_json(CollectStatus::Pending, hint_code, Some(qr_data)),
+        ),
+        CollectOutcome::Failed { hint_code } => ok(
+            StatusCode::OK,
+            not_done_json(CollectStatus::Failed, hint_code, None),
+        ),
         CollectOutcome::Complete { order_status } => {
             let (sv, en) = rfa(CollectStatus::Complete, None, true);
             ok(

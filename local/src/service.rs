@@ -252,12 +252,16 @@ impl LocalService {
         })
     }
 
-    /// Expire overdue orders and take down notices whose time is up.
+    /// Remind signers before the deadline, expire overdue orders, take down notices whose
+    /// time is up.
     pub async fn housekeeping(&self) {
         let Ok(tenants) = self.app.list_tenants().await else {
             return;
         };
         for t in tenants {
+            if let Err(e) = self.app.send_reminders(&t).await {
+                tracing::warn!(tenant = %t, error = %e, "reminders failed");
+            }
             if let Err(e) = self.app.expire_overdue(&t).await {
                 tracing::warn!(tenant = %t, error = %e, "expiry failed");
             }

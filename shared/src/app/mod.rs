@@ -44,6 +44,8 @@ pub struct Settings {
     pub session_minutes: i64,
     /// The signature method named on the signature page.
     pub signature_method: String,
+    /// How long before the deadline signers who have not signed get a reminder.
+    pub remind_hours_before_deadline: i64,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             max_pages: 5000,
             session_minutes: 30,
             signature_method: "Mobilt BankID".into(),
+            remind_hours_before_deadline: 48,
         }
     }
 }

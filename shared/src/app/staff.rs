@@ -516,9 +516,38 @@ impl App {
         Ok(order)
     }
 
+    /// Remind the signers of this tenant's open orders whose deadline is near (once per
+    /// version). Answers how many orders were reminded.
+    pub async fn send_reminders(&self, t: &TenantId) -> Result<usize, AppError> {
+        let now = self.ports.clock.now();
+        let before = Duration::hours(self.settings.remind_hours_before_deadline);
+        let tenant = self.tenant(t).await?;
+        let staff = Staff {
+            tenant: t.clone(),
+            role: StaffRole::Secretary,
+        };
+        let mut n = 0;
+        for o in self.list_orders(&staff).await? {
+            if !o.reminder_due(now, before) {
+                continue;
+            }
+            // Recorded first: a crash after it loses a reminder, never sends it twice.
+            let (order, ()) = self
+                .update_order(t, o.id, |o| Ok(o.mark_reminded(now)?))
+                .await?;
+            self.mail_pending_signers(&tenant, &order, true).await;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Mail those whose turn it is. A mail that cannot be sent is logged, never fatal: the
     /// order exists and the secretary sees who has not signed.
     pub(crate) async fn notify_signers(&self, tenant: &Tenant, order: &SigningOrder) {
+        self.mail_pending_signers(tenant, order, false).await
+    }
+
+    async fn mail_pending_signers(&self, tenant: &Tenant, order: &SigningOrder, reminder: bool) {
         let Some(step) = order.active_step() else {
             return;
         };
@@ -529,7 +558,11 @@ impl App {
             let Some(to) = &s.email else { continue };
             let mail = OutgoingMail {
                 to: to.clone(),
-                subject: super::texts::invitation_subject(order),
+                subject: if reminder {
+                    super::texts::reminder_subject(order)
+                } else {
+                    super::texts::invitation_subject(order)
+                },
                 text: super::texts::invitation_text(
                     tenant,
                     order,
@@ -782,5 +815,108 @@ mod staff_login_tests {
             .await
             .unwrap()
             .is_empty());
+    }
+}
+
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+mod reminder_tests {
+    use super::*;
+    use crate::app::test_app;
+
+    #[tokio::test]
+    async fn signers_who_have_not_signed_are_reminded_once_before_the_deadline() {
+        let t = test_app::start().await;
+        let key = t.add_tenant("kommun").await;
+        let staff = t.app.authenticate_api_key(&key).await.unwrap();
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+        ))
+        .unwrap();
+        let (doc, _) = t
+            .app
+            .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
+            .await
+            .unwrap();
+        let now = t.app.ports.clock.now();
+        let signer = |name: &str, pnr: &str, email: Option<&str>| SignerInput {
+            name: name.into(),
+            email: email.map(str::to_string),
+            role: Role::Justerare,
+            personnummer: pnr.into(),
+            step: None,
+        };
+        t.app
+            .create_order(
+                &staff,
+                CreateOrderInput {
+                    document_id: doc.id.to_string(),
+                    committee: "KS".into(),
+                    meeting_date: now.date_naive(),
+                    paragraphs: "§ 1".into(),
+                    title: "Protokoll".into(),
+                    diarienummer: None,
+                    message: None,
+                    plan: SigningPlan::Parallel,
+                    deadline: Some(now + Duration::days(5)),
+                    signers: vec![
+                        signer("Anna", "191212121212", Some("anna@example.se")),
+                        signer("Bo", "198112189876", None),
+                    ],
+                },
+            )
+            .await
+            .unwrap();
+        let mail_dir = t._dir.path().join("mail");
+        let mails = || std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(mails(), 1, "the invitation");
+        let tenant = TenantId::parse("kommun").unwrap();
+        assert_eq!(t.app.send_reminders(&tenant).await.unwrap(), 0, "too early");
+        t.clock.advance(Duration::days(4));
+        assert_eq!(t.app.send_reminders(&tenant).await.unwrap(), 1);
+        assert_eq!(mails(), 2, "one reminder to the signer with an address");
+        assert_eq!(t.app.send_reminders(&tenant).await.unwrap(), 0, "only once");
+        assert_eq!(mails(), 2);
+        let texts: Vec<String> = std::fs::read_dir(&mail_dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        // Subjects are MIME encoded words where they are not ASCII: decode them.
+        let subjects: Vec<String> = texts
+            .iter()
+            .filter_map(|t| t.lines().find_map(|l| l.strip_prefix("Subject: ")))
+            .map(|s| {
+                s.split(' ')
+                    .map(|w| {
+                        match w
+                            .strip_prefix("=?utf-8?b?")
+                            .and_then(|w| w.strip_suffix("?="))
+                        {
+                            Some(b64) => {
+                                use base64::Engine;
+                                let raw = base64::engine::general_purpose::STANDARD
+                                    .decode(b64)
+                                    .unwrap();
+                                String::from_utf8(raw).unwrap()
+                            }
+                            None => w.to_string(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            subjects
+                .iter()
+                .filter(|s| s.starts_with("Påminnelse:"))
+                .count(),
+            1,
+            "{subjects:?}"
+        );
+        assert!(texts.iter().all(|t| t.contains("To: anna@example.se")));
+        assert!(texts
+            .iter()
+            .all(|t| !t.contains("191212121212") && !t.contains("1212-1212")));
     }
 }

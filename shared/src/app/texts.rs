@@ -72,6 +72,14 @@ pub(crate) fn sign_text(tenant: &Tenant, order: &SigningOrder, signer: &Signer) 
     }
 }
 
+pub(crate) fn reminder_subject(order: &SigningOrder) -> String {
+    format!(
+        "Påminnelse: {} – sista dag {}",
+        order.meeting.title,
+        stockholm(order.current().deadline)
+    )
+}
+
 pub(crate) fn invitation_subject(order: &SigningOrder) -> String {
     format!(
         "Att signera: {} – {} {}",

@@ -456,6 +456,31 @@ impl SigningOrder {
         self.advance(OrderStatus::Published, OrderStatus::Exported, "export", at)
     }
 
+    /// Whether the signers of the current version are due a reminder at `now`: the order is
+    /// open, its deadline is less than `before` away, and nobody has reminded them yet.
+    pub fn reminder_due(&self, now: DateTime<Utc>, before: chrono::Duration) -> bool {
+        let v = self.current();
+        self.status == OrderStatus::Open
+            && now < v.deadline
+            && v.deadline - now <= before
+            && !self
+                .history
+                .iter()
+                .any(|e| e.kind == "reminded" && e.version == v.number)
+    }
+
+    /// Record that the signers of the current version were reminded.
+    pub fn mark_reminded(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
+        if self.status != OrderStatus::Open {
+            return Err(DomainError::IllegalTransition {
+                action: "remind",
+                from: self.status.clone(),
+            });
+        }
+        self.record(at, "reminded", None, None);
+        Ok(())
+    }
+
     /// When the justering happened: the last signature of the completed version.
     pub fn justering_time(&self) -> Option<DateTime<Utc>> {
         self.completed_at
@@ -861,6 +886,40 @@ mod tests {
         }
         assert!(o.decline(ids[0], 1, at(2), "x").is_err());
         assert!(o.expire(at(60 * 24 * 30)).is_err());
+    }
+
+    #[test]
+    fn one_reminder_per_version_shortly_before_the_deadline() {
+        let mut o = three(SigningPlan::Parallel);
+        let deadline = o.current().deadline;
+        let two_days = Duration::days(2);
+        assert!(
+            !o.reminder_due(deadline - Duration::days(3), two_days),
+            "too early"
+        );
+        assert!(o.reminder_due(deadline - Duration::days(1), two_days));
+        assert!(
+            !o.reminder_due(deadline + Duration::seconds(1), two_days),
+            "too late"
+        );
+        o.mark_reminded(deadline - Duration::days(1)).unwrap();
+        assert!(
+            !o.reminder_due(deadline - Duration::hours(2), two_days),
+            "only once"
+        );
+        // A resent version gets its own reminder.
+        let ids = ids(&o);
+        o.decline(ids[0], 1, deadline - Duration::hours(1), "fel")
+            .unwrap();
+        assert!(
+            !o.reminder_due(deadline - Duration::minutes(30), two_days),
+            "not while declined"
+        );
+        assert!(o.mark_reminded(deadline - Duration::minutes(30)).is_err());
+        let later = deadline + Duration::days(1);
+        o.resend(doc(2), "v2.pdf".into(), later - Duration::days(1), later)
+            .unwrap();
+        assert!(o.reminder_due(later - Duration::hours(5), two_days));
     }
 
     #[test]

@@ -614,6 +614,9 @@ impl App {
                     order_id: order.id.to_string(),
                 })
                 .await?;
+            let (subject, text) =
+                super::texts::completed_mail(order, &self.settings.public_base_url);
+            self.notify_secretary(order, subject, text).await;
         } else if order.plan != crate::domain::SigningPlan::Parallel {
             let tenant = self.tenant(&order.tenant).await?;
             self.notify_signers(&tenant, order).await;
@@ -637,6 +640,15 @@ impl App {
                 Ok(o.decline(signer, version, now, comment)?)
             })
             .await?;
+        if let Some(s) = order.signer(signer) {
+            let (subject, text) = super::texts::declined_mail(
+                &order,
+                s,
+                comment.trim(),
+                &self.settings.public_base_url,
+            );
+            self.notify_secretary(&order, subject, text).await;
+        }
         Ok(order)
     }
 }

@@ -62,6 +62,9 @@ pub struct CreateOrderInput {
     pub diarienummer: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// Where to send word when someone declines or everyone has signed.
+    #[serde(default)]
+    pub secretary_email: Option<String>,
     pub plan: SigningPlan,
     #[serde(default)]
     pub deadline: Option<DateTime<Utc>>,
@@ -462,6 +465,17 @@ impl App {
             title: text_field("title", &input.title, 300)?,
             diarienummer: optional_text("diarienummer", &input.diarienummer, 100)?,
             message: optional_text("message", &input.message, 2000)?,
+            secretary_email: match input.secretary_email.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(e) if valid_email(e) => Some(e.to_string()),
+                Some(_) => {
+                    return Err(AppError::bad_request(
+                        "input.invalid_secretary_email",
+                        "Din e-postadress för besked är ogiltig.",
+                        "The secretary's e-mail address is invalid.",
+                    ))
+                }
+            },
         };
         let mut signers = Vec::with_capacity(input.signers.len());
         for (i, s) in input.signers.iter().enumerate() {
@@ -545,6 +559,26 @@ impl App {
     /// order exists and the secretary sees who has not signed.
     pub(crate) async fn notify_signers(&self, tenant: &Tenant, order: &SigningOrder) {
         self.mail_pending_signers(tenant, order, false).await
+    }
+
+    /// Tell the secretary (if they left an address) what happened to their order.
+    pub(crate) async fn notify_secretary(
+        &self,
+        order: &SigningOrder,
+        subject: String,
+        text: String,
+    ) {
+        let Some(to) = &order.meeting.secretary_email else {
+            return;
+        };
+        let mail = OutgoingMail {
+            to: to.clone(),
+            subject,
+            text,
+        };
+        if let Err(e) = self.ports.mailer.send(&mail).await {
+            tracing::warn!(order = %order.id, error = %e, "secretary not notified");
+        }
     }
 
     async fn mail_pending_signers(&self, tenant: &Tenant, order: &SigningOrder, reminder: bool) {
@@ -824,7 +858,7 @@ mod reminder_tests {
     use crate::app::test_app;
 
     #[tokio::test]
-    async fn signers_who_have_not_signed_are_reminded_once_before_the_deadline() {
+    async fn signers_are_reminded_once_before_the_deadline_and_the_secretary_hears_of_a_decline() {
         let t = test_app::start().await;
         let key = t.add_tenant("kommun").await;
         let staff = t.app.authenticate_api_key(&key).await.unwrap();
@@ -857,6 +891,7 @@ mod reminder_tests {
                     title: "Protokoll".into(),
                     diarienummer: None,
                     message: None,
+                    secretary_email: Some("sekreterare@example.se".into()),
                     plan: SigningPlan::Parallel,
                     deadline: Some(now + Duration::days(5)),
                     signers: vec![
@@ -915,6 +950,38 @@ mod reminder_tests {
             "{subjects:?}"
         );
         assert!(texts.iter().all(|t| t.contains("To: anna@example.se")));
+
+        // Bo declines: the secretary hears of it, with his comment; nobody else does.
+        let started = t
+            .app
+            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
+        t.phone_approves(&started.auto_start_token, "198112189876")
+            .await;
+        let crate::app::LoginOutcome::Complete { session_token, .. } =
+            t.app.collect_login(&started.order_ref).await.unwrap()
+        else {
+            panic!("login did not complete")
+        };
+        let bo = t.app.authenticate_session(&session_token).await.unwrap();
+        let order = &t.app.my_orders(&bo).await.unwrap()[0];
+        t.app
+            .reject(&bo, "kommun", &order.id.to_string(), "Fel datum i § 1")
+            .await
+            .unwrap();
+        let to_secretary: Vec<String> = std::fs::read_dir(&mail_dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|t| t.contains("To: sekreterare@example.se"))
+            .collect();
+        assert_eq!(to_secretary.len(), 1);
+        assert!(
+            to_secretary[0].contains("Fel datum i =C2=A7 1")
+                || to_secretary[0].contains("Fel datum i § 1"),
+            "{}",
+            to_secretary[0]
+        );
         assert!(texts
             .iter()
             .all(|t| !t.contains("191212121212") && !t.contains("1212-1212")));

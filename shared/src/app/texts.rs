@@ -72,6 +72,42 @@ pub(crate) fn sign_text(tenant: &Tenant, order: &SigningOrder, signer: &Signer) 
     }
 }
 
+/// Word to the secretary: someone declined, with their comment (which only the secretary sees).
+pub(crate) fn declined_mail(
+    order: &SigningOrder,
+    signer: &Signer,
+    comment: &str,
+    base_url: &str,
+) -> (String, String) {
+    (
+        format!("Avböjt: {} – {}", order.meeting.title, signer.name),
+        format!(
+            "{name} ({role}) har avböjt att signera\n\n  {title}\n  {committee}, sammanträde {date}\n  version {version}\n\nKommentar:\n{comment}\n\nRätta dokumentet, återkalla ordern och skicka en ny version:\n{base}/sekreterare\n",
+            name = signer.name,
+            role = signer.role.label_sv().to_lowercase(),
+            title = order.meeting.title,
+            committee = order.meeting.committee,
+            date = order.meeting.meeting_date,
+            version = order.current().number,
+            base = base_url.trim_end_matches('/'),
+        ),
+    )
+}
+
+/// Word to the secretary: everyone has signed; sealing, publishing and export follow.
+pub(crate) fn completed_mail(order: &SigningOrder, base_url: &str) -> (String, String) {
+    (
+        format!("Justerat: {}", order.meeting.title),
+        format!(
+            "Alla har signerat\n\n  {title}\n  {committee}, sammanträde {date}\n\nArkivversionen förseglas, publiceringsversionen och anslaget publiceras och arkivpaketet skapas automatiskt. Följ ordern här:\n{base}/sekreterare\n",
+            title = order.meeting.title,
+            committee = order.meeting.committee,
+            date = order.meeting.meeting_date,
+            base = base_url.trim_end_matches('/'),
+        ),
+    )
+}
+
 pub(crate) fn reminder_subject(order: &SigningOrder) -> String {
     format!(
         "Påminnelse: {} – sista dag {}",

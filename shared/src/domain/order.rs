@@ -167,6 +167,9 @@ pub struct MeetingDetails {
     pub title: String,
     pub diarienummer: Option<String>,
     pub message: Option<String>,
+    /// Where the secretary wants word when someone declines or everyone has signed.
+    #[serde(default)]
+    pub secretary_email: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -583,6 +586,7 @@ mod tests {
                     title: "Protokoll".into(),
                     diarienummer: None,
                     message: None,
+                    secretary_email: None,
                 },
                 plan,
                 signers,

@@ -337,8 +337,8 @@ pub fn tool(name: &str) -> PathBuf {
         }
     }
     panic!(
-        "the oracle `{name}` is not installed: put it on PATH (e.g. PATH=/work/scratch/venv/bin:$PATH \
-         for pyhanko; poppler-utils for pdfsig/pdftotext; qpdf) or set {var}"
+        "the oracle `{name}` is not installed: run ./scripts/test, which installs it (pyhanko in .venv; \
+         poppler-utils for pdfsig/pdftotext; qpdf), put it on PATH, or set {var}"
     )
 }
 

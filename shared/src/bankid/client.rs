@@ -288,6 +288,43 @@ fn validate_order_ref(order_ref: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The size limits of the texts of an order (after base64): auth and sign differ.
+#[derive(Clone, Copy)]
+struct TextLimits {
+    visible_min: usize,
+    visible_max: usize,
+    non_visible_max: usize,
+}
+
+impl TextLimits {
+    const AUTH: TextLimits = TextLimits {
+        visible_min: 0,
+        visible_max: AUTH_DATA_MAX_CHARS,
+        non_visible_max: AUTH_DATA_MAX_CHARS,
+    };
+    const SIGN: TextLimits = TextLimits {
+        visible_min: 1,
+        visible_max: SIGN_VISIBLE_MAX_CHARS,
+        non_visible_max: SIGN_NON_VISIBLE_MAX_CHARS,
+    };
+}
+
+fn validate_texts(
+    visible: Option<&str>,
+    non_visible: Option<&str>,
+    format: Option<&str>,
+    limits: TextLimits,
+) -> Result<(), String> {
+    validate_data(
+        "userVisibleData",
+        visible,
+        limits.visible_min,
+        limits.visible_max,
+    )?;
+    validate_data("userNonVisibleData", non_visible, 0, limits.non_visible_max)?;
+    validate_format(format)
+}
+
 /// Checks `/auth` limits before sending (also used by the simulator to answer invalidParameters).
 pub fn validate_auth(req: &AuthRequest) -> Result<(), String> {
     validate_common(
@@ -296,19 +333,12 @@ pub fn validate_auth(req: &AuthRequest) -> Result<(), String> {
         req.web.as_ref(),
         req.app.is_some(),
     )?;
-    validate_data(
-        "userVisibleData",
+    validate_texts(
         req.user_visible_data.as_deref(),
-        0,
-        AUTH_DATA_MAX_CHARS,
-    )?;
-    validate_data(
-        "userNonVisibleData",
         req.user_non_visible_data.as_deref(),
-        0,
-        AUTH_DATA_MAX_CHARS,
-    )?;
-    validate_format(req.user_visible_data_format.as_deref())
+        req.user_visible_data_format.as_deref(),
+        TextLimits::AUTH,
+    )
 }
 
 /// Checks `/sign` limits before sending.
@@ -319,55 +349,34 @@ pub fn validate_sign(req: &SignRequest) -> Result<(), String> {
         req.web.as_ref(),
         req.app.is_some(),
     )?;
-    validate_data(
-        "userVisibleData",
-        Some(&req.user_visible_data),
-        1,
-        SIGN_VISIBLE_MAX_CHARS,
-    )?;
-    validate_data(
-        "userNonVisibleData",
+    validate_texts(
+        Some(req.user_visible_data.as_str()),
         req.user_non_visible_data.as_deref(),
-        0,
-        SIGN_NON_VISIBLE_MAX_CHARS,
-    )?;
-    validate_format(req.user_visible_data_format.as_deref())
+        req.user_visible_data_format.as_deref(),
+        TextLimits::SIGN,
+    )
 }
 
 /// Checks `/phone/auth` (also used by the simulator): personalNumber 12 digits, the auth limits.
 pub fn validate_phone_auth(req: &PhoneAuthRequest) -> Result<(), String> {
     validate_phone_common(&req.personal_number, req.requirement.as_ref())?;
-    validate_data(
-        "userVisibleData",
+    validate_texts(
         req.user_visible_data.as_deref(),
-        0,
-        AUTH_DATA_MAX_CHARS,
-    )?;
-    validate_data(
-        "userNonVisibleData",
         req.user_non_visible_data.as_deref(),
-        0,
-        AUTH_DATA_MAX_CHARS,
-    )?;
-    validate_format(req.user_visible_data_format.as_deref())
+        req.user_visible_data_format.as_deref(),
+        TextLimits::AUTH,
+    )
 }
 
 /// Checks `/phone/sign`: personalNumber 12 digits, userVisibleData required, the sign limits.
 pub fn validate_phone_sign(req: &PhoneSignRequest) -> Result<(), String> {
     validate_phone_common(&req.personal_number, req.requirement.as_ref())?;
-    validate_data(
-        "userVisibleData",
-        Some(&req.user_visible_data),
-        1,
-        SIGN_VISIBLE_MAX_CHARS,
-    )?;
-    validate_data(
-        "userNonVisibleData",
+    validate_texts(
+        Some(req.user_visible_data.as_str()),
         req.user_non_visible_data.as_deref(),
-        0,
-        SIGN_NON_VISIBLE_MAX_CHARS,
-    )?;
-    validate_format(req.user_visible_data_format.as_deref())
+        req.user_visible_data_format.as_deref(),
+        TextLimits::SIGN,
+    )
 }
 
 fn validate_phone_common(

@@ -580,7 +580,12 @@ impl Simulator {
         Some(action)
     }
 
-    fn phone_call_answer(&self, order_ref: &str, in_call: bool) -> Result<(), ApiError> {
+    /// A phone step on one order: the order brought up to date with the clock first.
+    fn phone_step(
+        &self,
+        order_ref: &str,
+        step: impl FnOnce(&mut Order, DateTime<Utc>) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         let now = self.now();
         let mut inner = self.lock();
         let order = inner
@@ -588,15 +593,21 @@ impl Simulator {
             .get_mut(order_ref)
             .ok_or_else(phone_no_such_order)?;
         order.advance(now, &self.config);
-        if !matches!(order.state, OrderState::Pending(HintCode::UserCallConfirm)) {
-            return Err(not_pending());
-        }
-        if in_call {
-            order.state = OrderState::Pending(HintCode::Started);
-        } else {
-            order.fail(HintCode::UserDeclinedCall, now);
-        }
-        Ok(())
+        step(order, now)
+    }
+
+    fn phone_call_answer(&self, order_ref: &str, in_call: bool) -> Result<(), ApiError> {
+        self.phone_step(order_ref, |order, now| {
+            if !matches!(order.state, OrderState::Pending(HintCode::UserCallConfirm)) {
+                return Err(not_pending());
+            }
+            if in_call {
+                order.state = OrderState::Pending(HintCode::Started);
+            } else {
+                order.fail(HintCode::UserDeclinedCall, now);
+            }
+            Ok(())
+        })
     }
 
     // ---- phone ----
@@ -872,50 +883,35 @@ impl Simulator {
 
     /// The user scanned their travel document: userMrtd → userSign.
     fn phone_scan_id(&self, order_ref: &str) -> Result<(), ApiError> {
-        let now = self.now();
-        let mut inner = self.lock();
-        let order = inner
-            .orders
-            .get_mut(order_ref)
-            .ok_or_else(phone_no_such_order)?;
-        order.advance(now, &self.config);
-        if !matches!(order.state, OrderState::Pending(HintCode::UserMrtd)) {
-            return Err(not_pending());
-        }
-        order.state = OrderState::Pending(HintCode::UserSign);
-        Ok(())
+        self.phone_step(order_ref, |order, _| {
+            if !matches!(order.state, OrderState::Pending(HintCode::UserMrtd)) {
+                return Err(not_pending());
+            }
+            order.state = OrderState::Pending(HintCode::UserSign);
+            Ok(())
+        })
     }
 
     /// Keep a pending order pending with another hint (e.g. `noClient`, or a code BankID may
     /// add later), to test how a client shows it.
     fn phone_hint(&self, order_ref: &str, hint: HintCode) -> Result<(), ApiError> {
-        let now = self.now();
-        let mut inner = self.lock();
-        let order = inner
-            .orders
-            .get_mut(order_ref)
-            .ok_or_else(phone_no_such_order)?;
-        order.advance(now, &self.config);
-        if !order.is_pending() {
-            return Err(not_pending());
-        }
-        order.state = OrderState::Pending(hint);
-        Ok(())
+        self.phone_step(order_ref, |order, _| {
+            if !order.is_pending() {
+                return Err(not_pending());
+            }
+            order.state = OrderState::Pending(hint);
+            Ok(())
+        })
     }
 
     fn phone_fail(&self, order_ref: &str, hint: HintCode) -> Result<(), ApiError> {
-        let now = self.now();
-        let mut inner = self.lock();
-        let order = inner
-            .orders
-            .get_mut(order_ref)
-            .ok_or_else(phone_no_such_order)?;
-        order.advance(now, &self.config);
-        if !order.is_pending() {
-            return Err(not_pending());
-        }
-        order.fail(hint, now);
-        Ok(())
+        self.phone_step(order_ref, |order, now| {
+            if !order.is_pending() {
+                return Err(not_pending());
+            }
+            order.fail(hint, now);
+            Ok(())
+        })
     }
 
     fn phone_orders(&self, personal_number: &str) -> Vec<PhoneOrder> {

@@ -673,6 +673,20 @@ impl App {
         Ok(order)
     }
 
+    /// Which of the flow's outputs exist yet: archive version, publication version, notice,
+    /// archive package (in the order of `views::order_for_staff`'s `files`).
+    pub async fn outputs_present(&self, staff: &Staff, order: &SigningOrder) -> [bool; 4] {
+        let mut out = [false; 4];
+        for (present, name) in
+            out.iter_mut()
+                .zip(["archive.pdf", "publication.pdf", "notice.json", "sip.zip"])
+        {
+            let key = keys::order_file(&staff.tenant, order.id, name);
+            *present = self.ports.objects.exists(&key).await.unwrap_or(false);
+        }
+        out
+    }
+
     /// A file the flow made for this order (archive.pdf, publication.pdf, notice.json, ...).
     pub async fn order_file(&self, staff: &Staff, id: &str, name: &str) -> Result<Bytes, AppError> {
         const FILES: [&str; 5] = [

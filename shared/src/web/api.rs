@@ -357,25 +357,13 @@ pub(super) fn upload_routes() -> Router<App> {
 
 // --- orders ---------------------------------------------------------------------------------
 
-async fn files_present(app: &App, staff: &Staff, order: &crate::domain::SigningOrder) -> [bool; 4] {
-    let mut out = [false; 4];
-    for (i, name) in ["archive.pdf", "publication.pdf", "notice.json", "sip.zip"]
-        .iter()
-        .enumerate()
-    {
-        let key = format!("tenants/{}/orders/{}/{name}", staff.tenant, order.id);
-        out[i] = app.ports().objects.exists(&key).await.unwrap_or(false);
-    }
-    out
-}
-
 async fn staff_order_response(
     app: &App,
     staff: &Staff,
     order: &crate::domain::SigningOrder,
     status: StatusCode,
 ) -> ApiResult {
-    let files = files_present(app, staff, order).await;
+    let files = app.outputs_present(staff, order).await;
     ok(
         status,
         json!({ "order": views::order_for_staff(order, files) }),

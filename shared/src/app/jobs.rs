@@ -71,6 +71,22 @@ impl App {
         })
     }
 
+    /// The tenant's seal key with its installed certificate chain.
+    fn seal_signer(&self, rec: &super::repo::TenantRecord) -> Result<TenantSealSigner, AppError> {
+        let chain_pem = rec.seal_chain_pem.as_deref().ok_or_else(|| {
+            AppError::bad_request(
+                "seal.no_certificate",
+                "Organisationen har inget sigillcertifikat installerat.",
+                "The tenant has no seal certificate installed.",
+            )
+        })?;
+        Ok(TenantSealSigner {
+            keys: self.ports.keys.clone(),
+            key_id: rec.seal_key_id.clone(),
+            chain_der: crate::pki::pem_decode_certs(chain_pem).map_err(internal)?,
+        })
+    }
+
     pub async fn handle_job(&self, job: &Job) -> Result<(), AppError> {
         match job {
             Job::Seal { tenant, order_id } => {
@@ -134,14 +150,7 @@ impl App {
             return Ok(());
         }
         let rec = self.tenant_record(t).await?.value;
-        let chain_pem = rec.seal_chain_pem.as_deref().ok_or_else(|| {
-            AppError::bad_request(
-                "seal.no_certificate",
-                "Organisationen har inget sigillcertifikat installerat.",
-                "The tenant has no seal certificate installed.",
-            )
-        })?;
-        let chain_der = crate::pki::pem_decode_certs(chain_pem).map_err(internal)?;
+        let signer = self.seal_signer(&rec)?;
         let original = self.original_of(&order).await?;
         let now = self.ports.clock.now();
         let page = justering_page(
@@ -157,11 +166,6 @@ impl App {
                 stockholm(now)
             ),
         );
-        let signer = TenantSealSigner {
-            keys: self.ports.keys.clone(),
-            key_id: rec.seal_key_id.clone(),
-            chain_der,
-        };
         let sealed = crate::pdf::seal::seal(
             SealRequest {
                 original: &original,
@@ -483,13 +487,7 @@ impl App {
             },
         )?;
         let rec = self.tenant_record(t).await?.value;
-        let chain_pem = rec.seal_chain_pem.as_deref().ok_or_else(|| {
-            AppError::bad_request(
-                "seal.no_certificate",
-                "Organisationen har inget sigillcertifikat installerat.",
-                "The tenant has no seal certificate installed.",
-            )
-        })?;
+        let signer = self.seal_signer(&rec)?;
         let now = self.ports.clock.now();
         let page = crate::pdf::page::JusteringPage {
             heading: "Elektroniskt sigill".into(),
@@ -504,11 +502,6 @@ impl App {
                 rec.tenant.name,
                 stockholm(now)
             ),
-        };
-        let signer = TenantSealSigner {
-            keys: self.ports.keys.clone(),
-            key_id: rec.seal_key_id.clone(),
-            chain_der: crate::pki::pem_decode_certs(chain_pem).map_err(internal)?,
         };
         crate::pdf::seal::seal(
             SealRequest {

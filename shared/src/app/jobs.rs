@@ -479,13 +479,7 @@ impl App {
         file_name: &str,
         original: &[u8],
     ) -> Result<Vec<u8>, AppError> {
-        crate::pdf::intake::inspect(
-            original,
-            &crate::pdf::intake::IntakeLimits {
-                max_bytes: self.settings.max_upload_bytes,
-                max_pages: self.settings.max_pages,
-            },
-        )?;
+        crate::pdf::intake::inspect(original, &self.settings.intake_limits())?;
         let rec = self.tenant_record(t).await?.value;
         let signer = self.seal_signer(&rec)?;
         let now = self.ports.clock.now();

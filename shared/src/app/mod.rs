@@ -48,6 +48,16 @@ pub struct Settings {
     pub remind_hours_before_deadline: i64,
 }
 
+impl Settings {
+    /// What intake accepts: the same for uploads and for `esign seal`.
+    pub fn intake_limits(&self) -> crate::pdf::IntakeLimits {
+        crate::pdf::IntakeLimits {
+            max_bytes: self.max_upload_bytes,
+            max_pages: self.max_pages,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {

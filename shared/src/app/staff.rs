@@ -13,7 +13,7 @@ use crate::domain::{
     calendar, Document, DocumentId, NewSigner, OrderId, OrderStatus, Personnummer, Role, SealLevel,
     SigningOrder, SigningPlan, Tenant, TenantId,
 };
-use crate::pdf::intake::{inspect, IntakeLimits};
+use crate::pdf::intake::inspect;
 use crate::ports::{Expect, Job, OutgoingMail, StateError, Write};
 
 /// A caller acting for a tenant: an e-service or admin with the tenant's API key, or a
@@ -383,10 +383,7 @@ impl App {
         file_name: &str,
         bytes: Bytes,
     ) -> Result<(Document, bool), AppError> {
-        let limits = IntakeLimits {
-            max_bytes: self.settings.max_upload_bytes,
-            max_pages: self.settings.max_pages,
-        };
+        let limits = self.settings.intake_limits();
         let facts = inspect(&bytes, &limits)?;
         let id = DocumentId::of_bytes(&bytes);
         if let Ok(existing) = self.document(&staff.tenant, &id).await {

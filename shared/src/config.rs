@@ -50,7 +50,7 @@ pub fn embedded_ports(
         queue: Arc::new(queue.clone()),
         eid,
         clock: Arc::new(SystemClock),
-        timestamp: timestamp_from_env()?,
+        timestamp: None,
     };
     Ok((ports, queue, worker))
 }
@@ -148,7 +148,8 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             let data = PathBuf::from(
                 std::env::var("ESIGN_DATA_DIR").unwrap_or_else(|_| "/tmp/esign-data".into()),
             );
-            let (ports, _queue, worker) = embedded_ports(&data, bankid_from_env()?)?;
+            let (mut ports, _queue, worker) = embedded_ports(&data, bankid_from_env()?)?;
+            ports.timestamp = timestamp_from_env()?;
             let app = App::new(ports, settings);
             tokio::spawn(worker.run(Arc::new(app.clone())));
             Ok(app)

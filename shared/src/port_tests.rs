@@ -49,6 +49,25 @@ pub async fn object_store_suite(s: &dyn ObjectStore) {
             .len(),
         0
     );
+
+    // Files in and out without holding them in memory: same bytes, same atomic replace.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("in.pdf");
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&source, &big).unwrap();
+    let file_key = "tenants/t1/documents/abc/archive-file.pdf";
+    s.put_file(file_key, &source, "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(s.get(file_key).await.unwrap().unwrap(), &big[..]);
+    let target = dir.path().join("out.pdf");
+    assert!(s.get_to_file(file_key, &target).await.unwrap());
+    assert_eq!(std::fs::read(&target).unwrap(), big);
+    assert!(!s
+        .get_to_file("tenants/t1/none.pdf", &dir.path().join("none"))
+        .await
+        .unwrap());
+    assert!(!dir.path().join("none").exists());
 }
 
 pub fn item(pk: &str, sk: &str, data: serde_json::Value) -> Item {

@@ -37,6 +37,17 @@ pub trait ObjectStore: Send + Sync {
     async fn exists(&self, key: &str) -> Result<bool, PortError>;
     /// Keys under a prefix, sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, PortError>;
+
+    /// Store the file at `path` under `key` without holding it in memory (archive versions of
+    /// hundreds of MB). Atomic like `put`.
+    async fn put_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> Result<(), PortError>;
+    /// Write the object to `path` without holding it in memory; `false` when there is none.
+    async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,19 @@ pub use state_store::RedbStateStore;
 /// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename.
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Like `write_atomic`, copying from the file at `source` in chunks.
+pub(crate) fn copy_atomic(source: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
+    let mut from = std::fs::File::open(source)?;
+    write_atomic_with(path, |f| std::io::copy(&mut from, f).map(|_| ()))
+}
+
+fn write_atomic_with(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path.parent().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no parent")
     })?;
@@ -29,7 +42,7 @@ pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Res
     ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        fill(&mut f)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -78,6 +78,32 @@ impl ObjectStore for FsObjectStore {
         .await
         .map_err(|e| PortError::new("object-store", e))?
     }
+
+    async fn put_file(&self, key: &str, path: &Path, _content_type: &str) -> Result<(), PortError> {
+        let target = self.path(key)?;
+        let source = path.to_path_buf();
+        tokio::task::spawn_blocking(move || super::copy_atomic(&source, &target))
+            .await
+            .map_err(|e| PortError::new("object-store", e))?
+            .map_err(io_err)
+    }
+
+    async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
+        let source = self.path(key)?;
+        let target = path.to_path_buf();
+        tokio::task::spawn_blocking(move || match std::fs::File::open(&source) {
+            Ok(mut from) => {
+                let mut to = std::fs::File::create(&target)?;
+                std::io::copy(&mut from, &mut to)?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        })
+        .await
+        .map_err(|e| PortError::new("object-store", e))?
+        .map_err(io_err)
+    }
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {

@@ -1,4 +1,7 @@
-//! Adapters behind the ports. `embedded`: one machine, no cloud (the default).
+//! Adapters behind the ports. `embedded`: one machine, no cloud (the default). `aws`: S3,
+//! DynamoDB, KMS, SQS and SES v2 for the Lambda functions.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 #[cfg(feature = "embedded")]
 pub mod embedded;

@@ -1,0 +1,47 @@
+//! The AWS adapters. Each implements a port and passes that port's behaviour suite
+//! (`crate::port_tests`) against moto server, which the test command starts on 127.0.0.1.
+//!
+//! Clients are built once per cold start from one `SdkConfig` (`sdk_config`), so every adapter
+//! honours the same region, credentials and endpoint override.
+
+pub mod dynamodb;
+pub mod kms_cipher;
+pub mod kms_signer;
+pub mod s3;
+pub mod ses;
+pub mod sqs;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+/// Where the AWS APIs are: the real ones, or an emulator or S3/DynamoDB-compatible service
+/// when `endpoint_url` is set (then S3 uses path-style addressing).
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsSettings {
+    /// `AWS_REGION` and `AWS_ENDPOINT_URL`, as the SDK itself reads them.
+    pub fn from_env() -> Self {
+        Self {
+            region: std::env::var("AWS_REGION").ok().filter(|v| !v.is_empty()),
+            endpoint_url: std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// The shared SDK configuration every client is built from.
+pub async fn sdk_config(settings: &AwsSettings) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(region) = &settings.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}

@@ -167,13 +167,15 @@ impl App {
             ),
         );
         let sealed = crate::pdf::seal::seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now,
                 reason: Some("Arkivexemplar av justerat protokoll".into()),
                 location: None,
                 timestamp: self.timestamp_for(rec.tenant.seal_level)?,
+                level: crate::domain::SealLevel::BT,
+                revocation: None,
             },
             &signer,
         )
@@ -498,13 +500,15 @@ impl App {
             ),
         };
         crate::pdf::seal::seal(
+            original,
             SealRequest {
-                original,
                 page: &page,
                 signing_time: now,
                 reason: Some("Elektroniskt sigill".into()),
                 location: None,
                 timestamp: self.timestamp_for(rec.tenant.seal_level)?,
+                level: crate::domain::SealLevel::BT,
+                revocation: None,
             },
             &signer,
         )

@@ -2,8 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use super::TenantId;
 
-/// How far the archive version's seal goes (PAdES baseline levels). B-LT and B-LTA (DSS and
-/// document timestamp) come with the rest of the PAdES work.
+/// How far the archive version's seal goes (PAdES baseline levels, ETSI EN 319 142-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 pub enum SealLevel {
     /// The signature alone.
@@ -13,6 +12,33 @@ pub enum SealLevel {
     /// With a timestamp over the signature from a timestamp authority.
     #[serde(rename = "B-T")]
     BT,
+    /// With the validation data (certificates, OCSP responses, CRLs) in the document's DSS.
+    #[serde(rename = "B-LT")]
+    BLT,
+    /// With a document timestamp over all of it, so it can be renewed for decades.
+    #[serde(rename = "B-LTA")]
+    BLTA,
+}
+
+impl SealLevel {
+    pub const ALL: [SealLevel; 4] = [SealLevel::BB, SealLevel::BT, SealLevel::BLT, SealLevel::BLTA];
+
+    /// "B-B", "B-T", "B-LT", "B-LTA".
+    pub fn name(self) -> &'static str {
+        match self {
+            SealLevel::BB => "B-B",
+            SealLevel::BT => "B-T",
+            SealLevel::BLT => "B-LT",
+            SealLevel::BLTA => "B-LTA",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SealLevel> {
+        let s = s.trim().trim_start_matches("PAdES-");
+        SealLevel::ALL
+            .into_iter()
+            .find(|l| l.name().eq_ignore_ascii_case(s))
+    }
 }
 
 /// A municipality, kommunalförbund or gemensam nämnd using the service.

@@ -16,10 +16,14 @@ pub(crate) fn publication_version_with_fonts(
     fonts: Option<&FontPair>,
 ) -> Result<Vec<u8>, PdfError> {
     let prev = PreviousRevision::load(original)?;
-    let mut writer = UpdateWriter::new(original, prev.next_id, 16 * 1024);
+    let mut writer = UpdateWriter::after(&prev.revision, 16 * 1024);
     let page_ids = write_pages(&mut writer, prev.pages_root_id, page, None, None, fonts)?;
     append_pages_to_root(&prev, &mut writer, &page_ids)?;
-    writer.finish(&prev)
+    let (update, _) = writer.finish(&prev.revision)?;
+    let mut published = Vec::with_capacity(original.len() + update.len());
+    published.extend_from_slice(original);
+    published.extend_from_slice(&update);
+    Ok(published)
 }
 
 #[cfg(test)]

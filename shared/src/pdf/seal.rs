@@ -1,5 +1,18 @@
-//! PAdES B-B seal by one incremental update: the signature page, an invisible signature
-//! field on it, and a /Sig dictionary whose /Contents holds a detached CAdES CMS.
+//! The archive version's seal, PAdES B-B up to B-LTA, made in one streaming pass over the
+//! original:
+//! - update 1: the signature page, an invisible signature field and a /Sig dictionary whose
+//!   /Contents holds a detached CAdES CMS (B-B), with a signature timestamp as unsigned
+//!   attribute (B-T);
+//! - update 2: the DSS with the certificates, OCSP responses and CRLs of the seal and the
+//!   timestamp authority's chains (B-LT);
+//! - update 3: a document timestamp over everything before it (B-LTA).
+//!
+//! The original is read once, copied and hashed as it goes; the hash state after it is cloned
+//! for each digest, so memory stays the same whatever the size of the file and each level costs
+//! only its own small update.
+
+use std::io::{Read, Write};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use der::Encode;
@@ -9,15 +22,22 @@ use x509_cert::Certificate;
 
 use super::cms_build::{self, CmsSignatureAlgorithm};
 use super::font::FontPair;
+use super::ltv::{self, RevocationSource};
 use super::page::{write_pages, JusteringPage};
+use super::random_access::Source;
 use super::timestamp::{TimestampError, TimestampSource};
-use super::update::{append_pages_to_root, pdf_date, text_string, PreviousRevision, UpdateWriter};
+use super::update::{
+    append_pages_to_root, pdf_date, text_string, PreviousRevision, Revision, UpdateWriter,
+};
 use super::PdfError;
+use crate::domain::SealLevel;
 
 /// Bytes of DER reserved for the CMS (hex doubles it). Under PDF/A's 32,767-byte string limit.
 pub const CONTENTS_RESERVED_BYTES: usize = 16 * 1024;
 /// Width of the /ByteRange array placeholder: room for four offsets of 11+ digits.
 const BYTE_RANGE_WIDTH: usize = 60;
+/// The original is copied and hashed in chunks of this size: the whole memory it costs.
+const COPY_CHUNK: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SealAlgorithm {
@@ -41,6 +61,15 @@ pub enum SealError {
     Cms(String),
     #[error(transparent)]
     Timestamp(#[from] TimestampError),
+    #[error("{level} needs {missing}, which this installation does not have")]
+    LevelUnavailable {
+        level: &'static str,
+        missing: &'static str,
+    },
+    #[error("revocation data could not be collected: {detail}")]
+    Revocation { code: &'static str, detail: String },
+    #[error("reading or writing the document failed: {0}")]
+    Io(String),
 }
 
 impl SealError {
@@ -53,6 +82,9 @@ impl SealError {
             SealError::ContentsOverflow { .. } => "seal.contents_overflow",
             SealError::Cms(_) => "seal.cms_failed",
             SealError::Timestamp(e) => e.code(),
+            SealError::LevelUnavailable { .. } => "seal.level_unavailable",
+            SealError::Revocation { code, .. } => code,
+            SealError::Io(_) => "seal.io_failed",
         }
     }
 
@@ -71,6 +103,17 @@ impl SealError {
             ),
             SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
             SealError::Timestamp(e) => e.message_sv(),
+            SealError::LevelUnavailable { level, missing } => {
+                let missing = match *missing {
+                    "a timestamp authority" => "en tidsstämpeltjänst",
+                    _ => "spärrinformation (OCSP eller CRL)",
+                };
+                format!("Nivån {level} kräver {missing}, som inte finns i den här installationen.")
+            }
+            SealError::Revocation { detail, .. } => {
+                format!("Spärrinformationen för certifikaten kunde inte hämtas: {detail}")
+            }
+            SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
         }
     }
 
@@ -81,6 +124,10 @@ impl SealError {
             other => other.to_string(),
         }
     }
+}
+
+fn io_error(e: std::io::Error) -> SealError {
+    SealError::Io(e.to_string())
 }
 
 #[async_trait::async_trait]
@@ -94,70 +141,263 @@ pub trait SealSigner: Send + Sync {
 }
 
 pub struct SealRequest<'a> {
-    pub original: &'a [u8],
     pub page: &'a JusteringPage,
     pub signing_time: DateTime<Utc>,
     pub reason: Option<String>,
     pub location: Option<String>,
-    /// When given, the seal is PAdES B-T: a signature timestamp over SHA-256 of the
-    /// SignerInfo signature value becomes the unsigned attribute
-    /// id-aa-signatureTimeStampToken.
+    /// The PAdES baseline level to reach; each level above B-B needs its service below.
+    pub level: SealLevel,
+    /// B-T and up: the signature timestamp (and for B-LTA the document timestamp).
     pub timestamp: Option<&'a dyn TimestampSource>,
+    /// B-LT and up: OCSP responses and CRLs for the seal's and the TSA's chains.
+    pub revocation: Option<&'a dyn RevocationSource>,
 }
 
-/// Produce the archive version: `original` verbatim + one incremental update with the
-/// signature page and a PAdES B-B signature.
-pub async fn seal(req: SealRequest<'_>, signer: &dyn SealSigner) -> Result<Vec<u8>, SealError> {
-    seal_with_fonts(req, signer, super::font::registered_fonts()).await
+/// What a seal made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealOutcome {
+    pub level: SealLevel,
+    pub length: u64,
+}
+
+/// Produce the archive version in memory: `original` verbatim, then the updates.
+pub async fn seal(
+    original: &[u8],
+    req: SealRequest<'_>,
+    signer: &dyn SealSigner,
+) -> Result<Vec<u8>, SealError> {
+    seal_with_fonts(original, req, signer, super::font::registered_fonts()).await
 }
 
 pub(crate) async fn seal_with_fonts(
+    original: &[u8],
     req: SealRequest<'_>,
     signer: &dyn SealSigner,
     fonts: Option<&FontPair>,
 ) -> Result<Vec<u8>, SealError> {
+    check_services(&req)?;
+    let prepared = prepare(std::io::Cursor::new(original), &req, signer, fonts)?;
+    let mut out = Vec::with_capacity(original.len() + prepared.update1.len() + 64 * 1024);
+    out.extend_from_slice(original);
+    let hashed = Sha256::new_with_prefix(original);
+    complete(prepared, hashed, &mut out, &req, signer).await?;
+    Ok(out)
+}
+
+/// Seal the file at `input` into `output`, reading the input once in chunks: memory does not
+/// grow with the size of the document.
+pub async fn seal_file(
+    input: &Path,
+    output: &Path,
+    req: SealRequest<'_>,
+    signer: &dyn SealSigner,
+) -> Result<SealOutcome, SealError> {
+    check_services(&req)?;
+    let fonts = super::font::registered_fonts();
+    let source = std::fs::File::open(input).map_err(io_error)?;
+    let prepared = prepare(std::io::BufReader::new(source), &req, signer, fonts)?;
+    let mut original = std::fs::File::open(input).map_err(io_error)?;
+    let mut out = std::io::BufWriter::with_capacity(
+        COPY_CHUNK,
+        std::fs::File::create(output).map_err(io_error)?,
+    );
+    let hashed = copy_and_hash(&mut original, &mut out, prepared.previous_len)?;
+    let length = complete(prepared, hashed, &mut out, &req, signer).await?;
+    let file = out.into_inner().map_err(|e| io_error(e.into_error()))?;
+    file.sync_all().map_err(io_error)?;
+    Ok(SealOutcome {
+        level: req.level,
+        length,
+    })
+}
+
+/// Copy `len` bytes from `input` to `out`, hashing them on the way: the one pass over the file.
+fn copy_and_hash(input: &mut impl Read, out: &mut impl Write, len: u64) -> Result<Sha256, SealError> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; COPY_CHUNK];
+    let mut left = len;
+    while left > 0 {
+        let want = left.min(COPY_CHUNK as u64) as usize;
+        let n = input.read(&mut buf[..want]).map_err(io_error)?;
+        if n == 0 {
+            return Err(SealError::Io("the document changed while it was sealed".into()));
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(io_error)?;
+        left -= n as u64;
+    }
+    Ok(hasher)
+}
+
+fn check_services(req: &SealRequest<'_>) -> Result<(), SealError> {
+    let level = req.level.name();
+    if req.level >= SealLevel::BT && req.timestamp.is_none() {
+        return Err(SealError::LevelUnavailable {
+            level,
+            missing: "a timestamp authority",
+        });
+    }
+    if req.level >= SealLevel::BLT && req.revocation.is_none() {
+        return Err(SealError::LevelUnavailable {
+            level,
+            missing: "revocation data (OCSP or CRL)",
+        });
+    }
+    Ok(())
+}
+
+/// Everything about the document the later updates need, read while the file was open.
+struct Prepared {
+    previous_len: u64,
+    chain: Vec<Certificate>,
+    chain_der: Vec<Vec<u8>>,
+    /// Update 1 with its /ByteRange filled in and /Contents still zeros.
+    update1: Vec<u8>,
+    /// Offset in `update1` of the `<` of /Contents.
+    contents_lt: usize,
+    after1: Revision,
+    /// The catalog and AcroForm as they stand after update 1 (the AcroForm is indirect now).
+    catalog: Dictionary,
+    acroform_id: ObjectId,
+    acroform: Dictionary,
+    page_id: ObjectId,
+    page: Dictionary,
+    appearance_id: ObjectId,
+    field_names: Vec<String>,
+    existing_dss: ltv::ExistingDss,
+}
+
+fn prepare(
+    source: impl Source,
+    req: &SealRequest<'_>,
+    signer: &dyn SealSigner,
+    fonts: Option<&FontPair>,
+) -> Result<Prepared, SealError> {
     let chain_der = signer.certificate_chain_der();
     let chain: Vec<Certificate> = chain_der
         .iter()
         .map(|d| cms_build::parse_cert(d))
         .collect::<Result<_, _>>()
         .map_err(|e| SealError::InvalidCertificate(e.to_string()))?;
-    let leaf = chain
-        .first()
-        .ok_or_else(|| SealError::InvalidCertificate("empty chain".into()))?
-        .clone();
-
-    // The parsed previous revision is dropped here: it is large and need not live across
-    // the signer's await (which also keeps this future Send).
-    let prepared = {
-        let prev = PreviousRevision::load(req.original)?;
-        write_unsigned_update(&prev, &req, fonts)?
-    };
-    let mut bytes = prepared.bytes;
-
-    // Patch /ByteRange in place, padded with spaces inside the brackets.
-    let contents_start = prepared.contents_lt;
-    let contents_end = contents_start + 2 + 2 * CONTENTS_RESERVED_BYTES;
-    let total = bytes.len();
-    let byte_range = format!(
-        "[0 {contents_start} {contents_end} {}",
-        total - contents_end
-    );
-    if byte_range.len() + 1 > BYTE_RANGE_WIDTH {
-        return Err(PdfError::TooLarge.into());
+    if chain.is_empty() {
+        return Err(SealError::InvalidCertificate("empty chain".into()));
     }
-    let mut field = byte_range.into_bytes();
-    field.resize(BYTE_RANGE_WIDTH - 1, b' ');
-    field.push(b']');
-    bytes[prepared.byte_range_at..prepared.byte_range_at + BYTE_RANGE_WIDTH]
-        .copy_from_slice(&field);
+    let prev = PreviousRevision::open(source)?;
+    let mut writer = UpdateWriter::after(&prev.revision, 64 * 1024);
+    let sig_id = writer.allocate_id();
+    let widget_id = writer.allocate_id();
+    let appearance_id = writer.allocate_id();
+    let page_id = writer.allocate_id();
 
-    let mut hasher = Sha256::new();
-    hasher.update(&bytes[..contents_start]);
-    hasher.update(&bytes[contents_end..]);
-    let document_digest = hasher.finalize();
+    let mut sig = SigDictionary::new(b"/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached");
+    sig.text("M", &pdf_date(req.signing_time))?;
+    for (key, value) in [("Reason", &req.reason), ("Location", &req.location)] {
+        if let Some(value) = value {
+            sig.text(key, value)?;
+        }
+    }
+    let (byte_range_at, contents_lt) = sig.write(&mut writer, sig_id)?;
 
-    let attrs = cms_build::signed_attributes(&document_digest, &leaf)
+    // An empty appearance (allowed for invisible fields, and what PDF/A-1 wants).
+    let appearance = Stream::new(
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
+        },
+        Vec::new(),
+    );
+    writer.write_object(appearance_id, &Object::Stream(appearance))?;
+
+    let mut catalog = prev.catalog()?;
+    let (acroform_id, mut acroform, mut fields) = current_acroform(&prev, &catalog, &mut writer)?;
+    let mut field_names = field_names(&prev, &fields);
+    let field_name = unique_name("Sigill", &field_names);
+    field_names.push(field_name.clone());
+    let widget = invisible_widget(&field_name, sig_id, page_id, appearance_id);
+    writer.write_object(widget_id, &Object::Dictionary(widget))?;
+
+    let mut page_ids = write_pages(
+        &mut writer,
+        prev.pages_root_id,
+        req.page,
+        Some(widget_id),
+        Some(page_id),
+        fonts,
+    )?;
+    page_ids.dedup();
+    append_pages_to_root(&prev, &mut writer, &page_ids)?;
+    fields.push(Object::Reference(widget_id));
+    set_fields(&mut acroform, fields);
+    writer.write_object(acroform_id, &Object::Dictionary(acroform.clone()))?;
+    if catalog.get(b"AcroForm").ok() != Some(&Object::Reference(acroform_id)) {
+        catalog.set("AcroForm", Object::Reference(acroform_id));
+        writer.write_object(prev.root_id, &Object::Dictionary(catalog.clone()))?;
+    }
+    let page = writer
+        .written_dictionary(page_id)
+        .cloned()
+        .ok_or_else(|| PdfError::Unreadable("signature page not written".into()))?;
+    let existing_dss = ltv::ExistingDss::read(&catalog, |o| prev.resolve(o))?;
+    let (mut update1, after1) = writer.finish(&prev.revision)?;
+    fill_byte_range(
+        &mut update1,
+        prev.revision.len,
+        after1.len,
+        byte_range_at,
+        contents_lt,
+    )?;
+    Ok(Prepared {
+        previous_len: prev.revision.len,
+        chain,
+        chain_der,
+        update1,
+        contents_lt,
+        after1,
+        catalog,
+        acroform_id,
+        acroform,
+        page_id,
+        page,
+        appearance_id,
+        field_names,
+        existing_dss,
+    })
+}
+
+/// Sign, timestamp and write updates 1-3 after the original (already in `out` and `hashed`).
+/// Returns the total length.
+async fn complete(
+    p: Prepared,
+    hashed: Sha256,
+    out: &mut impl Write,
+    req: &SealRequest<'_>,
+    signer: &dyn SealSigner,
+) -> Result<u64, SealError> {
+    let Prepared {
+        previous_len: _,
+        chain,
+        chain_der,
+        mut update1,
+        contents_lt,
+        after1,
+        mut catalog,
+        acroform_id,
+        mut acroform,
+        page_id,
+        mut page,
+        appearance_id,
+        mut field_names,
+        existing_dss,
+    } = p;
+    let leaf = &chain[0];
+    let hole = contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES;
+    let mut digest = hashed.clone();
+    digest.update(&update1[..hole.start]);
+    digest.update(&update1[hole.end..]);
+    let document_digest = digest.finalize();
+
+    let attrs = cms_build::signed_attributes(&document_digest, leaf)
         .map_err(|e| SealError::Cms(e.to_string()))?;
     let message = attrs.to_der().map_err(|e| SealError::Cms(e.to_string()))?;
     let signature = signer.sign(&message).await?;
@@ -184,197 +424,253 @@ pub(crate) async fn seal_with_fonts(
     };
     // B-T: the signature timestamp over SHA-256 of the signature value (RFC 3161 app. A).
     // Check the size first so a too-large chain does not spend a timestamp.
-    let unsigned = match req.timestamp {
-        None => None,
-        Some(source) => {
+    let mut tsa_certs: Vec<Vec<u8>> = Vec::new();
+    let unsigned = match (req.level >= SealLevel::BT, req.timestamp) {
+        (true, Some(source)) => {
             let without =
                 cms_build::assemble(attrs.clone(), signature.clone(), cms_algorithm, &chain)
                     .map_err(|e| SealError::Cms(e.to_string()))?;
-            if without.len() > CONTENTS_RESERVED_BYTES {
-                return Err(SealError::ContentsOverflow {
-                    needed: without.len(),
-                    reserved: CONTENTS_RESERVED_BYTES,
-                });
-            }
+            check_fits(without.len())?;
             let imprint: [u8; 32] = Sha256::digest(&signature).into();
             let token = source.timestamp(imprint).await?;
             // Whatever the source is, never embed a token that is not over our signature.
             super::timestamp::verify_token(&token, &imprint)?;
+            tsa_certs = ltv::token_certificates(&token);
             Some(
                 cms_build::signature_timestamp_attributes(&token)
                     .map_err(|e| SealError::Cms(e.to_string()))?,
             )
         }
+        _ => None,
     };
     let cms_der =
         cms_build::assemble_with_unsigned(attrs, signature, cms_algorithm, &chain, unsigned)
             .map_err(|e| SealError::Cms(e.to_string()))?;
-    if cms_der.len() > CONTENTS_RESERVED_BYTES {
+    check_fits(cms_der.len())?;
+    let hex = hex::encode_upper(&cms_der);
+    update1[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    out.write_all(&update1).map_err(io_error)?;
+    let mut whole = hashed;
+    whole.update(&update1);
+    drop(update1);
+    if req.level < SealLevel::BLT {
+        out.flush().map_err(io_error)?;
+        return Ok(after1.len);
+    }
+
+    // B-LT: the DSS, with what a validator needs for the seal's and the TSA's chains.
+    let revocation = req.revocation.ok_or(SealError::LevelUnavailable {
+        level: req.level.name(),
+        missing: "revocation data (OCSP or CRL)",
+    })?;
+    let tsa_chain = ltv::complete_chain(&tsa_certs, &chain_der);
+    let mut data = revocation.collect(&chain_der).await?;
+    if !tsa_chain.is_empty() {
+        data.merge(revocation.collect(&tsa_chain).await?);
+    }
+    let mut certs = chain_der.clone();
+    certs.extend(tsa_chain);
+    certs.extend(std::mem::take(&mut data.extra_certs));
+    let mut contents = cms_der;
+    contents.resize(CONTENTS_RESERVED_BYTES, 0);
+    let mut writer = UpdateWriter::after(&after1, 16 * 1024);
+    let dss_id = ltv::write_dss(&mut writer, &existing_dss, &certs, &data, &contents)?;
+    catalog.set("DSS", Object::Reference(dss_id));
+    writer.write_object(after1.root_id, &Object::Dictionary(catalog))?;
+    let (update2, after2) = writer.finish(&after1)?;
+    out.write_all(&update2).map_err(io_error)?;
+    whole.update(&update2);
+    if req.level < SealLevel::BLTA {
+        out.flush().map_err(io_error)?;
+        return Ok(after2.len);
+    }
+
+    // B-LTA: a document timestamp over the whole file so far.
+    let source = req.timestamp.ok_or(SealError::LevelUnavailable {
+        level: req.level.name(),
+        missing: "a timestamp authority",
+    })?;
+    let mut writer = UpdateWriter::after(&after2, 32 * 1024);
+    let ts_id = writer.allocate_id();
+    let ts_widget_id = writer.allocate_id();
+    let (byte_range_at, contents_lt) =
+        SigDictionary::new(b"/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161")
+            .write(&mut writer, ts_id)?;
+    let ts_name = unique_name("Dokumenttidsstampel", &field_names);
+    field_names.push(ts_name.clone());
+    let widget = invisible_widget(&ts_name, ts_id, page_id, appearance_id);
+    writer.write_object(ts_widget_id, &Object::Dictionary(widget))?;
+    let mut annots = match page.get(b"Annots") {
+        Ok(Object::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    annots.push(Object::Reference(ts_widget_id));
+    page.set("Annots", Object::Array(annots));
+    writer.write_object(page_id, &Object::Dictionary(page))?;
+    let mut fields = match acroform.get(b"Fields") {
+        Ok(Object::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    fields.push(Object::Reference(ts_widget_id));
+    set_fields(&mut acroform, fields);
+    writer.write_object(acroform_id, &Object::Dictionary(acroform))?;
+    let (mut update3, after3) = writer.finish(&after2)?;
+    fill_byte_range(&mut update3, after2.len, after3.len, byte_range_at, contents_lt)?;
+    let hole = contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES;
+    whole.update(&update3[..hole.start]);
+    whole.update(&update3[hole.end..]);
+    let imprint: [u8; 32] = whole.finalize().into();
+    let token = source.timestamp(imprint).await?;
+    super::timestamp::verify_token(&token, &imprint)?;
+    check_fits(token.len())?;
+    let hex = hex::encode_upper(&token);
+    update3[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    out.write_all(&update3).map_err(io_error)?;
+    out.flush().map_err(io_error)?;
+    Ok(after3.len)
+}
+
+fn check_fits(needed: usize) -> Result<(), SealError> {
+    if needed > CONTENTS_RESERVED_BYTES {
         return Err(SealError::ContentsOverflow {
-            needed: cms_der.len(),
+            needed,
             reserved: CONTENTS_RESERVED_BYTES,
         });
     }
-    let hex = hex::encode_upper(&cms_der);
-    bytes[contents_start + 1..contents_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(bytes)
+    Ok(())
 }
 
-struct PreparedUpdate {
-    bytes: Vec<u8>,
-    /// Offset of the `[` of the /ByteRange placeholder.
-    byte_range_at: usize,
-    /// Offset of the `<` of /Contents.
-    contents_lt: usize,
+/// A /Sig or /DocTimeStamp dictionary serialised by hand, so the offsets of its /ByteRange and
+/// /Contents placeholders are known exactly.
+struct SigDictionary {
+    body: Vec<u8>,
 }
 
-fn write_unsigned_update(
-    prev: &PreviousRevision,
-    req: &SealRequest<'_>,
-    fonts: Option<&FontPair>,
-) -> Result<PreparedUpdate, PdfError> {
-    let mut writer = UpdateWriter::new(req.original, prev.next_id, 64 * 1024);
-    let sig_id = writer.allocate_id();
-    let widget_id = writer.allocate_id();
-    let appearance_id = writer.allocate_id();
-    let page_id = writer.allocate_id();
-
-    // The /Sig dictionary, serialised by hand so placeholder offsets are known.
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        b"<<\n/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached\n/M ",
-    );
-    lopdf::Writer::write_object(&mut body, &text_string(&pdf_date(req.signing_time)))
-        .map_err(|e| PdfError::Unreadable(e.to_string()))?;
-    for (key, value) in [("Reason", &req.reason), ("Location", &req.location)] {
-        if let Some(value) = value {
-            body.extend_from_slice(format!("\n/{key} ").as_bytes());
-            lopdf::Writer::write_object(&mut body, &text_string(value))
-                .map_err(|e| PdfError::Unreadable(e.to_string()))?;
-        }
+impl SigDictionary {
+    fn new(head: &[u8]) -> Self {
+        let mut body = b"<<\n".to_vec();
+        body.extend_from_slice(head);
+        Self { body }
     }
-    body.extend_from_slice(b"\n/ByteRange ");
-    let byte_range_rel = body.len();
-    let mut placeholder = b"[0 0 0 0".to_vec();
-    placeholder.resize(BYTE_RANGE_WIDTH - 1, b' ');
-    placeholder.push(b']');
-    body.extend_from_slice(&placeholder);
-    body.extend_from_slice(b"\n/Contents ");
-    let contents_rel = body.len();
-    body.push(b'<');
-    body.resize(body.len() + 2 * CONTENTS_RESERVED_BYTES, b'0');
-    body.extend_from_slice(b">\n>>");
-    let body_start = writer.write_raw_object(sig_id, &body)?;
 
-    // Invisible widget merged with its field. Empty appearance for PDF/A-1.
-    let appearance = Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Form",
-            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        },
-        Vec::new(),
-    );
-    writer.write_object(appearance_id, &Object::Stream(appearance))?;
-    let field_name = unique_field_name(prev)?;
-    let widget = dictionary! {
+    fn text(&mut self, key: &str, value: &str) -> Result<(), PdfError> {
+        self.body.extend_from_slice(format!("\n/{key} ").as_bytes());
+        lopdf::Writer::write_object(&mut self.body, &text_string(value))
+            .map_err(|e| PdfError::Unreadable(e.to_string()))
+    }
+
+    /// Write it; returns the offsets in the update of the `[` of /ByteRange and the `<` of
+    /// /Contents.
+    fn write(mut self, writer: &mut UpdateWriter, id: ObjectId) -> Result<(usize, usize), PdfError> {
+        self.body.extend_from_slice(b"\n/ByteRange ");
+        let byte_range_rel = self.body.len();
+        let mut placeholder = b"[0 0 0 0".to_vec();
+        placeholder.resize(BYTE_RANGE_WIDTH - 1, b' ');
+        placeholder.push(b']');
+        self.body.extend_from_slice(&placeholder);
+        self.body.extend_from_slice(b"\n/Contents ");
+        let contents_rel = self.body.len();
+        self.body.push(b'<');
+        self.body
+            .resize(self.body.len() + 2 * CONTENTS_RESERVED_BYTES, b'0');
+        self.body.extend_from_slice(b">\n>>");
+        let start = writer.write_raw_object(id, &self.body)?;
+        Ok((start + byte_range_rel, start + contents_rel))
+    }
+}
+
+/// Patch /ByteRange [0 a b c] in place, padded with spaces inside the brackets. `base` is the
+/// file offset where `update` starts, `total` the file length after it.
+fn fill_byte_range(
+    update: &mut [u8],
+    base: u64,
+    total: u64,
+    byte_range_at: usize,
+    contents_lt: usize,
+) -> Result<(), PdfError> {
+    let contents_start = base + contents_lt as u64;
+    let contents_end = contents_start + 2 + 2 * CONTENTS_RESERVED_BYTES as u64;
+    let byte_range = format!("[0 {contents_start} {contents_end} {}", total - contents_end);
+    if byte_range.len() + 1 > BYTE_RANGE_WIDTH {
+        return Err(PdfError::TooLarge);
+    }
+    let mut field = byte_range.into_bytes();
+    field.resize(BYTE_RANGE_WIDTH - 1, b' ');
+    field.push(b']');
+    update[byte_range_at..byte_range_at + BYTE_RANGE_WIDTH].copy_from_slice(&field);
+    Ok(())
+}
+
+/// An invisible widget merged with its signature field.
+fn invisible_widget(
+    name: &str,
+    value: ObjectId,
+    page: ObjectId,
+    appearance: ObjectId,
+) -> Dictionary {
+    dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
-        "T" => text_string(&field_name),
-        "V" => Object::Reference(sig_id),
+        "T" => text_string(name),
+        "V" => Object::Reference(value),
         "F" => 132,
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        "P" => Object::Reference(page_id),
-        "AP" => dictionary! { "N" => Object::Reference(appearance_id) },
+        "P" => Object::Reference(page),
+        "AP" => dictionary! { "N" => Object::Reference(appearance) },
+    }
+}
+
+/// The document's AcroForm as an indirect object (a new one when there is none or it sits
+/// directly in the catalog), with its current /Fields.
+fn current_acroform(
+    prev: &PreviousRevision<'_>,
+    catalog: &Dictionary,
+    writer: &mut UpdateWriter,
+) -> Result<(ObjectId, Dictionary, Vec<Object>), PdfError> {
+    let (id, form) = match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(id)) => match prev.get_object(*id)? {
+            Object::Dictionary(d) => (*id, d),
+            _ => (writer.allocate_id(), Dictionary::new()),
+        },
+        Ok(Object::Dictionary(d)) => (writer.allocate_id(), d.clone()),
+        _ => (writer.allocate_id(), Dictionary::new()),
     };
-    writer.write_object(widget_id, &Object::Dictionary(widget))?;
+    let fields = match form.get(b"Fields").map(|f| prev.resolve(f)) {
+        Ok(Ok(Object::Array(a))) => a,
+        _ => Vec::new(),
+    };
+    Ok((id, form, fields))
+}
 
-    let mut page_ids = write_pages(
-        &mut writer,
-        prev.pages_root_id,
-        req.page,
-        Some(widget_id),
-        Some(page_id),
-        fonts,
-    )?;
-    page_ids.dedup();
-    append_pages_to_root(prev, &mut writer, &page_ids)?;
-    add_field_to_acroform(prev, &mut writer, widget_id)?;
+/// /Fields and /SigFlags 3 (signatures exist, append only). PDF/A forbids NeedAppearances
+/// true, and signed forms must not be regenerated by viewers.
+fn set_fields(form: &mut Dictionary, fields: Vec<Object>) {
+    form.set("Fields", Object::Array(fields));
+    form.set("SigFlags", 3);
+    form.remove(b"NeedAppearances");
+}
 
-    let bytes = writer.finish(prev)?;
-    Ok(PreparedUpdate {
-        bytes,
-        byte_range_at: body_start + byte_range_rel,
-        contents_lt: body_start + contents_rel,
-    })
+/// Names of the top-level fields already in the document.
+fn field_names(prev: &PreviousRevision<'_>, fields: &[Object]) -> Vec<String> {
+    fields
+        .iter()
+        .filter_map(|f| prev.resolve(f).ok())
+        .filter_map(|f| match f {
+            Object::Dictionary(d) => d.get(b"T").ok().and_then(|t| t.as_str().ok()).map(
+                super::update::decode_text_string,
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 /// "Sigill1", or the first "SigillN" not already used by a top-level field.
-fn unique_field_name(prev: &PreviousRevision) -> Result<String, PdfError> {
-    let existing: Vec<String> = existing_fields(prev)?
-        .iter()
-        .filter_map(|f| match f {
-            Object::Reference(id) => prev.doc.get_dictionary(*id).ok(),
-            Object::Dictionary(d) => Some(d),
-            _ => None,
-        })
-        .filter_map(|d| d.get(b"T").ok())
-        .filter_map(|t| t.as_str().ok())
-        .map(super::update::decode_text_string)
-        .collect();
-    Ok((1..)
-        .map(|n| format!("Sigill{n}"))
-        .find(|name| !existing.contains(name))
-        .unwrap_or_else(|| "Sigill".into()))
-}
-
-fn acroform(prev: &PreviousRevision) -> Result<(Option<ObjectId>, Option<Dictionary>), PdfError> {
-    match prev.catalog()?.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => match prev.doc.get_dictionary(*id) {
-            Ok(d) => Ok((Some(*id), Some(d.clone()))),
-            Err(_) => Ok((None, None)),
-        },
-        Ok(Object::Dictionary(d)) => Ok((None, Some(d.clone()))),
-        _ => Ok((None, None)),
-    }
-}
-
-fn existing_fields(prev: &PreviousRevision) -> Result<Vec<Object>, PdfError> {
-    let (_, form) = acroform(prev)?;
-    Ok(match form.as_ref().map(|f| f.get(b"Fields")) {
-        Some(Ok(Object::Array(a))) => a.clone(),
-        Some(Ok(Object::Reference(r))) => match prev.doc.get_object(*r) {
-            Ok(Object::Array(a)) => a.clone(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    })
-}
-
-/// Add the new field to /AcroForm /Fields, keeping existing fields and entries.
-/// An indirect AcroForm gets a new version of its own object; otherwise the catalog does.
-fn add_field_to_acroform(
-    prev: &PreviousRevision,
-    writer: &mut UpdateWriter,
-    field_id: ObjectId,
-) -> Result<(), PdfError> {
-    let (indirect_id, form) = acroform(prev)?;
-    let mut form = form.unwrap_or_default();
-    let mut fields = existing_fields(prev)?;
-    fields.push(Object::Reference(field_id));
-    form.set("Fields", Object::Array(fields));
-    form.set("SigFlags", 3);
-    // PDF/A forbids NeedAppearances true; signed forms must not be regenerated by viewers.
-    form.remove(b"NeedAppearances");
-    match indirect_id {
-        Some(id) => writer.write_object(id, &Object::Dictionary(form)),
-        None => {
-            let mut catalog = prev.catalog()?.clone();
-            catalog.set("AcroForm", Object::Dictionary(form));
-            writer.write_object(prev.root_id, &Object::Dictionary(catalog))
-        }
-    }
+fn unique_name(stem: &str, taken: &[String]) -> String {
+    (1..)
+        .map(|n| format!("{stem}{n}"))
+        .find(|name| !taken.contains(name))
+        .unwrap_or_else(|| stem.into())
 }
 
 #[cfg(test)]
@@ -387,13 +683,15 @@ mod tests {
     async fn seal_with(original: &[u8], pki: &TestPki) -> Vec<u8> {
         let page = sample_page("Justerat digitalt – arkivexemplar");
         seal(
+            original,
             SealRequest {
-                original,
                 page: &page,
                 signing_time: now(),
                 reason: Some("Arkivexemplar fastställt".into()),
                 location: Some("Örebro".into()),
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &pki.signer,
         )
@@ -533,14 +831,15 @@ mod tests {
         let fonts = test_fonts();
         let page = sample_page("Justerat digitalt – arkivexemplar");
         let request = || SealRequest {
-            original: &original,
             page: &page,
             signing_time: now(),
             reason: None,
             location: None,
             timestamp: None,
+            level: crate::domain::SealLevel::BB,
+            revocation: None,
         };
-        let sealed = seal_with_fonts(request(), &pki.signer, Some(&fonts))
+        let sealed = seal_with_fonts(&original, request(), &pki.signer, Some(&fonts))
             .await
             .unwrap();
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
@@ -549,7 +848,7 @@ mod tests {
         assert!(compliant, "sealed with embedded fonts: {report}");
         assert!(pdftotext(&path).contains("Åsa Öberg"));
 
-        let helvetica = seal_with_fonts(request(), &pki.signer, None).await.unwrap();
+        let helvetica = seal_with_fonts(&original, request(), &pki.signer, None).await.unwrap();
         let path = dir.join("helvetica.pdf");
         std::fs::write(&path, &helvetica).unwrap();
         let (compliant, report) = pdfa_2b_failures(&path);
@@ -622,11 +921,12 @@ mod tests {
         let sealed = seal_with(&original, &pki).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         let doc = crate::pdf::update::load_document(&sealed).unwrap();
+        // The seal moves a direct AcroForm into an object of its own, so later updates (the
+        // document timestamp) can extend it without a new catalog.
         let form = doc
-            .catalog()
+            .dereference(doc.catalog().unwrap().get(b"AcroForm").unwrap())
             .unwrap()
-            .get(b"AcroForm")
-            .unwrap()
+            .1
             .as_dict()
             .unwrap();
         let fields = form.get(b"Fields").unwrap().as_array().unwrap();
@@ -710,13 +1010,15 @@ mod tests {
         let page = sample_page("x");
         let original = tiny_pdf("", &[]);
         let future = seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &pki.signer,
         );
@@ -906,13 +1208,15 @@ mod tests {
         let original = fixture(FIXTURE_2B);
         let page = sample_page("Justerat digitalt");
         let sealed = seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &signer,
         )
@@ -960,13 +1264,15 @@ mod tests {
         assert_eq!(intake.code(), "pdf.certified");
         let page = sample_page("x");
         let err = seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &pki.signer,
         )
@@ -995,13 +1301,15 @@ mod tests {
             crate::pdf::SoftwareSealSigner::from_pkcs8_der(&pki.seal_key_pkcs8_der, chain).unwrap();
         let page = sample_page("x");
         let err = seal(
+            &tiny_pdf("", &[]),
             SealRequest {
-                original: &tiny_pdf("", &[]),
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &signer,
         )
@@ -1021,13 +1329,15 @@ mod tests {
         .unwrap();
         let page = sample_page("x");
         let err = seal(
+            &tiny_pdf("", &[]),
             SealRequest {
-                original: &tiny_pdf("", &[]),
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &signer,
         )
@@ -1045,13 +1355,15 @@ mod tests {
             qpdf_transform(&tiny_pdf("", &[]), &["--encrypt", "u", "o", "256", "--"]),
         ] {
             let result = seal(
+                &input,
                 SealRequest {
-                    original: &input,
                     page: &page,
                     signing_time: now(),
                     reason: None,
                     location: None,
                     timestamp: None,
+                    level: crate::domain::SealLevel::BB,
+                    revocation: None,
                 },
                 &pki.signer,
             )
@@ -1086,13 +1398,15 @@ mod tests {
     async fn seal_b_t(original: &[u8], pki: &TestPki, source: &dyn TimestampSource) -> Vec<u8> {
         let page = sample_page("Justerat digitalt – arkivexemplar");
         seal(
+            original,
             SealRequest {
-                original,
                 page: &page,
                 signing_time: now(),
                 reason: Some("Arkivexemplar fastställt".into()),
                 location: Some("Örebro".into()),
                 timestamp: Some(source),
+                level: crate::domain::SealLevel::BT,
+                revocation: None,
             },
             &pki.signer,
         )
@@ -1299,13 +1613,15 @@ mod tests {
         let source = WrongDigestSource(test_tsa(&pki));
         let page = sample_page("x");
         let err = seal(
+            &tiny_pdf("", &[]),
             SealRequest {
-                original: &tiny_pdf("", &[]),
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: Some(&source),
+                level: crate::domain::SealLevel::BT,
+                revocation: None,
             },
             &pki.signer,
         )
@@ -1322,13 +1638,15 @@ mod tests {
         let page = sample_page("x");
         let original = tiny_pdf("", &[]);
         let future = seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: Some(&tsa),
+                level: crate::domain::SealLevel::BT,
+                revocation: None,
             },
             &pki.signer,
         );

@@ -2,11 +2,13 @@
 //! an xref section of the same kind as the previous one, and a trailer with /Prev are appended.
 //! Offsets are recorded while writing, never found by searching old bytes.
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
 use sha2::{Digest, Sha256};
 
+use super::random_access::{RandomAccessPdf, Source};
 use super::PdfError;
 
 /// Largest offset a classic xref entry (10 digits) can hold.
@@ -21,67 +23,84 @@ pub(crate) fn load_document(bytes: &[u8]) -> Result<Document, PdfError> {
     }
 }
 
-/// What the update needs from the previous revision.
-pub(crate) struct PreviousRevision {
-    pub doc: Document,
-    pub xref_stream: bool,
+/// Where the next update continues: the end of the revision before it.
+#[derive(Clone, Debug)]
+pub(crate) struct Revision {
+    /// Bytes of the file up to here.
+    pub len: u64,
+    pub ends_with_eol: bool,
+    /// Offset of this revision's cross-reference section (the next update's /Prev).
     pub startxref: u64,
+    /// The update must use the same kind of cross-reference section.
+    pub xref_stream: bool,
     pub root_id: ObjectId,
-    pub pages_root_id: ObjectId,
     pub info: Option<Object>,
     pub id: Object,
     pub next_id: u32,
 }
 
-impl PreviousRevision {
-    pub fn load(bytes: &[u8]) -> Result<Self, PdfError> {
-        if !bytes.starts_with(b"%PDF-") {
-            return Err(PdfError::Unreadable("no %PDF- header at offset 0".into()));
-        }
-        let doc = load_document(bytes)?;
-        if doc.trailer.has(b"Encrypt") {
-            return Err(PdfError::Encrypted);
-        }
-        if doc.xref_recovery.is_some() {
-            return Err(PdfError::Unsupported("damaged cross-reference data".into()));
-        }
-        let xref_stream = matches!(
-            doc.reference_table.cross_reference_type,
-            lopdf::xref::XrefType::CrossReferenceStream
-        );
-        let startxref =
-            last_startxref(bytes).ok_or_else(|| PdfError::Unreadable("no startxref".into()))?;
-        let root_id = doc
+/// What the update needs from the previous revision, read on demand: only the objects asked
+/// for are parsed, so a file of hundreds of MB costs a few KB of memory here.
+pub(crate) struct PreviousRevision<'a> {
+    pdf: RefCell<RandomAccessPdf<'a>>,
+    pub revision: Revision,
+    pub root_id: ObjectId,
+    pub pages_root_id: ObjectId,
+}
+
+impl<'a> PreviousRevision<'a> {
+    pub fn load(bytes: &'a [u8]) -> Result<Self, PdfError> {
+        Self::open(std::io::Cursor::new(bytes))
+    }
+
+    pub fn open(source: impl Source + 'a) -> Result<Self, PdfError> {
+        let pdf = RandomAccessPdf::open(source)?;
+        let root_id = pdf
             .trailer
             .get(b"Root")
             .and_then(Object::as_reference)
             .map_err(|_| PdfError::Unreadable("trailer has no /Root reference".into()))?;
-        let catalog = doc
-            .get_dictionary(root_id)
-            .map_err(|_| PdfError::Unreadable("catalog missing".into()))?;
-        let pages_root_id = catalog
+        let info = pdf.trailer.get(b"Info").ok().cloned();
+        let id = match pdf.trailer.get(b"ID") {
+            Ok(Object::Array(a)) if a.len() == 2 => Some(Object::Array(a.clone())),
+            _ => None,
+        };
+        let revision = Revision {
+            len: pdf.len,
+            ends_with_eol: matches!(pdf.last_byte, Some(b'\n') | Some(b'\r')),
+            startxref: pdf.startxref,
+            xref_stream: pdf.xref_stream,
+            root_id,
+            info,
+            id: Object::Null,
+            next_id: pdf.next_free_id(),
+        };
+        let mut prev = Self {
+            pdf: RefCell::new(pdf),
+            revision,
+            root_id,
+            pages_root_id: (0, 0),
+        };
+        let catalog = prev.catalog()?;
+        prev.pages_root_id = catalog
             .get(b"Pages")
             .and_then(Object::as_reference)
             .map_err(|_| PdfError::Unsupported("catalog /Pages is not a reference".into()))?;
-        doc.get_dictionary(pages_root_id)
-            .map_err(|_| PdfError::Unreadable("page tree root missing".into()))?;
+        prev.pages_root()?;
         // Any DocMDP level (1-3) forbids adding pages; the earlier certification would break.
         if let Ok(perms) = catalog.get(b"Perms") {
-            let perms = match perms {
-                Object::Reference(id) => doc.get_dictionary(*id).ok(),
-                Object::Dictionary(d) => Some(d),
-                _ => None,
-            };
-            if perms.is_some_and(|p| p.has(b"DocMDP")) {
-                return Err(PdfError::Certified);
+            if let Object::Dictionary(perms) = prev.resolve(perms)? {
+                if perms.has(b"DocMDP") {
+                    return Err(PdfError::Certified);
+                }
             }
         }
-        let info = doc.trailer.get(b"Info").ok().cloned();
-        let id = match doc.trailer.get(b"ID") {
-            Ok(Object::Array(a)) if a.len() == 2 => Object::Array(a.clone()),
-            // PDF/A needs /ID; derive a stable one from the original bytes when it is missing.
-            _ => {
-                let digest = Sha256::digest(bytes);
+        prev.revision.id = match id {
+            Some(id) => id,
+            // PDF/A needs /ID; derive a stable one when it is missing, from the file's ends and
+            // length (reading it all here would cost a second pass over large files).
+            None => {
+                let digest = prev.fingerprint()?;
                 let half = digest[..16].to_vec();
                 Object::Array(vec![
                     Object::String(half.clone(), StringFormat::Hexadecimal),
@@ -89,73 +108,75 @@ impl PreviousRevision {
                 ])
             }
         };
-        let trailer_size = doc
-            .trailer
-            .get(b"Size")
-            .and_then(Object::as_i64)
-            .unwrap_or(0)
-            .clamp(0, i64::from(u32::MAX / 2)) as u32;
-        let max_loaded = doc.objects.keys().next_back().map(|id| id.0).unwrap_or(0);
-        let next_id = trailer_size.max(doc.max_id + 1).max(max_loaded + 1);
-        Ok(Self {
-            doc,
-            xref_stream,
-            startxref,
-            root_id,
-            pages_root_id,
-            info,
-            id,
-            next_id,
-        })
+        Ok(prev)
     }
 
-    pub fn catalog(&self) -> Result<&Dictionary, PdfError> {
-        self.doc
-            .get_dictionary(self.root_id)
+    fn fingerprint(&self) -> Result<[u8; 32], PdfError> {
+        let mut pdf = self.pdf.borrow_mut();
+        let mut hasher = Sha256::new();
+        hasher.update(pdf.len.to_be_bytes());
+        let take = pdf.len.min(64 * 1024);
+        hasher.update(pdf.read_range(0, take as usize)?);
+        let tail = pdf.len - take;
+        hasher.update(pdf.read_range(tail, take as usize)?);
+        Ok(hasher.finalize().into())
+    }
+
+    /// The object (owned), `Null` when free or undefined.
+    pub fn get_object(&self, id: ObjectId) -> Result<Object, PdfError> {
+        self.pdf.borrow_mut().get(id)
+    }
+
+    pub fn get_dictionary(&self, id: ObjectId) -> Result<Dictionary, PdfError> {
+        match self.get_object(id)? {
+            Object::Dictionary(d) => Ok(d),
+            Object::Stream(s) => Ok(s.dict),
+            _ => Err(PdfError::Unreadable(format!(
+                "object {} {} is not a dictionary",
+                id.0, id.1
+            ))),
+        }
+    }
+
+    /// Follow references until a direct object.
+    pub fn resolve(&self, object: &Object) -> Result<Object, PdfError> {
+        self.pdf.borrow_mut().resolve(object)
+    }
+
+    pub fn catalog(&self) -> Result<Dictionary, PdfError> {
+        self.get_dictionary(self.root_id)
             .map_err(|_| PdfError::Unreadable("catalog missing".into()))
     }
 
-    pub fn pages_root(&self) -> Result<&Dictionary, PdfError> {
-        self.doc
-            .get_dictionary(self.pages_root_id)
+    pub fn pages_root(&self) -> Result<Dictionary, PdfError> {
+        self.get_dictionary(self.pages_root_id)
             .map_err(|_| PdfError::Unreadable("page tree root missing".into()))
     }
 }
 
-/// The offset after the last `startxref` keyword.
-pub(crate) fn last_startxref(bytes: &[u8]) -> Option<u64> {
-    let tail_start = bytes.len().saturating_sub(8192);
-    let tail = &bytes[tail_start..];
-    let pos = tail.windows(9).rposition(|w| w == b"startxref")?;
-    let rest = &tail[pos + 9..];
-    let digits: Vec<u8> = rest
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take_while(|b| b.is_ascii_digit())
-        .copied()
-        .collect();
-    std::str::from_utf8(&digits).ok()?.parse().ok()
-}
-
-/// Appends objects after the original bytes and records their offsets.
+/// Appends objects after the previous revision and records their offsets. `out` holds only
+/// the update; offsets in the file are `base + position`.
 pub(crate) struct UpdateWriter {
     pub out: Vec<u8>,
+    base: u64,
     entries: Vec<(u32, u16, u64)>,
     next_id: u32,
+    dictionaries: std::collections::HashMap<ObjectId, Dictionary>,
 }
 
 impl UpdateWriter {
-    pub fn new(original: &[u8], next_id: u32, reserve: usize) -> Self {
-        let mut out = Vec::with_capacity(original.len() + reserve);
-        out.extend_from_slice(original);
-        // The original may end right after %%EOF; start the update on a new line.
-        if !matches!(original.last(), Some(b'\n') | Some(b'\r')) {
+    pub fn after(prev: &Revision, reserve: usize) -> Self {
+        let mut out = Vec::with_capacity(reserve);
+        // The previous revision may end right after %%EOF; start the update on a new line.
+        if !prev.ends_with_eol {
             out.push(b'\n');
         }
         Self {
             out,
+            base: prev.len,
             entries: Vec::new(),
-            next_id,
+            next_id: prev.next_id,
+            dictionaries: Default::default(),
         }
     }
 
@@ -165,8 +186,16 @@ impl UpdateWriter {
         (id, 0)
     }
 
+    /// A dictionary written in this update, to write a new version of it in a later one.
+    pub fn written_dictionary(&self, id: ObjectId) -> Option<&Dictionary> {
+        self.dictionaries.get(&id)
+    }
+
     /// Write `id gen obj` + the object + `endobj`.
     pub fn write_object(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError> {
+        if let Object::Dictionary(d) = object {
+            self.dictionaries.insert(id, d.clone());
+        }
         let mut body = Vec::new();
         lopdf::Writer::write_object(&mut body, object)
             .map_err(|e| PdfError::Unreadable(format!("serialising object: {e}")))?;
@@ -176,7 +205,7 @@ impl UpdateWriter {
     /// Write an object whose body the caller serialised; returns the offset of the body start
     /// so the caller can locate placeholders inside it.
     pub fn write_raw_object(&mut self, id: ObjectId, body: &[u8]) -> Result<usize, PdfError> {
-        let offset = self.out.len() as u64;
+        let offset = self.base + self.out.len() as u64;
         self.entries.push((id.0, id.1, offset));
         self.out
             .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
@@ -186,8 +215,9 @@ impl UpdateWriter {
         Ok(body_start)
     }
 
-    /// Write the xref section (same kind as the previous one) and the trailer.
-    pub fn finish(mut self, prev: &PreviousRevision) -> Result<Vec<u8>, PdfError> {
+    /// Write the xref section (same kind as the previous one) and the trailer. Returns the
+    /// update's bytes and the revision it ends.
+    pub fn finish(mut self, prev: &Revision) -> Result<(Vec<u8>, Revision), PdfError> {
         let mut trailer = Dictionary::new();
         trailer.set("Root", Object::Reference(prev.root_id));
         if let Some(info) = &prev.info {
@@ -199,7 +229,7 @@ impl UpdateWriter {
         let xref_offset;
         if prev.xref_stream {
             let xref_id = self.allocate_id();
-            xref_offset = self.out.len() as u64;
+            xref_offset = self.base + self.out.len() as u64;
             self.entries.push((xref_id.0, 0, xref_offset));
             self.entries.sort_by_key(|e| e.0);
             let offset_width = bytes_needed(self.entries.iter().map(|e| e.2).max().unwrap_or(0));
@@ -232,7 +262,7 @@ impl UpdateWriter {
             self.out.extend_from_slice(&body);
             self.out.extend_from_slice(b"\nendobj\n");
         } else {
-            xref_offset = self.out.len() as u64;
+            xref_offset = self.base + self.out.len() as u64;
             // A classic xref entry holds 10 digits; xref streams have no such limit.
             if xref_offset > MAX_OFFSET {
                 return Err(PdfError::TooLarge);
@@ -263,7 +293,17 @@ impl UpdateWriter {
         }
         self.out
             .extend_from_slice(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
-        Ok(self.out)
+        let revision = Revision {
+            len: self.base + self.out.len() as u64,
+            ends_with_eol: true,
+            startxref: xref_offset,
+            xref_stream: prev.xref_stream,
+            root_id: prev.root_id,
+            info: prev.info.clone(),
+            id: prev.id.clone(),
+            next_id: self.next_id,
+        };
+        Ok((self.out, revision))
     }
 }
 
@@ -297,24 +337,17 @@ pub(crate) fn append_pages_to_root(
     writer: &mut UpdateWriter,
     new_pages: &[ObjectId],
 ) -> Result<(), PdfError> {
-    let mut root = prev.pages_root()?.clone();
-    let mut kids = match root.get(b"Kids") {
-        Ok(Object::Array(a)) => a.clone(),
-        Ok(Object::Reference(r)) => match prev.doc.get_object(*r) {
-            Ok(Object::Array(a)) => a.clone(),
-            _ => return Err(PdfError::Unsupported("page tree /Kids unreadable".into())),
-        },
-        _ => return Err(PdfError::Unsupported("page tree root has no /Kids".into())),
+    let mut root = prev.pages_root()?;
+    let mut kids = match root.get(b"Kids").map(|k| prev.resolve(k)) {
+        Ok(Ok(Object::Array(a))) => a,
+        Ok(_) => return Err(PdfError::Unsupported("page tree /Kids unreadable".into())),
+        Err(_) => return Err(PdfError::Unsupported("page tree root has no /Kids".into())),
     };
     kids.extend(new_pages.iter().map(|id| Object::Reference(*id)));
-    let count = match root.get(b"Count") {
-        Ok(Object::Integer(n)) => *n,
-        Ok(Object::Reference(r)) => prev
-            .doc
-            .get_object(*r)
-            .and_then(Object::as_i64)
-            .map_err(|_| PdfError::Unsupported("page tree /Count unreadable".into()))?,
-        _ => return Err(PdfError::Unsupported("page tree root has no /Count".into())),
+    let count = match root.get(b"Count").map(|c| prev.resolve(c)) {
+        Ok(Ok(Object::Integer(n))) => n,
+        Ok(_) => return Err(PdfError::Unsupported("page tree /Count unreadable".into())),
+        Err(_) => return Err(PdfError::Unsupported("page tree root has no /Count".into())),
     };
     root.set("Kids", Object::Array(kids));
     root.set("Count", Object::Integer(count + new_pages.len() as i64));

@@ -839,13 +839,15 @@ mod tests {
         let original = fixture(FIXTURE_2B);
         let page = sample_page("Justerat digitalt");
         let sealed = crate::pdf::seal::seal(
+            &original,
             crate::pdf::SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: None,
                 location: None,
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
             },
             &pki.signer,
         )

@@ -1,0 +1,204 @@
+//! Long-term validation material for PAdES B-LT: the document security store (DSS, ISO 32000-2
+//! 12.8.4.3 / ETSI EN 319 142-1 5.4) with the certificates, OCSP responses and CRLs a validator
+//! needs decades from now, when no responder answers any more. Revocation data goes here, not
+//! into the CMS, which keeps /Contents small (PDF/A's string limit).
+
+use std::collections::HashSet;
+
+use der::{Decode, Encode};
+use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
+use sha1::{Digest as _, Sha1};
+use x509_cert::Certificate;
+
+use super::seal::SealError;
+use super::update::UpdateWriter;
+use super::PdfError;
+
+/// OCSP responses and CRLs (DER) for a chain, and any certificates needed to check them
+/// (a delegated OCSP responder's certificate).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevocationData {
+    pub ocsp_responses: Vec<Vec<u8>>,
+    pub crls: Vec<Vec<u8>>,
+    pub extra_certs: Vec<Vec<u8>>,
+}
+
+impl RevocationData {
+    pub fn merge(&mut self, other: RevocationData) {
+        self.ocsp_responses.extend(other.ocsp_responses);
+        self.crls.extend(other.crls);
+        self.extra_certs.extend(other.extra_certs);
+    }
+}
+
+/// Where revocation data comes from: the CAs' OCSP responders and CRLs over HTTP, or the local
+/// PKI in-process.
+#[async_trait::async_trait]
+pub trait RevocationSource: Send + Sync {
+    /// Revocation data for every certificate of `chain_der` but the last self-signed one (leaf
+    /// first, issuers after). A revoked certificate is an error: nothing is sealed with it.
+    async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, SealError>;
+}
+
+/// The DSS an input may already carry (an earlier LTV signature): kept and extended.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ExistingDss {
+    certs: Vec<Object>,
+    ocsps: Vec<Object>,
+    crls: Vec<Object>,
+    vri: Dictionary,
+}
+
+impl ExistingDss {
+    pub fn read(
+        catalog: &Dictionary,
+        mut resolve: impl FnMut(&Object) -> Result<Object, PdfError>,
+    ) -> Result<Self, PdfError> {
+        let Ok(dss) = catalog.get(b"DSS") else {
+            return Ok(Self::default());
+        };
+        let Object::Dictionary(dss) = resolve(dss)? else {
+            return Ok(Self::default());
+        };
+        let mut array = |key: &[u8]| -> Result<Vec<Object>, PdfError> {
+            Ok(match dss.get(key).map(&mut resolve) {
+                Ok(Ok(Object::Array(a))) => a,
+                _ => Vec::new(),
+            })
+        };
+        let certs = array(b"Certs")?;
+        let ocsps = array(b"OCSPs")?;
+        let crls = array(b"CRLs")?;
+        let vri = match dss.get(b"VRI").map(&mut resolve) {
+            Ok(Ok(Object::Dictionary(d))) => d,
+            _ => Dictionary::new(),
+        };
+        Ok(Self {
+            certs,
+            ocsps,
+            crls,
+            vri,
+        })
+    }
+}
+
+/// Write the DSS (and a stream per certificate, response and CRL) for the signature whose
+/// /Contents bytes (with their zero padding) are `signature_contents`; returns its id.
+pub(crate) fn write_dss(
+    writer: &mut UpdateWriter,
+    existing: &ExistingDss,
+    certs: &[Vec<u8>],
+    data: &RevocationData,
+    signature_contents: &[u8],
+) -> Result<ObjectId, PdfError> {
+    let mut streams = |items: &[Vec<u8>]| -> Result<Vec<Object>, PdfError> {
+        let mut seen = HashSet::new();
+        let mut refs = Vec::new();
+        for item in items.iter().filter(|i| seen.insert(i.as_slice())) {
+            let id = writer.allocate_id();
+            writer.write_object(id, &Object::Stream(Stream::new(dictionary! {}, item.clone())))?;
+            refs.push(Object::Reference(id));
+        }
+        Ok(refs)
+    };
+    let cert_refs = streams(certs)?;
+    let ocsp_refs = streams(&data.ocsp_responses)?;
+    let crl_refs = streams(&data.crls)?;
+
+    // VRI: the validation data of this one signature, keyed by SHA-1 of its /Contents.
+    let key = hex::encode_upper(Sha1::digest(signature_contents));
+    let mut entry = dictionary! { "Type" => "VRI" };
+    for (name, refs) in [("Cert", &cert_refs), ("OCSP", &ocsp_refs), ("CRL", &crl_refs)] {
+        if !refs.is_empty() {
+            entry.set(name, Object::Array(refs.clone()));
+        }
+    }
+    let mut vri = existing.vri.clone();
+    vri.set(key.into_bytes(), Object::Dictionary(entry));
+
+    let joined = |old: &[Object], new: Vec<Object>| {
+        let mut all = old.to_vec();
+        all.extend(new);
+        Object::Array(all)
+    };
+    let mut dss = dictionary! { "Type" => "DSS", "VRI" => Object::Dictionary(vri) };
+    dss.set("Certs", joined(&existing.certs, cert_refs));
+    if !(existing.ocsps.is_empty() && ocsp_refs.is_empty()) {
+        dss.set("OCSPs", joined(&existing.ocsps, ocsp_refs));
+    }
+    if !(existing.crls.is_empty() && crl_refs.is_empty()) {
+        dss.set("CRLs", joined(&existing.crls, crl_refs));
+    }
+    let id = writer.allocate_id();
+    writer.write_object(id, &Object::Dictionary(dss))?;
+    Ok(id)
+}
+
+/// The certificates a timestamp token carries (DER), the TSA's first.
+pub(crate) fn token_certificates(token_der: &[u8]) -> Vec<Vec<u8>> {
+    let Ok(content_info) = cms::content_info::ContentInfo::from_der(token_der) else {
+        return Vec::new();
+    };
+    let Ok(signed) = super::cms_build::decode_signed_data_lenient(&content_info.content) else {
+        return Vec::new();
+    };
+    super::cms_build::certificates_of(&signed)
+        .iter()
+        .filter_map(|c| c.to_der().ok())
+        .collect()
+}
+
+/// Order `certs` into a chain from the leaf up, adding issuers found in `known` (the seal's
+/// chain: a local TSA and the seal often share a root). The leaf is the certificate no other
+/// one names as issuer.
+pub(crate) fn complete_chain(certs: &[Vec<u8>], known: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let parsed: Vec<(Vec<u8>, Certificate)> = certs
+        .iter()
+        .chain(known.iter())
+        .filter_map(|d| Certificate::from_der(d).ok().map(|c| (d.clone(), c)))
+        .collect();
+    let from_token = certs.len().min(parsed.len());
+    // The TSA's certificate: from the token, and issuing no other certificate of the token.
+    let Some(leaf) = parsed[..from_token].iter().find(|(_, c)| {
+        !parsed[..from_token].iter().any(|(_, other)| {
+            other.tbs_certificate.issuer == c.tbs_certificate.subject
+                && other.tbs_certificate.subject != c.tbs_certificate.subject
+        })
+    }) else {
+        return Vec::new();
+    };
+    let mut chain = vec![leaf.clone()];
+    while chain.len() < 8 {
+        let current = &chain[chain.len() - 1].1;
+        if current.tbs_certificate.issuer == current.tbs_certificate.subject {
+            break;
+        }
+        match parsed
+            .iter()
+            .find(|(_, c)| c.tbs_certificate.subject == current.tbs_certificate.issuer)
+        {
+            Some(issuer) => chain.push(issuer.clone()),
+            None => break,
+        }
+    }
+    chain.into_iter().map(|(d, _)| d).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::test_support::*;
+
+    #[test]
+    fn the_tsa_chain_is_completed_from_the_seal_chain() {
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let tsa_cert = tsa.certificate_chain_der()[0].clone();
+        let chain = complete_chain(
+            std::slice::from_ref(&tsa_cert),
+            &[pki.chain.clone(), vec![pki.root.cert_der.clone()]].concat(),
+        );
+        assert_eq!(chain.first(), Some(&tsa_cert));
+        assert_eq!(chain.last(), Some(&pki.root.cert_der));
+    }
+}

@@ -200,17 +200,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let t = esign_shared::domain::TenantId::parse(&tenant)
                 .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
-            let bytes =
-                std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
-            let name = input
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("dokument.pdf");
-            let sealed = service.app.seal_file(&t, name, &bytes).await.map_err(|e| {
-                anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-            })?;
-            std::fs::write(&output, sealed)
-                .with_context(|| format!("writing {}", output.display()))?;
+            let outcome = service
+                .app
+                .seal_path(&t, &input, &output)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
+                })?;
+            eprintln!("PAdES {} ({} bytes)", outcome.level.name(), outcome.length);
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }

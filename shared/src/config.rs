@@ -51,6 +51,7 @@ pub fn embedded_ports(
         eid,
         clock: Arc::new(SystemClock),
         timestamp: None,
+        revocation: None,
     };
     Ok((ports, queue, worker))
 }

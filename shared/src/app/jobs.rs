@@ -71,6 +71,23 @@ impl App {
         })
     }
 
+    /// The revocation source a seal at `level` needs, or why it cannot be made.
+    fn revocation_for(
+        &self,
+        level: crate::domain::SealLevel,
+    ) -> Result<Option<&dyn crate::pdf::RevocationSource>, AppError> {
+        if level < crate::domain::SealLevel::BLT {
+            return Ok(None);
+        }
+        self.ports.revocation.as_deref().map(Some).ok_or_else(|| {
+            AppError::bad_request(
+                "seal.no_revocation_source",
+                "Organisationens sigillnivå kräver spärrinformation (OCSP eller CRL), men ingen källa är konfigurerad.",
+                "The tenant's seal level needs revocation data (OCSP or CRL), and no source is configured.",
+            )
+        })
+    }
+
     /// The tenant's seal key with its installed certificate chain.
     fn seal_signer(&self, rec: &super::repo::TenantRecord) -> Result<TenantSealSigner, AppError> {
         let chain_pem = rec.seal_chain_pem.as_deref().ok_or_else(|| {
@@ -151,7 +168,6 @@ impl App {
         }
         let rec = self.tenant_record(t).await?.value;
         let signer = self.seal_signer(&rec)?;
-        let original = self.original_of(&order).await?;
         let now = self.ports.clock.now();
         let page = justering_page(
             &rec.tenant,
@@ -166,26 +182,39 @@ impl App {
                 stockholm(now)
             ),
         );
-        let sealed = crate::pdf::seal::seal(
-            &original,
-            SealRequest {
-                page: &page,
-                signing_time: now,
-                reason: Some("Arkivexemplar av justerat protokoll".into()),
-                location: None,
-                timestamp: self.timestamp_for(rec.tenant.seal_level)?,
-                level: crate::domain::SealLevel::BT,
-                revocation: None,
-            },
-            &signer,
-        )
-        .await
-        .map_err(internal)?;
+        let level = rec.tenant.seal_level;
+        let request = SealRequest {
+            page: &page,
+            signing_time: now,
+            reason: Some("Arkivexemplar av justerat protokoll".into()),
+            location: None,
+            level,
+            timestamp: self.timestamp_for(level)?,
+            revocation: self.revocation_for(level)?,
+        };
+        // Files, not memory: an archive version may be hundreds of MB.
+        let work = tempfile::tempdir().map_err(internal)?;
+        let original_path = work.path().join("original.pdf");
+        let archive_path = work.path().join("archive.pdf");
+        let original_key = keys::original(&order.tenant, &order.current().document_id);
+        if !self
+            .ports
+            .objects
+            .get_to_file(&original_key, &original_path)
+            .await?
+        {
+            return Err(AppError::Internal(format!(
+                "original of order {id} is missing"
+            )));
+        }
+        crate::pdf::seal::seal_file(&original_path, &archive_path, request, &signer)
+            .await
+            .map_err(internal)?;
         self.ports
             .objects
-            .put(
+            .put_file(
                 &keys::order_file(t, id, "archive.pdf"),
-                Bytes::from(sealed),
+                &archive_path,
                 "application/pdf",
             )
             .await?;
@@ -473,25 +502,34 @@ impl crate::adapters::embedded::JobHandler for App {
 }
 
 impl App {
-    /// Seal any PDF with the tenant's key (the `esign seal` command): the same incremental
-    /// update as the archive version, with a page that names the seal instead of signers.
-    pub async fn seal_file(
+    /// `esign seal`: seal any PDF file with the tenant's seal at its level, streaming from
+    /// `input` to `output`. The page names the file; the seal itself protects its bytes. Intake's
+    /// content checks (scripts, page count) are for uploads; this refuses what cannot be sealed
+    /// safely (encrypted, damaged, certified, too large).
+    pub async fn seal_path(
         &self,
         t: &TenantId,
-        file_name: &str,
-        original: &[u8],
-    ) -> Result<Vec<u8>, AppError> {
-        crate::pdf::intake::inspect(original, &self.settings.intake_limits())?;
+        input: &std::path::Path,
+        output: &std::path::Path,
+    ) -> Result<crate::pdf::SealOutcome, AppError> {
+        let size = std::fs::metadata(input).map_err(internal)?.len();
+        if size > self.settings.max_upload_bytes {
+            return Err(crate::pdf::IntakeError::TooLarge.into());
+        }
         let rec = self.tenant_record(t).await?.value;
         let signer = self.seal_signer(&rec)?;
         let now = self.ports.clock.now();
+        let file_name = input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("dokument.pdf");
         let page = crate::pdf::page::JusteringPage {
             heading: "Elektroniskt sigill".into(),
             organ: rec.tenant.name.clone(),
             meeting_date: String::new(),
             paragraphs: String::new(),
             document_name: crate::domain::document::clean_file_name(file_name),
-            document_sha256: crate::domain::DocumentId::of_bytes(original).to_string(),
+            document_sha256: String::new(),
             lines: Vec::new(),
             footer: format!(
                 "Dokumentet förseglades med {}s elektroniska sigill {}.",
@@ -499,21 +537,29 @@ impl App {
                 stockholm(now)
             ),
         };
-        crate::pdf::seal::seal(
-            original,
+        let level = rec.tenant.seal_level;
+        crate::pdf::seal::seal_file(
+            input,
+            output,
             SealRequest {
                 page: &page,
                 signing_time: now,
                 reason: Some("Elektroniskt sigill".into()),
                 location: None,
-                timestamp: self.timestamp_for(rec.tenant.seal_level)?,
-                level: crate::domain::SealLevel::BT,
-                revocation: None,
+                level,
+                timestamp: self.timestamp_for(level)?,
+                revocation: self.revocation_for(level)?,
             },
             &signer,
         )
         .await
-        .map_err(internal)
+        .map_err(|e| match e {
+            // What is wrong with the file is the caller's to know.
+            crate::pdf::SealError::Pdf(pdf) => {
+                AppError::bad_request(pdf.code(), pdf.message_sv(), pdf.message_en())
+            }
+            other => internal(other),
+        })
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// The timestamp authority for seals at PAdES B-T and above (None: B-B only).
     pub timestamp: Option<Arc<dyn crate::pdf::TimestampSource>>,
+    /// OCSP responses and CRLs for seals at PAdES B-LT and above (None: B-T at most).
+    pub revocation: Option<Arc<dyn crate::pdf::RevocationSource>>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +88,23 @@ impl App {
     pub fn with_timestamp(mut self, tsa: Arc<dyn crate::pdf::TimestampSource>) -> Self {
         self.ports.timestamp = Some(tsa);
         self
+    }
+
+    /// The same app with another source of revocation data.
+    pub fn with_revocation(mut self, source: Arc<dyn crate::pdf::RevocationSource>) -> Self {
+        self.ports.revocation = Some(source);
+        self
+    }
+
+    /// The highest PAdES level this installation can make: B-LTA needs a timestamp authority
+    /// and revocation data, B-T a timestamp authority.
+    pub fn highest_seal_level(&self) -> crate::domain::SealLevel {
+        use crate::domain::SealLevel;
+        match (&self.ports.timestamp, &self.ports.revocation) {
+            (Some(_), Some(_)) => SealLevel::BLTA,
+            (Some(_), None) => SealLevel::BT,
+            _ => SealLevel::BB,
+        }
     }
 
     pub fn settings(&self) -> &Settings {

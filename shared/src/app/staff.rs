@@ -10,7 +10,7 @@ use super::{App, AppError};
 use crate::domain::document::clean_file_name;
 use crate::domain::order::{MeetingDetails, NewOrder};
 use crate::domain::{
-    calendar, Document, DocumentId, NewSigner, OrderId, OrderStatus, Personnummer, Role, SealLevel,
+    calendar, Document, DocumentId, NewSigner, OrderId, OrderStatus, Personnummer, Role,
     SigningOrder, SigningPlan, Tenant, TenantId,
 };
 use crate::pdf::intake::inspect;
@@ -133,12 +133,8 @@ impl App {
             name: text_field("name", &setup.name, 200)?,
             organization_number: setup.organization_number,
             storage_place: text_field("storage_place", &setup.storage_place, 300)?,
-            // The highest level this installation can make.
-            seal_level: if self.ports.timestamp.is_some() {
-                SealLevel::BT
-            } else {
-                SealLevel::BB
-            },
+            // B-LTA where the installation can make it: the highest level is the default.
+            seal_level: self.highest_seal_level(),
         };
         let rec = TenantRecord {
             tenant: tenant.clone(),

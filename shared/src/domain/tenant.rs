@@ -21,7 +21,12 @@ pub enum SealLevel {
 }
 
 impl SealLevel {
-    pub const ALL: [SealLevel; 4] = [SealLevel::BB, SealLevel::BT, SealLevel::BLT, SealLevel::BLTA];
+    pub const ALL: [SealLevel; 4] = [
+        SealLevel::BB,
+        SealLevel::BT,
+        SealLevel::BLT,
+        SealLevel::BLTA,
+    ];
 
     /// "B-B", "B-T", "B-LT", "B-LTA".
     pub fn name(self) -> &'static str {

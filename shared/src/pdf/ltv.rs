@@ -96,7 +96,10 @@ pub(crate) fn write_dss(
         let mut refs = Vec::new();
         for item in items.iter().filter(|i| seen.insert(i.as_slice())) {
             let id = writer.allocate_id();
-            writer.write_object(id, &Object::Stream(Stream::new(dictionary! {}, item.clone())))?;
+            writer.write_object(
+                id,
+                &Object::Stream(Stream::new(dictionary! {}, item.clone())),
+            )?;
             refs.push(Object::Reference(id));
         }
         Ok(refs)
@@ -108,7 +111,11 @@ pub(crate) fn write_dss(
     // VRI: the validation data of this one signature, keyed by SHA-1 of its /Contents.
     let key = hex::encode_upper(Sha1::digest(signature_contents));
     let mut entry = dictionary! { "Type" => "VRI" };
-    for (name, refs) in [("Cert", &cert_refs), ("OCSP", &ocsp_refs), ("CRL", &crl_refs)] {
+    for (name, refs) in [
+        ("Cert", &cert_refs),
+        ("OCSP", &ocsp_refs),
+        ("CRL", &crl_refs),
+    ] {
         if !refs.is_empty() {
             entry.set(name, Object::Array(refs.clone()));
         }

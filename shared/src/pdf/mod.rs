@@ -7,9 +7,9 @@
 pub mod cms_build;
 pub mod font;
 pub mod intake;
+pub mod ltv;
 pub mod page;
 pub mod publication;
-pub mod ltv;
 pub(crate) mod random_access;
 pub mod seal;
 pub mod software_signer;
@@ -23,9 +23,9 @@ pub(crate) mod test_support;
 
 pub use font::register_embedded_fonts;
 pub use intake::{inspect, IntakeError, IntakeLimits, PdfFacts};
+pub use ltv::{RevocationData, RevocationSource};
 pub use page::{JusteringPage, SignatureLine};
 pub use publication::publication_version;
-pub use ltv::{RevocationData, RevocationSource};
 pub use seal::{seal, seal_file, SealAlgorithm, SealError, SealOutcome, SealRequest, SealSigner};
 pub use software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};

@@ -107,7 +107,12 @@ impl<'a> RandomAccessPdf<'a> {
         if !seen.insert(id.0) || seen.len() > MAX_DEPTH {
             return Err(damaged("a loop of object references"));
         }
-        match self.entries.get(id.0 as usize).copied().unwrap_or(Entry::Unset) {
+        match self
+            .entries
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(Entry::Unset)
+        {
             Entry::Unset | Entry::Free => Ok(Object::Null),
             Entry::Offset { offset, generation } => {
                 if generation != id.1 {
@@ -115,7 +120,9 @@ impl<'a> RandomAccessPdf<'a> {
                 }
                 let (found, object) = self.object_at(offset, seen)?;
                 if found.0 != id.0 {
-                    return Err(damaged("the cross-reference table points at another object"));
+                    return Err(damaged(
+                        "the cross-reference table points at another object",
+                    ));
                 }
                 Ok(object)
             }
@@ -175,10 +182,7 @@ impl<'a> RandomAccessPdf<'a> {
                 return Err(damaged("the cross-reference sections loop"));
             }
             let window = self.window(offset, 64)?;
-            let skip = window
-                .iter()
-                .take_while(|b| is_whitespace(**b))
-                .count() as u64;
+            let skip = window.iter().take_while(|b| is_whitespace(**b)).count() as u64;
             let is_table = window[skip as usize..].starts_with(b"xref");
             if newest {
                 self.xref_stream = !is_table;
@@ -265,7 +269,12 @@ impl<'a> RandomAccessPdf<'a> {
         let widths: Vec<usize> = match stream.dict.get(b"W") {
             Ok(Object::Array(w)) if w.len() == 3 => w
                 .iter()
-                .map(|o| o.as_i64().ok().filter(|n| (0..=8).contains(n)).map(|n| n as usize))
+                .map(|o| {
+                    o.as_i64()
+                        .ok()
+                        .filter(|n| (0..=8).contains(n))
+                        .map(|n| n as usize)
+                })
                 .collect::<Option<_>>()
                 .ok_or_else(|| damaged("bad /W"))?,
             _ => return Err(damaged("bad /W")),
@@ -832,7 +841,10 @@ impl<'b> Lexer<'b> {
         let real = text
             .parse::<f64>()
             .ok()
-            .filter(|_| text.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b)))
+            .filter(|_| {
+                text.bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.".contains(&b))
+            })
             .ok_or(ParseError::Invalid("bad number"))?;
         self.pos += t.len();
         Ok(Object::Real(real as f32))
@@ -907,7 +919,12 @@ mod tests {
 
     #[test]
     fn a_cut_window_asks_for_more_and_a_cut_file_is_an_error() {
-        for cut in [b"<< /A [1 2".as_slice(), b"<< /A (abc", b"<< /A 1 0", b"<</A/B"] {
+        for cut in [
+            b"<< /A [1 2".as_slice(),
+            b"<< /A (abc",
+            b"<< /A 1 0",
+            b"<</A/B",
+        ] {
             assert!(matches!(
                 Lexer::new(cut, false).object(0),
                 Err(ParseError::Incomplete)
@@ -932,10 +949,7 @@ mod tests {
             ("as made", original.clone()),
             (
                 "object streams",
-                crate::pdf::test_support::qpdf_transform(
-                    &original,
-                    &["--object-streams=generate"],
-                ),
+                crate::pdf::test_support::qpdf_transform(&original, &["--object-streams=generate"]),
             ),
             (
                 "linearized",
@@ -945,7 +959,10 @@ mod tests {
             let doc = crate::pdf::update::load_document(&bytes).unwrap();
             let mut ours = RandomAccessPdf::open(Cursor::new(&bytes[..])).unwrap();
             let root = ours.trailer.get(b"Root").unwrap().as_reference().unwrap();
-            assert_eq!(root, doc.trailer.get(b"Root").unwrap().as_reference().unwrap());
+            assert_eq!(
+                root,
+                doc.trailer.get(b"Root").unwrap().as_reference().unwrap()
+            );
             for (id, theirs) in &doc.objects {
                 let mine = ours.get(*id).unwrap();
                 match (theirs, &mine) {
@@ -964,7 +981,9 @@ mod tests {
         let mut seed = 7u64;
         for round in 0..300 {
             let mut bytes = original.clone();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let len = bytes.len();
             // Damage the tail (cross-reference data) and random spots.
             for i in 0..8 {

@@ -212,7 +212,11 @@ pub async fn seal_file(
 }
 
 /// Copy `len` bytes from `input` to `out`, hashing them on the way: the one pass over the file.
-fn copy_and_hash(input: &mut impl Read, out: &mut impl Write, len: u64) -> Result<Sha256, SealError> {
+fn copy_and_hash(
+    input: &mut impl Read,
+    out: &mut impl Write,
+    len: u64,
+) -> Result<Sha256, SealError> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; COPY_CHUNK];
     let mut left = len;
@@ -220,7 +224,9 @@ fn copy_and_hash(input: &mut impl Read, out: &mut impl Write, len: u64) -> Resul
         let want = left.min(COPY_CHUNK as u64) as usize;
         let n = input.read(&mut buf[..want]).map_err(io_error)?;
         if n == 0 {
-            return Err(SealError::Io("the document changed while it was sealed".into()));
+            return Err(SealError::Io(
+                "the document changed while it was sealed".into(),
+            ));
         }
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io_error)?;
@@ -289,7 +295,8 @@ fn prepare(
     let appearance_id = writer.allocate_id();
     let page_id = writer.allocate_id();
 
-    let mut sig = SigDictionary::new(b"/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached");
+    let mut sig =
+        SigDictionary::new(b"/Type /Sig\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.CAdES.detached");
     sig.text("M", &pdf_date(req.signing_time))?;
     for (key, value) in [("Reason", &req.reason), ("Location", &req.location)] {
         if let Some(value) = value {
@@ -493,9 +500,10 @@ async fn complete(
     let mut writer = UpdateWriter::after(&after2, 32 * 1024);
     let ts_id = writer.allocate_id();
     let ts_widget_id = writer.allocate_id();
-    let (byte_range_at, contents_lt) =
-        SigDictionary::new(b"/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161")
-            .write(&mut writer, ts_id)?;
+    let (byte_range_at, contents_lt) = SigDictionary::new(
+        b"/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161",
+    )
+    .write(&mut writer, ts_id)?;
     let ts_name = unique_name("Dokumenttidsstampel", &field_names);
     field_names.push(ts_name.clone());
     let widget = invisible_widget(&ts_name, ts_id, page_id, appearance_id);
@@ -515,7 +523,13 @@ async fn complete(
     set_fields(&mut acroform, fields);
     writer.write_object(acroform_id, &Object::Dictionary(acroform))?;
     let (mut update3, after3) = writer.finish(&after2)?;
-    fill_byte_range(&mut update3, after2.len, after3.len, byte_range_at, contents_lt)?;
+    fill_byte_range(
+        &mut update3,
+        after2.len,
+        after3.len,
+        byte_range_at,
+        contents_lt,
+    )?;
     let hole = contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES;
     whole.update(&update3[..hole.start]);
     whole.update(&update3[hole.end..]);
@@ -561,7 +575,11 @@ impl SigDictionary {
 
     /// Write it; returns the offsets in the update of the `[` of /ByteRange and the `<` of
     /// /Contents.
-    fn write(mut self, writer: &mut UpdateWriter, id: ObjectId) -> Result<(usize, usize), PdfError> {
+    fn write(
+        mut self,
+        writer: &mut UpdateWriter,
+        id: ObjectId,
+    ) -> Result<(usize, usize), PdfError> {
         self.body.extend_from_slice(b"\n/ByteRange ");
         let byte_range_rel = self.body.len();
         let mut placeholder = b"[0 0 0 0".to_vec();
@@ -590,7 +608,10 @@ fn fill_byte_range(
 ) -> Result<(), PdfError> {
     let contents_start = base + contents_lt as u64;
     let contents_end = contents_start + 2 + 2 * CONTENTS_RESERVED_BYTES as u64;
-    let byte_range = format!("[0 {contents_start} {contents_end} {}", total - contents_end);
+    let byte_range = format!(
+        "[0 {contents_start} {contents_end} {}",
+        total - contents_end
+    );
     if byte_range.len() + 1 > BYTE_RANGE_WIDTH {
         return Err(PdfError::TooLarge);
     }
@@ -657,9 +678,11 @@ fn field_names(prev: &PreviousRevision<'_>, fields: &[Object]) -> Vec<String> {
         .iter()
         .filter_map(|f| prev.resolve(f).ok())
         .filter_map(|f| match f {
-            Object::Dictionary(d) => d.get(b"T").ok().and_then(|t| t.as_str().ok()).map(
-                super::update::decode_text_string,
-            ),
+            Object::Dictionary(d) => d
+                .get(b"T")
+                .ok()
+                .and_then(|t| t.as_str().ok())
+                .map(super::update::decode_text_string),
             _ => None,
         })
         .collect()
@@ -848,7 +871,9 @@ mod tests {
         assert!(compliant, "sealed with embedded fonts: {report}");
         assert!(pdftotext(&path).contains("Åsa Öberg"));
 
-        let helvetica = seal_with_fonts(&original, request(), &pki.signer, None).await.unwrap();
+        let helvetica = seal_with_fonts(&original, request(), &pki.signer, None)
+            .await
+            .unwrap();
         let path = dir.join("helvetica.pdf");
         std::fs::write(&path, &helvetica).unwrap();
         let (compliant, report) = pdfa_2b_failures(&path);

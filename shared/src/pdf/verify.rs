@@ -34,7 +34,7 @@ pub struct SignatureReport {
     pub signer_subject: String,
     /// The /M entry as written (D:...).
     pub signing_time: Option<String>,
-    /// "PAdES-B-T", "PAdES-B-B", "DocTimeStamp" or "CMS".
+    /// "PAdES-B-LTA", "PAdES-B-LT", "PAdES-B-T", "PAdES-B-B", "DocTimeStamp" or "CMS".
     pub level: String,
     /// genTime (RFC 3339, UTC) of a valid signature timestamp (B-T).
     #[serde(default)]
@@ -47,6 +47,9 @@ pub struct SignatureReport {
     pub higher_level_missing: Vec<String>,
     /// The ByteRange covers its whole revision except /Contents.
     pub covers_whole_revision: bool,
+    /// Where the revision this signature covers ends (the end of its ByteRange).
+    #[serde(default)]
+    pub revision_length: u64,
     pub problems: Vec<String>,
 }
 
@@ -75,16 +78,147 @@ pub fn verify(bytes: &[u8], trust_anchors_der: &[Vec<u8>]) -> Result<VerifyRepor
         .filter_map(|d| Certificate::from_der(d).ok())
         .collect();
     let fields = signature_fields(&doc);
-    let has_dss = doc.catalog().map(|c| c.has(b"DSS")).unwrap_or(false);
+    let dss = read_dss(&doc);
     let mut signatures = Vec::new();
+    let mut needs = Vec::new();
     for (name, sig) in fields {
-        let report = catch_unwind(AssertUnwindSafe(|| {
-            verify_one(bytes, &name, &sig, &anchors, has_dss)
+        let (report, need) = catch_unwind(AssertUnwindSafe(|| {
+            verify_one(bytes, &name, &sig, &anchors)
         }))
-        .unwrap_or_else(|_| failed_report(&name, "internal failure while verifying"));
+        .unwrap_or_else(|_| {
+            (
+                failed_report(&name, "internal failure while verifying"),
+                Vec::new(),
+            )
+        });
         signatures.push(report);
+        needs.push(need);
+    }
+    for i in 0..signatures.len() {
+        if signatures[i].level == "PAdES-B-T" {
+            long_term_levels(bytes, i, &mut signatures, &needs[i], dss.as_ref());
+        }
     }
     Ok(VerifyReport { signatures })
+}
+
+/// The validation data in the document security store (the last revision's).
+struct Dss {
+    ocsp: Vec<x509_ocsp::BasicOcspResponse>,
+    crls: Vec<x509_cert::crl::CertificateList>,
+}
+
+fn read_dss(doc: &Document) -> Option<Dss> {
+    let catalog = doc.catalog().ok()?;
+    let (_, dss) = doc.dereference(catalog.get(b"DSS").ok()?).ok()?;
+    let dss = dss.as_dict().ok()?;
+    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
+        let Ok(array) = dss.get(key).and_then(|a| doc.dereference(a)) else {
+            return Vec::new();
+        };
+        let Ok(items) = array.1.as_array() else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| doc.dereference(item).ok())
+            .filter_map(|(_, o)| o.as_stream().ok())
+            .filter_map(|s| {
+                if s.dict.has(b"Filter") {
+                    s.decompressed_content_with_limit(16 * 1024 * 1024).ok()
+                } else {
+                    Some(s.content.clone())
+                }
+            })
+            .collect()
+    };
+    let ocsp = streams(b"OCSPs")
+        .iter()
+        .filter_map(|der| x509_ocsp::OcspResponse::from_der(der).ok())
+        .filter_map(|r| r.response_bytes)
+        .filter_map(|b| x509_ocsp::BasicOcspResponse::from_der(b.response.as_bytes()).ok())
+        .collect();
+    let crls = streams(b"CRLs")
+        .iter()
+        .filter_map(|der| x509_cert::crl::CertificateList::from_der(der).ok())
+        .collect();
+    Some(Dss { ocsp, crls })
+}
+
+/// Revocation data for `cert` in the DSS: an OCSP response saying good, or a CRL of its
+/// issuer not listing it. (The responses' own signatures are left to full validators such as
+/// pyHanko, which the tests run.)
+fn revocation_covered(cert: &Certificate, dss: &Dss) -> bool {
+    let serial = &cert.tbs_certificate.serial_number;
+    let by_ocsp = dss.ocsp.iter().any(|r| {
+        r.tbs_response_data.responses.iter().any(|single| {
+            &single.cert_id.serial_number == serial
+                && matches!(single.cert_status, x509_ocsp::CertStatus::Good(_))
+        })
+    });
+    let by_crl = dss.crls.iter().any(|crl| {
+        crl.tbs_cert_list.issuer == cert.tbs_certificate.issuer
+            && !crl
+                .tbs_cert_list
+                .revoked_certificates
+                .as_ref()
+                .is_some_and(|list| list.iter().any(|r| &r.serial_number == serial))
+    });
+    by_ocsp || by_crl
+}
+
+/// B-LT: the DSS holds revocation data for every certificate of the seal's and the signature
+/// timestamp's chains (but the self-signed roots). B-LTA: then a valid document timestamp
+/// covers a revision that already had that DSS.
+fn long_term_levels(
+    bytes: &[u8],
+    index: usize,
+    reports: &mut [SignatureReport],
+    needs: &[Certificate],
+    dss: Option<&Dss>,
+) {
+    let Some(dss) = dss else {
+        reports[index]
+            .higher_level_missing
+            .push("PAdES-B-LT: no DSS".into());
+        return;
+    };
+    let missing: Vec<String> = needs
+        .iter()
+        .filter(|c| c.tbs_certificate.issuer != c.tbs_certificate.subject)
+        .filter(|c| !revocation_covered(c, dss))
+        .map(|c| c.tbs_certificate.subject.to_string())
+        .collect();
+    if !missing.is_empty() {
+        reports[index].higher_level_missing.push(format!(
+            "PAdES-B-LT: no revocation data in the DSS for {}",
+            missing.join("; ")
+        ));
+        return;
+    }
+    reports[index].level = "PAdES-B-LT".into();
+    let signed_end = reports[index].revision_length;
+    let lta = reports.iter().any(|r| {
+        r.level == "DocTimeStamp"
+            && r.intact
+            && r.signature_valid
+            && r.trusted
+            && r.covers_whole_revision
+            && r.revision_length > signed_end
+            && (r.revision_length as usize) <= bytes.len()
+            && load_document(&bytes[..r.revision_length as usize])
+                .ok()
+                .is_some_and(|prefix| {
+                    prefix.catalog().map(|c| c.has(b"DSS")).unwrap_or(false)
+                })
+    });
+    if lta {
+        reports[index].level = "PAdES-B-LTA".into();
+    } else {
+        reports[index]
+            .higher_level_missing
+            .push("PAdES-B-LTA: no valid document timestamp after the DSS".into());
+    }
 }
 
 fn failed_report(name: &str, problem: &str) -> SignatureReport {
@@ -101,6 +235,7 @@ fn failed_report(name: &str, problem: &str) -> SignatureReport {
         timestamp_authority: None,
         higher_level_missing: Vec::new(),
         covers_whole_revision: false,
+        revision_length: 0,
         problems: vec![problem.to_string()],
     }
 }
@@ -193,12 +328,25 @@ fn walk_field(
     }
 }
 
+/// The report, and the certificates whose revocation data B-LT needs (the signer's and the
+/// signature timestamp's).
 fn verify_one(
     bytes: &[u8],
     name: &str,
     sig: &Dictionary,
     anchors: &[Certificate],
-    has_dss: bool,
+) -> (SignatureReport, Vec<Certificate>) {
+    let mut needs = Vec::new();
+    let report = verify_one_into(bytes, name, sig, anchors, &mut needs);
+    (report, needs)
+}
+
+fn verify_one_into(
+    bytes: &[u8],
+    name: &str,
+    sig: &Dictionary,
+    anchors: &[Certificate],
+    needs: &mut Vec<Certificate>,
 ) -> SignatureReport {
     let mut report = failed_report(name, "");
     report.problems.clear();
@@ -220,6 +368,7 @@ fn verify_one(
         return report;
     };
     report.covers_whole_revision = covers_whole_revision(bytes, &ranges);
+    report.revision_length = (ranges[1].0 + ranges[1].1) as u64;
     if !report.covers_whole_revision {
         report
             .problems
@@ -243,15 +392,9 @@ fn verify_one(
         check_document_timestamp(bytes, &ranges, &signed_data, anchors, &mut report);
     } else {
         check_signed_data(bytes, &ranges, &signed_data, anchors, &mut report);
+        needs.extend(cms_build::certificates_of(&signed_data));
         if report.level == "PAdES-B-B" {
-            check_signature_timestamp(&signed_data, anchors, &mut report);
-        }
-        if report.level == "PAdES-B-T" {
-            report.higher_level_missing.push(if has_dss {
-                "PAdES-B-LT: the DSS is not validated yet".into()
-            } else {
-                "PAdES-B-LT: no DSS".into()
-            });
+            check_signature_timestamp(&signed_data, anchors, &mut report, needs);
         }
     }
     report
@@ -531,6 +674,7 @@ fn check_signature_timestamp(
     signed_data: &SignedData,
     anchors: &[Certificate],
     report: &mut SignatureReport,
+    needs: &mut Vec<Certificate>,
 ) {
     let Some(signer_info) = signed_data.signer_infos.0.iter().next() else {
         return;
@@ -588,6 +732,7 @@ fn check_signature_timestamp(
         return;
     }
     report.timestamp_time = Some(info.gen_time.to_rfc3339());
+    needs.extend(info.certificates.iter().cloned());
     report.level = "PAdES-B-T".into();
 }
 

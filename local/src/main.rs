@@ -86,6 +86,26 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The local PKI's revocation list (OCSP and CRLs under /pki).
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Revoke a certificate of the local PKI; a running `esign serve` answers revoked at once.
+    Revoke {
+        /// Serial number in hex, as `openssl x509 -serial` prints it.
+        #[arg(long)]
+        serial: String,
+        /// key_compromise, superseded, cessation_of_operation, ...
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,6 +197,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("  mail                {}", data.join("mail").display());
             tokio::signal::ctrl_c().await?;
             running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pki {
+            command:
+                PkiCommand::Revoke {
+                    serial,
+                    reason,
+                    data,
+                },
+        } => {
+            let added =
+                esign_local::pki::LocalPki::revoke(&data.join("pki"), &serial, reason.as_deref())?;
+            println!(
+                "{serial}: {}",
+                if added {
+                    "spärrat / revoked"
+                } else {
+                    "redan spärrat / already revoked"
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { data, dir, sizes } => {

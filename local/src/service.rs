@@ -45,7 +45,7 @@ impl LocalService {
     /// BankID. `base_url` is where the service is reachable; the BankID client talks plain
     /// HTTP to the simulator under it.
     pub fn open(data: &Path, base_url: &str) -> Result<Self> {
-        let (pki, simulator) = Self::pki_and_simulator(data)?;
+        let (pki, simulator) = Self::pki_and_simulator(data, None)?;
         let client = BankIdClient::new(
             &format!("{}/bankid-sim/rp/v6.0/", base_url.trim_end_matches('/')),
             reqwest::Client::builder()
@@ -62,7 +62,9 @@ impl LocalService {
         data: &Path,
         base_url: &str,
     ) -> Result<(Self, String, tokio::task::JoinHandle<std::io::Result<()>>)> {
-        let (pki, simulator) = Self::pki_and_simulator(data)?;
+        // This service will answer at {base_url}/pki: certificates issued now point there.
+        let pki_url = format!("{}/pki", base_url.trim_end_matches('/'));
+        let (pki, simulator) = Self::pki_and_simulator(data, Some(&pki_url))?;
         let tls = SimulatorTls::from_cas(&pki.root, &pki.root, Utc::now())
             .map_err(|e| anyhow::anyhow!("BankID simulator TLS: {e}"))?;
         let (rp_url, task) = tls
@@ -77,9 +79,9 @@ impl LocalService {
         Ok((service, rp_url, task))
     }
 
-    fn pki_and_simulator(data: &Path) -> Result<(LocalPki, Arc<Simulator>)> {
+    fn pki_and_simulator(data: &Path, pki_url: Option<&str>) -> Result<(LocalPki, Arc<Simulator>)> {
         std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-        let pki = LocalPki::open_or_create(&data.join("pki"))?;
+        let pki = LocalPki::open_or_create_at(&data.join("pki"), pki_url)?;
         let simulator = Simulator::new(
             SimulatorCa {
                 chain_der: vec![pki.bankid_ca.cert_der.clone(), pki.root.cert_der.clone()],
@@ -177,6 +179,11 @@ impl LocalService {
     pub fn router(&self) -> axum::Router {
         esign_shared::web::router(self.app.clone())
             .merge(esign_shared::pdf::tsa::router(self.pki.tsa.clone()))
+            // OCSP, CRLs and CA certificates the local PKI's certificates point at.
+            .nest(
+                "/pki",
+                esign_shared::revocation::router(self.pki.revocation.clone()),
+            )
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
             .route(
                 "/bankid-sim/phone-ui",

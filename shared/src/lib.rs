@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod pdf;
 pub mod pki;
 pub mod ports;
+pub mod revocation;
 pub mod web;
 
 /// One behaviour suite per port, run against every adapter.

@@ -14,7 +14,11 @@ use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rand_core::{OsRng, RngCore};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
-use x509_cert::ext::pkix::ExtendedKeyUsage;
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, CrlDistributionPoints, ExtendedKeyUsage,
+};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
@@ -43,6 +47,8 @@ pub enum PkiError {
     InvalidPem(String),
     #[error("certificate building failed: {0}")]
     Build(String),
+    #[error("invalid URL for revocation data: {0}")]
+    InvalidUrl(String),
 }
 
 impl PkiError {
@@ -55,6 +61,7 @@ impl PkiError {
             PkiError::KeyMismatch => "pki.key_mismatch",
             PkiError::InvalidPem(_) => "pki.invalid_pem",
             PkiError::Build(_) => "pki.build_failed",
+            PkiError::InvalidUrl(_) => "pki.invalid_url",
         }
     }
 
@@ -67,6 +74,7 @@ impl PkiError {
             PkiError::KeyMismatch => "Den privata nyckeln hör inte till certifikatet.".into(),
             PkiError::InvalidPem(d) => format!("Ogiltig PEM-fil: {d}"),
             PkiError::Build(d) => format!("Certifikatet kunde inte skapas: {d}"),
+            PkiError::InvalidUrl(d) => format!("Ogiltig adress för spärrinformation: {d}"),
         }
     }
 
@@ -102,9 +110,81 @@ pub struct PersonName {
     pub personal_number: String,
 }
 
+/// Where relying parties find status and issuer of the certificates a CA issues: written into
+/// each certificate as Authority Information Access (id-ad-ocsp, id-ad-caIssuers) and CRL
+/// Distribution Points, so validators (pyHanko, openssl, the seal's collector) can fetch
+/// OCSP responses and CRLs for PAdES B-LT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationUrls {
+    pub ocsp: String,
+    /// The issuing CA's certificate (DER).
+    pub ca_issuers: String,
+    pub crl: String,
+}
+
+impl RevocationUrls {
+    /// The layout of [`crate::revocation::router`] mounted at `base_url` (e.g.
+    /// `http://127.0.0.1:8080/pki`): `{base}/ocsp`, `{base}/ca/{ca_name}.cer`,
+    /// `{base}/crl/{ca_name}.crl`. `ca_name` is the name the CA is registered under there.
+    pub fn under(base_url: &str, ca_name: &str) -> Result<Self, PkiError> {
+        let base = base_url.trim_end_matches('/');
+        let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
+        if !scheme_ok || !base.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(PkiError::InvalidUrl(format!(
+                "{base_url:?} is not an http(s) URL without spaces"
+            )));
+        }
+        if ca_name.is_empty()
+            || !ca_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(PkiError::InvalidUrl(format!(
+                "CA name {ca_name:?} must be letters, digits, '-' or '_'"
+            )));
+        }
+        Ok(Self {
+            ocsp: format!("{base}/ocsp"),
+            ca_issuers: format!("{base}/ca/{ca_name}.cer"),
+            crl: format!("{base}/crl/{ca_name}.crl"),
+        })
+    }
+
+    fn uri(url: &str) -> Result<GeneralName, PkiError> {
+        der::asn1::Ia5String::new(url)
+            .map(GeneralName::UniformResourceIdentifier)
+            .map_err(|e| PkiError::InvalidUrl(format!("{url:?}: {e}")))
+    }
+
+    fn authority_info_access(&self) -> Result<AuthorityInfoAccessSyntax, PkiError> {
+        Ok(AuthorityInfoAccessSyntax(vec![
+            AccessDescription {
+                access_method: const_oid::db::rfc5280::ID_AD_OCSP,
+                access_location: Self::uri(&self.ocsp)?,
+            },
+            AccessDescription {
+                access_method: const_oid::db::rfc5280::ID_AD_CA_ISSUERS,
+                access_location: Self::uri(&self.ca_issuers)?,
+            },
+        ]))
+    }
+
+    fn crl_distribution_points(&self) -> Result<CrlDistributionPoints, PkiError> {
+        Ok(CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![Self::uri(&self.crl)?])),
+            reasons: None,
+            crl_issuer: None,
+        }]))
+    }
+}
+
+#[derive(Clone)]
 pub struct CertificateAuthority {
     pub cert_der: Vec<u8>,
     key: SigningKey,
+    /// Written into every certificate this CA issues; `None` for CAs made before revocation
+    /// data existed (their certificates simply lack the extensions).
+    revocation_urls: Option<RevocationUrls>,
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -138,6 +218,7 @@ impl CertificateAuthority {
         Ok(Self {
             cert_der: cert,
             key,
+            revocation_urls: None,
         })
     }
 
@@ -158,7 +239,31 @@ impl CertificateAuthority {
         if cert_spki != key_spki.as_bytes() {
             return Err(PkiError::KeyMismatch);
         }
-        Ok(Self { cert_der, key })
+        Ok(Self {
+            cert_der,
+            key,
+            revocation_urls: None,
+        })
+    }
+
+    /// Certificates issued from now on carry AIA and CRL Distribution Points with `urls`.
+    pub fn with_revocation_urls(mut self, urls: RevocationUrls) -> Self {
+        self.revocation_urls = Some(urls);
+        self
+    }
+
+    pub fn revocation_urls(&self) -> Option<&RevocationUrls> {
+        self.revocation_urls.as_ref()
+    }
+
+    /// For CRL and OCSP signing (crate::revocation); never leaves the crate.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The CA certificate, parsed.
+    pub fn certificate(&self) -> Result<Certificate, PkiError> {
+        parse_cert(&self.cert_der)
     }
 
     pub fn key_pkcs8_der(&self) -> Vec<u8> {
@@ -178,7 +283,7 @@ impl CertificateAuthority {
         let key = SigningKey::random(&mut OsRng);
         let subject = ca_name(common_name, organization)?;
         let spki = spki_of_key(&key)?;
-        let builder = CertificateBuilder::new(
+        let mut builder = CertificateBuilder::new(
             Profile::SubCA {
                 issuer: self.subject()?,
                 path_len_constraint: Some(0),
@@ -190,9 +295,11 @@ impl CertificateAuthority {
             &self.key,
         )
         .map_err(|e| PkiError::Build(e.to_string()))?;
+        self.add_revocation_extensions(&mut builder)?;
         Ok(CertificateAuthority {
             cert_der: build(builder)?,
             key,
+            revocation_urls: None,
         })
     }
 
@@ -210,7 +317,7 @@ impl CertificateAuthority {
             rdns.push(utf8_rdn(ORGANIZATION_IDENTIFIER, org_id)?);
         }
         rdns.push(utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?);
-        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, None)
+        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, None, false)
     }
 
     /// A time-stamping authority certificate (critical extendedKeyUsage id-kp-timeStamping),
@@ -227,7 +334,36 @@ impl CertificateAuthority {
             utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?,
         ];
         let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_TIME_STAMPING]);
-        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, Some(eku))
+        self.issue_leaf(
+            Name::from(RdnSequence(rdns)),
+            spki_der,
+            now,
+            Some(eku),
+            false,
+        )
+    }
+
+    /// A delegated OCSP responder's certificate: critical EKU id-kp-OCSPSigning and
+    /// id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1), so validators need no status for it.
+    pub fn issue_ocsp_responder_cert(
+        &self,
+        subject: &SubjectName,
+        spki_der: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u8>, PkiError> {
+        let rdns = vec![
+            printable_rdn(const_oid::db::rfc4519::C, &subject.country)?,
+            utf8_rdn(const_oid::db::rfc4519::O, &subject.organization)?,
+            utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?,
+        ];
+        let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_OCSP_SIGNING]);
+        self.issue_leaf(
+            Name::from(RdnSequence(rdns)),
+            spki_der,
+            now,
+            Some(eku),
+            true,
+        )
     }
 
     /// An end-user certificate (used by the BankID simulator): subject CN "Given Surname",
@@ -256,7 +392,7 @@ impl CertificateAuthority {
             )?,
             utf8_rdn(const_oid::db::rfc4519::CN, &common_name)?,
         ];
-        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, None)
+        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, None, false)
     }
 
     fn issue_leaf(
@@ -265,6 +401,7 @@ impl CertificateAuthority {
         spki_der: &[u8],
         now: DateTime<Utc>,
         extended_key_usage: Option<ExtendedKeyUsage>,
+        ocsp_nocheck: bool,
     ) -> Result<Vec<u8>, PkiError> {
         let spki = SubjectPublicKeyInfoOwned::from_der(spki_der)
             .map_err(|e| PkiError::InvalidPublicKey(e.to_string()))?;
@@ -287,7 +424,30 @@ impl CertificateAuthority {
                 .add_extension(&eku)
                 .map_err(|e| PkiError::Build(e.to_string()))?;
         }
+        if ocsp_nocheck {
+            builder
+                .add_extension(&OcspNoCheck)
+                .map_err(|e| PkiError::Build(e.to_string()))?;
+        } else {
+            // A responder marked no-check carries no revocation pointers of its own.
+            self.add_revocation_extensions(&mut builder)?;
+        }
         build(builder)
+    }
+
+    fn add_revocation_extensions(
+        &self,
+        builder: &mut CertificateBuilder<'_, SigningKey>,
+    ) -> Result<(), PkiError> {
+        if let Some(urls) = &self.revocation_urls {
+            builder
+                .add_extension(&urls.authority_info_access()?)
+                .map_err(|e| PkiError::Build(e.to_string()))?;
+            builder
+                .add_extension(&urls.crl_distribution_points()?)
+                .map_err(|e| PkiError::Build(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// Issue a leaf for a freshly generated P-256 key (handy for tests and local mode).
@@ -311,10 +471,58 @@ impl CertificateAuthority {
         })
     }
 
+    /// A TSA certificate for a freshly generated P-256 key (local mode's timestamp authority).
+    pub fn issue_tsa_cert_with_new_key(
+        &self,
+        subject: &SubjectName,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedCert, PkiError> {
+        let key = SigningKey::random(&mut OsRng);
+        let spki = key
+            .verifying_key()
+            .to_public_key_der()
+            .map_err(|e| PkiError::Build(e.to_string()))?;
+        let cert_der = self.issue_tsa_cert(subject, spki.as_bytes(), now)?;
+        let key_der = key
+            .to_pkcs8_der()
+            .map_err(|e| PkiError::Build(e.to_string()))?;
+        Ok(IssuedCert {
+            cert_der,
+            key_pkcs8_der: Some(key_der.as_bytes().to_vec()),
+        })
+    }
+
     fn subject(&self) -> Result<Name, PkiError> {
         let cert = Certificate::from_der(&self.cert_der)
             .map_err(|e| PkiError::InvalidCertificate(e.to_string()))?;
         Ok(cert.tbs_certificate.subject)
+    }
+}
+
+/// id-pkix-ocsp-nocheck: an extension whose value is NULL.
+struct OcspNoCheck;
+
+impl const_oid::AssociatedOid for OcspNoCheck {
+    const OID: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+}
+
+impl der::FixedTag for OcspNoCheck {
+    const TAG: Tag = Tag::Null;
+}
+
+impl der::EncodeValue for OcspNoCheck {
+    fn value_len(&self) -> der::Result<der::Length> {
+        Ok(der::Length::ZERO)
+    }
+    fn encode_value(&self, _writer: &mut impl der::Writer) -> der::Result<()> {
+        Ok(())
+    }
+}
+
+impl x509_cert::ext::AsExtension for OcspNoCheck {
+    fn critical(&self, _subject: &Name, _extensions: &[x509_cert::ext::Extension]) -> bool {
+        false
     }
 }
 
@@ -659,6 +867,81 @@ mod tests {
             .unwrap()
             .iter()
             .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE));
+    }
+
+    #[test]
+    fn openssl_reads_the_revocation_pointers_of_issued_certificates() {
+        let base = "http://127.0.0.1:8080/pki/";
+        let root = CertificateAuthority::create_root("Rot", "Org", now())
+            .unwrap()
+            .with_revocation_urls(RevocationUrls::under(base, "root-ca").unwrap());
+        let subject = SubjectName {
+            common_name: "Sigill".into(),
+            organization: "Org".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        };
+        let sub = root.issue_sub_ca("Under-CA", "Org", now()).unwrap();
+        let seal = root.issue_seal_cert_with_new_key(&subject, now()).unwrap();
+        let tsa = root.issue_tsa_cert_with_new_key(&subject, now()).unwrap();
+        let key = SigningKey::random(&mut OsRng);
+        let spki = key.verifying_key().to_public_key_der().unwrap();
+        let responder = root
+            .issue_ocsp_responder_cert(&subject, spki.as_bytes(), now())
+            .unwrap();
+        // A CA loaded from files made before revocation URLs existed issues without them.
+        let old =
+            CertificateAuthority::from_parts(root.cert_der.clone(), &root.key_pkcs8_der()).unwrap();
+        let plain = old.issue_seal_cert_with_new_key(&subject, now()).unwrap();
+
+        let text = |der: &[u8]| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("c.pem");
+            std::fs::write(&path, pem_encode_cert(der)).unwrap();
+            let out = Command::new(openssl())
+                .args(["x509", "-noout", "-text", "-in"])
+                .arg(&path)
+                .output()
+                .expect("openssl missing: install it or set ESIGN_OPENSSL");
+            assert!(out.status.success());
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        for der in [&sub.cert_der, &seal.cert_der, &tsa.cert_der] {
+            let t = text(der);
+            assert!(t.contains("Authority Information Access"), "{t}");
+            assert!(
+                t.contains("OCSP - URI:http://127.0.0.1:8080/pki/ocsp"),
+                "{t}"
+            );
+            assert!(
+                t.contains("CA Issuers - URI:http://127.0.0.1:8080/pki/ca/root-ca.cer"),
+                "{t}"
+            );
+            assert!(t.contains("X509v3 CRL Distribution Points"), "{t}");
+            assert!(
+                t.contains("URI:http://127.0.0.1:8080/pki/crl/root-ca.crl"),
+                "{t}"
+            );
+        }
+        let t = text(&responder);
+        assert!(
+            t.contains("OCSP Signing") && t.contains("OCSP No Check"),
+            "{t}"
+        );
+        assert!(!t.contains("Authority Information Access"), "{t}");
+        let t = text(&plain.cert_der);
+        assert!(!t.contains("Authority Information Access"), "{t}");
+        assert!(!t.contains("CRL Distribution Points"), "{t}");
+        let t = text(&root.cert_der);
+        assert!(!t.contains("Authority Information Access"), "{t}");
+
+        assert!(RevocationUrls::under("ftp://x", "a").is_err());
+        assert!(RevocationUrls::under("http://a b", "a").is_err());
+        assert!(RevocationUrls::under("http://x", "a/b").is_err());
+        assert_eq!(
+            RevocationUrls::under("http://x", "ä").unwrap_err().code(),
+            "pki.invalid_url"
+        );
     }
 
     #[test]

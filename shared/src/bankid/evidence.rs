@@ -673,7 +673,7 @@ const OID_SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// Whether `issuer`'s key signed `cert`.
-fn is_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
+pub(crate) fn is_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
     }
@@ -687,7 +687,7 @@ fn is_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
 }
 
 /// Verifies an X.509-style signature (algorithm by OID; ECDSA values DER-encoded).
-fn verify_with_certificate_key(
+pub(crate) fn verify_with_certificate_key(
     signer: &Certificate,
     algorithm: ObjectIdentifier,
     message: &[u8],
@@ -779,7 +779,7 @@ fn build_chain(
     (path, false)
 }
 
-fn is_valid_at(cert: &Certificate, at: DateTime<Utc>) -> bool {
+pub(crate) fn is_valid_at(cert: &Certificate, at: DateTime<Utc>) -> bool {
     let validity = &cert.tbs_certificate.validity;
     let at = at.timestamp();
     let not_before =

@@ -4,19 +4,16 @@
 
 use chrono::{DateTime, Utc};
 use const_oid::{AssociatedOid, ObjectIdentifier};
-use der::asn1::{GeneralizedTime, Null, OctetString};
+use der::asn1::OctetString;
 use der::{Decode, Encode, EncodeValue, Length, Writer};
 use p256::ecdsa::{DerSignature, SigningKey};
 use rand_core::{OsRng, RngCore};
 use sha1::{Digest, Sha1};
-use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::{AsExtension, Extension};
 use x509_cert::name::Name;
 use x509_cert::Certificate;
 use x509_ocsp::builder::OcspResponseBuilder;
 use x509_ocsp::{CertId, CertStatus, OcspGeneralizedTime, ResponderId, SingleResponse};
-
-pub(crate) const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
 /// The nonce extension, marked critical as in BankID's responses.
 struct CriticalNonce(OctetString);
@@ -45,35 +42,17 @@ impl AsExtension for CriticalNonce {
 }
 
 /// CertID with SHA-1 hashes, as BankID's responders use.
-pub(crate) fn cert_id(issuer: &Certificate, cert: &Certificate) -> Result<CertId, String> {
-    let name_der = issuer
-        .tbs_certificate
-        .subject
-        .to_der()
-        .map_err(|e| e.to_string())?;
-    let key_bits = issuer
-        .tbs_certificate
-        .subject_public_key_info
-        .subject_public_key
-        .raw_bytes();
-    Ok(CertId {
-        hash_algorithm: AlgorithmIdentifierOwned {
-            oid: OID_SHA1,
-            parameters: Some(Null.into()),
-        },
-        issuer_name_hash: OctetString::new(Sha1::digest(&name_der).to_vec())
-            .map_err(|e| e.to_string())?,
-        issuer_key_hash: OctetString::new(Sha1::digest(key_bits).to_vec())
-            .map_err(|e| e.to_string())?,
-        serial_number: cert.tbs_certificate.serial_number.clone(),
-    })
+fn cert_id(issuer: &Certificate, cert: &Certificate) -> Result<CertId, String> {
+    crate::revocation::cert_id(
+        issuer,
+        &cert.tbs_certificate.serial_number,
+        crate::revocation::CertIdHash::Sha1,
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn generalized(at: DateTime<Utc>) -> Result<OcspGeneralizedTime, String> {
-    let secs = u64::try_from(at.timestamp()).map_err(|_| "time before 1970".to_string())?;
-    let time = GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(secs))
-        .map_err(|e| e.to_string())?;
-    Ok(OcspGeneralizedTime(time))
+    crate::revocation::ocsp_time(at).map_err(|e| e.to_string())
 }
 
 /// DER of an OCSPResponse saying `good` for `user_cert_der` as of `now`.

@@ -1,0 +1,704 @@
+//! Collecting revocation data for a certificate chain (PAdES B-LT: the DSS needs an OCSP
+//! response or a CRL for every certificate below the root), and checking what was fetched.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use der::{Decode, Encode, Reader, SliceReader};
+use sha1::{Digest, Sha1};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AuthorityInfoAccessSyntax, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
+};
+use x509_cert::Certificate;
+use x509_ocsp::builder::OcspRequestBuilder;
+use x509_ocsp::ext::Nonce;
+use x509_ocsp::{BasicOcspResponse, CertStatus, OcspResponse, OcspResponseStatus, Request};
+
+use super::crl::parse_crl;
+use super::{
+    cert_id, cert_id_issued_by, common_name, from_unix, serial_hex, CertIdHash, RevocationError,
+    RevocationService,
+};
+use crate::bankid::evidence::{is_issued_by, is_valid_at, verify_with_certificate_key};
+use crate::ports::{Clock, SystemClock};
+
+const OID_OCSP_BASIC: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+/// Clock difference tolerated between us and a responder (thisUpdate slightly ahead).
+const CLOCK_SKEW: Duration = Duration::minutes(5);
+/// A chain longer than this is refused (and fetched issuers cannot loop).
+const MAX_CHAIN: usize = 8;
+const MAX_OCSP_BYTES: usize = 256 * 1024;
+const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
+const MAX_CERT_BYTES: usize = 64 * 1024;
+
+/// Revocation data for a DSS: DER OCSPResponses, DER CRLs, and certificates the validator
+/// needs besides the chain (fetched issuers, delegated OCSP responders).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevocationData {
+    pub ocsp_responses: Vec<Vec<u8>>,
+    pub crls: Vec<Vec<u8>>,
+    pub extra_certs: Vec<Vec<u8>>,
+}
+
+impl RevocationData {
+    pub fn is_empty(&self) -> bool {
+        self.ocsp_responses.is_empty() && self.crls.is_empty() && self.extra_certs.is_empty()
+    }
+
+    /// Adds what `other` has and `self` lacks (the seal and TSA chains share their root CA).
+    pub fn extend(&mut self, other: RevocationData) {
+        fn add(into: &mut Vec<Vec<u8>>, from: Vec<Vec<u8>>) {
+            for item in from {
+                if !into.contains(&item) {
+                    into.push(item);
+                }
+            }
+        }
+        add(&mut self.ocsp_responses, other.ocsp_responses);
+        add(&mut self.crls, other.crls);
+        add(&mut self.extra_certs, other.extra_certs);
+    }
+}
+
+/// Where the seal gets revocation data for a chain.
+#[async_trait::async_trait]
+pub trait RevocationSource: Send + Sync {
+    /// Revocation data for every certificate of `chain_der` (DER, end-entity first, then its
+    /// CAs; the root may be left out) that is not self-signed. Fails with
+    /// [`RevocationError::Revoked`] if any of them is revoked.
+    async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError>;
+}
+
+/// Fixed data (tests; callers that obtained revocation data elsewhere).
+#[derive(Debug, Clone, Default)]
+pub struct StaticRevocationSource(pub RevocationData);
+
+#[async_trait::async_trait]
+impl RevocationSource for StaticRevocationSource {
+    async fn collect(&self, _chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Whether CRLs are fetched when OCSP answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrlPolicy {
+    /// Only when no OCSP response could be had (smaller DSS).
+    #[default]
+    Fallback,
+    /// Always, beside the OCSP response.
+    Always,
+}
+
+/// Fetches over HTTP from the URLs in each certificate: the AIA OCSP responder (POST,
+/// RFC 6960), falling back to (or adding, see [`CrlPolicy`]) the CRL of the CRL Distribution
+/// Points; an issuer missing from the chain is fetched from the AIA caIssuers URL. Every
+/// answer is verified before it is kept.
+#[derive(Clone)]
+pub struct HttpRevocationSource {
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    crl_policy: CrlPolicy,
+}
+
+impl std::fmt::Debug for HttpRevocationSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRevocationSource")
+            .field("crl_policy", &self.crl_policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One source's verdict on one certificate.
+enum Verdict {
+    Revoked(Option<DateTime<Utc>>),
+    Failed(String),
+}
+
+impl HttpRevocationSource {
+    /// A client with bounded time: 5 s to connect, 20 s for a whole request.
+    pub fn new() -> Result<Self, RevocationError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(StdDuration::from_secs(5))
+            .timeout(StdDuration::from_secs(20))
+            .build()
+            .map_err(|e| RevocationError::Registry(format!("HTTP client: {e}")))?;
+        Ok(Self::with_client(client))
+    }
+
+    /// With the caller's client (set its timeouts: the collector adds none of its own).
+    pub fn with_client(client: reqwest::Client) -> Self {
+        Self {
+            client,
+            clock: Arc::new(SystemClock),
+            crl_policy: CrlPolicy::default(),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_crl_policy(mut self, policy: CrlPolicy) -> Self {
+        self.crl_policy = policy;
+        self
+    }
+
+    async fn get_limited(
+        &self,
+        request: reqwest::RequestBuilder,
+        limit: usize,
+    ) -> Result<Vec<u8>, String> {
+        let mut response = request.send().await.map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("HTTP {}", response.status()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(format!("answer larger than {limit} bytes"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if body.len() + chunk.len() > limit {
+                return Err(format!("answer larger than {limit} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn fetch_issuer(&self, cert: &Certificate) -> Option<(Certificate, Vec<u8>)> {
+        for url in access_urls(cert, const_oid::db::rfc5280::ID_AD_CA_ISSUERS) {
+            let Ok(body) = self
+                .get_limited(self.client.get(&url), MAX_CERT_BYTES)
+                .await
+            else {
+                continue;
+            };
+            let der = match Certificate::from_der(&body) {
+                Ok(_) => body,
+                Err(_) => match crate::pki::pem_decode_certs(&String::from_utf8_lossy(&body)) {
+                    Ok(mut certs) => certs.swap_remove(0),
+                    Err(_) => continue,
+                },
+            };
+            if let Ok(issuer) = Certificate::from_der(&der) {
+                if is_issued_by(cert, &issuer) {
+                    return Some((issuer, der));
+                }
+            }
+        }
+        None
+    }
+
+    async fn ocsp(
+        &self,
+        url: &str,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> Result<(Vec<u8>, CheckedOcsp), Verdict> {
+        let mut nonce = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+        let request = cert_id(
+            issuer,
+            &cert.tbs_certificate.serial_number,
+            CertIdHash::Sha1,
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|id| {
+            OcspRequestBuilder::default()
+                .with_request(Request::new(id))
+                .with_extension(Nonce::new(nonce).map_err(|e| e.to_string())?)
+                .map_err(|e| format!("{e:?}"))
+        })
+        .and_then(|b| b.build().to_der().map_err(|e| e.to_string()))
+        .map_err(Verdict::Failed)?;
+        let body = self
+            .get_limited(
+                self.client
+                    .post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
+                    .header(reqwest::header::ACCEPT, "application/ocsp-response")
+                    .body(request),
+                MAX_OCSP_BYTES,
+            )
+            .await
+            .map_err(Verdict::Failed)?;
+        let checked = check_ocsp(&body, cert, issuer, Some(&nonce), self.clock.now())?;
+        Ok((body, checked))
+    }
+
+    async fn crl(
+        &self,
+        url: &str,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> Result<Vec<u8>, Verdict> {
+        let body = self
+            .get_limited(self.client.get(url), MAX_CRL_BYTES)
+            .await
+            .map_err(Verdict::Failed)?;
+        let der = check_crl(&body, cert, issuer, self.clock.now())?;
+        Ok(der)
+    }
+
+    async fn collect_one(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        data: &mut RevocationData,
+    ) -> Result<(), RevocationError> {
+        let ocsp_urls = access_urls(cert, const_oid::db::rfc5280::ID_AD_OCSP);
+        let crl_urls = crl_urls(cert);
+        if ocsp_urls.is_empty() && crl_urls.is_empty() {
+            return Err(RevocationError::NoRevocationSource {
+                serial: serial_hex(&cert.tbs_certificate.serial_number),
+                subject: common_name(cert),
+            });
+        }
+        let mut failures = Vec::new();
+        let mut have_ocsp = false;
+        for url in &ocsp_urls {
+            match self.ocsp(url, cert, issuer).await {
+                Ok((der, checked)) => {
+                    data.ocsp_responses.push(der);
+                    if let Some(responder) = checked.delegated_responder_der {
+                        if !data.extra_certs.contains(&responder) {
+                            data.extra_certs.push(responder);
+                        }
+                    }
+                    have_ocsp = true;
+                    break;
+                }
+                Err(Verdict::Revoked(at)) => return Err(revoked(cert, at)),
+                Err(Verdict::Failed(why)) => failures.push(format!("OCSP {url}: {why}")),
+            }
+        }
+        let mut have_crl = false;
+        if !have_ocsp || self.crl_policy == CrlPolicy::Always {
+            for url in &crl_urls {
+                match self.crl(url, cert, issuer).await {
+                    Ok(der) => {
+                        if !data.crls.contains(&der) {
+                            data.crls.push(der);
+                        }
+                        have_crl = true;
+                        break;
+                    }
+                    Err(Verdict::Revoked(at)) => return Err(revoked(cert, at)),
+                    Err(Verdict::Failed(why)) => failures.push(format!("CRL {url}: {why}")),
+                }
+            }
+        }
+        if !have_ocsp && !have_crl {
+            return Err(RevocationError::Unavailable {
+                serial: serial_hex(&cert.tbs_certificate.serial_number),
+                subject: common_name(cert),
+                detail: failures.join("; "),
+            });
+        }
+        if !failures.is_empty() {
+            tracing::warn!(
+                serial = %serial_hex(&cert.tbs_certificate.serial_number),
+                failures = %failures.join("; "),
+                "some revocation sources failed"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl RevocationSource for HttpRevocationSource {
+    async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
+        let mut pool = parse_chain(chain_der)?;
+        let mut data = RevocationData::default();
+        let mut index = 0;
+        while index < pool.len() {
+            if pool.len() > MAX_CHAIN {
+                return Err(RevocationError::InvalidCertificate(format!(
+                    "chain longer than {MAX_CHAIN} certificates"
+                )));
+            }
+            let cert = pool[index].clone();
+            index += 1;
+            if is_self_signed(&cert) {
+                continue;
+            }
+            let issuer = match pool.iter().find(|c| is_issued_by(&cert, c)) {
+                Some(issuer) => issuer.clone(),
+                None => {
+                    let (issuer, der) = self.fetch_issuer(&cert).await.ok_or_else(|| {
+                        RevocationError::IssuerNotFound {
+                            serial: serial_hex(&cert.tbs_certificate.serial_number),
+                            subject: common_name(&cert),
+                        }
+                    })?;
+                    data.extra_certs.push(der);
+                    pool.push(issuer.clone());
+                    issuer
+                }
+            };
+            self.collect_one(&cert, &issuer, &mut data).await?;
+        }
+        Ok(data)
+    }
+}
+
+/// In-process: answers from our own responder without HTTP (local mode's commands that run
+/// without the server). Every certificate below the root must be issued by one of its CAs.
+#[async_trait::async_trait]
+impl RevocationSource for RevocationService {
+    async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
+        let pool = parse_chain(chain_der)?;
+        let mut data = RevocationData::default();
+        for cert in pool.iter().filter(|c| !is_self_signed(c)) {
+            let issuer = self
+                .issuer_of(cert)
+                .ok_or_else(|| RevocationError::IssuerNotFound {
+                    serial: serial_hex(&cert.tbs_certificate.serial_number),
+                    subject: common_name(cert),
+                })?;
+            let request = cert_id(
+                &issuer,
+                &cert.tbs_certificate.serial_number,
+                CertIdHash::Sha1,
+            )
+            .and_then(|id| {
+                OcspRequestBuilder::default()
+                    .with_request(Request::new(id))
+                    .build()
+                    .to_der()
+            })
+            .map_err(|e| RevocationError::Signing(e.to_string()))?;
+            let response = self.ocsp_response(&request)?;
+            match check_ocsp(&response, cert, &issuer, None, self.now()) {
+                Ok(_) => data.ocsp_responses.push(response),
+                Err(Verdict::Revoked(at)) => return Err(revoked(cert, at)),
+                Err(Verdict::Failed(detail)) => {
+                    return Err(RevocationError::Unavailable {
+                        serial: serial_hex(&cert.tbs_certificate.serial_number),
+                        subject: common_name(cert),
+                        detail,
+                    })
+                }
+            }
+        }
+        Ok(data)
+    }
+}
+
+fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Vec<Certificate>, RevocationError> {
+    if chain_der.is_empty() || chain_der.len() > MAX_CHAIN {
+        return Err(RevocationError::InvalidCertificate(format!(
+            "a chain of {} certificates (1..={MAX_CHAIN} expected)",
+            chain_der.len()
+        )));
+    }
+    chain_der
+        .iter()
+        .map(|d| Certificate::from_der(d))
+        .collect::<Result<_, _>>()
+        .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))
+}
+
+fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
+    RevocationError::Revoked {
+        serial: serial_hex(&cert.tbs_certificate.serial_number),
+        subject: common_name(cert),
+        revoked_at: at,
+    }
+}
+
+fn unavailable(cert: &Certificate, detail: String) -> RevocationError {
+    RevocationError::Unavailable {
+        serial: serial_hex(&cert.tbs_certificate.serial_number),
+        subject: common_name(cert),
+        detail,
+    }
+}
+
+fn is_self_signed(cert: &Certificate) -> bool {
+    cert.tbs_certificate.issuer == cert.tbs_certificate.subject
+}
+
+/// http(s) URLs of an AIA access method.
+fn access_urls(cert: &Certificate, method: der::asn1::ObjectIdentifier) -> Vec<String> {
+    let Ok(Some((_, aia))) = cert.tbs_certificate.get::<AuthorityInfoAccessSyntax>() else {
+        return Vec::new();
+    };
+    aia.0
+        .iter()
+        .filter(|d| d.access_method == method)
+        .filter_map(|d| http_uri(&d.access_location))
+        .collect()
+}
+
+/// http(s) URLs of the CRL Distribution Points (full names; LDAP and relative names skipped).
+fn crl_urls(cert: &Certificate) -> Vec<String> {
+    let Ok(Some((_, points))) = cert.tbs_certificate.get::<CrlDistributionPoints>() else {
+        return Vec::new();
+    };
+    points
+        .0
+        .iter()
+        .filter_map(|p: &DistributionPoint| match &p.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(http_uri)
+        .collect()
+}
+
+fn http_uri(name: &GeneralName) -> Option<String> {
+    match name {
+        GeneralName::UniformResourceIdentifier(uri) => {
+            let uri = uri.as_str();
+            (uri.starts_with("http://") || uri.starts_with("https://")).then(|| uri.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The encoded first element of a DER SEQUENCE: the signed part of a CRL or a
+/// BasicOCSPResponse, as the signer encoded it (never re-encoded before verifying).
+fn signed_part(der: &[u8]) -> Option<&[u8]> {
+    let mut reader = SliceReader::new(der).ok()?;
+    let _outer = der::Header::decode(&mut reader).ok()?;
+    reader.tlv_bytes().ok()
+}
+
+/// What a verified OCSP response relied on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedOcsp {
+    pub this_update: DateTime<Utc>,
+    pub next_update: Option<DateTime<Utc>>,
+    /// The delegated responder's certificate (id-kp-OCSPSigning, issued by the CA), if the CA
+    /// did not sign itself: a validator needs it beside the chain.
+    pub delegated_responder_der: Option<Vec<u8>>,
+}
+
+/// Verifies a DER OCSPResponse for `cert` issued by `issuer` as of `now`: successful basic
+/// response, signed by the issuer or by a delegated responder it certified (EKU OCSPSigning,
+/// valid now), a SingleResponse whose CertID names `cert`, thisUpdate not ahead of now (5 min
+/// tolerance), nextUpdate (if any) not passed, the nonce echoed when there is one, and status
+/// `good`. `revoked` is [`RevocationError::Revoked`]; anything else is `Unavailable`.
+pub fn verify_ocsp_response(
+    response_der: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    expected_nonce: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> Result<CheckedOcsp, RevocationError> {
+    check_ocsp(response_der, cert, issuer, expected_nonce, now).map_err(|v| match v {
+        Verdict::Revoked(at) => revoked(cert, at),
+        Verdict::Failed(detail) => unavailable(cert, detail),
+    })
+}
+
+fn check_ocsp(
+    response_der: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    expected_nonce: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> Result<CheckedOcsp, Verdict> {
+    let fail = |s: String| Verdict::Failed(s);
+    let response = OcspResponse::from_der(response_der)
+        .map_err(|e| fail(format!("not an OCSPResponse: {e}")))?;
+    if response.response_status != OcspResponseStatus::Successful {
+        return Err(fail(format!(
+            "responder status {:?}",
+            response.response_status
+        )));
+    }
+    let bytes = response
+        .response_bytes
+        .ok_or_else(|| fail("successful response without body".into()))?;
+    if bytes.response_type != OID_OCSP_BASIC {
+        return Err(fail(format!("response type {}", bytes.response_type)));
+    }
+    let basic_der = bytes.response.as_bytes();
+    let basic = BasicOcspResponse::from_der(basic_der)
+        .map_err(|e| fail(format!("BasicOCSPResponse: {e}")))?;
+    let embedded = basic.certs.clone().unwrap_or_default();
+    let mut candidates = std::iter::once(issuer).chain(embedded.iter());
+    let responder = match &basic.tbs_response_data.responder_id {
+        x509_ocsp::ResponderId::ByName(name) => candidates
+            .filter(|c| &c.tbs_certificate.subject == name)
+            .find(|c| {
+                // Same name as the issuer but another key: a delegated responder never has that.
+                *c == issuer || c.tbs_certificate.subject != issuer.tbs_certificate.subject
+            })
+            .cloned(),
+        x509_ocsp::ResponderId::ByKey(hash) => candidates
+            .find(|c| {
+                let key = c
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .subject_public_key
+                    .raw_bytes();
+                Sha1::digest(key)[..] == *hash.as_bytes()
+            })
+            .cloned(),
+    }
+    .ok_or_else(|| fail("responder certificate not found".into()))?;
+    let tbs = signed_part(basic_der).ok_or_else(|| fail("unreadable tbsResponseData".into()))?;
+    let signature = basic
+        .signature
+        .as_bytes()
+        .ok_or_else(|| fail("signature has unused bits".into()))?;
+    if !verify_with_certificate_key(&responder, basic.signature_algorithm.oid, tbs, signature) {
+        return Err(fail(format!(
+            "signature does not verify (algorithm {})",
+            basic.signature_algorithm.oid
+        )));
+    }
+    let delegated = if responder == *issuer {
+        None
+    } else {
+        let eku_ok = responder
+            .tbs_certificate
+            .get::<ExtendedKeyUsage>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, eku)| eku.0.contains(&const_oid::db::rfc5280::ID_KP_OCSP_SIGNING));
+        if !is_issued_by(&responder, issuer) || !eku_ok {
+            return Err(fail(
+                "signed by neither the issuer nor a responder it authorised (id-kp-OCSPSigning)"
+                    .into(),
+            ));
+        }
+        if !is_valid_at(&responder, now) {
+            return Err(fail(
+                "the delegated responder's certificate is not valid now".into(),
+            ));
+        }
+        Some(
+            responder
+                .to_der()
+                .map_err(|e| fail(format!("responder certificate: {e}")))?,
+        )
+    };
+    if let (Some(expected), Some(got)) = (expected_nonce, basic.nonce()) {
+        if got.0.as_bytes() != expected {
+            return Err(fail("the nonce does not match the request".into()));
+        }
+    }
+    let single = basic
+        .tbs_response_data
+        .responses
+        .iter()
+        .find(|s| {
+            s.cert_id.serial_number == cert.tbs_certificate.serial_number
+                && cert_id_issued_by(&s.cert_id, issuer)
+        })
+        .ok_or_else(|| fail("no answer for this certificate in the response".into()))?;
+    let this_update = from_unix(single.this_update.0.to_unix_duration());
+    if this_update > now + CLOCK_SKEW {
+        return Err(fail(format!("thisUpdate {this_update} is in the future")));
+    }
+    let next_update = single
+        .next_update
+        .map(|t| from_unix(t.0.to_unix_duration()));
+    if let Some(next) = next_update {
+        if next < now {
+            return Err(fail(format!("stale: nextUpdate {next} has passed")));
+        }
+    }
+    match &single.cert_status {
+        CertStatus::Good(_) => Ok(CheckedOcsp {
+            this_update,
+            next_update,
+            delegated_responder_der: delegated,
+        }),
+        CertStatus::Revoked(info) => Err(Verdict::Revoked(Some(from_unix(
+            info.revocation_time.0.to_unix_duration(),
+        )))),
+        CertStatus::Unknown(_) => Err(fail("the responder does not know the certificate".into())),
+    }
+}
+
+/// Verifies a CRL (DER, or PEM) for `cert` issued by `issuer` as of `now`: issued and signed by
+/// `issuer` (which may sign CRLs), thisUpdate not ahead, nextUpdate not passed, not a delta
+/// CRL, and `cert` not listed. Returns the CRL as DER. A listed certificate is
+/// [`RevocationError::Revoked`]; anything else is `Unavailable`.
+pub fn verify_crl(
+    crl: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, RevocationError> {
+    check_crl(crl, cert, issuer, now).map_err(|v| match v {
+        Verdict::Revoked(at) => revoked(cert, at),
+        Verdict::Failed(detail) => unavailable(cert, detail),
+    })
+}
+
+fn check_crl(
+    bytes: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, Verdict> {
+    let fail = |s: String| Verdict::Failed(s);
+    // Verified over the bytes the CA signed (DER as given, PEM decoded), not a re-encoding.
+    let (crl, original) = parse_crl(bytes).map_err(fail)?;
+    let tbs = &crl.tbs_cert_list;
+    if tbs.issuer != issuer.tbs_certificate.subject {
+        return Err(fail(
+            "the CRL is not issued by the certificate's issuer".into(),
+        ));
+    }
+    if let Ok(Some((_, usage))) = issuer.tbs_certificate.get::<KeyUsage>() {
+        if !usage.crl_sign() {
+            return Err(fail("the issuer may not sign CRLs (keyUsage)".into()));
+        }
+    }
+    let signed = signed_part(&original).ok_or_else(|| fail("unreadable tbsCertList".into()))?;
+    let signature = crl
+        .signature
+        .as_bytes()
+        .ok_or_else(|| fail("signature has unused bits".into()))?;
+    if !verify_with_certificate_key(issuer, crl.signature_algorithm.oid, signed, signature) {
+        return Err(fail(format!(
+            "CRL signature does not verify (algorithm {})",
+            crl.signature_algorithm.oid
+        )));
+    }
+    let extensions = tbs.crl_extensions.as_deref().unwrap_or_default();
+    if extensions
+        .iter()
+        .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR)
+    {
+        return Err(fail("a delta CRL alone is not enough".into()));
+    }
+    let this_update = from_unix(tbs.this_update.to_unix_duration());
+    if this_update > now + CLOCK_SKEW {
+        return Err(fail(format!("thisUpdate {this_update} is in the future")));
+    }
+    if let Some(next) = tbs.next_update.map(|t| from_unix(t.to_unix_duration())) {
+        if next < now {
+            return Err(fail(format!("stale: nextUpdate {next} has passed")));
+        }
+    }
+    if let Some(entry) = tbs
+        .revoked_certificates
+        .iter()
+        .flatten()
+        .find(|r| r.serial_number == cert.tbs_certificate.serial_number)
+    {
+        return Err(Verdict::Revoked(Some(from_unix(
+            entry.revocation_date.to_unix_duration(),
+        ))));
+    }
+    Ok(original)
+}

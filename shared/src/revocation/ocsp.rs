@@ -1,0 +1,312 @@
+//! The OCSP responder and CRL issuer of the local PKI: [`RevocationService`] holds the CAs
+//! (by the name their certificates' URLs use) and the list of revoked serials.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use der::{Decode, Encode};
+use p256::ecdsa::DerSignature;
+use x509_cert::Certificate;
+use x509_ocsp::builder::OcspResponseBuilder;
+use x509_ocsp::{CertStatus, OcspRequest, OcspResponse, ResponderId, RevokedInfo, SingleResponse};
+
+use super::{
+    cert_id_issued_by, issue_crl, ocsp_time, serial_hex, RevocationError, RevocationReason,
+    RevocationRegistry,
+};
+use crate::pki::CertificateAuthority;
+use crate::ports::{Clock, SystemClock};
+
+/// At most this many certificates in one OCSP request (ours ask for one).
+const MAX_REQUESTS: usize = 32;
+
+struct Authority {
+    name: String,
+    ca: CertificateAuthority,
+    cert: Certificate,
+}
+
+/// CAs whose certificates we answer for, with the list of revoked serials. CA-signed OCSP
+/// responses (no delegated responder: one certificate less to check and to keep fresh).
+pub struct RevocationService {
+    authorities: Vec<Authority>,
+    registry: Arc<dyn RevocationRegistry>,
+    clock: Arc<dyn Clock>,
+    validity: Duration,
+}
+
+impl std::fmt::Debug for RevocationService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationService")
+            .field(
+                "authorities",
+                &self.authorities.iter().map(|a| &a.name).collect::<Vec<_>>(),
+            )
+            .field("validity", &self.validity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RevocationService {
+    /// No CAs yet; answers are valid for 7 days (nextUpdate).
+    pub fn new(registry: Arc<dyn RevocationRegistry>) -> Self {
+        Self {
+            authorities: Vec::new(),
+            registry,
+            clock: Arc::new(SystemClock),
+            validity: Duration::days(7),
+        }
+    }
+
+    /// Answer for certificates issued by `ca`; its CRL is served as `/crl/{name}.crl` and its
+    /// certificate as `/ca/{name}.cer` (see [`crate::pki::RevocationUrls::under`]).
+    pub fn with_authority(
+        mut self,
+        name: &str,
+        ca: CertificateAuthority,
+    ) -> Result<Self, RevocationError> {
+        let cert = ca
+            .certificate()
+            .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))?;
+        self.authorities.retain(|a| a.name != name);
+        self.authorities.push(Authority {
+            name: name.to_string(),
+            ca,
+            cert,
+        });
+        Ok(self)
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// nextUpdate − thisUpdate of CRLs and OCSP answers.
+    pub fn with_validity(mut self, validity: Duration) -> Self {
+        self.validity = validity;
+        self
+    }
+
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        // Whole seconds: CRLs and OCSP carry none, and thisUpdate must not lie ahead of now.
+        let now = self.clock.now();
+        DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+    }
+
+    fn authority(&self, name: &str) -> Result<&Authority, RevocationError> {
+        self.authorities
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| RevocationError::UnknownAuthority(name.to_string()))
+    }
+
+    /// The certificate of our CA that issued `cert`, if any.
+    pub(super) fn issuer_of(&self, cert: &Certificate) -> Option<Certificate> {
+        self.authorities
+            .iter()
+            .find(|a| crate::bankid::evidence::is_issued_by(cert, &a.cert))
+            .map(|a| a.cert.clone())
+    }
+
+    /// The DER certificate of the CA registered as `name`.
+    pub fn ca_certificate(&self, name: &str) -> Result<Vec<u8>, RevocationError> {
+        Ok(self.authority(name)?.ca.cert_der.clone())
+    }
+
+    /// A fresh DER CRL of the CA registered as `name`.
+    pub fn crl(&self, name: &str) -> Result<Vec<u8>, RevocationError> {
+        let authority = self.authority(name)?;
+        let now = self.now();
+        issue_crl(
+            &authority.ca,
+            &self.registry.revoked()?,
+            now,
+            now + self.validity,
+        )
+    }
+
+    /// A DER OCSPResponse for a DER OCSPRequest. The CA of the first certificate asked about
+    /// signs; other certificates in the request get `unknown`. A request about none of our
+    /// CAs gets the `unauthorized` response status (RFC 6960 2.3).
+    pub fn ocsp_response(&self, request_der: &[u8]) -> Result<Vec<u8>, RevocationError> {
+        let request = OcspRequest::from_der(request_der)
+            .map_err(|e| RevocationError::MalformedRequest(e.to_string()))?;
+        let list = &request.tbs_request.request_list;
+        if list.is_empty() || list.len() > MAX_REQUESTS {
+            return Err(RevocationError::MalformedRequest(format!(
+                "{} certificates asked about (1..={MAX_REQUESTS} allowed)",
+                list.len()
+            )));
+        }
+        let signer = list.iter().find_map(|r| {
+            self.authorities
+                .iter()
+                .find(|a| cert_id_issued_by(&r.req_cert, &a.cert))
+        });
+        let Some(signer) = signer else {
+            return OcspResponse::unauthorized()
+                .to_der()
+                .map_err(|e| RevocationError::Signing(e.to_string()));
+        };
+        let now = self.now();
+        let this_update = ocsp_time(now).map_err(sign_err)?;
+        let next_update = ocsp_time(now + self.validity).map_err(sign_err)?;
+        let revoked = self.registry.revoked()?;
+        let mut builder = OcspResponseBuilder::new(ResponderId::ByName(
+            signer.cert.tbs_certificate.subject.clone(),
+        ));
+        for r in list {
+            let status = if !cert_id_issued_by(&r.req_cert, &signer.cert) {
+                CertStatus::unknown()
+            } else {
+                let serial = serial_hex(&r.req_cert.serial_number);
+                match revoked
+                    .iter()
+                    .find(|e| e.serial == serial && e.revoked_at <= now)
+                {
+                    Some(entry) => CertStatus::revoked(RevokedInfo {
+                        revocation_time: ocsp_time(entry.revoked_at).map_err(sign_err)?,
+                        revocation_reason: match entry.reason {
+                            None | Some(RevocationReason::Unspecified) => None,
+                            Some(reason) => Some(reason.crl_reason()),
+                        },
+                    }),
+                    None => CertStatus::good(),
+                }
+            };
+            builder = builder.with_single_response(
+                SingleResponse::new(r.req_cert.clone(), status, this_update)
+                    .with_next_update(next_update),
+            );
+        }
+        if let Some(nonce) = request.nonce() {
+            builder = builder
+                .with_extension(nonce)
+                .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
+        }
+        let mut key = signer.ca.signing_key().clone();
+        let response = builder
+            .sign::<_, DerSignature>(&mut key, None, this_update)
+            .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
+        response.to_der().map_err(sign_err)
+    }
+}
+
+fn sign_err(e: der::Error) -> RevocationError {
+    RevocationError::Signing(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{RevocationUrls, SubjectName};
+    use crate::revocation::{
+        cert_id, verify_ocsp_response, CertIdHash, MemoryRevocations, RevocationError,
+    };
+    use x509_ocsp::builder::OcspRequestBuilder;
+    use x509_ocsp::Request;
+
+    fn subject() -> SubjectName {
+        SubjectName {
+            common_name: "Sigill".into(),
+            organization: "Org".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        }
+    }
+
+    fn request(issuer: &Certificate, leaf: &Certificate, hash: CertIdHash) -> Vec<u8> {
+        OcspRequestBuilder::default()
+            .with_request(Request::new(
+                cert_id(issuer, &leaf.tbs_certificate.serial_number, hash).unwrap(),
+            ))
+            .build()
+            .to_der()
+            .unwrap()
+    }
+
+    #[test]
+    fn answers_good_then_revoked_and_unauthorized_for_foreign_cas() {
+        let now = Utc::now();
+        let root = CertificateAuthority::create_root("Rot", "Org", now)
+            .unwrap()
+            .with_revocation_urls(RevocationUrls::under("http://127.0.0.1:1/pki", "root").unwrap());
+        let leaf = root.issue_seal_cert_with_new_key(&subject(), now).unwrap();
+        let leaf_cert = Certificate::from_der(&leaf.cert_der).unwrap();
+        let root_cert = root.certificate().unwrap();
+        let registry = Arc::new(MemoryRevocations::new());
+        let service = RevocationService::new(registry.clone())
+            .with_authority("root", root.clone())
+            .unwrap();
+        for hash in [CertIdHash::Sha1, CertIdHash::Sha256] {
+            let resp = service
+                .ocsp_response(&request(&root_cert, &leaf_cert, hash))
+                .unwrap();
+            verify_ocsp_response(&resp, &leaf_cert, &root_cert, None, Utc::now()).unwrap();
+        }
+        registry
+            .revoke(
+                &serial_hex(&leaf_cert.tbs_certificate.serial_number),
+                now - Duration::seconds(5),
+                Some(RevocationReason::KeyCompromise),
+            )
+            .unwrap();
+        let resp = service
+            .ocsp_response(&request(&root_cert, &leaf_cert, CertIdHash::Sha1))
+            .unwrap();
+        let err =
+            verify_ocsp_response(&resp, &leaf_cert, &root_cert, None, Utc::now()).unwrap_err();
+        assert!(matches!(err, RevocationError::Revoked { .. }), "{err}");
+
+        let other = CertificateAuthority::create_root("Annan", "Org", now).unwrap();
+        let foreign = other.issue_seal_cert_with_new_key(&subject(), now).unwrap();
+        let foreign = Certificate::from_der(&foreign.cert_der).unwrap();
+        let resp = service
+            .ocsp_response(&request(
+                &other.certificate().unwrap(),
+                &foreign,
+                CertIdHash::Sha1,
+            ))
+            .unwrap();
+        let parsed = OcspResponse::from_der(&resp).unwrap();
+        assert_eq!(
+            parsed.response_status,
+            x509_ocsp::OcspResponseStatus::Unauthorized
+        );
+    }
+
+    #[test]
+    fn hostile_requests_are_malformed_not_panics() {
+        let now = Utc::now();
+        let root = CertificateAuthority::create_root("Rot", "Org", now).unwrap();
+        let service = RevocationService::new(Arc::new(MemoryRevocations::new()))
+            .with_authority("root", root)
+            .unwrap();
+        let mut inputs: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0x30],
+            vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            vec![0x30, 0x80, 0x00, 0x00],
+            b"GET / HTTP/1.1".to_vec(),
+            // An empty request list.
+            vec![0x30, 0x04, 0x30, 0x02, 0x30, 0x00],
+        ];
+        // Deep nesting.
+        let mut deep = vec![0u8; 0];
+        for _ in 0..2000 {
+            let mut outer = vec![0x30, 0x82, (deep.len() >> 8) as u8, deep.len() as u8];
+            outer.extend_from_slice(&deep);
+            deep = outer;
+            if deep.len() > 60_000 {
+                break;
+            }
+        }
+        inputs.push(deep);
+        for input in inputs {
+            let err = service.ocsp_response(&input).unwrap_err();
+            assert_eq!(err.code(), "revocation.malformed_request");
+        }
+        assert_eq!(service.crl("nope").unwrap_err().http_status(), 404);
+    }
+}

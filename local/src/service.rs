@@ -104,6 +104,9 @@ impl LocalService {
         // Seals are timestamped by the local TSA: in-process here; `start` switches to RFC 3161
         // over HTTP at /tsa, the way a real TSA is reached.
         ports.timestamp = Some(pki.tsa.clone());
+        // Revocation data for B-LT/B-LTA from the local PKI's own responder, in-process: the
+        // same answers `/pki/ocsp` gives, without depending on the port the certificates name.
+        ports.revocation = Some(pki.revocation.clone());
         let settings = Settings {
             public_base_url: base_url.trim_end_matches('/').to_string(),
             ..Settings::default()

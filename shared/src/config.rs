@@ -133,6 +133,28 @@ pub fn timestamp_from_env() -> Result<Option<Arc<dyn crate::pdf::TimestampSource
     }
 }
 
+/// Revocation data for B-LT/B-LTA fetched over HTTP from the OCSP responders and CRLs the
+/// certificates name (AIA, CRL Distribution Points), unless `ESIGN_REVOCATION=off`. Only
+/// useful with a timestamp authority (the levels above B-T need both).
+pub fn revocation_from_env() -> Result<Option<Arc<dyn crate::pdf::RevocationSource>>, ConfigError> {
+    match std::env::var("ESIGN_REVOCATION").as_deref() {
+        Ok("off") => Ok(None),
+        Ok("") | Ok("http") | Err(_) => {
+            let source = crate::revocation::HttpRevocationSource::new().map_err(|e| {
+                ConfigError::Invalid {
+                    name: "ESIGN_REVOCATION",
+                    why: e.to_string(),
+                }
+            })?;
+            Ok(Some(Arc::new(source)))
+        }
+        Ok(other) => Err(ConfigError::Invalid {
+            name: "ESIGN_REVOCATION",
+            why: format!("expected http or off, got {other:?}"),
+        }),
+    }
+}
+
 /// The app for a function binary. `ESIGN_BACKEND=embedded` (the only backend of this build;
 /// the AWS adapters arrive with the `aws` feature) keeps everything under `ESIGN_DATA_DIR`
 /// and runs queued jobs in-process.
@@ -151,6 +173,7 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             );
             let (mut ports, _queue, worker) = embedded_ports(&data, bankid_from_env()?)?;
             ports.timestamp = timestamp_from_env()?;
+            ports.revocation = revocation_from_env()?;
             let app = App::new(ports, settings);
             tokio::spawn(worker.run(Arc::new(app.clone())));
             Ok(app)

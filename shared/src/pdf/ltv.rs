@@ -14,30 +14,16 @@ use super::seal::SealError;
 use super::update::UpdateWriter;
 use super::PdfError;
 
-/// OCSP responses and CRLs (DER) for a chain, and any certificates needed to check them
-/// (a delegated OCSP responder's certificate).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RevocationData {
-    pub ocsp_responses: Vec<Vec<u8>>,
-    pub crls: Vec<Vec<u8>>,
-    pub extra_certs: Vec<Vec<u8>>,
-}
+pub use crate::revocation::{RevocationData, RevocationSource};
 
-impl RevocationData {
-    pub fn merge(&mut self, other: RevocationData) {
-        self.ocsp_responses.extend(other.ocsp_responses);
-        self.crls.extend(other.crls);
-        self.extra_certs.extend(other.extra_certs);
+impl From<crate::revocation::RevocationError> for SealError {
+    fn from(e: crate::revocation::RevocationError) -> Self {
+        SealError::Revocation {
+            code: e.code(),
+            sv: e.message_sv(),
+            en: e.message_en(),
+        }
     }
-}
-
-/// Where revocation data comes from: the CAs' OCSP responders and CRLs over HTTP, or the local
-/// PKI in-process.
-#[async_trait::async_trait]
-pub trait RevocationSource: Send + Sync {
-    /// Revocation data for every certificate of `chain_der` but the last self-signed one (leaf
-    /// first, issuers after). A revoked certificate is an error: nothing is sealed with it.
-    async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, SealError>;
 }
 
 /// The DSS an input may already carry (an earlier LTV signature): kept and extended.

@@ -66,8 +66,12 @@ pub enum SealError {
         level: &'static str,
         missing: &'static str,
     },
-    #[error("revocation data could not be collected: {detail}")]
-    Revocation { code: &'static str, detail: String },
+    #[error("revocation data could not be collected: {en}")]
+    Revocation {
+        code: &'static str,
+        sv: String,
+        en: String,
+    },
     #[error("reading or writing the document failed: {0}")]
     Io(String),
 }
@@ -110,9 +114,7 @@ impl SealError {
                 };
                 format!("Nivån {level} kräver {missing}, som inte finns i den här installationen.")
             }
-            SealError::Revocation { detail, .. } => {
-                format!("Spärrinformationen för certifikaten kunde inte hämtas: {detail}")
-            }
+            SealError::Revocation { sv, .. } => sv.clone(),
             SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
         }
     }
@@ -473,7 +475,7 @@ async fn complete(
     let tsa_chain = ltv::complete_chain(&tsa_certs, &chain_der);
     let mut data = revocation.collect(&chain_der).await?;
     if !tsa_chain.is_empty() {
-        data.merge(revocation.collect(&tsa_chain).await?);
+        data.extend(revocation.collect(&tsa_chain).await?);
     }
     let mut certs = chain_der.clone();
     certs.extend(tsa_chain);
@@ -701,6 +703,7 @@ mod tests {
     use super::*;
     use crate::pdf::test_support::*;
     use crate::pdf::verify::verify;
+    use crate::pdf::RevocationSource;
     use std::path::Path;
 
     async fn seal_with(original: &[u8], pki: &TestPki) -> Vec<u8> {
@@ -1676,5 +1679,201 @@ mod tests {
             &pki.signer,
         );
         assert_send(&future);
+    }
+
+    async fn seal_at(
+        original: &[u8],
+        pki: &TestPki,
+        level: SealLevel,
+        tsa: &dyn TimestampSource,
+        revocation: &dyn RevocationSource,
+    ) -> Result<Vec<u8>, SealError> {
+        let page = sample_page("Justerat digitalt – arkivexemplar");
+        seal(
+            original,
+            SealRequest {
+                page: &page,
+                signing_time: now(),
+                reason: Some("Arkivexemplar fastställt".into()),
+                location: None,
+                level,
+                timestamp: Some(tsa),
+                revocation: Some(revocation),
+            },
+            &pki.signer,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn b_lta_is_valid_long_term_for_pyhanko_and_valid_for_pdfsig_and_qpdf() {
+        let dir = temp_dir("seal-lta");
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let (revocation, _) = test_revocation(&pki);
+        let original = fixture(FIXTURE_2B);
+        let sealed = seal_at(&original, &pki, SealLevel::BLTA, &tsa, &revocation)
+            .await
+            .unwrap();
+        assert!(
+            sealed.starts_with(&original),
+            "the original is a byte-exact prefix"
+        );
+        let path = dir.join("lta.pdf");
+        std::fs::write(&path, &sealed).unwrap();
+        let root_pem = pki.write_root_pem(&dir);
+
+        let (code, out) = qpdf_check(&path);
+        assert_eq!(code, 0, "qpdf --check: {out}");
+        let (code, out) = pyhanko_validate(&path, &root_pem);
+        assert_eq!(code, 0, "pyhanko: {out}");
+        assert!(
+            out.lines().any(|l| l.starts_with("Sigill1:")
+                && l.contains(":INTACT:TRUSTED")
+                && l.contains("EXTENDED_WITH_LTA_UPDATES")),
+            "pyhanko: {out}"
+        );
+        // Long-term: the DSS alone must carry what the validator needs (nothing to fetch).
+        let (code, out) = pyhanko_adesverify(&path, &root_pem);
+        assert_eq!(code, 0, "pyhanko adesverify: {out}");
+        assert!(
+            out.contains(
+                ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"
+            ),
+            "pyhanko adesverify: {out}"
+        );
+        let out = pdfsig(&path);
+        assert!(out.contains("Signature is Valid."), "pdfsig: {out}");
+        assert!(!out.contains("Digest Mismatch"), "pdfsig: {out}");
+
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        let seal = &report.signatures[0];
+        assert_eq!(seal.level, "PAdES-B-LTA", "{seal:?}");
+        assert!(seal.higher_level_missing.is_empty(), "{seal:?}");
+        let ts = &report.signatures[1];
+        assert_eq!(ts.level, "DocTimeStamp", "{ts:?}");
+        assert!(
+            ts.intact && ts.trusted && ts.covers_whole_revision,
+            "{ts:?}"
+        );
+        assert_eq!(ts.revision_length, sealed.len() as u64);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn b_lt_has_the_dss_and_says_why_it_is_not_b_lta() {
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let (revocation, _) = test_revocation(&pki);
+        let original = tiny_pdf("", &[]);
+        let sealed = seal_at(&original, &pki, SealLevel::BLT, &tsa, &revocation)
+            .await
+            .unwrap();
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures.len(), 1);
+        let seal = &report.signatures[0];
+        assert_eq!(seal.level, "PAdES-B-LT", "{seal:?}");
+        assert_eq!(
+            seal.higher_level_missing,
+            vec!["PAdES-B-LTA: no valid document timestamp after the DSS".to_string()]
+        );
+        // Without the DSS revision it is B-T, and says so.
+        let dss_at = sealed.windows(9).rposition(|w| w == b"startxref").unwrap();
+        let before_dss = &sealed[..sealed[..dss_at]
+            .windows(5)
+            .rposition(|w| w == b"%%EOF")
+            .unwrap()
+            + 6];
+        let report = verify(before_dss, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures[0].level, "PAdES-B-T");
+        assert_eq!(
+            report.signatures[0].higher_level_missing,
+            vec!["PAdES-B-LT: no DSS".to_string()]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_revoked_seal_certificate_seals_nothing() {
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let (revocation, registry) = test_revocation(&pki);
+        let leaf = crate::pki::parse_cert(&pki.seal_cert_der).unwrap();
+        registry
+            .revoke(
+                &crate::revocation::serial_hex(&leaf.tbs_certificate.serial_number),
+                now(),
+                None,
+            )
+            .unwrap();
+        let err = seal_at(&tiny_pdf("", &[]), &pki, SealLevel::BLTA, &tsa, &revocation)
+            .await
+            .unwrap_err();
+        assert!(err.code().contains("revoked"), "{}: {}", err.code(), err);
+        assert!(
+            err.message_sv().contains("spärr") || err.message_sv().contains("återkall"),
+            "{}",
+            err.message_sv()
+        );
+    }
+
+    #[tokio::test]
+    async fn levels_above_b_b_need_their_services() {
+        let pki = TestPki::new();
+        let page = sample_page("x");
+        for level in [SealLevel::BT, SealLevel::BLT, SealLevel::BLTA] {
+            let err = seal(
+                &tiny_pdf("", &[]),
+                SealRequest {
+                    page: &page,
+                    signing_time: now(),
+                    reason: None,
+                    location: None,
+                    level,
+                    timestamp: None,
+                    revocation: None,
+                },
+                &pki.signer,
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(err.code(), "seal.level_unavailable");
+            assert!(err.message_sv().contains(level.name()));
+        }
+    }
+
+    #[tokio::test]
+    async fn seal_file_streams_the_same_archive_version() {
+        let dir = temp_dir("seal-file");
+        let pki = TestPki::new();
+        let tsa = test_tsa(&pki);
+        let (revocation, _) = test_revocation(&pki);
+        let original = fixture(FIXTURE_2B);
+        let input = dir.join("in.pdf");
+        let output = dir.join("out.pdf");
+        std::fs::write(&input, &original).unwrap();
+        let page = sample_page("x");
+        let outcome = seal_file(
+            &input,
+            &output,
+            SealRequest {
+                page: &page,
+                signing_time: now(),
+                reason: None,
+                location: None,
+                level: SealLevel::BLTA,
+                timestamp: Some(&tsa),
+                revocation: Some(&revocation),
+            },
+            &pki.signer,
+        )
+        .await
+        .unwrap();
+        let sealed = std::fs::read(&output).unwrap();
+        assert_eq!(outcome.length, sealed.len() as u64);
+        assert_eq!(outcome.level, SealLevel::BLTA);
+        assert!(sealed.starts_with(&original));
+        let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+        assert_eq!(report.signatures[0].level, "PAdES-B-LTA", "{report:?}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

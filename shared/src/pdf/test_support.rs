@@ -134,6 +134,8 @@ pub fn tiny_pdf(extra_catalog: &str, extra_objects: &[&str]) -> Vec<u8> {
 
 pub struct TestPki {
     pub root: CertificateAuthority,
+    /// The CA between the root and the seal certificate.
+    pub sub: CertificateAuthority,
     pub signer: SoftwareSealSigner,
     pub seal_cert_der: Vec<u8>,
     pub seal_key_pkcs8_der: Vec<u8>,
@@ -163,6 +165,7 @@ impl TestPki {
         let signer = SoftwareSealSigner::from_pkcs8_der(&key_der, chain.clone()).expect("signer");
         Self {
             root,
+            sub,
             signer,
             seal_cert_der: issued.cert_der,
             seal_key_pkcs8_der: key_der,
@@ -464,4 +467,41 @@ pub async fn serve_openssl_tsa(pki: &TestPki, dir: &Path) -> (String, PathBuf) {
     };
     let url = serve(axum::Router::new().route("/tsa", axum::routing::post(handler))).await;
     (url, cert_path)
+}
+
+/// The local responder for the test PKI's CAs (root and sub-CA), with an empty revocation list
+/// the test can add to: an in-process source of OCSP answers for B-LT/B-LTA seals.
+pub fn test_revocation(
+    pki: &TestPki,
+) -> (
+    crate::revocation::RevocationService,
+    std::sync::Arc<crate::revocation::MemoryRevocations>,
+) {
+    let registry = std::sync::Arc::new(crate::revocation::MemoryRevocations::default());
+    let service = crate::revocation::RevocationService::new(registry.clone())
+        .with_authority("root", pki.root.clone())
+        .expect("root CA")
+        .with_authority("sub", pki.sub.clone())
+        .expect("sub CA");
+    (service, registry)
+}
+
+/// pyHanko's AdES validation (ETSI EN 319 102-1 style, long-term with the DSS's revocation
+/// data; nothing is fetched, the test certificates name no responders).
+pub fn pyhanko_adesverify(pdf: &Path, root_pem: &Path) -> (i32, String) {
+    let out = run(
+        &pyhanko(),
+        &[
+            "sign",
+            "adesverify",
+            "--trust",
+            root_pem.to_str().unwrap_or_default(),
+            "--trust-replace",
+            pdf.to_str().unwrap_or_default(),
+        ],
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }

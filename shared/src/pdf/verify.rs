@@ -208,9 +208,7 @@ fn long_term_levels(
             && (r.revision_length as usize) <= bytes.len()
             && load_document(&bytes[..r.revision_length as usize])
                 .ok()
-                .is_some_and(|prefix| {
-                    prefix.catalog().map(|c| c.has(b"DSS")).unwrap_or(false)
-                })
+                .is_some_and(|prefix| prefix.catalog().map(|c| c.has(b"DSS")).unwrap_or(false))
     });
     if lta {
         reports[index].level = "PAdES-B-LTA".into();

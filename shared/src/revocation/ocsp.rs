@@ -126,6 +126,17 @@ impl RevocationService {
         )
     }
 
+    /// A fresh DER CRL of the CA whose certificate is `issuer`.
+    pub(super) fn crl_of(&self, issuer: &Certificate) -> Result<Vec<u8>, RevocationError> {
+        let name = self
+            .authorities
+            .iter()
+            .find(|a| &a.cert == issuer)
+            .map(|a| a.name.clone())
+            .ok_or_else(|| RevocationError::UnknownAuthority("issuer".into()))?;
+        self.crl(&name)
+    }
+
     /// A DER OCSPResponse for a DER OCSPRequest. The CA of the first certificate asked about
     /// signs; other certificates in the request get `unknown`. A request about none of our
     /// CAs gets the `unauthorized` response status (RFC 6960 2.3).
@@ -186,8 +197,10 @@ impl RevocationService {
                 .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
         }
         let mut key = signer.ca.signing_key().clone();
+        // The signer's certificate goes with the answer: validators (pyHanko, openssl) look for
+        // the responder there, and a root CA's certificate is otherwise in no DSS.
         let response = builder
-            .sign::<_, DerSignature>(&mut key, None, this_update)
+            .sign::<_, DerSignature>(&mut key, Some(vec![signer.cert.clone()]), this_update)
             .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
         response.to_der().map_err(sign_err)
     }

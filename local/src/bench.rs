@@ -1,7 +1,7 @@
 //! `esign bench`: how fast and how lean sealing is, measured whole process against whole
 //! process in one run, beside `sha256sum` of the same file (one hashing pass is the floor) and
-//! pyHanko's CLI sealing the same file with the same key (pyHanko at B-B; ours at B-T with the
-//! local timestamp authority in-process, so no network time is counted).
+//! pyHanko's CLI sealing the same file with the same key (pyHanko at B-B; ours at B-LTA with the
+//! local timestamp authority and OCSP responder in-process, so no network time is counted).
 
 use anyhow::{bail, Context, Result};
 use rand::RngCore;
@@ -211,7 +211,7 @@ fn which(name: &str) -> Option<PathBuf> {
 pub fn print(rows: &[Row]) {
     println!(
         "{:>7} | {:>22} | {:>22} | {:>22} | {:>9}",
-        "input", "sha256sum", "esign seal (B-T)", "pyHanko CLI (B-B)", "esign/sha"
+        "input", "sha256sum", "esign seal (B-LTA)", "pyHanko CLI (B-B)", "esign/sha"
     );
     println!(
         "{:>7} | {:>22} | {:>22} | {:>22} | {:>9}",

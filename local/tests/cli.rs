@@ -40,6 +40,11 @@ fn seal_then_verify_reports_an_intact_trusted_seal_and_a_broken_one_fails() {
         data,
     ]);
     assert!(out.status.success(), "seal: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("PAdES B-LTA"),
+        "seal says the level it made: {}",
+        text(&out)
+    );
     let bytes = std::fs::read(&sealed).unwrap();
     assert!(
         bytes.starts_with(sample()),
@@ -50,14 +55,17 @@ fn seal_then_verify_reports_an_intact_trusted_seal_and_a_broken_one_fails() {
     assert!(out.status.success(), "verify: {}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sig = &report["signatures"][0];
-    assert_eq!(report["signatures"].as_array().unwrap().len(), 1);
+    // The seal and the document timestamp that makes it B-LTA.
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
     assert_eq!(
         (sig["intact"].as_bool(), sig["trusted"].as_bool()),
         (Some(true), Some(true)),
         "{report}"
     );
-    // The local installation timestamps its seals with its own TSA.
-    assert_eq!(sig["level"], "PAdES-B-T", "{report}");
+    // The local installation has its own TSA and OCSP responder: the default level, B-LTA.
+    assert_eq!(sig["level"], "PAdES-B-LTA", "{report}");
+    assert_eq!(report["signatures"][1]["level"], "DocTimeStamp", "{report}");
+
     assert!(sig["timestamp_time"].is_string(), "{report}");
     assert!(sig["signer_subject"]
         .as_str()

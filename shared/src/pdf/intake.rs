@@ -243,7 +243,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// pdfaid:part + pdfaid:conformance, as attributes or elements.
-fn pdfa_claim_from_xmp(xmp: &str) -> Option<String> {
+pub(crate) fn pdfa_claim_from_xmp(xmp: &str) -> Option<String> {
     let part = xmp_value(xmp, "pdfaid:part")?;
     let conformance = xmp_value(xmp, "pdfaid:conformance").unwrap_or_default();
     if part.is_empty() || part.len() > 2 || !part.chars().all(|c| c.is_ascii_digit()) {

@@ -465,3 +465,81 @@ pub async fn serve_openssl_tsa(pki: &TestPki, dir: &Path) -> (String, PathBuf) {
     let url = serve(axum::Router::new().route("/tsa", axum::routing::post(handler))).await;
     (url, cert_path)
 }
+
+/// The PDF/A-3 associated-file rules (ISO 19005-3 6.8) that page-validation 0.11 does not
+/// check, read through qpdf's JSON: every embedded file has /F and /UF, a MIME /Subtype, a
+/// /ModDate, an /AFRelationship from the standard's list, and is listed in the catalog's /AF.
+/// Returns the problems found (empty = fine) and the number of embedded files.
+pub fn pdfa3_attachment_problems(pdf: &Path) -> (Vec<String>, usize) {
+    let out = run(
+        &tool("ESIGN_QPDF", "qpdf"),
+        &[
+            "--json=2",
+            "--json-key=qpdf",
+            "--json-key=attachments",
+            pdf.to_str().unwrap_or_default(),
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("qpdf --json output");
+    let objects = &json["qpdf"][1];
+    let resolve = |v: &serde_json::Value| -> serde_json::Value {
+        match v.as_str() {
+            Some(r) if r.ends_with(" R") => objects[format!("obj:{r}")]["value"].clone(),
+            _ => v.clone(),
+        }
+    };
+    let trailer = &objects["trailer"]["value"];
+    let catalog = resolve(&trailer["/Root"]);
+    let af: Vec<String> = resolve(&catalog["/AF"])
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    let attachments = json["attachments"].as_object().cloned().unwrap_or_default();
+    for (key, attachment) in &attachments {
+        let spec_ref = attachment["filespec"].as_str().unwrap_or_default();
+        let spec = resolve(&attachment["filespec"]);
+        for name in ["/F", "/UF"] {
+            if spec[name].is_null() {
+                problems.push(format!("{key}: filespec lacks {name}"));
+            }
+        }
+        let relationship = spec["/AFRelationship"].as_str().unwrap_or_default();
+        if ![
+            "/Source",
+            "/Data",
+            "/Alternative",
+            "/Supplement",
+            "/EncryptedPayload",
+            "/FormData",
+            "/Schema",
+            "/Unspecified",
+        ]
+        .contains(&relationship)
+        {
+            problems.push(format!("{key}: /AFRelationship {relationship:?}"));
+        }
+        if !af.iter().any(|r| r == spec_ref) {
+            problems.push(format!(
+                "{key}: filespec {spec_ref} not in the catalog's /AF"
+            ));
+        }
+        for (stream_key, stream) in attachment["streams"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+        {
+            if stream["mimetype"].as_str().unwrap_or_default().is_empty() {
+                problems.push(format!("{key} {stream_key}: no MIME /Subtype"));
+            }
+            if stream["modificationdate"].is_null() {
+                problems.push(format!("{key} {stream_key}: no /Params /ModDate"));
+            }
+        }
+    }
+    (problems, attachments.len())
+}

@@ -510,4 +510,48 @@ mod tests {
         let pages = render_content_streams(&page, &mut fonts);
         assert!(pages.len() >= 2, "60 signers need more than one page");
     }
+
+    /// The page keeps PDF/A-1b, -2b and -2u inputs conformant (page-validation), and pdftotext
+    /// reads every name back, also those outside WinAnsi.
+    #[test]
+    fn embedded_page_keeps_pdfa_1_and_2_and_extracts() {
+        use crate::pdf::test_support::*;
+        let dir = temp_dir("page-pdfa");
+        let fonts = test_fonts();
+        let mut page = sample_page("Justerat digitalt");
+        page.lines[0].name = "Åsa Öberg-Łukasz".into();
+        page.lines[1].name = "Zoë Ðorđević Ægirsdóttir".into();
+        for (fixture_path, profiles) in [
+            (FIXTURE_1B, &["PDF_A_1B"][..]),
+            (FIXTURE_2B, &["PDF_A_2B", "PDF_A_2U"][..]),
+        ] {
+            let original = fixture(fixture_path);
+            let published = crate::pdf::publication::publication_version_with_fonts(
+                &original,
+                &page,
+                Some(&fonts),
+            )
+            .unwrap();
+            let path = dir.join("published.pdf");
+            std::fs::write(&path, &published).unwrap();
+            for profile in profiles {
+                let (compliant, report) = pdfa_failures(&path, profile);
+                // The input claims 2B, so a 2U check also reports the claim; nothing else.
+                let other_failures = report
+                    .lines()
+                    .skip(1)
+                    .filter(|l| !l.contains("ID-CONFORMANCE"))
+                    .count();
+                assert!(
+                    compliant || (*profile == "PDF_A_2U" && other_failures == 0),
+                    "{profile}: {report}"
+                );
+            }
+            let text = pdftotext(&path);
+            for name in ["Åsa Öberg-Łukasz", "Zoë Ðorđević Ægirsdóttir", "§§ 1–12"] {
+                assert!(text.contains(name), "{name} in {text}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

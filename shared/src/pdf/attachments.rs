@@ -415,6 +415,24 @@ impl XmpError {
             XmpError::NoRdf => "pdf.xmp_no_rdf",
         }
     }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            XmpError::Malformed(d) => {
+                format!("PDF-filens XMP-metadata är inte välformad XML: {d}")
+            }
+            XmpError::NoRdf => "PDF-filens XMP-metadata saknar rdf:RDF.".into(),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        let text = self.to_string();
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+            None => text,
+        }
+    }
 }
 
 const NS_RDF: &[u8] = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#";
@@ -1101,7 +1119,8 @@ mod tests {
                 .code(),
             "pdf.xmp_malformed"
         );
-        assert!(pdfa3_metadata(Some(b"<a><b></a>"), when()).is_err());
+        let err = pdfa3_metadata(Some(b"<a><b></a>"), when()).unwrap_err();
+        assert!(err.message_sv().contains("välformad") && err.message_en().starts_with("The XMP"));
         // Garbage never panics.
         let _ = pdfa3_metadata(Some(b"\xff\xfe garbage <<<"), when());
     }

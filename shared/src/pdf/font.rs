@@ -1,23 +1,37 @@
-//! Embedded TrueType fonts for the appended pages. PDF/A requires embedded fonts, so the pages
-//! use DejaVu Sans (shipped in `shared/assets/fonts`) unless the application registers other
-//! fonts once at start-up with [`register_embedded_fonts`]. They are written as simple WinAnsi
-//! TrueType fonts with widths read from the font program (PDF/A checks that they agree).
-//! Standard Helvetica (not embedded) remains only as the fallback should a font not parse.
+//! Embedded fonts for the appended pages. PDF/A requires embedded fonts, so the pages use
+//! DejaVu Sans (shipped in `shared/assets/fonts`) unless the application registers other
+//! fonts once at start-up with [`register_embedded_fonts`].
+//!
+//! Each font is written as a composite font (Type0 / CIDFontType2, Identity-H) holding a
+//! subset with only the glyphs the page shows (made by the `subsetter` crate, which typst and
+//! krilla use), so any name a person can have (å, ä, ö, ł, ë, ...) prints and the font file
+//! stays a few kilobytes. The font dictionaries carry what PDF/A-1/2/3 ask of such a font:
+//! `/W` widths equal to the program's advances, `/CIDToGIDMap /Identity` (ISO 19005-2
+//! 6.2.11.3.2), a `/CIDSet` naming every glyph in the subset (required by PDF/A-1 for CID
+//! subsets, allowed by PDF/A-2/3 when complete), and a `/ToUnicode` CMap so the text can be
+//! extracted and searched (PDF/A level U). Standard Helvetica (not embedded) remains only as
+//! the fallback should a font not parse.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
-use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
+use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream, StringFormat};
+use sha2::{Digest, Sha256};
+use subsetter::GlyphRemapper;
 
-use super::page::win_ansi_decode;
 use super::PdfError;
 
-/// A parsed TrueType font: the program bytes and what the PDF font dictionary needs.
+/// A parsed TrueType font: the whole program (subsets are cut from it per document) and what
+/// the PDF font dictionaries need.
 #[derive(Debug, Clone)]
 pub struct TrueTypeFont {
-    program: Vec<u8>,
+    program: Arc<[u8]>,
     postscript_name: String,
-    /// Advance widths in 1/1000 em for WinAnsi codes 0..=255 (0 where no glyph).
-    widths: [u32; 256],
+    units_per_em: u16,
+    /// Offset of the Unicode cmap subtable in `program`.
+    cmap: usize,
+    /// Advance widths in font units, one per glyph.
+    advances: Vec<u16>,
     bbox: [i64; 4],
     ascent: i64,
     descent: i64,
@@ -35,7 +49,7 @@ pub struct FontPair {
 static EMBEDDED_FONTS: OnceLock<FontPair> = OnceLock::new();
 
 /// Register the fonts used by `seal` and `publication_version` from now on (first call wins).
-/// Both must be TrueType (glyf) fonts with a Windows Unicode (3,1) cmap covering Latin-1.
+/// Both must be TrueType (glyf) fonts with a Windows Unicode cmap covering Latin-1.
 pub fn register_embedded_fonts(regular_ttf: &[u8], bold_ttf: &[u8]) -> Result<(), PdfError> {
     let pair = FontPair {
         regular: TrueTypeFont::parse(regular_ttf, false)?,
@@ -69,7 +83,7 @@ fn bad(what: &str) -> PdfError {
 }
 
 fn u16_at(data: &[u8], at: usize) -> Result<u16, PdfError> {
-    data.get(at..at + 2)
+    data.get(at..at.saturating_add(2))
         .map(|b| u16::from_be_bytes([b[0], b[1]]))
         .ok_or_else(|| bad("truncated table"))
 }
@@ -79,21 +93,23 @@ fn i16_at(data: &[u8], at: usize) -> Result<i16, PdfError> {
 }
 
 fn u32_at(data: &[u8], at: usize) -> Result<u32, PdfError> {
-    data.get(at..at + 4)
+    data.get(at..at.saturating_add(4))
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         .ok_or_else(|| bad("truncated table"))
 }
 
-fn table<'a>(data: &'a [u8], tag: &[u8; 4]) -> Result<&'a [u8], PdfError> {
+/// (offset, length) of a table.
+fn table_range(data: &[u8], tag: &[u8; 4]) -> Result<(usize, usize), PdfError> {
     let count = usize::from(u16_at(data, 4)?);
     for i in 0..count {
         let record = 12 + 16 * i;
         if data.get(record..record + 4) == Some(tag.as_slice()) {
             let offset = u32_at(data, record + 8)? as usize;
             let length = u32_at(data, record + 12)? as usize;
-            return data
-                .get(offset..offset.saturating_add(length))
-                .ok_or_else(|| bad("table outside file"));
+            if data.get(offset..offset.saturating_add(length)).is_none() {
+                return Err(bad("table outside file"));
+            }
+            return Ok((offset, length));
         }
     }
     Err(bad(&format!(
@@ -102,15 +118,21 @@ fn table<'a>(data: &'a [u8], tag: &[u8; 4]) -> Result<&'a [u8], PdfError> {
     )))
 }
 
+fn table<'a>(data: &'a [u8], tag: &[u8; 4]) -> Result<&'a [u8], PdfError> {
+    let (offset, length) = table_range(data, tag)?;
+    Ok(&data[offset..offset + length])
+}
+
 impl TrueTypeFont {
     pub fn parse(data: &[u8], bold: bool) -> Result<Self, PdfError> {
+        // CIDFontType2 needs TrueType outlines; CFF-flavoured OpenType would need FontFile3.
         if u32_at(data, 0)? != 0x0001_0000 {
             return Err(bad("not a TrueType font (sfnt 1.0)"));
         }
         table(data, b"glyf")?;
         let head = table(data, b"head")?;
-        let units_per_em = i64::from(u16_at(head, 18)?.max(1));
-        let scale = |v: i64| v * 1000 / units_per_em;
+        let units_per_em = u16_at(head, 18)?.max(1);
+        let scale = |v: i64| v * 1000 / i64::from(units_per_em);
         let bbox = [
             scale(i64::from(i16_at(head, 36)?)),
             scale(i64::from(i16_at(head, 38)?)),
@@ -121,11 +143,12 @@ impl TrueTypeFont {
         let ascent = scale(i64::from(i16_at(hhea, 4)?));
         let descent = scale(i64::from(i16_at(hhea, 6)?));
         let metrics_count = usize::from(u16_at(hhea, 34)?.max(1));
+        let glyph_count = usize::from(u16_at(table(data, b"maxp")?, 4)?);
         let hmtx = table(data, b"hmtx")?;
-        let advance = |glyph: u16| -> Result<i64, PdfError> {
-            let index = usize::from(glyph).min(metrics_count - 1);
-            Ok(i64::from(u16_at(hmtx, index * 4)?))
-        };
+        // Glyphs past numberOfHMetrics repeat the last advance (OpenType hmtx).
+        let advances = (0..glyph_count)
+            .map(|g| u16_at(hmtx, 4 * g.min(metrics_count - 1)))
+            .collect::<Result<Vec<_>, _>>()?;
         let cap_height = match table(data, b"OS/2") {
             Ok(os2) if u16_at(os2, 0)? >= 2 => scale(i64::from(i16_at(os2, 88)?)),
             _ => ascent,
@@ -135,28 +158,8 @@ impl TrueTypeFont {
             Err(_) => 0,
         };
         let cmap = unicode_cmap(data)?;
-        let mut widths = [0u32; 256];
-        for (code, width) in widths.iter_mut().enumerate() {
-            let Some(c) = win_ansi_decode(code as u8) else {
-                continue;
-            };
-            let glyph = cmap_lookup(cmap, c as u32)?;
-            if glyph != 0 {
-                *width = scale(advance(glyph)?).max(0) as u32;
-            }
-        }
-        if widths[usize::from(b'a')] == 0 || widths[0xE5] == 0 {
-            return Err(bad("the font lacks Latin-1 glyphs (a, å)"));
-        }
-        let used_glyphs: Vec<u16> = (0u8..=255)
-            .filter_map(win_ansi_decode)
-            .map(|c| cmap_lookup(cmap, c as u32))
-            .collect::<Result<_, _>>()?;
-        // Subsetting keeps every file small; fall back to the whole font if the layout is
-        // unusual (the result is still a valid program, only larger).
-        let program = subset(data, &used_glyphs).unwrap_or_else(|_| data.to_vec());
-        Ok(Self {
-            program,
+        let font = Self {
+            program: Arc::from(data),
             postscript_name: postscript_name(data).unwrap_or_else(|| {
                 if bold {
                     "EmbeddedSans-Bold".into()
@@ -164,240 +167,307 @@ impl TrueTypeFont {
                     "EmbeddedSans".into()
                 }
             }),
-            widths,
+            units_per_em,
+            cmap,
+            advances,
             bbox,
             ascent,
             descent,
             cap_height,
             italic_angle,
             bold,
+        };
+        if ['a', 'å', 'Ö', '?']
+            .iter()
+            .any(|c| font.glyph(*c).is_none())
+        {
+            return Err(bad("the font lacks Latin-1 glyphs (a, å, Ö, ?)"));
+        }
+        // Fail at start-up, not while sealing, if the subsetter cannot handle this font.
+        let mut probe = SubsetFont::new(&font);
+        probe.encode("aåÖ?");
+        probe.subset()?;
+        Ok(font)
+    }
+
+    /// The glyph of a character, None when the font has none.
+    pub(crate) fn glyph(&self, c: char) -> Option<u16> {
+        let glyph = cmap_lookup(&self.program[self.cmap..], c as u32).unwrap_or(0);
+        (glyph != 0 && usize::from(glyph) < self.advances.len()).then_some(glyph)
+    }
+
+    /// Advance width of a glyph in 1/1000 em, rounded as the `/W` array states it.
+    fn glyph_width(&self, glyph: u16) -> u32 {
+        let advance = self.advances.get(usize::from(glyph)).copied().unwrap_or(0);
+        (f64::from(advance) * 1000.0 / f64::from(self.units_per_em)).round() as u32
+    }
+
+    /// The glyph a character is shown with: its own, else '?' (never .notdef, which PDF/A-2
+    /// forbids showing). None for characters that are dropped (controls, or no '?').
+    fn shown_glyph(&self, c: char) -> Option<(u16, char)> {
+        if c.is_control() {
+            return None;
+        }
+        self.glyph(c)
+            .map(|g| (g, c))
+            .or_else(|| self.glyph('?').map(|g| (g, '?')))
+    }
+
+    /// Advance width of a character in 1/1000 em as it will be shown.
+    pub(crate) fn char_width(&self, c: char) -> u32 {
+        self.shown_glyph(c)
+            .map(|(g, _)| self.glyph_width(g))
+            .unwrap_or(0)
+    }
+}
+
+/// The glyphs one document shows in one font: text is encoded as 2-byte CIDs (Identity-H) while
+/// the page is laid out, then [`SubsetFont::write`] embeds a subset with exactly those glyphs.
+pub(crate) struct SubsetFont<'a> {
+    font: &'a TrueTypeFont,
+    remapper: GlyphRemapper,
+    /// CID -> the text it stands for (first wins), for /ToUnicode.
+    unicode: BTreeMap<u16, char>,
+}
+
+/// The written subset: its program and the number of glyphs in it.
+struct Subset {
+    program: Vec<u8>,
+    glyph_count: u16,
+}
+
+impl<'a> SubsetFont<'a> {
+    pub fn new(font: &'a TrueTypeFont) -> Self {
+        Self {
+            font,
+            remapper: GlyphRemapper::new(),
+            unicode: BTreeMap::new(),
+        }
+    }
+
+    pub fn font(&self) -> &'a TrueTypeFont {
+        self.font
+    }
+
+    /// The CIDs (big-endian u16 each) that show `text`.
+    pub fn encode(&mut self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2 * text.len());
+        for c in text.chars() {
+            let c = if c == '\t' { ' ' } else { c };
+            let Some((glyph, shown)) = self.font.shown_glyph(c) else {
+                continue;
+            };
+            // The subset's glyph ids are the CIDs (CIDToGIDMap /Identity).
+            let cid = self.remapper.remap(glyph);
+            self.unicode.entry(cid).or_insert(shown);
+            out.extend_from_slice(&cid.to_be_bytes());
+        }
+        out
+    }
+
+    fn subset(&self) -> Result<Subset, PdfError> {
+        let program = subsetter::subset(&self.font.program, 0, &self.remapper)
+            .map_err(|e| bad(&format!("subsetting failed: {e}")))?;
+        // Composite glyphs pull in their components, so count what the subset really holds.
+        let glyph_count = u16_at(table(&program, b"maxp")?, 4)?;
+        Ok(Subset {
+            program,
+            glyph_count,
         })
     }
 
-    /// Advance width in 1/1000 em of a WinAnsi code.
-    pub(crate) fn width(&self, code: u8) -> u32 {
-        self.widths[usize::from(code)]
-    }
-
-    /// Write the font program, descriptor and font dictionary; returns the font's id.
-    pub(crate) fn write(
-        &self,
-        writer: &mut super::update::UpdateWriter,
-    ) -> Result<ObjectId, PdfError> {
+    /// Write the Type0 font with its CIDFont, descriptor, program, CIDSet and ToUnicode CMap;
+    /// returns the Type0 font's id.
+    pub fn write(&self, writer: &mut super::update::UpdateWriter) -> Result<ObjectId, PdfError> {
+        let subset = self.subset()?;
+        let font = self.font;
         let file_id = writer.allocate_id();
+        let cidset_id = writer.allocate_id();
         let descriptor_id = writer.allocate_id();
-        let font_id = writer.allocate_id();
+        let cid_font_id = writer.allocate_id();
+        let to_unicode_id = writer.allocate_id();
+        let type0_id = writer.allocate_id();
+
+        // A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4); derived from
+        // the subset so equal subsets get equal names.
+        let digest = Sha256::digest(&subset.program);
+        let tag: String = digest[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
+        let base_font = format!("{tag}+{}", font.postscript_name);
+
         let mut program = Stream::new(
-            dictionary! { "Length1" => self.program.len() as i64 },
-            self.program.clone(),
+            dictionary! { "Length1" => subset.program.len() as i64 },
+            subset.program,
         );
         // Compression is optional; a failure just leaves the stream uncompressed.
         let _ = program.compress();
         writer.write_object(file_id, &Object::Stream(program))?;
-        let name = Object::Name(self.postscript_name.as_bytes().to_vec());
+
+        // One bit per CID, most significant bit first: every glyph of the subset is present.
+        let count = usize::from(subset.glyph_count);
+        let mut bits = vec![0u8; count.div_ceil(8)];
+        for cid in 0..count {
+            bits[cid / 8] |= 0x80 >> (cid % 8);
+        }
+        let mut cidset = Stream::new(dictionary! {}, bits);
+        let _ = cidset.compress();
+        writer.write_object(cidset_id, &Object::Stream(cidset))?;
+
         let descriptor: Dictionary = dictionary! {
             "Type" => "FontDescriptor",
-            "FontName" => name.clone(),
-            // Nonsymbolic (32): glyphs addressed through WinAnsiEncoding and the (3,1) cmap.
-            "Flags" => 32,
-            "FontBBox" => self.bbox.iter().map(|v| Object::Integer(*v)).collect::<Vec<_>>(),
-            "ItalicAngle" => self.italic_angle,
-            "Ascent" => self.ascent,
-            "Descent" => self.descent,
-            "CapHeight" => self.cap_height,
-            "StemV" => if self.bold { 140 } else { 80 },
+            "FontName" => Object::Name(base_font.as_bytes().to_vec()),
+            // Symbolic (4): glyphs are addressed by CID, not by a standard encoding.
+            "Flags" => 4,
+            "FontBBox" => font.bbox.iter().map(|v| Object::Integer(*v)).collect::<Vec<_>>(),
+            "ItalicAngle" => font.italic_angle,
+            "Ascent" => font.ascent,
+            "Descent" => font.descent,
+            "CapHeight" => font.cap_height,
+            "StemV" => if font.bold { 140 } else { 80 },
             "FontFile2" => Object::Reference(file_id),
+            "CIDSet" => Object::Reference(cidset_id),
         };
         writer.write_object(descriptor_id, &Object::Dictionary(descriptor))?;
-        let widths: Vec<Object> = (32..=255)
-            .map(|code| Object::Integer(i64::from(self.widths[code])))
-            .collect();
-        let font = dictionary! {
+
+        let cid_font = dictionary! {
             "Type" => "Font",
-            "Subtype" => "TrueType",
-            "BaseFont" => name,
-            "FirstChar" => 32,
-            "LastChar" => 255,
-            "Widths" => widths,
-            "Encoding" => "WinAnsiEncoding",
+            "Subtype" => "CIDFontType2",
+            "BaseFont" => Object::Name(base_font.as_bytes().to_vec()),
+            "CIDSystemInfo" => dictionary! {
+                "Registry" => Object::string_literal("Adobe"),
+                "Ordering" => Object::string_literal("Identity"),
+                "Supplement" => 0,
+            },
             "FontDescriptor" => Object::Reference(descriptor_id),
+            "DW" => 1000,
+            "W" => self.widths(),
+            "CIDToGIDMap" => "Identity",
         };
-        writer.write_object(font_id, &Object::Dictionary(font))?;
-        Ok(font_id)
+        writer.write_object(cid_font_id, &Object::Dictionary(cid_font))?;
+
+        let mut to_unicode = Stream::new(dictionary! {}, self.to_unicode_cmap());
+        let _ = to_unicode.compress();
+        writer.write_object(to_unicode_id, &Object::Stream(to_unicode))?;
+
+        let type0 = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => Object::Name(format!("{base_font}-Identity-H").into_bytes()),
+            "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![Object::Reference(cid_font_id)],
+            "ToUnicode" => Object::Reference(to_unicode_id),
+        };
+        writer.write_object(type0_id, &Object::Dictionary(type0))?;
+        Ok(type0_id)
+    }
+
+    /// `/W [first [w w ...] first [w ...]]` for runs of consecutive CIDs that are shown.
+    fn widths(&self) -> Vec<Object> {
+        let mut out = Vec::new();
+        let mut run: Vec<Object> = Vec::new();
+        let mut run_start = 0u16;
+        let mut previous: Option<u16> = None;
+        for (old_glyph, cid) in self.remapper.remapped_gids().zip(0u16..) {
+            if cid == 0 {
+                continue;
+            }
+            if previous.is_some_and(|p| p + 1 != cid) && !run.is_empty() {
+                out.push(Object::Integer(i64::from(run_start)));
+                out.push(Object::Array(std::mem::take(&mut run)));
+            }
+            if run.is_empty() {
+                run_start = cid;
+            }
+            run.push(Object::Integer(i64::from(self.font.glyph_width(old_glyph))));
+            previous = Some(cid);
+        }
+        if !run.is_empty() {
+            out.push(Object::Integer(i64::from(run_start)));
+            out.push(Object::Array(run));
+        }
+        out
+    }
+
+    /// A ToUnicode CMap (Adobe technical note 5411) mapping each CID to its text.
+    fn to_unicode_cmap(&self) -> Vec<u8> {
+        let mut s = String::from(
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+             /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+             1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+        );
+        let entries: Vec<(&u16, &char)> = self.unicode.iter().collect();
+        // At most 100 entries per block.
+        for block in entries.chunks(100) {
+            s.push_str(&format!("{} beginbfchar\n", block.len()));
+            for (cid, c) in block {
+                let mut units = [0u16; 2];
+                let hex: String = c
+                    .encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("{u:04X}"))
+                    .collect();
+                s.push_str(&format!("<{cid:04X}> <{hex}>\n"));
+            }
+            s.push_str("endbfchar\n");
+        }
+        s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+        s.into_bytes()
     }
 }
 
-/// Tables a PDF TrueType font program needs (ISO 32000 9.9) plus cmap/name/OS/2/post.
-const KEPT_TABLES: [&[u8; 4]; 13] = [
-    b"OS/2", b"cmap", b"cvt ", b"fpgm", b"glyf", b"head", b"hhea", b"hmtx", b"loca", b"maxp",
-    b"name", b"post", b"prep",
-];
-
-/// A copy of the font in which only `glyphs` (plus .notdef and composite components) keep
-/// their outlines; glyph ids stay the same, so cmap and hmtx are kept as they are.
-fn subset(data: &[u8], glyphs: &[u16]) -> Result<Vec<u8>, PdfError> {
-    let head = table(data, b"head")?;
-    let long_loca = u16_at(head, 50)? == 1;
-    let glyph_count = usize::from(u16_at(table(data, b"maxp")?, 4)?);
-    let loca = table(data, b"loca")?;
-    let glyf = table(data, b"glyf")?;
-    let glyph_range = |g: usize| -> Result<(usize, usize), PdfError> {
-        let (start, end) = if long_loca {
-            (
-                u32_at(loca, 4 * g)? as usize,
-                u32_at(loca, 4 * g + 4)? as usize,
-            )
-        } else {
-            (
-                2 * usize::from(u16_at(loca, 2 * g)?),
-                2 * usize::from(u16_at(loca, 2 * g + 2)?),
-            )
-        };
-        if start > end || end > glyf.len() {
-            return Err(bad("glyph outside glyf"));
-        }
-        Ok((start, end))
-    };
-    // Close over composite components.
-    let mut keep = vec![false; glyph_count];
-    let mut queue: Vec<usize> = glyphs.iter().map(|g| usize::from(*g)).collect();
-    queue.push(0);
-    while let Some(g) = queue.pop() {
-        if g >= glyph_count || keep[g] {
-            continue;
-        }
-        keep[g] = true;
-        let (start, end) = glyph_range(g)?;
-        if end - start < 10 || i16_at(glyf, start)? >= 0 {
-            continue;
-        }
-        let mut at = start + 10;
-        loop {
-            let flags = u16_at(glyf, at)?;
-            queue.push(usize::from(u16_at(glyf, at + 2)?));
-            at += 4 + if flags & 0x0001 != 0 { 4 } else { 2 };
-            at += if flags & 0x0008 != 0 {
-                2
-            } else if flags & 0x0040 != 0 {
-                4
-            } else if flags & 0x0080 != 0 {
-                8
-            } else {
-                0
-            };
-            if flags & 0x0020 == 0 {
-                break;
-            }
-        }
-    }
-    let mut new_glyf = Vec::new();
-    let mut new_loca = Vec::with_capacity(4 * (glyph_count + 1));
-    for (g, kept) in keep.iter().enumerate() {
-        new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
-        if *kept {
-            let (start, end) = glyph_range(g)?;
-            new_glyf.extend_from_slice(&glyf[start..end]);
-            while new_glyf.len() % 4 != 0 {
-                new_glyf.push(0);
-            }
-        }
-    }
-    new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
-    let mut new_head = head.to_vec();
-    new_head
-        .get_mut(50..52)
-        .ok_or_else(|| bad("short head"))?
-        .copy_from_slice(&1u16.to_be_bytes());
-    // checkSumAdjustment is recomputed below.
-    new_head
-        .get_mut(8..12)
-        .ok_or_else(|| bad("short head"))?
-        .copy_from_slice(&[0; 4]);
-
-    let mut tables: Vec<(&[u8; 4], Vec<u8>)> = Vec::new();
-    for tag in KEPT_TABLES {
-        let body = match tag {
-            b"glyf" => new_glyf.clone(),
-            b"loca" => new_loca.clone(),
-            b"head" => new_head.clone(),
-            // post format 3: no glyph names (PDF does not use them; they are large).
-            b"post" => match table(data, tag) {
-                Ok(t) if t.len() >= 32 => {
-                    let mut post = t[..32].to_vec();
-                    post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
-                    post
-                }
-                _ => continue,
-            },
-            _ => match table(data, tag) {
-                Ok(t) => t.to_vec(),
-                Err(_) => continue,
-            },
-        };
-        tables.push((tag, body));
-    }
-    let count = tables.len() as u16;
-    let mut power = 1u16;
-    while power * 2 <= count {
-        power *= 2;
-    }
+/// A hex string operand for `Tj` from encoded CIDs.
+pub(crate) fn hex_operand(cids: &[u8]) -> String {
     let mut out = Vec::new();
-    out.extend_from_slice(&0x0001_0000u32.to_be_bytes());
-    out.extend_from_slice(&count.to_be_bytes());
-    out.extend_from_slice(&(power * 16).to_be_bytes());
-    out.extend_from_slice(&(power.trailing_zeros() as u16).to_be_bytes());
-    out.extend_from_slice(&(count * 16 - power * 16).to_be_bytes());
-    let mut offset = 12 + 16 * tables.len();
-    let mut head_offset = 0;
-    for (tag, body) in &tables {
-        if *tag == b"head" {
-            head_offset = offset;
-        }
-        out.extend_from_slice(*tag);
-        out.extend_from_slice(&checksum(body).to_be_bytes());
-        out.extend_from_slice(&(offset as u32).to_be_bytes());
-        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        offset += body.len().div_ceil(4) * 4;
-    }
-    for (_, body) in &tables {
-        out.extend_from_slice(body);
-        while out.len() % 4 != 0 {
-            out.push(0);
-        }
-    }
-    let adjustment = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
-    out[head_offset + 8..head_offset + 12].copy_from_slice(&adjustment.to_be_bytes());
-    Ok(out)
+    // lopdf writes hex strings as <...>; reuse it so escaping rules live in one place.
+    let _ = lopdf::Writer::write_object(
+        &mut out,
+        &Object::String(cids.to_vec(), StringFormat::Hexadecimal),
+    );
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-fn checksum(data: &[u8]) -> u32 {
-    data.chunks(4).fold(0u32, |sum, chunk| {
-        let mut word = [0u8; 4];
-        word[..chunk.len()].copy_from_slice(chunk);
-        sum.wrapping_add(u32::from_be_bytes(word))
-    })
-}
-
-/// The (3,1) format 4 subtable.
-fn unicode_cmap(data: &[u8]) -> Result<&[u8], PdfError> {
+/// Offset of the best Unicode cmap subtable: Windows full repertoire (3,10) format 12, else
+/// Windows BMP (3,1) format 4, else a Unicode-platform (0,x) subtable of either format.
+fn unicode_cmap(data: &[u8]) -> Result<usize, PdfError> {
+    let (cmap_offset, _) = table_range(data, b"cmap")?;
     let cmap = table(data, b"cmap")?;
     let count = usize::from(u16_at(cmap, 2)?);
+    let mut best: Option<(u8, usize)> = None;
     for i in 0..count {
         let record = 4 + 8 * i;
-        if u16_at(cmap, record)? == 3 && u16_at(cmap, record + 2)? == 1 {
-            let offset = u32_at(cmap, record + 4)? as usize;
-            let sub = cmap
-                .get(offset..)
-                .ok_or_else(|| bad("cmap outside table"))?;
-            if u16_at(sub, 0)? == 4 {
-                return Ok(sub);
-            }
+        let platform = u16_at(cmap, record)?;
+        let encoding = u16_at(cmap, record + 2)?;
+        let offset = u32_at(cmap, record + 4)? as usize;
+        let Ok(format) = u16_at(cmap, offset) else {
+            continue;
+        };
+        let rank = match (platform, encoding, format) {
+            (3, 10, 12) => 4,
+            (3, 1, 4) => 3,
+            (0, _, 12) => 2,
+            (0, _, 4) => 1,
+            _ => continue,
+        };
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, cmap_offset + offset));
         }
     }
-    Err(bad("no Windows Unicode (3,1) format 4 cmap"))
+    best.map(|(_, offset)| offset)
+        .ok_or_else(|| bad("no Unicode cmap (format 4 or 12)"))
 }
 
 fn cmap_lookup(sub: &[u8], c: u32) -> Result<u16, PdfError> {
+    match u16_at(sub, 0)? {
+        4 => cmap4_lookup(sub, c),
+        12 => cmap12_lookup(sub, c),
+        _ => Ok(0),
+    }
+}
+
+fn cmap4_lookup(sub: &[u8], c: u32) -> Result<u16, PdfError> {
     if c > 0xFFFF {
         return Ok(0);
     }
@@ -427,6 +497,27 @@ fn cmap_lookup(sub: &[u8], c: u32) -> Result<u16, PdfError> {
         } else {
             ((glyph + delta) & 0xFFFF) as u16
         });
+    }
+    Ok(0)
+}
+
+fn cmap12_lookup(sub: &[u8], c: u32) -> Result<u16, PdfError> {
+    let groups = u32_at(sub, 12)? as usize;
+    // Groups are sorted by start code: binary search.
+    let (mut low, mut high) = (0usize, groups);
+    while low < high {
+        let mid = (low + high) / 2;
+        let at = 16 + 12 * mid;
+        let start = u32_at(sub, at)?;
+        let end = u32_at(sub, at + 4)?;
+        if c < start {
+            high = mid;
+        } else if c > end {
+            low = mid + 1;
+        } else {
+            let glyph = u32_at(sub, at + 8)?.saturating_add(c - start);
+            return Ok(u16::try_from(glyph).unwrap_or(0));
+        }
     }
     Ok(0)
 }
@@ -474,20 +565,47 @@ mod tests {
     fn parses_a_system_font_and_refuses_garbage() {
         let font = std::fs::read(crate::pdf::test_support::test_font_path(false)).unwrap();
         let parsed = TrueTypeFont::parse(&font, false).unwrap();
-        assert!(parsed.width(b' ') > 200 && parsed.width(b'W') > parsed.width(b'i'));
-        assert!(parsed.width(0xE5) > 0, "å has a glyph");
+        assert!(parsed.char_width(' ') > 200 && parsed.char_width('W') > parsed.char_width('i'));
+        for c in "åäöÅÄÖŁłëéüßøæ–€".chars() {
+            assert!(parsed.glyph(c).is_some(), "{c} has a glyph");
+        }
+        // No glyph: shown as '?', never as .notdef.
+        assert!(parsed.glyph('漢').is_none());
+        assert_eq!(parsed.char_width('漢'), parsed.char_width('?'));
         assert!(!parsed.postscript_name.is_empty());
-        // The subset is much smaller and parses again with the same widths.
-        assert!(
-            parsed.program.len() < font.len() / 4,
-            "{} bytes",
-            parsed.program.len()
-        );
-        let again = TrueTypeFont::parse(&parsed.program, false).unwrap();
-        assert_eq!(again.widths, parsed.widths);
         assert!(TrueTypeFont::parse(b"not a font at all", false).is_err());
         let mut truncated = font.clone();
         truncated.truncate(200);
         assert!(TrueTypeFont::parse(&truncated, false).is_err());
+    }
+
+    #[test]
+    fn subsets_hold_only_the_shown_glyphs() {
+        let font = std::fs::read(crate::pdf::test_support::test_font_path(false)).unwrap();
+        let parsed = TrueTypeFont::parse(&font, false).unwrap();
+        let mut subset = SubsetFont::new(&parsed);
+        let cids = subset.encode("Åsa Öberg-Łukasz, Zoë\t漢");
+        // One CID per shown character; the tab became a space and 漢 a '?'.
+        assert_eq!(cids.len(), 2 * "Åsa Öberg-Łukasz, Zoë ?".chars().count());
+        assert_eq!(&cids[..2], &[0, 1], "the first glyph gets CID 1");
+        let written = subset.subset().unwrap();
+        assert!(
+            written.program.len() < 20_000,
+            "{} bytes from {}",
+            written.program.len(),
+            font.len()
+        );
+        assert!(usize::from(written.glyph_count) > subset.unicode.len());
+        let cmap = String::from_utf8(subset.to_unicode_cmap()).unwrap();
+        assert!(cmap.contains("<0001> <00C5>"), "Å is CID 1: {cmap}");
+        assert!(cmap.contains("<0141>"), "Ł is mapped: {cmap}");
+        // /W: one run starting at CID 1 with a width per distinct glyph.
+        let widths = subset.widths();
+        assert_eq!(widths[0], Object::Integer(1));
+        assert_eq!(
+            widths[1].as_array().unwrap().len(),
+            subset.unicode.len(),
+            "{widths:?}"
+        );
     }
 }

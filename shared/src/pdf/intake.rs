@@ -117,8 +117,9 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// Bound on nesting when walking objects, against hostile depth.
-const MAX_DEPTH: usize = 64;
+/// Bound on nesting when walking objects. lopdf parses at most 100 levels, so a deeper
+/// object is never legitimately reached; more is refused rather than left unscanned.
+const MAX_DEPTH: usize = 128;
 
 pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
     if bytes.len() as u64 > limits.max_bytes {
@@ -127,8 +128,24 @@ pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeEr
     if !bytes.starts_with(b"%PDF-") {
         return Err(IntakeError::NotPdf);
     }
+    // A file with no indirect object at all is something else behind a PDF header.
+    if !contains(bytes, b"endobj") {
+        return Err(IntakeError::NotPdf);
+    }
     let tail = &bytes[bytes.len().saturating_sub(8192)..];
-    if !contains(tail, b"%%EOF") || !contains(tail, b"startxref") {
+    let Some(eof) = tail.windows(5).rposition(|w| w == b"%%EOF") else {
+        return Err(IntakeError::Truncated);
+    };
+    if !contains(&tail[..eof], b"startxref") {
+        return Err(IntakeError::Truncated);
+    }
+    // PDF structure after the last %%EOF is an incremental update that was cut off (a reader
+    // would silently show the older revision). Stray padding bytes are tolerated.
+    let after = &tail[eof + 5..];
+    if [&b"obj"[..], b"xref", b"trailer", b"stream"]
+        .iter()
+        .any(|k| contains(after, k))
+    {
         return Err(IntakeError::Truncated);
     }
     let doc = match load_document(bytes) {
@@ -152,6 +169,12 @@ pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeEr
 }
 
 fn facts(doc: &Document, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
+    if let Some(id) = damaged_object_in_use(doc) {
+        return Err(IntakeError::Unreadable(format!(
+            "object {} {} could not be read",
+            id.0, id.1
+        )));
+    }
     for object in doc.objects.values() {
         scan_actions(object, 0)?;
     }
@@ -206,9 +229,50 @@ fn facts(doc: &Document, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError>
     })
 }
 
+/// A referenced object that the xref lists but lopdf could not parse (it drops such objects).
+/// What it held went unscanned, and a more lenient viewer may still read it (JavaScript
+/// behind nesting deeper than lopdf's limit, say), so such a file is refused.
+fn damaged_object_in_use(doc: &Document) -> Option<lopdf::ObjectId> {
+    use lopdf::xref::XrefEntry;
+    let missing: std::collections::BTreeSet<u32> = doc
+        .reference_table
+        .entries
+        .iter()
+        .filter(|(_, entry)| {
+            matches!(
+                entry,
+                XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }
+            )
+        })
+        .map(|(number, _)| *number)
+        .filter(|number| {
+            doc.objects
+                .range((*number, 0)..=(*number, u16::MAX))
+                .next()
+                .is_none()
+        })
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    // Walk every reference (iteratively: lopdf objects nest at most 100 deep anyway).
+    let mut stack: Vec<&Object> = doc.trailer.iter().map(|(_, v)| v).collect();
+    stack.extend(doc.objects.values());
+    while let Some(object) = stack.pop() {
+        match object {
+            Object::Reference(id) if missing.contains(&id.0) => return Some(*id),
+            Object::Array(items) => stack.extend(items.iter()),
+            Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| v)),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn scan_actions(object: &Object, depth: usize) -> Result<(), IntakeError> {
     if depth > MAX_DEPTH {
-        return Ok(());
+        return Err(IntakeError::Unreadable("objects nested too deeply".into()));
     }
     let dict = match object {
         Object::Dictionary(d) => d,
@@ -243,7 +307,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// pdfaid:part + pdfaid:conformance, as attributes or elements.
-fn pdfa_claim_from_xmp(xmp: &str) -> Option<String> {
+pub(crate) fn pdfa_claim_from_xmp(xmp: &str) -> Option<String> {
     let part = xmp_value(xmp, "pdfaid:part")?;
     let conformance = xmp_value(xmp, "pdfaid:conformance").unwrap_or_default();
     if part.is_empty() || part.len() > 2 || !part.chars().all(|c| c.is_ascii_digit()) {
@@ -443,5 +507,223 @@ mod tests {
         for cut in (0..tiny.len()).step_by(7) {
             let _ = inspect(&tiny[..cut], &IntakeLimits::default());
         }
+    }
+
+    /// A one-page PDF like `tiny_pdf`, with extra entries on the page and in the catalog and
+    /// extra objects numbered from 7 (written by hand so the hostile parts stay as written).
+    fn pdf_with(page_extra: &str, catalog_extra: &str, extra_objects: &[&str]) -> Vec<u8> {
+        let mut objects: Vec<String> = vec![
+            format!("<< /Type /Catalog /Pages 2 0 R {catalog_extra} >>"),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> {page_extra} >>"),
+            "<< /Length 37 >>\nstream\nBT /F1 12 Tf 72 700 Td (Hej) Tj ET\nendstream".into(),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+            "<< /Title (Fientlig) >>".into(),
+        ];
+        objects.extend(extra_objects.iter().map(|s| s.to_string()));
+        let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+        );
+        for off in offsets {
+            out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    /// `inspect` in a thread with a deadline: a hang fails the test instead of stalling it.
+    fn code_within(bytes: Vec<u8>, seconds: u64) -> String {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(code(&bytes).to_string());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(seconds))
+            .unwrap_or_else(|_| "HANG".into())
+    }
+
+    fn xorshift_bytes(n: usize, mut state: u64) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// Every kind of hostile or broken upload gets its code, never a panic, a hang or a pass.
+    #[test]
+    fn hostile_inputs_are_refused_with_a_clear_code() {
+        let fixture = fixture(FIXTURE_2B);
+        let tiny = pdf_with("", "", &[]);
+        let js = "<< /S /JavaScript /JS (app.alert\\(1\\)) >>";
+        let launch = "<< /S /Launch /F (calc.exe) >>";
+        let link = |action: &str| {
+            format!("<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A {action} >>")
+        };
+        let cut = |fraction: f64| fixture[..(fixture.len() as f64 * fraction) as usize].to_vec();
+        let mut shifted = tiny.clone();
+        let at = shifted.windows(7).position(|w| w == b"1 0 obj").unwrap();
+        shifted.splice(at..at, b"GARBAGE GARBAGE\n".iter().copied());
+        let mut bad_start = tiny.clone();
+        let pos = bad_start
+            .windows(9)
+            .rposition(|w| w == b"startxref")
+            .unwrap();
+        bad_start.truncate(pos);
+        bad_start.extend_from_slice(b"startxref\n99999\n%%EOF\n");
+        // xref entries pointing past the end of the file.
+        let past_end = String::from_utf8_lossy(&tiny)
+            .replacen("00000 n\r\n", "00000 n\r\nXX", 1)
+            .replacen("XX", "", 1)
+            .replace("0000000015 00000 n", "0009999999 00000 n")
+            .into_bytes();
+        let mut garbage = b"%PDF-1.7\n".to_vec();
+        garbage.extend(xorshift_bytes(64 * 1024, 7));
+        let mut garbage_with_trailer = garbage.clone();
+        garbage_with_trailer.extend_from_slice(b"\nstartxref\n9\n%%EOF\n");
+        let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+        zip.extend(xorshift_bytes(2048, 11));
+        zip.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+        // A signed file cut inside its signature update: the original's %%EOF is in the tail.
+        let signed = signed_by(&TestPki::new(), &tiny, "Underskrift1");
+        let signed_cut = signed[..tiny.len() + (signed.len() - tiny.len()) / 2].to_vec();
+        // A /Prev chain that loops, and a page tree that loops.
+        let mut prev_loop = tiny.clone();
+        let xref_at = crate::pdf::update::last_startxref(&tiny).unwrap();
+        let trailer = prev_loop.windows(7).rposition(|w| w == b"trailer").unwrap();
+        let rest = String::from_utf8_lossy(&prev_loop[trailer..])
+            .replace("/Info 6 0 R", &format!("/Info 6 0 R /Prev {xref_at}"));
+        prev_loop.truncate(trailer);
+        prev_loop.extend_from_slice(rest.as_bytes());
+        let page_loop = String::from_utf8_lossy(&tiny)
+            .replace("/Kids [3 0 R] /Count 1", "/Kids [2 0 R] /Count 1")
+            .into_bytes();
+        // Nesting deep enough to overflow a recursive parser's stack.
+        let deep = pdf_with(
+            &format!("/Deep {}1{}", "[".repeat(100_000), "]".repeat(100_000)),
+            "",
+            &[],
+        );
+
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("0 bytes", Vec::new(), "pdf.not_pdf"),
+            ("header only", b"%PDF-1.7\n".to_vec(), "pdf.not_pdf"),
+            ("zip renamed .pdf", zip, "pdf.not_pdf"),
+            ("html", b"<!DOCTYPE html><html><body>%PDF-1.7</body></html>".to_vec(), "pdf.not_pdf"),
+            ("garbage after %PDF-", garbage, "pdf.not_pdf"),
+            ("garbage with a trailer", garbage_with_trailer, "pdf.not_pdf"),
+            ("truncated at 10%", cut(0.10), "pdf.truncated"),
+            ("truncated at 50%", cut(0.50), "pdf.truncated"),
+            ("truncated at 99%", cut(0.99), "pdf.truncated"),
+            ("signed file cut inside its update", signed_cut, "pdf.truncated"),
+            ("xref offsets shifted", shifted, "pdf.broken_xref"),
+            ("startxref pointing nowhere", bad_start, "pdf.broken_xref"),
+            ("xref entry past the end", past_end, "pdf.broken_xref"),
+            (
+                "encrypted AES-256",
+                qpdf_transform(&fixture, &["--encrypt", "user", "owner", "256", "--"]),
+                "pdf.encrypted",
+            ),
+            (
+                "encrypted RC4, empty user password",
+                qpdf_transform(&tiny, &["--allow-weak-crypto", "--encrypt", "", "owner", "128", "--"]),
+                "pdf.encrypted",
+            ),
+            ("JavaScript in OpenAction", pdf_with("", "/OpenAction 7 0 R", &[js]), "pdf.javascript"),
+            (
+                "JavaScript in /Names /JavaScript",
+                pdf_with("", "/Names << /JavaScript << /Names [(x) 7 0 R] >> >>", &[js]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript in an annotation's /A",
+                pdf_with("/Annots [7 0 R]", "", &[&link(js)]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript in a page's /AA",
+                pdf_with("/AA << /O 7 0 R >>", "", &[js]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript in an annotation's /AA",
+                pdf_with(
+                    "/Annots [7 0 R]",
+                    "",
+                    &["<< /Type /Annot /Subtype /Widget /FT /Btn /T (b) /Rect [0 0 10 10] /AA << /U 8 0 R >> >>", js],
+                ),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript in the catalog's /AA",
+                pdf_with("", "/AA << /WC 7 0 R >>", &[js]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript as the /Next of a harmless action",
+                pdf_with("", "/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>", &[js]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript under an escaped name",
+                pdf_with("", "/OpenAction 7 0 R", &["<< /S /Java#53cript /JS (1) >>"]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript action type behind a reference",
+                pdf_with("", "/OpenAction 7 0 R", &["<< /S 8 0 R /JS 9 0 R >>", "/JavaScript", "(1)"]),
+                "pdf.javascript",
+            ),
+            (
+                "JavaScript in an object stream",
+                qpdf_transform(&pdf_with("", "/OpenAction 7 0 R", &[js]), &["--object-streams=generate"]),
+                "pdf.javascript",
+            ),
+            ("Launch in OpenAction", pdf_with("", "/OpenAction 7 0 R", &[launch]), "pdf.launch_action"),
+            (
+                "Launch in a link",
+                pdf_with("/Annots [7 0 R]", "", &[&link(launch)]),
+                "pdf.launch_action",
+            ),
+            ("a /Prev chain that loops", prev_loop, "ok"),
+            ("a page tree that loops", page_loop, "pdf.broken_xref"),
+            ("nesting 100,000 deep", deep, "pdf.unreadable"),
+            (
+                "JavaScript nested past the parser's depth limit",
+                pdf_with(
+                    &format!(
+                        "/X {}0{} /AA << /O << /S /JavaScript /JS (1) >> >>",
+                        "[".repeat(150),
+                        "]".repeat(150)
+                    ),
+                    "",
+                    &[],
+                ),
+                "pdf.unreadable",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (name, bytes, expected) in cases {
+            let got = code_within(bytes, 30);
+            if got != expected {
+                wrong.push(format!("{name}: expected {expected}, got {got}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }

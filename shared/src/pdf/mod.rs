@@ -4,6 +4,7 @@
 //! Every output keeps the input bytes verbatim as a prefix and appends exactly one
 //! incremental update, so earlier signatures (BankID, previous seals) stay valid.
 
+pub mod attachments;
 pub mod cms_build;
 pub mod font;
 pub mod intake;

@@ -1,9 +1,10 @@
-//! The appended page(s): who signed, in what role, when and how. A4, Helvetica with
-//! WinAnsiEncoding (standard 14 font, not embedded; fine for now, not PDF/A-clean).
+//! The appended page(s): who signed, in what role, when and how. A4, set in the embedded
+//! fonts (subset Type0 fonts, see `font.rs`), so any name prints and the page is PDF/A-clean;
+//! Helvetica with WinAnsiEncoding (not embedded) only when no font could be loaded.
 
 use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
 
-use super::font::FontPair;
+use super::font::{hex_operand, FontPair, SubsetFont};
 
 /// One signer as shown on the page (the lead formats dates and roles).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -61,24 +62,62 @@ struct Line {
     space_before: f32,
 }
 
-/// Glyph widths: the embedded fonts' when registered, else Helvetica's.
-#[derive(Clone, Copy)]
-pub(crate) struct Metrics<'a> {
-    pub fonts: Option<&'a FontPair>,
+/// The fonts one rendering uses: subsets of the embedded fonts (glyphs collected while the
+/// text is encoded), else standard Helvetica.
+pub(crate) enum PageFonts<'a> {
+    Embedded {
+        regular: SubsetFont<'a>,
+        bold: SubsetFont<'a>,
+    },
+    Standard,
 }
 
-impl Metrics<'_> {
-    fn width(&self, font: Font, code: u8) -> u32 {
-        match (self.fonts, font) {
-            (Some(pair), Font::Regular) => pair.regular.width(code),
-            (Some(pair), Font::Bold) => pair.bold.width(code),
-            (None, _) => glyph_width(code),
+impl<'a> PageFonts<'a> {
+    pub fn new(fonts: Option<&'a FontPair>) -> Self {
+        match fonts {
+            Some(pair) => PageFonts::Embedded {
+                regular: SubsetFont::new(&pair.regular),
+                bold: SubsetFont::new(&pair.bold),
+            },
+            None => PageFonts::Standard,
         }
+    }
+
+    /// Width of `text` in 1/1000 em.
+    fn units(&self, font: Font, text: &str) -> u32 {
+        match (self, font) {
+            (PageFonts::Embedded { regular, .. }, Font::Regular) => {
+                text.chars().map(|c| regular.font().char_width(c)).sum()
+            }
+            (PageFonts::Embedded { bold, .. }, Font::Bold) => {
+                text.chars().map(|c| bold.font().char_width(c)).sum()
+            }
+            (PageFonts::Standard, _) => win_ansi_encode(text).iter().map(|&b| glyph_width(b)).sum(),
+        }
+    }
+
+    /// The string operand that shows `text` (and, for subsets, records its glyphs).
+    fn operand(&mut self, font: Font, text: &str) -> String {
+        match (self, font) {
+            (PageFonts::Embedded { regular, .. }, Font::Regular) => {
+                hex_operand(&regular.encode(text))
+            }
+            (PageFonts::Embedded { bold, .. }, Font::Bold) => hex_operand(&bold.encode(text)),
+            (PageFonts::Standard, _) => pdf_literal(&win_ansi_encode(text)),
+        }
+    }
+
+    fn is_standard(&self) -> bool {
+        matches!(self, PageFonts::Standard)
     }
 }
 
 /// Lay out the page text into one or more content streams (one per page).
-pub(crate) fn render_content_streams(page: &JusteringPage, metrics: Metrics<'_>) -> Vec<Vec<u8>> {
+pub(crate) fn render_content_streams(
+    page: &JusteringPage,
+    fonts: &mut PageFonts<'_>,
+) -> Vec<Vec<u8>> {
+    let metrics = &*fonts;
     let mut lines: Vec<Line> = Vec::new();
     push_wrapped(metrics, &mut lines, Font::Bold, 18.0, &page.heading, 0.0);
     let fields = [
@@ -128,7 +167,7 @@ pub(crate) fn render_content_streams(page: &JusteringPage, metrics: Metrics<'_>)
     for line in lines {
         let leading = line.size * 1.3;
         if y - line.space_before - leading < MARGIN + FOOTER_SPACE && !content.is_empty() {
-            finish_page(&mut content, &footer_lines, pages.len() + 1);
+            finish_page(fonts, &mut content, &footer_lines);
             pages.push(std::mem::take(&mut content).into_bytes());
             if pages.len() >= MAX_PAGES {
                 return pages;
@@ -136,34 +175,35 @@ pub(crate) fn render_content_streams(page: &JusteringPage, metrics: Metrics<'_>)
             y = PAGE_HEIGHT - MARGIN;
         }
         y -= line.space_before + leading;
-        draw_text(&mut content, line.font, line.size, MARGIN, y, &line.text);
+        draw_text(fonts, &mut content, &line, MARGIN, y);
     }
-    finish_page(&mut content, &footer_lines, pages.len() + 1);
+    finish_page(fonts, &mut content, &footer_lines);
     pages.push(content.into_bytes());
     pages
 }
 
-fn finish_page(content: &mut String, footer: &[Line], _page_number: usize) {
+fn finish_page(fonts: &mut PageFonts<'_>, content: &mut String, footer: &[Line]) {
     let mut y = MARGIN + footer.len() as f32 * 8.0 * 1.3;
     for line in footer {
-        draw_text(content, line.font, line.size, MARGIN, y, &line.text);
+        draw_text(fonts, content, line, MARGIN, y);
         y -= line.size * 1.3;
     }
 }
 
-fn draw_text(content: &mut String, font: Font, size: f32, x: f32, y: f32, text: &str) {
-    if text.is_empty() {
+fn draw_text(fonts: &mut PageFonts<'_>, content: &mut String, line: &Line, x: f32, y: f32) {
+    if line.text.is_empty() {
         return;
     }
     content.push_str(&format!(
-        "BT /{} {size} Tf {x:.2} {y:.2} Td {} Tj ET\n",
-        font.resource(),
-        pdf_literal(&win_ansi_encode(text))
+        "BT /{} {} Tf {x:.2} {y:.2} Td {} Tj ET\n",
+        line.font.resource(),
+        line.size,
+        fonts.operand(line.font, &line.text)
     ));
 }
 
 fn push_wrapped(
-    metrics: Metrics<'_>,
+    metrics: &PageFonts<'_>,
     lines: &mut Vec<Line>,
     font: Font,
     size: f32,
@@ -185,7 +225,7 @@ fn push_wrapped(
 }
 
 /// Greedy word wrap; words longer than a line are broken between characters.
-fn wrap(metrics: Metrics<'_>, text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
+fn wrap(metrics: &PageFonts<'_>, text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -221,13 +261,10 @@ fn wrap(metrics: Metrics<'_>, text: &str, font: Font, size: f32, width: f32) -> 
     out
 }
 
-fn text_width(metrics: Metrics<'_>, text: &str, font: Font, size: f32) -> f32 {
-    let units: u32 = win_ansi_encode(text)
-        .iter()
-        .map(|&b| metrics.width(font, b))
-        .sum();
+fn text_width(metrics: &PageFonts<'_>, text: &str, font: Font, size: f32) -> f32 {
+    let units = metrics.units(font, text);
     // Helvetica-Bold is a little wider than the regular widths used for it.
-    let factor = if font == Font::Bold && metrics.fonts.is_none() {
+    let factor = if font == Font::Bold && metrics.is_standard() {
         1.06
     } else {
         1.0
@@ -322,7 +359,8 @@ pub(crate) fn win_ansi_encode(text: &str) -> Vec<u8> {
 }
 
 /// The character of a WinAnsi code (None for control codes and unassigned codes).
-pub(crate) fn win_ansi_decode(code: u8) -> Option<char> {
+#[cfg(test)]
+fn win_ansi_decode(code: u8) -> Option<char> {
     match code {
         0x20..=0x7E | 0xA0..=0xFF => Some(char::from(code)),
         _ => WIN_ANSI_HIGH
@@ -360,9 +398,12 @@ pub(crate) fn write_pages(
     preallocated_first_page: Option<ObjectId>,
     fonts: Option<&FontPair>,
 ) -> Result<Vec<ObjectId>, crate::pdf::PdfError> {
-    let (regular, bold) = match fonts {
-        Some(pair) => (pair.regular.write(writer)?, pair.bold.write(writer)?),
-        None => {
+    // Lay out first: the subsets hold exactly the glyphs the text used.
+    let mut page_fonts = PageFonts::new(fonts);
+    let contents = render_content_streams(page, &mut page_fonts);
+    let (regular, bold) = match &page_fonts {
+        PageFonts::Embedded { regular, bold } => (regular.write(writer)?, bold.write(writer)?),
+        PageFonts::Standard => {
             let regular = writer.allocate_id();
             let bold = writer.allocate_id();
             writer.write_object(regular, &Object::Dictionary(font_dict("Helvetica")))?;
@@ -370,14 +411,12 @@ pub(crate) fn write_pages(
             (regular, bold)
         }
     };
-    let metrics = Metrics { fonts };
     let mut page_ids = Vec::new();
-    for (index, content) in render_content_streams(page, metrics)
-        .into_iter()
-        .enumerate()
-    {
+    for (index, content) in contents.into_iter().enumerate() {
         let content_id = writer.allocate_id();
-        let stream = Stream::new(dictionary! {}, content);
+        let mut stream = Stream::new(dictionary! {}, content);
+        // Optional; a failure leaves the stream uncompressed.
+        let _ = stream.compress();
         writer.write_object(content_id, &Object::Stream(stream))?;
         let page_id = match (index, preallocated_first_page) {
             (0, Some(id)) => id,
@@ -440,7 +479,8 @@ mod tests {
     #[test]
     fn long_text_wraps_within_width_and_pages_split() {
         let long = "Justerat digitalt ".repeat(60);
-        let metrics = Metrics { fonts: None };
+        let mut fonts = PageFonts::new(None);
+        let metrics = &fonts;
         let lines = wrap(metrics, &long, Font::Regular, 10.0, TEXT_WIDTH);
         assert!(lines.len() > 3);
         assert!(lines
@@ -467,7 +507,51 @@ mod tests {
                 .collect(),
             footer: "Sidfot".into(),
         };
-        let pages = render_content_streams(&page, metrics);
+        let pages = render_content_streams(&page, &mut fonts);
         assert!(pages.len() >= 2, "60 signers need more than one page");
+    }
+
+    /// The page keeps PDF/A-1b, -2b and -2u inputs conformant (page-validation), and pdftotext
+    /// reads every name back, also those outside WinAnsi.
+    #[test]
+    fn embedded_page_keeps_pdfa_1_and_2_and_extracts() {
+        use crate::pdf::test_support::*;
+        let dir = temp_dir("page-pdfa");
+        let fonts = test_fonts();
+        let mut page = sample_page("Justerat digitalt");
+        page.lines[0].name = "Åsa Öberg-Łukasz".into();
+        page.lines[1].name = "Zoë Ðorđević Ægirsdóttir".into();
+        for (fixture_path, profiles) in [
+            (FIXTURE_1B, &["PDF_A_1B"][..]),
+            (FIXTURE_2B, &["PDF_A_2B", "PDF_A_2U"][..]),
+        ] {
+            let original = fixture(fixture_path);
+            let published = crate::pdf::publication::publication_version_with_fonts(
+                &original,
+                &page,
+                Some(&fonts),
+            )
+            .unwrap();
+            let path = dir.join("published.pdf");
+            std::fs::write(&path, &published).unwrap();
+            for profile in profiles {
+                let (compliant, report) = pdfa_failures(&path, profile);
+                // The input claims 2B, so a 2U check also reports the claim; nothing else.
+                let other_failures = report
+                    .lines()
+                    .skip(1)
+                    .filter(|l| !l.contains("ID-CONFORMANCE"))
+                    .count();
+                assert!(
+                    compliant || (*profile == "PDF_A_2U" && other_failures == 0),
+                    "{profile}: {report}"
+                );
+            }
+            let text = pdftotext(&path);
+            for name in ["Åsa Öberg-Łukasz", "Zoë Ðorđević Ægirsdóttir", "§§ 1–12"] {
+                assert!(text.contains(name), "{name} in {text}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

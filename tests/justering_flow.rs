@@ -432,16 +432,51 @@ fn check_archive(out: &Path, original: &[u8], root_pem: &Path) {
     );
     let sig = pdfsig(&archive_path);
     let count = sig.lines().filter(|l| l.starts_with("Signature #")).count();
-    assert_eq!(count, 1, "pdfsig should see exactly one signature: {sig}");
+    assert_eq!(
+        count, 2,
+        "pdfsig should see the seal and its document timestamp: {sig}"
+    );
+    assert!(
+        sig.contains("Signature Field Name: Sigill1")
+            && sig.contains("Signature Field Name: Dokumenttidsstampel1"),
+        "{sig}"
+    );
     assert!(
         sig.contains("Signature Validation: Signature is Valid."),
         "pdfsig does not say the signature is valid: {sig}"
     );
     assert!(
         sig.contains("Total document signed"),
-        "the seal covers the whole file: {sig}"
+        "the document timestamp covers the whole file: {sig}"
     );
+    // PAdES B-LTA, long term: pyHanko's AdES validation with only the DSS's revocation data.
+    let (ok, ades) = pyhanko_adesverify(&archive_path, root_pem);
+    assert!(
+        ok && ades
+            .contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"),
+        "pyhanko adesverify: {ades}"
+    );
+    let anchors =
+        vec![
+            esign_shared::pki::pem_decode_certs(&std::fs::read_to_string(root_pem).unwrap())
+                .unwrap()[0]
+                .clone(),
+        ];
+    let report = esign_shared::pdf::verify(&archive, &anchors).unwrap();
+    assert_eq!(report.signatures[0].level, "PAdES-B-LTA", "{report:?}");
     qpdf_check(&archive_path);
+    // Every signature's BankID evidence travels inside the archive version (PDF/A-3 AF).
+    let listed = run_tool(
+        "qpdf",
+        &["--list-attachments".as_ref(), archive_path.as_os_str()],
+    );
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    for n in 1..=3 {
+        assert!(
+            listed.contains(&format!("bankid-underskrift-{n}.json")),
+            "qpdf --list-attachments: {listed}"
+        );
+    }
     // The oracles bite: one byte changed inside the original revision breaks the seal.
     let mut tampered = archive.clone();
     let at = original.len() / 2;
@@ -855,8 +890,8 @@ async fn signers_at_the_same_moment() {
     let sig = pdfsig(&path);
     assert_eq!(
         sig.lines().filter(|l| l.starts_with("Signature #")).count(),
-        1,
-        "the archive was sealed more than once: {sig}"
+        2,
+        "the archive was sealed more than once (one seal, one document timestamp): {sig}"
     );
     svc.stop().await;
 }

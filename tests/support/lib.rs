@@ -389,6 +389,23 @@ pub fn pyhanko_validate(pdf: &Path, root_pem: &Path) -> String {
 }
 
 /// pdfsig's text. pdfsig exits 0 even when a digest does not match: callers read the text.
+/// `pyhanko sign adesverify`: AdES long-term validation with what the file's DSS holds.
+/// Returns (exit status success, output).
+pub fn pyhanko_adesverify(pdf: &Path, root_pem: &Path) -> (bool, String) {
+    let out = run_tool(
+        "pyhanko",
+        &[
+            "sign".as_ref(),
+            "adesverify".as_ref(),
+            "--trust".as_ref(),
+            root_pem.as_os_str(),
+            "--trust-replace".as_ref(),
+            pdf.as_os_str(),
+        ],
+    );
+    (out.status.success(), text(&out))
+}
+
 pub fn pdfsig(pdf: &Path) -> String {
     let out = run_tool("pdfsig", &[pdf.as_os_str()]);
     text(&out)

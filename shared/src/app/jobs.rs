@@ -182,6 +182,32 @@ impl App {
                 stockholm(now)
             ),
         );
+        // Each signature's BankID evidence travels inside the archive version (PDF/A-3
+        // associated files), so the document alone proves who signed, decades from now.
+        let mut evidence = Vec::new();
+        for (s, st) in order.signers.iter().zip(&order.current().signatures) {
+            if let SignatureState::Signed { at, evidence_key } = st {
+                let bytes = self.ports.objects.get(evidence_key).await?.ok_or_else(|| {
+                    AppError::Internal(format!("evidence {evidence_key} missing"))
+                })?;
+                evidence.push((s, *at, bytes));
+            }
+        }
+        let attachments: Vec<crate::pdf::AttachedFile<'_>> = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, (s, at, bytes))| crate::pdf::AttachedFile {
+                name: format!("bankid-underskrift-{}.json", i + 1),
+                bytes,
+                mime_type: "application/json".into(),
+                description: format!(
+                    "BankID-underskrift av {} ({}), med signatur och OCSP-svar",
+                    s.name,
+                    s.role.label_sv()
+                ),
+                modified: *at,
+            })
+            .collect();
         let level = rec.tenant.seal_level;
         let request = SealRequest {
             page: &page,
@@ -191,6 +217,7 @@ impl App {
             level,
             timestamp: self.timestamp_for(level)?,
             revocation: self.revocation_for(level)?,
+            attachments: &attachments,
         };
         // Files, not memory: an archive version may be hundreds of MB.
         let work = tempfile::tempdir().map_err(internal)?;
@@ -549,6 +576,7 @@ impl App {
                 level,
                 timestamp: self.timestamp_for(level)?,
                 revocation: self.revocation_for(level)?,
+                attachments: &[],
             },
             &signer,
         )

@@ -61,7 +61,6 @@ fn invalid(what: String) -> PdfError {
 /// `/Params` `/ModDate`, `/Size`, `/CheckSum` = MD5) and a file specification with `/F`,
 /// `/UF`, `/Desc` and `/AFRelationship /Supplement` (the evidence supplements the document).
 // The seal calls this; until it is wired in only the tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn write_attachments(
     writer: &mut UpdateWriter,
     files: &[AttachedFile<'_>],
@@ -118,7 +117,6 @@ pub(crate) fn write_attachments(
 }
 
 /// `type/subtype`, printable ASCII without spaces (it becomes a PDF name).
-#[cfg_attr(not(test), allow(dead_code))]
 fn valid_mime_type(mime: &str) -> bool {
     let mut parts = mime.splitn(2, '/');
     let ok = |s: Option<&str>| {
@@ -128,7 +126,6 @@ fn valid_mime_type(mime: &str) -> bool {
 }
 
 /// `/F` is a byte string that old readers take as a path: ASCII only, no separators.
-#[cfg_attr(not(test), allow(dead_code))]
 fn ascii_file_name(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -356,7 +353,6 @@ fn collect_name_tree(
 }
 
 /// The metadata stream for the catalog's `/Metadata` (uncompressed, as PDF/A-1 readers expect).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn write_metadata(writer: &mut UpdateWriter, xmp: &[u8]) -> Result<ObjectId, PdfError> {
     let id = writer.allocate_id();
     let stream = Stream::new(
@@ -724,7 +720,8 @@ mod tests {
     pub(crate) fn archive_like(original: &[u8], files: &[AttachedFile<'_>]) -> Vec<u8> {
         let fonts = test_fonts();
         let prev = PreviousRevision::load(original).expect("previous revision");
-        let mut writer = UpdateWriter::new(original, prev.next_id, 64 * 1024);
+        let doc = crate::pdf::update::load_document(original).expect("lopdf");
+        let mut writer = UpdateWriter::after(&prev.revision, 64 * 1024);
         let mut page = sample_page("Justerat digitalt – arkivexemplar");
         page.lines.push(crate::pdf::page::SignatureLine {
             name: "Zoë Łukasz-Öberg".into(),
@@ -743,14 +740,13 @@ mod tests {
         .expect("pages");
         append_pages_to_root(&prev, &mut writer, &page_ids).expect("page tree");
         let written = write_attachments(&mut writer, files).expect("attachments");
-        let mut catalog =
-            catalog_with_attachments_from(&prev.doc, prev.catalog().unwrap(), &written)
-                .expect("catalog");
+        let mut catalog = catalog_with_attachments_from(&doc, &prev.catalog().unwrap(), &written)
+            .expect("catalog");
         let existing_xmp = catalog
             .get(b"Metadata")
             .and_then(Object::as_reference)
             .ok()
-            .and_then(|id| prev.doc.get_object(id).ok())
+            .and_then(|id| doc.get_object(id).ok())
             .and_then(|o| o.as_stream().ok())
             .map(|s| s.get_plain_content().unwrap_or_else(|_| s.content.clone()));
         match pdfa3_metadata(existing_xmp.as_deref(), when()).expect("xmp") {
@@ -758,8 +754,8 @@ mod tests {
             ArchiveMetadata::Replace { xmp, .. } => {
                 let id = write_metadata(&mut writer, &xmp).expect("metadata");
                 catalog.set("Metadata", Object::Reference(id));
-                if let Some(Object::Reference(info_id)) = &prev.info {
-                    let mut info = prev.doc.get_dictionary(*info_id).unwrap().clone();
+                if let Some(Object::Reference(info_id)) = &prev.revision.info {
+                    let mut info = doc.get_dictionary(*info_id).unwrap().clone();
                     info.set("ModDate", Object::string_literal(pdf_date(when())));
                     writer
                         .write_object(*info_id, &Object::Dictionary(info))
@@ -770,7 +766,8 @@ mod tests {
         writer
             .write_object(prev.root_id, &Object::Dictionary(catalog))
             .expect("catalog");
-        writer.finish(&prev).expect("finish")
+        let (update, _) = writer.finish(&prev.revision).expect("finish");
+        [original, &update[..]].concat()
     }
 
     fn evidence_files(xml: &[u8]) -> Vec<AttachedFile<'_>> {
@@ -850,7 +847,7 @@ mod tests {
                 "embedded, subset, unicode: {line}"
             );
         }
-        let first_new = PreviousRevision::load(&original).unwrap().next_id;
+        let first_new = PreviousRevision::load(&original).unwrap().revision.next_id;
         let doc = crate::pdf::update::load_document(&archive).unwrap();
         for (id, object) in doc.objects.range((first_new, 0)..) {
             if let Ok(stream) = object.as_stream() {
@@ -1221,7 +1218,19 @@ mod tests {
 
     #[test]
     fn bad_attachment_input_is_an_error() {
-        let mut writer = UpdateWriter::new(b"%PDF-1.7\n", 10, 0);
+        let mut writer = UpdateWriter::after(
+            &crate::pdf::update::Revision {
+                len: 9,
+                ends_with_eol: true,
+                startxref: 0,
+                xref_stream: false,
+                root_id: (1, 0),
+                info: None,
+                id: Object::Null,
+                next_id: 10,
+            },
+            0,
+        );
         for (name, mime) in [
             ("", "application/xml"),
             ("a.xml", "xml"),

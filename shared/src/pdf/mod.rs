@@ -22,6 +22,7 @@ pub mod verify;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use attachments::AttachedFile;
 pub use font::register_embedded_fonts;
 pub use intake::{inspect, IntakeError, IntakeLimits, PdfFacts};
 pub use ltv::{RevocationData, RevocationSource};

@@ -20,6 +20,10 @@ use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::attachments::{
+    catalog_with_attachments, pdfa3_metadata, write_attachments, write_metadata, ArchiveMetadata,
+    AttachedFile, CatalogUpdate,
+};
 use super::cms_build::{self, CmsSignatureAlgorithm};
 use super::font::FontPair;
 use super::ltv::{self, RevocationSource};
@@ -153,6 +157,9 @@ pub struct SealRequest<'a> {
     pub timestamp: Option<&'a dyn TimestampSource>,
     /// B-LT and up: OCSP responses and CRLs for the seal's and the TSA's chains.
     pub revocation: Option<&'a dyn RevocationSource>,
+    /// Files that travel inside the archive version as PDF/A-3 associated files (the BankID
+    /// evidence of each signature). An input that claims PDF/A then claims PDF/A-3.
+    pub attachments: &'a [AttachedFile<'a>],
 }
 
 /// What a seal made.
@@ -319,6 +326,7 @@ fn prepare(
     writer.write_object(appearance_id, &Object::Stream(appearance))?;
 
     let mut catalog = prev.catalog()?;
+    let original_catalog = catalog.clone();
     let (acroform_id, mut acroform, mut fields) = current_acroform(&prev, &catalog, &mut writer)?;
     let mut field_names = field_names(&prev, &fields);
     let field_name = unique_name("Sigill", &field_names);
@@ -339,8 +347,11 @@ fn prepare(
     fields.push(Object::Reference(widget_id));
     set_fields(&mut acroform, fields);
     writer.write_object(acroform_id, &Object::Dictionary(acroform.clone()))?;
-    if catalog.get(b"AcroForm").ok() != Some(&Object::Reference(acroform_id)) {
-        catalog.set("AcroForm", Object::Reference(acroform_id));
+    catalog.set("AcroForm", Object::Reference(acroform_id));
+    if !req.attachments.is_empty() {
+        catalog = attach(&prev, &mut writer, catalog, req)?;
+    }
+    if catalog != original_catalog {
         writer.write_object(prev.root_id, &Object::Dictionary(catalog.clone()))?;
     }
     let page = writer
@@ -372,6 +383,57 @@ fn prepare(
         field_names,
         existing_dss,
     })
+}
+
+/// The evidence files as associated files, and the PDF/A-3 claim they need when the input
+/// claims PDF/A (with the document information's ModDate to match the XMP).
+fn attach(
+    prev: &PreviousRevision<'_>,
+    writer: &mut UpdateWriter,
+    catalog: Dictionary,
+    req: &SealRequest<'_>,
+) -> Result<Dictionary, PdfError> {
+    let written = write_attachments(writer, req.attachments)?;
+    let mut fetched = std::collections::BTreeMap::new();
+    let mut catalog = loop {
+        match catalog_with_attachments(&catalog, &written, &fetched)? {
+            CatalogUpdate::Ready(updated) => break updated,
+            CatalogUpdate::NeedObjects(ids) => {
+                let before = fetched.len();
+                for id in ids {
+                    fetched.insert(id, prev.get_object(id)?);
+                }
+                if fetched.len() == before || fetched.len() > 10_000 {
+                    return Err(PdfError::Unsupported(
+                        "the embedded-files name tree does not resolve".into(),
+                    ));
+                }
+            }
+        }
+    };
+    let existing_xmp = match catalog.get(b"Metadata").map(|m| prev.resolve(m)) {
+        Ok(Ok(Object::Stream(s))) => Some(
+            s.decompressed_content_with_limit(16 * 1024 * 1024)
+                .unwrap_or(s.content),
+        ),
+        _ => None,
+    };
+    match pdfa3_metadata(existing_xmp.as_deref(), req.signing_time)
+        .map_err(|e| PdfError::Unsupported(e.to_string()))?
+    {
+        ArchiveMetadata::LeaveAlone => {}
+        ArchiveMetadata::Replace { xmp, .. } => {
+            let id = write_metadata(writer, &xmp)?;
+            catalog.set("Metadata", Object::Reference(id));
+            if let Some(Object::Reference(info_id)) = &prev.revision.info {
+                if let Object::Dictionary(mut info) = prev.get_object(*info_id)? {
+                    info.set("ModDate", text_string(&pdf_date(req.signing_time)));
+                    writer.write_object(*info_id, &Object::Dictionary(info))?;
+                }
+            }
+        }
+    }
+    Ok(catalog)
 }
 
 /// Sign, timestamp and write updates 1-3 after the original (already in `out` and `hashed`).
@@ -718,6 +780,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -864,6 +927,7 @@ mod tests {
             timestamp: None,
             level: crate::domain::SealLevel::BB,
             revocation: None,
+            attachments: &[],
         };
         let sealed = seal_with_fonts(&original, request(), &pki.signer, Some(&fonts))
             .await
@@ -1047,6 +1111,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         );
@@ -1245,6 +1310,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &signer,
         )
@@ -1301,6 +1367,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -1338,6 +1405,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &signer,
         )
@@ -1366,6 +1434,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &signer,
         )
@@ -1392,6 +1461,7 @@ mod tests {
                     timestamp: None,
                     level: crate::domain::SealLevel::BB,
                     revocation: None,
+                    attachments: &[],
                 },
                 &pki.signer,
             )
@@ -1435,6 +1505,7 @@ mod tests {
                 timestamp: Some(source),
                 level: crate::domain::SealLevel::BT,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -1650,6 +1721,7 @@ mod tests {
                 timestamp: Some(&source),
                 level: crate::domain::SealLevel::BT,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -1675,6 +1747,7 @@ mod tests {
                 timestamp: Some(&tsa),
                 level: crate::domain::SealLevel::BT,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         );
@@ -1699,6 +1772,7 @@ mod tests {
                 level,
                 timestamp: Some(tsa),
                 revocation: Some(revocation),
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -1831,6 +1905,7 @@ mod tests {
                     level,
                     timestamp: None,
                     revocation: None,
+                    attachments: &[],
                 },
                 &pki.signer,
             )
@@ -1863,6 +1938,7 @@ mod tests {
                 level: SealLevel::BLTA,
                 timestamp: Some(&tsa),
                 revocation: Some(&revocation),
+                attachments: &[],
             },
             &pki.signer,
         )
@@ -1874,6 +1950,113 @@ mod tests {
         assert!(sealed.starts_with(&original));
         let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
         assert_eq!(report.signatures[0].level, "PAdES-B-LTA", "{report:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Issue 4's proof, on every input shape: B-LTA with the evidence attached, and each
+    /// validator we did not write agrees.
+    #[tokio::test]
+    async fn b_lta_on_every_input_shape_satisfies_every_oracle() {
+        let dir = temp_dir("seal-shapes");
+        let pki = TestPki::new();
+        let root_pem = pki.write_root_pem(&dir);
+        let tsa = test_tsa(&pki);
+        let (revocation, _) = test_revocation(&pki);
+        let evidence = br#"{"signature":"<Signature/>","ocspResponse":"MIIB"}"#;
+        let attachments = [AttachedFile {
+            name: "bankid-underskrift-1.json".into(),
+            bytes: evidence,
+            mime_type: "application/json".into(),
+            description: "BankID-underskrift av Åsa Öberg (ordförande)".into(),
+            modified: now(),
+        }];
+        let page = sample_page("Justerat digitalt – arkivexemplar");
+        for (shape, original) in input_shapes() {
+            let sealed = seal(
+                &original,
+                SealRequest {
+                    page: &page,
+                    signing_time: now(),
+                    reason: Some("Arkivexemplar".into()),
+                    location: None,
+                    level: SealLevel::BLTA,
+                    timestamp: Some(&tsa),
+                    revocation: Some(&revocation),
+                    attachments: &attachments,
+                },
+                &pki.signer,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{shape}: {e}"));
+            assert!(
+                sealed.starts_with(&original),
+                "{shape}: first revision = original"
+            );
+            let path = dir.join(format!("{shape}.pdf"));
+            std::fs::write(&path, &sealed).unwrap();
+
+            let (code, out) = qpdf_check(&path);
+            assert_eq!(code, 0, "{shape}: qpdf --check: {out}");
+            assert_eq!(pdfa3_attachment_problems(&path), (vec![], 1), "{shape}");
+            // pyHanko refuses hybrid-reference files unless told to read them leniently.
+            let lenient: &[&str] = if shape == "hybrid-xref" {
+                &["--no-strict-syntax"]
+            } else {
+                &[]
+            };
+            let (_, out) = pyhanko_validate_with(&path, &root_pem, lenient);
+            let ours = out
+                .lines()
+                .find(|l| l.starts_with("Sigill"))
+                .unwrap_or_else(|| panic!("{shape}: pyhanko: {out}"));
+            assert!(
+                ours.contains(":INTACT:TRUSTED") && ours.contains("EXTENDED_WITH_LTA_UPDATES"),
+                "{shape}: pyhanko: {out}"
+            );
+            if shape == "signed-by-other" {
+                // Their signature is judged as before our seal: still intact, same trust (only
+                // pyHanko's diff policy objects to the appended page; see the earlier-signature
+                // test).
+                let status = |text: &str| {
+                    text.lines()
+                        .find(|l| l.starts_with("Underskrift"))
+                        .and_then(|l| l.split(':').nth(2).zip(l.split(':').nth(3)))
+                        .map(|(a, b)| format!("{a}:{}", b.split(',').next().unwrap_or("")))
+                        .unwrap_or_default()
+                };
+                let before = dir.join("signed-before.pdf");
+                std::fs::write(&before, &original).unwrap();
+                let (_, was) = pyhanko_validate(&before, &root_pem);
+                assert!(status(&was).starts_with("INTACT:"), "{shape}: {was}");
+                assert_eq!(status(&out), status(&was), "{shape}: {out}");
+            }
+            let (code, out) = pyhanko_adesverify_with(&path, &root_pem, lenient);
+            let ours = out.lines().find(|l| l.starts_with("Sigill")).unwrap_or("");
+            assert!(
+                ours.contains(
+                    ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"
+                ),
+                "{shape}: pyhanko adesverify ({code}): {out}"
+            );
+            let out = pdfsig(&path);
+            assert!(
+                out.contains("Signature Field Name: Sigill1")
+                    || out.contains("Signature Field Name: Sigill2"),
+                "{shape}: pdfsig: {out}"
+            );
+            assert!(!out.contains("Digest Mismatch"), "{shape}: pdfsig: {out}");
+            let valid = out.matches("Signature is Valid.").count();
+            let expected = if shape == "signed-by-other" { 2 } else { 1 };
+            assert_eq!(valid, expected, "{shape}: pdfsig: {out}");
+            let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
+            let seal = report
+                .signatures
+                .iter()
+                .find(|s| s.field_name.starts_with("Sigill"))
+                .unwrap();
+            assert_eq!(seal.level, "PAdES-B-LTA", "{shape}: {seal:?}");
+            assert!(report.all_intact(), "{shape}: {report:?}");
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

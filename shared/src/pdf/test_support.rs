@@ -1010,17 +1010,20 @@ pub fn test_revocation(
 /// pyHanko's AdES validation (ETSI EN 319 102-1 style, long-term with the DSS's revocation
 /// data; nothing is fetched, the test certificates name no responders).
 pub fn pyhanko_adesverify(pdf: &Path, root_pem: &Path) -> (i32, String) {
-    let out = run(
-        &pyhanko(),
-        &[
-            "sign",
-            "adesverify",
-            "--trust",
-            root_pem.to_str().unwrap_or_default(),
-            "--trust-replace",
-            pdf.to_str().unwrap_or_default(),
-        ],
-    );
+    pyhanko_adesverify_with(pdf, root_pem, &[])
+}
+
+pub fn pyhanko_adesverify_with(pdf: &Path, root_pem: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "sign",
+        "adesverify",
+        "--trust",
+        root_pem.to_str().unwrap_or_default(),
+        "--trust-replace",
+    ];
+    args.extend_from_slice(extra);
+    args.push(pdf.to_str().unwrap_or_default());
+    let out = run(&pyhanko(), &args);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),

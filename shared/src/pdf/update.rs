@@ -154,6 +154,11 @@ impl<'a> PreviousRevision<'a> {
     }
 }
 
+/// The offset after the last `startxref` keyword.
+pub(crate) fn last_startxref(bytes: &[u8]) -> Option<u64> {
+    super::random_access::find_startxref(&bytes[bytes.len().saturating_sub(8192)..])
+}
+
 /// Appends objects after the previous revision and records their offsets. `out` holds only
 /// the update; offsets in the file are `base + position`.
 pub(crate) struct UpdateWriter {

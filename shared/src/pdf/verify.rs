@@ -991,6 +991,7 @@ mod tests {
                 timestamp: None,
                 level: crate::domain::SealLevel::BB,
                 revocation: None,
+                attachments: &[],
             },
             &pki.signer,
         )

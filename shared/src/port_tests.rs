@@ -258,6 +258,38 @@ pub async fn state_store_suite(s: &dyn StateStore) {
             .expires_at,
         Some(1)
     );
+
+    // Deleting what is not there fails; what was deleted can be created again, from version 1.
+    assert!(matches!(
+        s.transact(vec![Write::Delete {
+            pk: "T#t1".into(),
+            sk: "ORDER#404".into(),
+            expect: Expect::Version(1),
+        }])
+        .await,
+        Err(StateError::ConditionFailed { index: 0 })
+    ));
+    s.transact(vec![Write::Delete {
+        pk: "T#t1".into(),
+        sk: "ORDER#3".into(),
+        expect: Expect::Version(1),
+    }])
+    .await
+    .unwrap();
+    put_new(s, "T#t1", "ORDER#3", json!({"again": true})).await;
+    assert_eq!(s.get("T#t1", "ORDER#3").await.unwrap().unwrap().version, 1);
+
+    // The data comes back exactly as written: numbers keep their form, text its letters.
+    let data = json!({
+        "float": 1.0, "max": u64::MAX, "min": i64::MIN, "half": 0.5, "null": null, "empty": "",
+        "list": [[], {}, false], "text": "Åsa Öberg justerar §§ 12–14 \u{1F58A}",
+    });
+    put_new(s, "T#t1", "DOC#json", data.clone()).await;
+    let got = s.get("T#t1", "DOC#json").await.unwrap().unwrap().data;
+    assert_eq!(
+        serde_json::to_string(&got).unwrap(),
+        serde_json::to_string(&data).unwrap()
+    );
 }
 
 pub async fn key_signer_suite(k: &dyn KeySigner) {
@@ -313,4 +345,123 @@ pub async fn cipher_suite(c: &dyn PersonalDataCipher) {
     bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
     assert!(c.decrypt(std::str::from_utf8(&bad).unwrap()).await.is_err());
     assert!(c.decrypt("garbage").await.is_err());
+}
+
+/// The queue's contract: every job reaches the queue of its kind, as itself. `delivered(n)`
+/// waits until `n` messages arrived (or gives up) and returns what reached each queue so far,
+/// as `(queue name, job)`. At least once: a duplicate is allowed, a loss or a stranger is not.
+pub async fn queue_suite<F, Fut>(q: &dyn Queue, mut delivered: F)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Vec<(String, Job)>>,
+{
+    let jobs = vec![
+        Job::Seal {
+            tenant: "t1".into(),
+            order_id: "2c0ad332-f2cc-482c-a791-327cc81d1aa0".into(),
+        },
+        Job::Publish {
+            tenant: "t1".into(),
+            order_id: "2c0ad332-f2cc-482c-a791-327cc81d1aa0".into(),
+        },
+        Job::ArchiveExport {
+            tenant: "t2".into(),
+            order_id: "o-2".into(),
+        },
+        Job::Seal {
+            tenant: "t2".into(),
+            order_id: "o-3".into(),
+        },
+    ];
+    for job in &jobs {
+        q.enqueue(job.clone()).await.unwrap();
+    }
+    let got = delivered(jobs.len()).await;
+    for (queue, job) in &got {
+        assert_eq!(queue, job.queue_name(), "{job:?} on the wrong queue");
+    }
+    let key = |j: &Job| serde_json::to_string(j).unwrap();
+    let mut want: Vec<String> = jobs.iter().map(key).collect();
+    let mut seen: Vec<String> = got.iter().map(|(_, j)| key(j)).collect();
+    want.sort();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, want, "every job arrives, and nothing else");
+}
+
+/// The mailer's contract: what is sent arrives to its recipient with the exact subject and
+/// text (Swedish letters, long lines, several paragraphs), and a malformed recipient (or one
+/// that smuggles a header) is refused before anything is sent. `sent()` returns the mails
+/// that reached `to` so far.
+pub async fn mailer_suite<F, Fut>(m: &dyn Mailer, to: &str, mut sent: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Vec<OutgoingMail>>,
+{
+    let mail = OutgoingMail {
+        to: to.into(),
+        subject: "Protokoll att justera: Kultur- och fritidsnämnden §§ 12–14 (Åre, Övik)".into(),
+        text: format!(
+            "Hej Åsa Öberg!\n\nDu ombeds justera protokollet från sammanträdet 2026-11-23.\n\
+             Öppna länken och logga in med BankID:\nhttps://esign.example.se/portal/orders/abc\n\n\
+             {}\n.\nFrom the secretary: “citat” – tack!\n",
+            "En lång rad utan radbrytning som är längre än sjuttiosex tecken, för att se att \
+             inget bryts eller kodas om på vägen. "
+                .repeat(3)
+        ),
+    };
+    m.send(&mail).await.unwrap();
+    let got = sent().await;
+    assert_eq!(got, vec![mail.clone()]);
+    for bad in [
+        "not an address",
+        "",
+        "anna@example.se\r\nBcc: eve@example.se",
+    ] {
+        let refused = m
+            .send(&OutgoingMail {
+                to: bad.into(),
+                ..mail.clone()
+            })
+            .await;
+        assert!(refused.is_err(), "{bad:?} accepted");
+    }
+    assert_eq!(sent().await.len(), 1, "nothing more was sent");
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::adapters::embedded::{InProcessQueue, JobHandler};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Job>>);
+
+    #[async_trait::async_trait]
+    impl JobHandler for Recorder {
+        async fn handle(&self, job: &Job) -> Result<(), String> {
+            self.0.lock().unwrap().push(job.clone());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_in_process_queue_meets_the_queue_suite() {
+        let (q, worker) = InProcessQueue::new(None);
+        let seen = Arc::new(Recorder::default());
+        tokio::spawn(worker.run(seen.clone()));
+        queue_suite(&q, |_| {
+            let (q, seen) = (q.clone(), seen.clone());
+            async move {
+                q.wait_idle().await;
+                // One worker serves every kind: a job's queue is its kind.
+                let jobs = seen.0.lock().unwrap().clone();
+                jobs.into_iter()
+                    .map(|j| (j.queue_name().to_string(), j))
+                    .collect()
+            }
+        })
+        .await;
+    }
 }

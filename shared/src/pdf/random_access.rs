@@ -292,7 +292,7 @@ impl<'a> RandomAccessPdf<'a> {
             _ => vec![0, size],
         };
         let row = widths.iter().sum::<usize>();
-        if row == 0 || index.len() % 2 != 0 {
+        if row == 0 || !index.len().is_multiple_of(2) {
             return Err(damaged("bad /W or /Index"));
         }
         let mut rows = data.chunks_exact(row);

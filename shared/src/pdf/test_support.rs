@@ -891,6 +891,46 @@ pub fn write_large_pdf(path: &Path, min_bytes: u64) -> std::io::Result<u64> {
     Ok(out.offset)
 }
 
+/// The local responder for the test PKI's CAs (root and sub-CA), with an empty revocation list
+/// the test can add to: an in-process source of OCSP answers for B-LT/B-LTA seals.
+pub fn test_revocation(
+    pki: &TestPki,
+) -> (
+    crate::revocation::RevocationService,
+    std::sync::Arc<crate::revocation::MemoryRevocations>,
+) {
+    let registry = std::sync::Arc::new(crate::revocation::MemoryRevocations::default());
+    let service = crate::revocation::RevocationService::new(registry.clone())
+        .with_authority("root", pki.root.clone())
+        .expect("root CA")
+        .with_authority("sub", pki.sub.clone())
+        .expect("sub CA");
+    (service, registry)
+}
+
+/// pyHanko's AdES validation (ETSI EN 319 102-1 style, long-term with the DSS's revocation
+/// data; nothing is fetched, the test certificates name no responders).
+pub fn pyhanko_adesverify(pdf: &Path, root_pem: &Path) -> (i32, String) {
+    pyhanko_adesverify_with(pdf, root_pem, &[])
+}
+
+pub fn pyhanko_adesverify_with(pdf: &Path, root_pem: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "sign",
+        "adesverify",
+        "--trust",
+        root_pem.to_str().unwrap_or_default(),
+        "--trust-replace",
+    ];
+    args.extend_from_slice(extra);
+    args.push(pdf.to_str().unwrap_or_default());
+    let out = run(&pyhanko(), &args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 #[cfg(test)]
 mod shape_tests {
     use super::*;
@@ -988,44 +1028,4 @@ mod shape_tests {
         assert_eq!(page_count(&path), 27);
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-/// The local responder for the test PKI's CAs (root and sub-CA), with an empty revocation list
-/// the test can add to: an in-process source of OCSP answers for B-LT/B-LTA seals.
-pub fn test_revocation(
-    pki: &TestPki,
-) -> (
-    crate::revocation::RevocationService,
-    std::sync::Arc<crate::revocation::MemoryRevocations>,
-) {
-    let registry = std::sync::Arc::new(crate::revocation::MemoryRevocations::default());
-    let service = crate::revocation::RevocationService::new(registry.clone())
-        .with_authority("root", pki.root.clone())
-        .expect("root CA")
-        .with_authority("sub", pki.sub.clone())
-        .expect("sub CA");
-    (service, registry)
-}
-
-/// pyHanko's AdES validation (ETSI EN 319 102-1 style, long-term with the DSS's revocation
-/// data; nothing is fetched, the test certificates name no responders).
-pub fn pyhanko_adesverify(pdf: &Path, root_pem: &Path) -> (i32, String) {
-    pyhanko_adesverify_with(pdf, root_pem, &[])
-}
-
-pub fn pyhanko_adesverify_with(pdf: &Path, root_pem: &Path, extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "sign",
-        "adesverify",
-        "--trust",
-        root_pem.to_str().unwrap_or_default(),
-        "--trust-replace",
-    ];
-    args.extend_from_slice(extra);
-    args.push(pdf.to_str().unwrap_or_default());
-    let out = run(&pyhanko(), &args);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
 }

@@ -154,7 +154,8 @@ impl<'a> PreviousRevision<'a> {
     }
 }
 
-/// The offset after the last `startxref` keyword.
+/// The offset after the last `startxref` keyword (tests build updates by hand with it).
+#[cfg(test)]
 pub(crate) fn last_startxref(bytes: &[u8]) -> Option<u64> {
     super::random_access::find_startxref(&bytes[bytes.len().saturating_sub(8192)..])
 }

@@ -1,1 +1,369 @@
-//! (being written)
+//! Personal data (personnummer) encrypted under a KMS data key (`ports::PersonalDataCipher`).
+//!
+//! Envelope encryption, with the one data key of the installation:
+//! - The data key is made once by KMS `GenerateDataKey` (AES_256) under the installation's
+//!   KMS key and stored **only encrypted** (its `CiphertextBlob`) as one item of the state
+//!   store (`pk = KEYRING`, `sk = PERSONAL_DATA#1`). It lives beside the data it protects, so
+//!   a backup or point-in-time restore of the table always brings the matching key, and no
+//!   manual step is needed before the first deployment. The first cold start creates it with
+//!   a conditional write; a racing cold start loses the write and uses the winner's key.
+//! - Each cold start reads the item and calls KMS `Decrypt` once; the plaintext key is held
+//!   in memory only. Both calls carry the encryption context
+//!   `purpose=e-underskrift-personal-data`, so the blob decrypts for nothing else and IAM can
+//!   require it (`kms:EncryptionContext:purpose`).
+//! - Two keys are derived from the data key with HMAC-SHA256 under distinct labels: the
+//!   AES-256-GCM key for personal data and the HMAC key for lookups (`lookup_hash`), which
+//!   must never change while lookups exist.
+//! - Ciphertexts are `k1:` + base64(nonce ‖ AES-GCM ciphertext and tag).
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use async_trait::async_trait;
+use aws_sdk_kms::error::DisplayErrorContext;
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::DataKeySpec;
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use hmac::{Hmac, Mac};
+use rand_core::RngCore;
+use sha2::Sha256;
+
+use crate::ports::{Expect, Item, PersonalDataCipher, PortError, StateError, StateStore, Write};
+
+/// Where the encrypted data key is kept in the state store.
+pub const KEY_ITEM_PK: &str = "KEYRING";
+pub const KEY_ITEM_SK: &str = "PERSONAL_DATA#1";
+const CONTEXT_KEY: &str = "purpose";
+const CONTEXT_VALUE: &str = "e-underskrift-personal-data";
+const PREFIX: &str = "k1:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KmsCipherError {
+    #[error("KMS {operation} failed: {message}")]
+    Kms {
+        operation: &'static str,
+        message: String,
+    },
+    #[error("the stored data key is damaged: {0}")]
+    DamagedKey(String),
+    #[error(transparent)]
+    Store(#[from] PortError),
+}
+
+impl KmsCipherError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Kms { .. } => "cipher.kms_unavailable",
+            Self::DamagedKey(_) => "cipher.damaged_key",
+            Self::Store(_) => "cipher.store_unavailable",
+        }
+    }
+
+    pub fn message_sv(&self) -> String {
+        match self {
+            Self::Kms { operation, message } => {
+                format!("Anropet {operation} till KMS misslyckades: {message}")
+            }
+            Self::DamagedKey(d) => format!("Den lagrade datanyckeln är skadad: {d}"),
+            Self::Store(e) => format!("Datanyckeln kunde inte läsas eller sparas: {e}"),
+        }
+    }
+
+    pub fn message_en(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl From<KmsCipherError> for PortError {
+    fn from(e: KmsCipherError) -> Self {
+        PortError::new("cipher", format!("{}: {e}", e.code()))
+    }
+}
+
+fn kms_error<E: std::error::Error + 'static>(operation: &'static str, e: E) -> KmsCipherError {
+    KmsCipherError::Kms {
+        operation,
+        message: DisplayErrorContext(e).to_string(),
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> PortError {
+    PortError::new("cipher", e)
+}
+
+pub struct KmsCipher {
+    aead: Aes256Gcm,
+    mac_key: [u8; 32],
+}
+
+impl KmsCipher {
+    /// Read the encrypted data key from `state` and decrypt it with KMS; on the very first
+    /// start make it (`GenerateDataKey` under `kms_key_id`) and store it.
+    /// `kms_key_id` is a key id, ARN or alias of a symmetric KMS key.
+    pub async fn open_or_create(
+        sdk: &aws_config::SdkConfig,
+        kms_key_id: &str,
+        state: &dyn StateStore,
+    ) -> Result<Self, KmsCipherError> {
+        let kms = aws_sdk_kms::Client::new(sdk);
+        let blob = match stored_blob(state).await? {
+            Some(blob) => blob,
+            None => {
+                let (blob, key) = generate(&kms, kms_key_id).await?;
+                let item = Item {
+                    pk: KEY_ITEM_PK.into(),
+                    sk: KEY_ITEM_SK.into(),
+                    version: 0,
+                    data: serde_json::json!({
+                        "ciphertext_blob": B64.encode(&blob),
+                        "kms_key_id": kms_key_id,
+                        "created_at": chrono::Utc::now(),
+                    }),
+                    gsi1: None,
+                    expires_at: None,
+                };
+                match state
+                    .transact(vec![Write::Put {
+                        item,
+                        expect: Expect::Absent,
+                    }])
+                    .await
+                {
+                    Ok(()) => return Ok(Self::from_data_key(&key)),
+                    // Another cold start stored its key first: use that one.
+                    Err(StateError::ConditionFailed { .. }) => stored_blob(state)
+                        .await?
+                        .ok_or_else(|| KmsCipherError::DamagedKey("vanished".into()))?,
+                    Err(StateError::Port(e)) => return Err(e.into()),
+                }
+            }
+        };
+        let key = decrypt(&kms, kms_key_id, &blob).await?;
+        Ok(Self::from_data_key(&key))
+    }
+
+    fn from_data_key(data_key: &[u8]) -> Self {
+        let derive = |label: &[u8]| -> [u8; 32] {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(data_key).expect("any key length");
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        let enc = derive(b"e-underskrift personal data encryption v1");
+        Self {
+            aead: Aes256Gcm::new(&enc.into()),
+            mac_key: derive(b"e-underskrift personal data lookup v1"),
+        }
+    }
+}
+
+async fn stored_blob(state: &dyn StateStore) -> Result<Option<Vec<u8>>, KmsCipherError> {
+    let Some(item) = state.get(KEY_ITEM_PK, KEY_ITEM_SK).await? else {
+        return Ok(None);
+    };
+    let text = item
+        .data
+        .get("ciphertext_blob")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| KmsCipherError::DamagedKey("no ciphertext_blob".into()))?;
+    B64.decode(text)
+        .map(Some)
+        .map_err(|e| KmsCipherError::DamagedKey(e.to_string()))
+}
+
+async fn generate(
+    kms: &aws_sdk_kms::Client,
+    kms_key_id: &str,
+) -> Result<(Vec<u8>, Vec<u8>), KmsCipherError> {
+    let out = kms
+        .generate_data_key()
+        .key_id(kms_key_id)
+        .key_spec(DataKeySpec::Aes256)
+        .encryption_context(CONTEXT_KEY, CONTEXT_VALUE)
+        .send()
+        .await
+        .map_err(|e| kms_error("GenerateDataKey", e.into_service_error()))?;
+    match (out.ciphertext_blob(), out.plaintext()) {
+        (Some(blob), Some(key)) if key.as_ref().len() == 32 => {
+            Ok((blob.as_ref().to_vec(), key.as_ref().to_vec()))
+        }
+        _ => Err(KmsCipherError::Kms {
+            operation: "GenerateDataKey",
+            message: "no 32-byte key in the answer".into(),
+        }),
+    }
+}
+
+async fn decrypt(
+    kms: &aws_sdk_kms::Client,
+    kms_key_id: &str,
+    blob: &[u8],
+) -> Result<Vec<u8>, KmsCipherError> {
+    // The key id pins the blob to our key: KMS refuses a blob made under another one.
+    let out = kms
+        .decrypt()
+        .key_id(kms_key_id)
+        .ciphertext_blob(Blob::new(blob))
+        .encryption_context(CONTEXT_KEY, CONTEXT_VALUE)
+        .send()
+        .await
+        .map_err(|e| kms_error("Decrypt", e.into_service_error()))?;
+    out.plaintext()
+        .map(|p| p.as_ref().to_vec())
+        .filter(|p| p.len() == 32)
+        .ok_or_else(|| KmsCipherError::DamagedKey("not a 32-byte key".into()))
+}
+
+#[async_trait]
+impl PersonalDataCipher for KmsCipher {
+    async fn encrypt(&self, plaintext: &[u8]) -> Result<String, PortError> {
+        let mut nonce = [0u8; 12];
+        rand_core::OsRng.fill_bytes(&mut nonce);
+        let ct = self
+            .aead
+            .encrypt(&Nonce::from(nonce), plaintext)
+            .map_err(|_| err("encryption failed"))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(format!("{PREFIX}{}", B64.encode(out)))
+    }
+
+    async fn decrypt(&self, ciphertext: &str) -> Result<Vec<u8>, PortError> {
+        let body = ciphertext
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| err("unknown ciphertext version"))?;
+        let raw = B64.decode(body).map_err(err)?;
+        if raw.len() < 12 + 16 {
+            return Err(err("ciphertext too short"));
+        }
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&raw[..12]);
+        self.aead
+            .decrypt(&Nonce::from(nonce), &raw[12..])
+            .map_err(|_| err("decryption failed (wrong key or damaged data)"))
+    }
+
+    fn lookup_hash(&self, plaintext: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("any key length");
+        mac.update(plaintext);
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::adapters::aws::test_support::*;
+    use crate::adapters::embedded::RedbStateStore;
+
+    fn state(dir: &tempfile::TempDir) -> RedbStateStore {
+        RedbStateStore::open(&dir.path().join("state.redb")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn behaves_like_a_cipher_and_keeps_its_key_across_cold_starts() {
+        let sdk = moto_sdk().await;
+        let kms_key = symmetric_kms_key(&sdk).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = state(&dir);
+        let c = KmsCipher::open_or_create(&sdk, &kms_key, &store)
+            .await
+            .unwrap();
+        crate::port_tests::cipher_suite(&c).await;
+
+        // Only the encrypted data key is stored.
+        let item = store.get(KEY_ITEM_PK, KEY_ITEM_SK).await.unwrap().unwrap();
+        let blob = B64
+            .decode(item.data["ciphertext_blob"].as_str().unwrap())
+            .unwrap();
+        assert!(blob.len() > 32);
+
+        // The next cold start decrypts the same key.
+        let again = KmsCipher::open_or_create(&sdk, &kms_key, &store)
+            .await
+            .unwrap();
+        let ct = c.encrypt(b"191212121212").await.unwrap();
+        assert!(ct.starts_with("k1:"));
+        assert_eq!(again.decrypt(&ct).await.unwrap(), b"191212121212");
+        assert_eq!(again.lookup_hash(b"x"), c.lookup_hash(b"x"));
+        assert_ne!(c.lookup_hash(b"x"), hex::encode(b"x"));
+        assert_eq!(
+            store
+                .get(KEY_ITEM_PK, KEY_ITEM_SK)
+                .await
+                .unwrap()
+                .unwrap()
+                .version,
+            1
+        );
+
+        // Another installation (own table) has its own key: nothing decrypts across.
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = KmsCipher::open_or_create(&sdk, &kms_key, &state(&other_dir))
+            .await
+            .unwrap();
+        assert!(other.decrypt(&ct).await.is_err());
+        assert_ne!(other.lookup_hash(b"x"), c.lookup_hash(b"x"));
+    }
+
+    #[tokio::test]
+    async fn the_stored_key_opens_only_with_its_kms_key() {
+        let sdk = moto_sdk().await;
+        let kms_key = symmetric_kms_key(&sdk).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = state(&dir);
+        KmsCipher::open_or_create(&sdk, &kms_key, &store)
+            .await
+            .unwrap();
+        let wrong = symmetric_kms_key(&sdk).await;
+        let e = KmsCipher::open_or_create(&sdk, &wrong, &store)
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(
+                e,
+                KmsCipherError::Kms {
+                    operation: "Decrypt",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(e.code(), "cipher.kms_unavailable");
+    }
+
+    #[tokio::test]
+    async fn racing_cold_starts_agree_on_one_key() {
+        let sdk = moto_sdk().await;
+        let kms_key = symmetric_kms_key(&sdk).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = state(&dir);
+        let (a, b) = tokio::join!(
+            KmsCipher::open_or_create(&sdk, &kms_key, &store),
+            KmsCipher::open_or_create(&sdk, &kms_key, &store)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.lookup_hash(b"x"), b.lookup_hash(b"x"));
+        let ct = a.encrypt(b"p").await.unwrap();
+        assert_eq!(b.decrypt(&ct).await.unwrap(), b"p");
+    }
+
+    #[tokio::test]
+    async fn a_damaged_key_item_is_a_clear_error() {
+        let sdk = moto_sdk().await;
+        let kms_key = symmetric_kms_key(&sdk).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = state(&dir);
+        crate::port_tests::put_new(
+            &store,
+            KEY_ITEM_PK,
+            KEY_ITEM_SK,
+            serde_json::json!({"ciphertext_blob": "!!"}),
+        )
+        .await;
+        let e = KmsCipher::open_or_create(&sdk, &kms_key, &store)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "cipher.damaged_key", "{e}");
+    }
+}

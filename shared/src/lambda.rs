@@ -315,12 +315,31 @@ pub async fn handle_s3_batch(arrivals: &dyn UploadArrivals, event: SqsEvent) -> 
                 Err(e) if e.http_status() < 500 => {
                     tracing::warn!(bucket = %object.bucket, code = %e.code(), "upload refused")
                 }
-                Err(e) => return Err(format!("{}: {e}", e.code())),
+                Err(e) => {
+                    return Err(without_file_name(
+                        &format!("{}: {e}", e.code()),
+                        &object.key,
+                    ))
+                }
             }
         }
         Ok(())
     })
     .await
+}
+
+/// An error text fit for the log: the upload's file name (which may hold a personnummer)
+/// replaced, however the error quoted it.
+fn without_file_name(text: &str, key: &str) -> String {
+    let name = parse_incoming_key(key)
+        .map(|k| k.file_name)
+        .unwrap_or_else(|_| key.to_string());
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let debug = format!("{name:?}");
+    text.replace(&debug[1..debug.len() - 1], "<file name>")
+        .replace(&name, "<file name>")
 }
 
 // --- the schedule -----------------------------------------------------------------------------
@@ -521,6 +540,20 @@ mod parse_tests {
                 "{bad}: a bad key is final, not retried"
             );
         }
+    }
+
+    #[test]
+    fn file_names_stay_out_of_logged_errors() {
+        let key = "incoming/demo/u1/Avtal \"19121212-1212\".pdf";
+        let text = format!("internal: object-store: invalid key {key:?}");
+        let logged = without_file_name(&text, key);
+        assert!(!logged.contains("1212"), "{logged}");
+        assert!(logged.contains("incoming/demo/u1/<file name>"), "{logged}");
+        // A key outside incoming/ is hidden whole.
+        assert_eq!(
+            without_file_name("no x/19121212-1212.pdf", "x/19121212-1212.pdf"),
+            "no <file name>"
+        );
     }
 
     #[test]

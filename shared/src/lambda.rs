@@ -233,12 +233,13 @@ pub fn parse_incoming_key(key: &str) -> Result<IncomingKey, AppError> {
 /// handler and the use case, so the handler can be tested with a fake.
 #[async_trait]
 pub trait UploadArrivals: Send + Sync {
-    /// Take in the object. An error of the caller's kind (HTTP status below 500: not a PDF,
-    /// unknown tenant, gone) is final; any other is retried.
+    /// Take in the object. An error of the caller's kind (HTTP status below 500 but 409: not
+    /// a PDF, unknown tenant, gone) is final; any other (ours, or a concurrent write) is
+    /// retried.
     async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError>;
 }
 
-/// The bucket presigned uploads land in (S3 `ESIGN_BUCKET_UPLOADS` in AWS): read by key, any
+/// The bucket presigned uploads land in (S3 `ESIGN_UPLOADS_BUCKET` in AWS): read by key, any
 /// key S3 accepts. Not the object store: its keys are the service's own, ASCII by rule, while
 /// an upload's key carries the file name the secretary chose.
 #[async_trait]
@@ -312,7 +313,7 @@ pub async fn handle_s3_batch(arrivals: &dyn UploadArrivals, event: SqsEvent) -> 
         for object in &objects {
             match arrivals.upload_arrived(object).await {
                 Ok(()) => {}
-                Err(e) if e.http_status() < 500 => {
+                Err(e) if e.http_status() < 500 && e.http_status() != 409 => {
                     tracing::warn!(bucket = %object.bucket, code = %e.code(), "upload refused")
                 }
                 Err(e) => {
@@ -567,8 +568,8 @@ mod parse_tests {
         assert!(!is_sqs_batch(&json!({"Records": []})));
     }
 
-    /// Records what it is asked to take in; fails keys containing `retry` (our side) and
-    /// refuses keys containing `refuse` (the caller's).
+    /// Records what it is asked to take in; fails keys containing `retry` (our side) or
+    /// `conflict` (a concurrent write), and refuses keys containing `refuse` (the caller's).
     #[derive(Default)]
     struct Fake(std::sync::Mutex<Vec<String>>);
 
@@ -581,6 +582,9 @@ mod parse_tests {
             }
             if object.key.contains("refuse") {
                 return Err(crate::pdf::IntakeError::NotPdf.into());
+            }
+            if object.key.contains("conflict") {
+                return Err(AppError::Conflict);
             }
             Ok(())
         }
@@ -608,6 +612,7 @@ mod parse_tests {
             ("test", json!({"Event": "s3:TestEvent"}).to_string()),
             ("refused", s3_body("incoming/t/u/refuse.pdf")),
             ("retry", s3_body("incoming/t/u/retry.pdf")),
+            ("conflict", s3_body("incoming/t/u/conflict.pdf")),
             ("garbage", "{}".into()),
         ]);
         let resp = handle_s3_batch(&fake, event).await;
@@ -616,17 +621,18 @@ mod parse_tests {
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        assert_eq!(failed, ["retry", "garbage"]);
+        assert_eq!(failed, ["retry", "conflict", "garbage"]);
         assert_eq!(
             fake.0.lock().unwrap().as_slice(),
             [
                 "incoming/t/u/a å.pdf",
                 "incoming/t/u/refuse.pdf",
-                "incoming/t/u/retry.pdf"
+                "incoming/t/u/retry.pdf",
+                "incoming/t/u/conflict.pdf"
             ]
         );
         let json = serde_json::to_value(&resp).unwrap();
-        assert_eq!(json["batchItemFailures"][1]["itemIdentifier"], "garbage");
+        assert_eq!(json["batchItemFailures"][2]["itemIdentifier"], "garbage");
     }
 }
 

@@ -1,31 +1,38 @@
-//! What the queue-driven functions share: SQS records in, jobs to the app, failures back as a
-//! partial batch response (so one poison message never fails its neighbours).
+//! What the Lambda functions share beyond the HTTP routes: SQS batches in (jobs, and S3
+//! notifications of presigned uploads), the schedule, and failures back as a partial batch
+//! response so one poison message never fails its neighbours.
+//!
+//! Every handler here is safe to call twice with the same event: the use cases are idempotent,
+//! and SQS and S3 deliver at least once.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use std::future::Future;
+use std::sync::Arc;
 
-use crate::app::App;
-use crate::ports::Job;
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
 
-/// Handle every record of a batch; report the ones that failed so only they come back.
-/// `queue` is the job type this function serves (`seal`, `publish`, `archive-export`); a
-/// message of another type is a routing mistake and fails, so it ends in the dead-letter queue.
-pub async fn handle_sqs_batch(app: &App, queue: &str, event: SqsEvent) -> SqsBatchResponse {
+use crate::app::{App, AppError, Staff, StaffRole};
+use crate::domain::TenantId;
+use crate::ports::{Job, ObjectStore, PortError};
+
+// --- SQS batches ------------------------------------------------------------------------------
+
+/// Run `each` on every record; the records it fails come back to the queue (and, after the
+/// queue's `maxReceiveCount`, go to its dead-letter queue). Needs `ReportBatchItemFailures` on
+/// the event source mapping, or Lambda ignores the answer and deletes the whole batch.
+async fn run_batch<F, Fut>(event: SqsEvent, mut each: F) -> SqsBatchResponse
+where
+    F: FnMut(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
     let mut failures = Vec::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
-        let outcome = match record.body.as_deref().map(serde_json::from_str::<Job>) {
-            None => Err("empty message".to_string()),
-            Some(Err(e)) => Err(format!("not a job: {e}")),
-            Some(Ok(job)) if job.queue_name() != queue => {
-                Err(format!("a {} job on the {queue} queue", job.queue_name()))
-            }
-            Some(Ok(job)) => app
-                .handle_job(&job)
-                .await
-                .map_err(|e| format!("{}: {e}", e.code())),
-        };
-        if let Err(why) = outcome {
-            tracing::error!(message_id = %id, queue, error = %why, "message failed");
+        if let Err(why) = each(record).await {
+            tracing::error!(message_id = %id, error = %why, "message failed");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             failures.push(failure);
@@ -36,65 +43,1051 @@ pub async fn handle_sqs_batch(app: &App, queue: &str, event: SqsEvent) -> SqsBat
     resp
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
-mod tests {
-    //! Every file in `events/` goes through the handler of its function.
-    use super::*;
-    use crate::app::test_app;
-    use crate::web::{function_router, Function};
-    use tower::ServiceExt;
-
-    fn event(name: &str) -> serde_json::Value {
-        let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
-
-    fn sqs(name: &str) -> SqsEvent {
-        serde_json::from_value(event(name)).unwrap()
-    }
-
-    /// Feed a function-URL event through a function's routes, as lambda_http would.
-    async fn invoke(
-        app: &App,
-        f: Function,
-        mut ev: serde_json::Value,
-        api_key: Option<&str>,
-    ) -> (u16, serde_json::Value) {
-        if let Some(key) = api_key {
-            ev["headers"]["authorization"] = format!("Bearer {key}").into();
+/// Handle every record of a batch; report the ones that failed so only they come back.
+/// `queue` is the job type this function serves (`seal`, `publish`, `archive-export`); a
+/// message of another type is a routing mistake and fails, so it ends in the dead-letter queue.
+pub async fn handle_sqs_batch(app: &App, queue: &str, event: SqsEvent) -> SqsBatchResponse {
+    run_batch(event, |record| async move {
+        match record.body.as_deref().map(serde_json::from_str::<Job>) {
+            None => Err("empty message".to_string()),
+            Some(Err(e)) => Err(format!("not a job: {e}")),
+            Some(Ok(job)) if job.queue_name() != queue => {
+                Err(format!("a {} job on the {queue} queue", job.queue_name()))
+            }
+            Some(Ok(job)) => app
+                .handle_job(&job)
+                .await
+                .map_err(|e| format!("{}: {e}", e.code())),
         }
-        let req = lambda_http::request::from_str(&ev.to_string()).unwrap();
-        let resp = function_router(app.clone(), f).oneshot(req).await.unwrap();
-        let status = resp.status().as_u16();
-        let body = http_body_util::BodyExt::collect(resp.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        (status, serde_json::from_slice(&body).unwrap_or_default())
+    })
+    .await
+}
+
+/// Whether a raw event is an SQS batch (the upload function gets both SQS batches and
+/// function-URL requests, and must tell them apart before parsing either).
+pub fn is_sqs_batch(event: &Value) -> bool {
+    event["Records"]
+        .as_array()
+        .and_then(|r| r.first())
+        .is_some_and(|r| r["eventSource"] == "aws:sqs")
+}
+
+// --- S3 notifications -------------------------------------------------------------------------
+
+/// An object that S3 says was created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrivedObject {
+    pub bucket: String,
+    /// The key as stored: S3 sends it form-URL-encoded (`+` for a space, `%C3%A5` for å).
+    pub key: String,
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+    /// Orders events for the same key (hex, compare as strings of equal length).
+    pub sequencer: Option<String>,
+}
+
+/// What one S3 notification message says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum S3Notification {
+    /// `s3:TestEvent`: S3 checks it may write to the queue when the notification is set up.
+    Test,
+    /// The created objects (records of other events, such as removals, are left out).
+    Created(Vec<ArrivedObject>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum S3EventError {
+    #[error("the message is not JSON: {0}")]
+    NotJson(String),
+    #[error("the message is not an S3 notification")]
+    NotS3,
+    #[error("S3 record {index}: {why}")]
+    BadRecord { index: usize, why: String },
+}
+
+impl S3EventError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotJson(_) => "s3_event.not_json",
+            Self::NotS3 => "s3_event.not_s3",
+            Self::BadRecord { .. } => "s3_event.bad_record",
+        }
+    }
+}
+
+/// Decode an S3 event key: form-URL-encoding, so `+` is a space and a real `+` is `%2B`.
+pub fn decode_s3_key(raw: &str) -> Result<String, String> {
+    percent_encoding::percent_decode_str(&raw.replace('+', " "))
+        .decode_utf8()
+        .map(|k| k.into_owned())
+        .map_err(|_| "the key is not UTF-8 once decoded".to_string())
+}
+
+/// Parse an S3 notification leniently, from a JSON text as an SQS message body carries it.
+///
+/// Only `s3.bucket.name` and `s3.object.key` are required of a record: moto's records lack
+/// `userIdentity`, `requestParameters` and `responseElements`, which
+/// `aws_lambda_events::s3::S3Event` requires. Also taken: the `s3:TestEvent` S3 sends when the
+/// notification is configured, and an S3 notification inside an SNS envelope (S3 → SNS → SQS,
+/// raw delivery off) or an SNS record.
+pub fn parse_s3_notification(body: &str) -> Result<S3Notification, S3EventError> {
+    let v: Value = serde_json::from_str(body).map_err(|e| S3EventError::NotJson(e.to_string()))?;
+    from_value(&v, 0)
+}
+
+fn from_value(v: &Value, depth: u8) -> Result<S3Notification, S3EventError> {
+    // An envelope inside an envelope is not something S3 or SNS makes.
+    if depth > 2 {
+        return Err(S3EventError::NotS3);
+    }
+    if v["Event"] == "s3:TestEvent" {
+        return Ok(S3Notification::Test);
+    }
+    if v["Type"] == "Notification" {
+        let inner = v["Message"].as_str().ok_or(S3EventError::NotS3)?;
+        let inner: Value =
+            serde_json::from_str(inner).map_err(|e| S3EventError::NotJson(e.to_string()))?;
+        return from_value(&inner, depth + 1);
+    }
+    let records = v["Records"].as_array().ok_or(S3EventError::NotS3)?;
+    let mut created = Vec::new();
+    for (index, r) in records.iter().enumerate() {
+        if r["EventSource"] == "aws:sns" || r["eventSource"] == "aws:sns" {
+            match from_value(&r["Sns"], depth + 1)? {
+                S3Notification::Test => {}
+                S3Notification::Created(objects) => created.extend(objects),
+            }
+            continue;
+        }
+        let s3 = &r["s3"];
+        if !s3.is_object() {
+            return Err(S3EventError::NotS3);
+        }
+        // ObjectRemoved, Replication, LifecycleExpiration...: nothing arrived.
+        let name = r["eventName"].as_str().unwrap_or("ObjectCreated:");
+        if !name.starts_with("ObjectCreated:") {
+            continue;
+        }
+        let bad = |why: &str| S3EventError::BadRecord {
+            index,
+            why: why.to_string(),
+        };
+        let bucket = s3["bucket"]["name"]
+            .as_str()
+            .ok_or_else(|| bad("no bucket name"))?;
+        let raw_key = s3["object"]["key"].as_str().ok_or_else(|| bad("no key"))?;
+        let key = decode_s3_key(raw_key).map_err(|why| bad(&why))?;
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        created.push(ArrivedObject {
+            bucket: bucket.to_string(),
+            key,
+            size: s3["object"]["size"].as_u64(),
+            etag: text(&s3["object"]["eTag"]),
+            sequencer: text(&s3["object"]["sequencer"]),
+        });
+    }
+    Ok(S3Notification::Created(created))
+}
+
+// --- uploads that arrive in the uploads bucket ------------------------------------------------
+
+/// Where presigned uploads land: `incoming/<tenant>/<upload id>/<file name>`. The key is made
+/// by whoever presigned the PUT for an authenticated member of staff, so the tenant in it is
+/// the one they act for.
+pub const INCOMING_PREFIX: &str = "incoming/";
+
+/// The parts of an incoming key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingKey {
+    pub tenant: TenantId,
+    pub upload_id: String,
+    pub file_name: String,
+}
+
+pub fn parse_incoming_key(key: &str) -> Result<IncomingKey, AppError> {
+    let unexpected = || {
+        AppError::bad_request(
+            "upload.unexpected_key",
+            "Filen ligger inte där uppladdningar ska ligga.",
+            "The object is not where uploads are put (incoming/<tenant>/<upload id>/<file name>).",
+        )
+    };
+    let rest = key.strip_prefix(INCOMING_PREFIX).ok_or_else(unexpected)?;
+    let mut parts = rest.splitn(3, '/');
+    let (Some(tenant), Some(upload_id), Some(file_name)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(unexpected());
+    };
+    if upload_id.is_empty() || file_name.is_empty() {
+        return Err(unexpected());
+    }
+    Ok(IncomingKey {
+        tenant: TenantId::parse(tenant)?,
+        upload_id: upload_id.to_string(),
+        file_name: file_name.to_string(),
+    })
+}
+
+/// What the upload function does with an object that arrived: the seam between the S3
+/// handler and the use case, so the handler can be tested with a fake.
+#[async_trait]
+pub trait UploadArrivals: Send + Sync {
+    /// Take in the object. An error of the caller's kind (HTTP status below 500 but 409: not
+    /// a PDF, unknown tenant, gone) is final; any other (ours, or a concurrent write) is
+    /// retried.
+    async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError>;
+}
+
+/// The bucket presigned uploads land in (S3 `ESIGN_UPLOADS_BUCKET` in AWS): read by key, any
+/// key S3 accepts. Not the object store: its keys are the service's own, ASCII by rule, while
+/// an upload's key carries the file name the secretary chose.
+#[async_trait]
+pub trait UploadsBucket: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError>;
+}
+
+/// Uploads read through the object store: enough where keys are ASCII (the embedded backend);
+/// AWS reads the uploads bucket itself.
+pub struct UploadsInObjectStore(pub Arc<dyn ObjectStore>);
+
+#[async_trait]
+impl UploadsBucket for UploadsInObjectStore {
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
+        self.0.get(key).await
+    }
+}
+
+/// Intake of uploaded objects through the ordinary upload use case, as a secretary of the
+/// tenant named in the key.
+pub struct UploadIntake {
+    pub app: App,
+    pub uploads: Arc<dyn UploadsBucket>,
+}
+
+#[async_trait]
+impl UploadArrivals for UploadIntake {
+    async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError> {
+        let incoming = parse_incoming_key(&object.key)?;
+        // Refuse before reading it into memory.
+        if object
+            .size
+            .is_some_and(|s| s > self.app.settings().max_upload_bytes)
+        {
+            return Err(crate::pdf::IntakeError::TooLarge.into());
+        }
+        let bytes = self
+            .uploads
+            .get(&object.key)
+            .await?
+            .ok_or(AppError::NotFound { what: "upload" })?;
+        let staff = Staff {
+            tenant: incoming.tenant.clone(),
+            role: StaffRole::Secretary,
+        };
+        let (doc, created) = self
+            .app
+            .upload_document(&staff, &incoming.file_name, bytes)
+            .await?;
+        // Never the file name: a name may carry a personnummer.
+        tracing::info!(tenant = %incoming.tenant, upload_id = %incoming.upload_id,
+            document = %doc.id, created, "upload taken in");
+        Ok(())
+    }
+}
+
+/// S3 notifications delivered through SQS (S3 `ObjectCreated` → SQS → upload). A message that
+/// is not an S3 notification fails (and ends in the dead-letter queue); an object the use case
+/// refuses for good is logged and dropped; a failure on our side comes back to be retried.
+pub async fn handle_s3_batch(arrivals: &dyn UploadArrivals, event: SqsEvent) -> SqsBatchResponse {
+    run_batch(event, |record| async move {
+        let body = record.body.as_deref().unwrap_or_default();
+        let objects = match parse_s3_notification(body) {
+            Ok(S3Notification::Test) => {
+                tracing::info!("S3 test event");
+                return Ok(());
+            }
+            Ok(S3Notification::Created(objects)) => objects,
+            Err(e) => return Err(format!("{}: {e}", e.code())),
+        };
+        for object in &objects {
+            match arrivals.upload_arrived(object).await {
+                Ok(()) => {}
+                Err(e) if e.http_status() < 500 && e.http_status() != 409 => {
+                    tracing::warn!(bucket = %object.bucket, code = %e.code(), "upload refused")
+                }
+                Err(e) => {
+                    return Err(without_file_name(
+                        &format!("{}: {e}", e.code()),
+                        &object.key,
+                    ))
+                }
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// An error text fit for the log: the upload's file name (which may hold a personnummer)
+/// replaced, however the error quoted it.
+fn without_file_name(text: &str, key: &str) -> String {
+    let name = parse_incoming_key(key)
+        .map(|k| k.file_name)
+        .unwrap_or_else(|_| key.to_string());
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let debug = format!("{name:?}");
+    text.replace(&debug[1..debug.len() - 1], "<file name>")
+        .replace(&name, "<file name>")
+}
+
+// --- the schedule -----------------------------------------------------------------------------
+
+/// What one round of housekeeping did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HousekeepingReport {
+    pub tenants: usize,
+    pub reminders: usize,
+    pub expired: usize,
+    pub requeued: usize,
+    /// Steps that failed (each is logged with its tenant).
+    pub failures: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HousekeepingError {
+    #[error("the tenants could not be listed: {0}")]
+    Tenants(AppError),
+    #[error("{failures} housekeeping steps failed")]
+    Steps { failures: usize },
+}
+
+/// For every tenant: remind signers before the deadline, expire overdue orders, rebuild the
+/// anslagstavla (which takes down notices whose time is up), as local mode does every minute;
+/// and queue again the work of orders that wait for sealing, publishing or export, in case a
+/// function stopped between its write and its enqueue (every job is idempotent).
+pub async fn housekeeping(app: &App) -> Result<HousekeepingReport, HousekeepingError> {
+    let tenants = app
+        .list_tenants()
+        .await
+        .map_err(HousekeepingError::Tenants)?;
+    let mut report = HousekeepingReport {
+        tenants: tenants.len(),
+        ..Default::default()
+    };
+    for t in &tenants {
+        let mut failed = |step: &str, e: AppError| {
+            tracing::warn!(tenant = %t, step, code = %e.code(), error = %e, "housekeeping step failed");
+            report.failures += 1;
+        };
+        match app.send_reminders(t).await {
+            Ok(n) => report.reminders += n,
+            Err(e) => failed("reminders", e),
+        }
+        match app.expire_overdue(t).await {
+            Ok(n) => report.expired += n,
+            Err(e) => failed("expiry", e),
+        }
+        if let Err(e) = app.rebuild_anslagstavla(t).await {
+            failed("anslagstavla", e);
+        }
+        match app.resume_pending_work(t).await {
+            Ok(n) => report.requeued += n,
+            Err(e) => failed("requeue", e),
+        }
+    }
+    Ok(report)
+}
+
+/// The schedule (an EventBridge `Scheduled Event`, or any payload when invoked by hand): one
+/// round of housekeeping. A failed step fails the invocation, so the function's error alarm
+/// sees it; EventBridge's retry runs the round again, which is harmless.
+pub async fn handle_schedule(
+    app: &App,
+    event: &Value,
+) -> Result<HousekeepingReport, HousekeepingError> {
+    tracing::info!(
+        detail_type = event["detail-type"].as_str().unwrap_or("manual"),
+        time = event["time"].as_str().unwrap_or(""),
+        "housekeeping"
+    );
+    let report = housekeeping(app).await?;
+    tracing::info!(
+        tenants = report.tenants,
+        reminders = report.reminders,
+        expired = report.expired,
+        requeued = report.requeued,
+        failures = report.failures,
+        "housekeeping done"
+    );
+    if report.failures > 0 {
+        return Err(HousekeepingError::Steps {
+            failures: report.failures,
+        });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_form_url_decoded() {
+        assert_eq!(
+            decode_s3_key("incoming/demo/u1/Protokoll+E-n%C3%A4mnden+%C3%A5.pdf").unwrap(),
+            "incoming/demo/u1/Protokoll E-nämnden å.pdf"
+        );
+        // moto encodes the slashes too; a real plus sign is %2B.
+        assert_eq!(
+            decode_s3_key("incoming%2Fdemo%2Fu1%2Fa+b%2Bc.pdf").unwrap(),
+            "incoming/demo/u1/a b+c.pdf"
+        );
+        assert!(decode_s3_key("incoming/%FF.pdf").is_err());
+    }
+
+    fn created(body: &Value) -> Vec<ArrivedObject> {
+        match parse_s3_notification(&body.to_string()).unwrap() {
+            S3Notification::Created(o) => o,
+            other => panic!("expected objects, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn moto_records_without_identity_fields_parse() {
+        // What moto 5.2 sends for a PUT: no userIdentity, requestParameters or responseElements.
+        let moto = json!({"Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-north-1",
+            "eventTime": "2026-11-23T09:00:01.000Z", "eventName": "ObjectCreated:Put",
+            "s3": {"s3SchemaVersion": "1.0", "configurationId": "uploads",
+                   "bucket": {"name": "uploads", "arn": "arn:aws:s3:::uploads"},
+                   "object": {"key": "incoming%2Fdemo%2Fu1%2Fa+%C3%A5.pdf", "size": 12,
+                              "eTag": "abc", "versionId": null, "sequencer": "1"}}}]});
+        assert_eq!(
+            created(&moto),
+            vec![ArrivedObject {
+                bucket: "uploads".into(),
+                key: "incoming/demo/u1/a å.pdf".into(),
+                size: Some(12),
+                etag: Some("abc".into()),
+                sequencer: Some("1".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn test_events_envelopes_and_other_events() {
+        let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent",
+            "Time": "2026-11-23T09:00:00.000Z", "Bucket": "uploads",
+            "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"});
+        assert_eq!(
+            parse_s3_notification(&test.to_string()).unwrap(),
+            S3Notification::Test
+        );
+        let inner = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:CompleteMultipartUpload",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "incoming/t/u/x.pdf"}}}]});
+        let sns = json!({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:eu-north-1:1:t",
+            "Message": inner.to_string()});
+        assert_eq!(created(&sns)[0].key, "incoming/t/u/x.pdf");
+        let sns_record = json!({"Records": [{"EventSource": "aws:sns", "Sns": sns}]});
+        assert_eq!(created(&sns_record).len(), 1);
+        let removed = json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "incoming/t/u/x.pdf"}}}]});
+        assert!(created(&removed).is_empty());
+    }
+
+    #[test]
+    fn what_is_not_an_s3_notification_is_refused_with_a_code() {
+        for (body, code) in [
+            ("{not json".to_string(), "s3_event.not_json"),
+            (r#"{"type":"seal"}"#.to_string(), "s3_event.not_s3"),
+            (
+                json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}).to_string(),
+                "s3_event.not_s3",
+            ),
+            (
+                json!({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {}}}]})
+                    .to_string(),
+                "s3_event.bad_record",
+            ),
+        ] {
+            assert_eq!(parse_s3_notification(&body).unwrap_err().code(), code, "{body}");
+        }
+    }
+
+    #[test]
+    fn incoming_keys_name_tenant_upload_and_file() {
+        let k = parse_incoming_key("incoming/kommun-a/u-1/Avtal/bilaga å.pdf").unwrap();
+        assert_eq!(
+            (
+                k.tenant.as_str(),
+                k.upload_id.as_str(),
+                k.file_name.as_str()
+            ),
+            ("kommun-a", "u-1", "Avtal/bilaga å.pdf")
+        );
+        for bad in [
+            "tenants/a/u/x.pdf",
+            "incoming/a/x.pdf",
+            "incoming/a//x.pdf",
+            "incoming/A B/u/x.pdf",
+        ] {
+            let e = parse_incoming_key(bad).unwrap_err();
+            assert!(
+                e.http_status() < 500,
+                "{bad}: a bad key is final, not retried"
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_stay_out_of_logged_errors() {
+        let key = "incoming/demo/u1/Avtal \"19121212-1212\".pdf";
+        let text = format!("internal: object-store: invalid key {key:?}");
+        let logged = without_file_name(&text, key);
+        assert!(!logged.contains("1212"), "{logged}");
+        assert!(logged.contains("incoming/demo/u1/<file name>"), "{logged}");
+        // A key outside incoming/ is hidden whole.
+        assert_eq!(
+            without_file_name("no x/19121212-1212.pdf", "x/19121212-1212.pdf"),
+            "no <file name>"
+        );
+    }
+
+    #[test]
+    fn only_sqs_batches_are_taken_for_sqs() {
+        assert!(is_sqs_batch(
+            &json!({"Records": [{"eventSource": "aws:sqs"}]})
+        ));
+        assert!(!is_sqs_batch(
+            &json!({"version": "2.0", "rawPath": "/api/documents"})
+        ));
+        assert!(!is_sqs_batch(&json!({"Records": []})));
+    }
+
+    /// Records what it is asked to take in; fails keys containing `retry` (our side) or
+    /// `conflict` (a concurrent write), and refuses keys containing `refuse` (the caller's).
+    #[derive(Default)]
+    struct Fake(std::sync::Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl UploadArrivals for Fake {
+        async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError> {
+            self.0.lock().unwrap().push(object.key.clone());
+            if object.key.contains("retry") {
+                return Err(AppError::Internal("S3 unavailable".into()));
+            }
+            if object.key.contains("refuse") {
+                return Err(crate::pdf::IntakeError::NotPdf.into());
+            }
+            if object.key.contains("conflict") {
+                return Err(AppError::Conflict);
+            }
+            Ok(())
+        }
+    }
+
+    fn sqs_of(bodies: &[(&str, String)]) -> SqsEvent {
+        let records: Vec<Value> = bodies
+            .iter()
+            .map(|(id, body)| json!({"messageId": id, "body": body, "eventSource": "aws:sqs"}))
+            .collect();
+        serde_json::from_value(json!({ "Records": records })).unwrap()
+    }
+
+    fn s3_body(key: &str) -> String {
+        json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "uploads"}, "object": {"key": key, "size": 1}}}]})
+        .to_string()
     }
 
     #[tokio::test]
-    async fn queue_events_parse_and_failures_are_reported_per_message() {
-        let t = test_app::start().await;
-        t.add_tenant("demo").await;
-        for (file, queue) in [
-            ("sqs-seal.json", "seal"),
-            ("sqs-publish.json", "publish"),
-            ("sqs-archive-export.json", "archive-export"),
-        ] {
-            let ev = sqs(file);
-            let id = ev.records[0].message_id.clone().unwrap();
-            // The sample's order does not exist here: that one message must come back.
-            let resp = handle_sqs_batch(&t.app, queue, ev).await;
-            let failed: Vec<_> = resp
-                .batch_item_failures
-                .iter()
-                .map(|f| f.item_identifier.clone())
-                .collect();
-            assert_eq!(failed, vec![id], "{file}");
+    async fn only_retryable_and_unreadable_messages_come_back() {
+        let fake = Fake::default();
+        let event = sqs_of(&[
+            ("ok", s3_body("incoming/t/u/a+%C3%A5.pdf")),
+            ("test", json!({"Event": "s3:TestEvent"}).to_string()),
+            ("refused", s3_body("incoming/t/u/refuse.pdf")),
+            ("retry", s3_body("incoming/t/u/retry.pdf")),
+            ("conflict", s3_body("incoming/t/u/conflict.pdf")),
+            ("garbage", "{}".into()),
+        ]);
+        let resp = handle_s3_batch(&fake, event).await;
+        let failed: Vec<_> = resp
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["retry", "conflict", "garbage"]);
+        assert_eq!(
+            fake.0.lock().unwrap().as_slice(),
+            [
+                "incoming/t/u/a å.pdf",
+                "incoming/t/u/refuse.pdf",
+                "incoming/t/u/retry.pdf",
+                "incoming/t/u/conflict.pdf"
+            ]
+        );
+        let json = serde_json::to_value(&resp).unwrap();
+        assert_eq!(json["batchItemFailures"][2]["itemIdentifier"], "garbage");
+    }
+}
+
+#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+mod event_tests {
+    //! Every file in `events/` goes through the handler of its function on the embedded
+    //! backend, and the queue, S3 and schedule events go through twice: a duplicate delivery
+    //! changes nothing. A file with no expectations here fails the test.
+    use std::collections::{BTreeSet, HashMap};
+    use std::sync::Mutex;
+
+    use serde_json::json;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::app::test_app;
+    use crate::ports::{Item, Queue};
+    use crate::web::{function_router, Function};
+
+    fn events_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+    }
+
+    /// The events a test read, to find the files nobody tests.
+    struct Events(Mutex<BTreeSet<String>>);
+
+    impl Events {
+        fn get(&self, name: &str) -> Value {
+            self.0.lock().unwrap().insert(name.to_string());
+            let text = std::fs::read_to_string(events_dir().join(name))
+                .unwrap_or_else(|e| panic!("events/{name}: {e}"));
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
         }
-        // A message for another queue, and one that is not a job, fail alone.
-        let mut ev = sqs("sqs-seal.json");
+    }
+
+    /// Jobs are recorded instead of run, so each queue event is the one that does the work.
+    #[derive(Default)]
+    struct RecordingQueue(Mutex<Vec<Job>>);
+
+    #[async_trait]
+    impl Queue for RecordingQueue {
+        async fn enqueue(&self, job: Job) -> Result<(), PortError> {
+            self.0.lock().unwrap().push(job);
+            Ok(())
+        }
+    }
+
+    /// The uploads bucket: any key, as S3.
+    #[derive(Default)]
+    struct FakeBucket(Mutex<HashMap<String, Bytes>>);
+
+    #[async_trait]
+    impl UploadsBucket for FakeBucket {
+        async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+    }
+
+    /// Which function's URL a path belongs to (as the template routes them).
+    fn function_of(path: &str) -> Function {
+        if path.starts_with("/api/documents") {
+            Function::Upload
+        } else if path.starts_with("/api/") {
+            Function::CreateSigningOrder
+        } else if path.starts_with("/portal") {
+            Function::BankidCollect
+        } else {
+            panic!("no function URL serves {path}")
+        }
+    }
+
+    fn set_path(ev: &mut Value, path: &str) {
+        ev["rawPath"] = path.into();
+        ev["requestContext"]["http"]["path"] = path.into();
+    }
+
+    fn set_body(ev: &mut Value, body: Value) {
+        ev["body"] = body.to_string().into();
+        ev["isBase64Encoded"] = false.into();
+    }
+
+    fn set_session(ev: &mut Value, token: &str) {
+        ev["cookies"] = json!([format!("esign_session={token}")]);
+    }
+
+    struct Reply {
+        status: u16,
+        content_type: String,
+        bytes: Bytes,
+    }
+
+    impl Reply {
+        fn json(&self) -> Value {
+            serde_json::from_slice(&self.bytes).unwrap_or_default()
+        }
+        fn code(&self) -> String {
+            self.json()["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    }
+
+    /// A function-URL event through its function's routes, parsed as lambda_http parses it.
+    async fn invoke(app: &App, ev: &Value) -> Reply {
+        let path = ev["rawPath"].as_str().unwrap().to_string();
+        let req = lambda_http::request::from_str(&ev.to_string()).unwrap();
+        let resp = function_router(app.clone(), function_of(&path))
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        Reply {
+            status,
+            content_type,
+            bytes,
+        }
+    }
+
+    /// Everything a delivery could change: the tenant's items and its files.
+    async fn snapshot(app: &App) -> (Vec<Item>, Vec<(String, Bytes)>) {
+        let items = app.ports().state.query("T#demo", "").await.unwrap();
+        let mut files = Vec::new();
+        for prefix in ["tenants/demo/", "public/demo/"] {
+            for key in app.ports().objects.list(prefix).await.unwrap() {
+                let bytes = app.ports().objects.get(&key).await.unwrap().unwrap();
+                files.push((key, bytes));
+            }
+        }
+        (items, files)
+    }
+
+    fn with_order(mut ev: Value, order_id: &str) -> SqsEvent {
+        let body = ev["Records"][0]["body"].as_str().unwrap().to_string();
+        let mut job: Value = serde_json::from_str(&body).unwrap();
+        job["order_id"] = order_id.into();
+        ev["Records"][0]["body"] = job.to_string().into();
+        serde_json::from_value(ev).unwrap()
+    }
+
+    fn failed(resp: &SqsBatchResponse) -> Vec<String> {
+        resp.batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_event_file_goes_through_its_handler() {
+        let t = test_app::start().await;
+        let key = t.add_tenant("demo").await;
+        let queue = Arc::new(RecordingQueue::default());
+        let mut ports = t.app.ports().clone();
+        ports.queue = queue.clone();
+        let app = App::new(ports, t.app.settings().clone());
+        let events = Events(Mutex::new(BTreeSet::new()));
+        let ev = |name: &str| {
+            let mut v = events.get(name);
+            if v["headers"]["authorization"].is_string() {
+                v["headers"]["authorization"] = format!("Bearer {key}").into();
+            }
+            v
+        };
+        let pdf = Bytes::from(
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+            ))
+            .unwrap(),
+        );
+        let doc_id = crate::domain::DocumentId::of_bytes(&pdf).to_string();
+
+        // --- upload: the function URL refuses a few bytes of a PDF header; the sample order
+        // names a document not yet uploaded.
+        let r = invoke(&app, &ev("furl-upload.json")).await;
+        assert_eq!(r.status, 400);
+        assert!(r.code().starts_with("pdf."), "{:?}", r.json());
+        assert!(!r.json()["error"]["message_sv"].as_str().unwrap().is_empty());
+        let r = invoke(&app, &ev("furl-create-order.json")).await;
+        assert_eq!((r.status, r.code().as_str()), (404, "document.not_found"));
+        let mut wrong_key = ev("furl-list-orders.json");
+        wrong_key["headers"]["authorization"] = "Bearer esk_demo_not_a_key".into();
+        assert_eq!(invoke(&app, &wrong_key).await.status, 401);
+
+        // --- S3 ObjectCreated → SQS → upload, twice: one document, nothing changed the second time.
+        let s3_event = ev("sqs-s3-upload.json");
+        let body: Value =
+            serde_json::from_str(s3_event["Records"][0]["body"].as_str().unwrap()).unwrap();
+        let raw_key = body["Records"][0]["s3"]["object"]["key"].as_str().unwrap();
+        assert!(
+            raw_key.contains('+') && raw_key.contains("%C3%A5"),
+            "the sample key is URL-encoded"
+        );
+        let bucket = Arc::new(FakeBucket::default());
+        bucket
+            .0
+            .lock()
+            .unwrap()
+            .insert(decode_s3_key(raw_key).unwrap(), pdf.clone());
+        let intake = UploadIntake {
+            app: app.clone(),
+            uploads: bucket,
+        };
+        let sqs: SqsEvent = serde_json::from_value(s3_event.clone()).unwrap();
+        assert!(failed(&handle_s3_batch(&intake, sqs.clone()).await).is_empty());
+        let before = snapshot(&app).await;
+        assert!(failed(&handle_s3_batch(&intake, sqs).await).is_empty());
+        assert_eq!(
+            snapshot(&app).await,
+            before,
+            "a duplicate S3 event changes nothing"
+        );
+        let r = invoke(&app, &ev("furl-get-document.json")).await;
+        assert_eq!(r.status, 200, "{:?}", r.json());
+        assert_eq!(r.json()["document"]["id"], doc_id.as_str());
+        assert_eq!(
+            r.json()["document"]["file_name"],
+            "Protokoll E-nämnden 2026-11-20 å.pdf"
+        );
+        let r = invoke(&app, &ev("furl-get-document-original.json")).await;
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "application/pdf")
+        );
+        assert_eq!(r.bytes, pdf);
+
+        // --- create-signing-order
+        let r = invoke(&app, &ev("furl-create-order.json")).await;
+        assert_eq!(r.status, 201, "{:?}", r.json());
+        let order_id = r.json()["order"]["id"].as_str().unwrap().to_string();
+        let order_ev = |name: &str, suffix: &str| {
+            let mut v = ev(name);
+            set_path(&mut v, &format!("/api/orders/{order_id}{suffix}"));
+            v
+        };
+        let r = invoke(&app, &ev("furl-list-orders.json")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["orders"].as_array().unwrap().len(), 1);
+        let r = invoke(&app, &order_ev("furl-get-order.json", "")).await;
+        assert_eq!(
+            (r.status, r.json()["order"]["status"].as_str()),
+            (200, Some("open"))
+        );
+        let r = invoke(&app, &order_ev("furl-order-file.json", "/archive.pdf")).await;
+        assert_eq!(r.status, 404, "no archive version before sealing");
+        let r = invoke(&app, &ev("furl-whoami.json")).await;
+        assert_eq!(r.json(), json!({"tenant": "demo", "role": "admin"}));
+        let r = invoke(&app, &ev("furl-add-staff.json")).await;
+        assert_eq!(r.status, 201, "{:?}", r.json());
+
+        // --- bankid-collect: the portal page, login, the signer's order, signing.
+        let r = invoke(&app, &ev("furl-portal-page.json")).await;
+        assert_eq!(r.status, 200);
+        assert!(r.content_type.starts_with("text/html"));
+        let r = invoke(&app, &ev("furl-portal-orders.json")).await;
+        assert_eq!(r.status, 401, "a made-up session is refused");
+
+        let r = invoke(&app, &ev("furl-portal-login.json")).await;
+        assert_eq!(r.status, 200, "{:?}", r.json());
+        let login = r.json();
+        assert!(login["qr_data"].as_str().unwrap().starts_with("bankid."));
+        assert!(
+            login.get("qr_start_secret").is_none(),
+            "the QR secret never leaves the server"
+        );
+        t.phone_approves(login["auto_start_token"].as_str().unwrap(), "191212121212")
+            .await;
+        let mut collect = ev("furl-portal-login-collect.json");
+        set_body(&mut collect, json!({"login_ref": login["login_ref"]}));
+        let r = invoke(&app, &collect).await;
+        assert_eq!(r.json()["status"], "complete", "{:?}", r.json());
+        let session = r.json()["session_token"].as_str().unwrap().to_string();
+        let portal_ev = |name: &str, path: Option<String>| {
+            let mut v = ev(name);
+            set_session(&mut v, &session);
+            if let Some(p) = path {
+                set_path(&mut v, &p);
+            }
+            v
+        };
+        let order_path = |suffix: &str| Some(format!("/portal/orders/demo/{order_id}{suffix}"));
+        let r = invoke(&app, &portal_ev("furl-portal-me.json", None)).await;
+        assert_eq!(r.json()["name"], "Tolvan Tolvansson");
+        let r = invoke(&app, &portal_ev("furl-portal-orders.json", None)).await;
+        assert_eq!(r.json()["orders"].as_array().unwrap().len(), 1);
+        let r = invoke(&app, &portal_ev("furl-portal-order.json", order_path(""))).await;
+        assert_eq!(r.status, 200, "{:?}", r.json());
+        let r = invoke(
+            &app,
+            &portal_ev(
+                "furl-portal-order-document.json",
+                order_path("/document.pdf"),
+            ),
+        )
+        .await;
+        assert_eq!((r.status, &r.bytes), (200, &pdf));
+
+        t.clock.advance(chrono::Duration::seconds(3));
+        let r = invoke(
+            &app,
+            &portal_ev("furl-portal-sign.json", order_path("/sign")),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.json());
+        let sign = r.json();
+        t.phone_approves(sign["auto_start_token"].as_str().unwrap(), "191212121212")
+            .await;
+        let mut collect = portal_ev("furl-portal-sign-collect.json", None);
+        set_body(&mut collect, json!({"sign_ref": sign["sign_ref"]}));
+        let r = invoke(&app, &collect).await;
+        assert_eq!(
+            (
+                r.json()["status"].as_str(),
+                r.json()["order_status"].as_str()
+            ),
+            (Some("complete"), Some("completed")),
+            "{:?}",
+            r.json()
+        );
+        let seal_job = Job::Seal {
+            tenant: "demo".into(),
+            order_id: order_id.clone(),
+        };
+        assert_eq!(*queue.0.lock().unwrap(), vec![seal_job]);
+        let r = invoke(
+            &app,
+            &portal_ev("furl-portal-reject.json", order_path("/reject")),
+        )
+        .await;
+        assert_eq!(r.status, 409, "signed already: {:?}", r.json());
+
+        // Cancel a login that nobody finishes; its reference is gone afterwards.
+        t.clock.advance(chrono::Duration::seconds(3));
+        let started = invoke(&app, &ev("furl-portal-login.json")).await.json();
+        let mut cancel = ev("furl-portal-cancel.json");
+        set_body(&mut cancel, json!({"order_ref": started["login_ref"]}));
+        assert_eq!(invoke(&app, &cancel).await.status, 200);
+        assert_eq!(invoke(&app, &cancel).await.status, 404);
+
+        // --- the queues: each job twice; the second delivery changes nothing.
+        for (file, queue_name, next) in [
+            ("sqs-seal.json", "seal", Some("publish")),
+            ("sqs-publish.json", "publish", Some("archive-export")),
+            ("sqs-archive-export.json", "archive-export", None),
+        ] {
+            queue.0.lock().unwrap().clear();
+            let batch = with_order(events.get(file), &order_id);
+            let resp = handle_sqs_batch(&app, queue_name, batch.clone()).await;
+            assert!(failed(&resp).is_empty(), "{file}");
+            let after_first = snapshot(&app).await;
+            let resp = handle_sqs_batch(&app, queue_name, batch).await;
+            assert!(failed(&resp).is_empty(), "{file} again");
+            assert_eq!(snapshot(&app).await, after_first, "{file} twice");
+            let queued: Vec<_> = queue
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|j| j.queue_name())
+                .collect();
+            // The duplicate may queue the next step again (harmless), never another one.
+            assert!(
+                queued.iter().all(|q| Some(*q) == next),
+                "{file}: {queued:?}"
+            );
+            assert_eq!(queued.is_empty(), next.is_none(), "{file}: {queued:?}");
+            // The sample's own order does not exist: that message fails alone.
+            let resp = handle_sqs_batch(&app, queue_name, sqs_event(&events, file)).await;
+            assert_eq!(failed(&resp).len(), 1, "{file}");
+        }
+        let r = invoke(&app, &order_ev("furl-get-order.json", "")).await;
+        assert_eq!(r.json()["order"]["status"], "exported");
+        let r = invoke(&app, &order_ev("furl-order-file.json", "/archive.pdf")).await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.bytes.starts_with(&pdf),
+            "the original is a byte-exact prefix"
+        );
+        let r = invoke(&app, &order_ev("furl-recall-order.json", "/recall")).await;
+        assert_eq!(
+            r.status,
+            409,
+            "an exported order is not recalled: {:?}",
+            r.json()
+        );
+        let r = invoke(&app, &order_ev("furl-resend-order.json", "/resend")).await;
+        assert_eq!(r.status, 409, "nor resent: {:?}", r.json());
+
+        // --- the schedule, twice.
+        let tick = events.get("schedule-housekeeping.json");
+        assert_eq!(tick["detail-type"], "Scheduled Event");
+        queue.0.lock().unwrap().clear();
+        let first = handle_schedule(&app, &tick).await.unwrap();
+        let after_first = snapshot(&app).await;
+        let second = handle_schedule(&app, &tick).await.unwrap();
+        assert_eq!(
+            snapshot(&app).await,
+            after_first,
+            "a second tick changes nothing"
+        );
+        assert_eq!(first, second);
+        assert_eq!(
+            (first.tenants, first.failures, first.requeued),
+            (1, 0, 0),
+            "nothing waits: the order is exported"
+        );
+        let index = app
+            .ports()
+            .objects
+            .get("public/demo/anslag/index.html")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&index).contains("E-nämnden"));
+
+        // --- logout ends the session.
+        let r = invoke(&app, &portal_ev("furl-portal-logout.json", None)).await;
+        assert_eq!(r.status, 200);
+        let r = invoke(&app, &portal_ev("furl-portal-me.json", None)).await;
+        assert_eq!(r.status, 401);
+
+        // Every file in events/ was fed through its handler above.
+        let all: BTreeSet<String> = std::fs::read_dir(events_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        let used = events.0.lock().unwrap().clone();
+        let untested: Vec<_> = all.difference(&used).collect();
+        assert!(
+            untested.is_empty(),
+            "events without a test (add their expectations here): {untested:?}"
+        );
+    }
+
+    fn sqs_event(events: &Events, file: &str) -> SqsEvent {
+        serde_json::from_value(events.get(file)).unwrap()
+    }
+
+    /// A job for another queue, and a message that is not a job, fail alone.
+    #[tokio::test]
+    async fn misrouted_and_unreadable_messages_fail_alone() {
+        let t = test_app::start().await;
+        let events = Events(Mutex::new(BTreeSet::new()));
+        let mut ev = sqs_event(&events, "sqs-seal.json");
         let mut bad = ev.records[0].clone();
         bad.message_id = Some("not-json".into());
         bad.body = Some("{not json".into());
@@ -102,97 +1095,62 @@ mod tests {
         let resp = handle_sqs_batch(&t.app, "publish", ev).await;
         assert_eq!(resp.batch_item_failures.len(), 2);
         let json = serde_json::to_value(&resp).unwrap();
-        assert!(
-            json["batchItemFailures"][1]["itemIdentifier"] == "not-json",
-            "{json}"
-        );
+        assert_eq!(json["batchItemFailures"][1]["itemIdentifier"], "not-json");
     }
 
-    #[tokio::test]
-    async fn function_url_events_reach_their_routes() {
-        let t = test_app::start().await;
-        let key = t.add_tenant("demo").await;
-
-        // The sample upload carries a few bytes of a PDF header, base64: intake refuses it.
-        let (status, body) = invoke(
-            &t.app,
-            Function::Upload,
-            event("furl-upload.json"),
-            Some(&key),
-        )
-        .await;
-        assert_eq!(status, 400, "{body}");
+    /// Every route of the API that a function URL serves has a sample event (the public
+    /// routes are served from the public bucket instead).
+    #[test]
+    fn every_function_url_route_has_an_event() {
+        let src = include_str!("web/api.rs");
+        let mut routes = vec![("GET".to_string(), "/portal".to_string())];
+        for chunk in src.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).unwrap().to_string();
+            let call = &chunk[..chunk.find("\n        .route(").unwrap_or(chunk.len())];
+            let call = &call[..call.find("\n}").unwrap_or(call.len())];
+            for (token, method) in [("get(", "GET"), ("post(", "POST")] {
+                let hits = call.match_indices(token).filter(|(i, _)| {
+                    *i == 0
+                        || !call.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && call.as_bytes()[i - 1] != b'_'
+                });
+                if hits.count() > 0 {
+                    routes.push((method.to_string(), path.clone()));
+                }
+            }
+        }
+        let mut events = Vec::new();
+        for entry in std::fs::read_dir(events_dir()).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.starts_with("furl-") {
+                let v: Value = serde_json::from_str(
+                    &std::fs::read_to_string(events_dir().join(&name)).unwrap(),
+                )
+                .unwrap();
+                assert_eq!(v["version"], "2.0", "{name}: payload format 2.0");
+                let method = v["requestContext"]["http"]["method"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let path = v["rawPath"].as_str().unwrap().to_string();
+                assert_eq!(v["requestContext"]["http"]["path"], path.as_str(), "{name}");
+                events.push((method, path));
+            }
+        }
+        let matches = |pattern: &str, path: &str| {
+            let (p, q): (Vec<_>, Vec<_>) =
+                (pattern.split('/').collect(), path.split('/').collect());
+            p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| a.starts_with('{') || a == b)
+        };
+        let missing: Vec<_> = routes
+            .iter()
+            .filter(|(_, path)| !path.starts_with("/public/"))
+            .filter(|(m, p)| !events.iter().any(|(em, ep)| em == m && matches(p, ep)))
+            .collect();
+        assert!(routes.len() > 20, "the route table was read: {routes:?}");
         assert!(
-            body["error"]["code"].as_str().unwrap().starts_with("pdf."),
-            "{body}"
+            missing.is_empty(),
+            "routes without an event in events/: {missing:?}"
         );
-        assert!(!body["error"]["message_sv"].as_str().unwrap().is_empty());
-
-        // The sample order names a document this tenant never uploaded.
-        let (status, body) = invoke(
-            &t.app,
-            Function::CreateSigningOrder,
-            event("furl-create-order.json"),
-            Some(&key),
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (404, Some("document.not_found"))
-        );
-
-        let (status, body) = invoke(
-            &t.app,
-            Function::CreateSigningOrder,
-            event("furl-list-orders.json"),
-            Some(&key),
-        )
-        .await;
-        assert_eq!(status, 200);
-        assert_eq!(body["orders"], serde_json::json!([]));
-        // The sample's own key is not a real key.
-        let (status, _) = invoke(
-            &t.app,
-            Function::CreateSigningOrder,
-            event("furl-list-orders.json"),
-            None,
-        )
-        .await;
-        assert_eq!(status, 401);
-
-        // Login starts a BankID order at the simulator.
-        let (status, body) = invoke(
-            &t.app,
-            Function::BankidCollect,
-            event("furl-portal-login.json"),
-            None,
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        assert!(body["qr_data"].as_str().unwrap().starts_with("bankid."));
-        assert!(body["auto_start_token"].is_string() && body["login_ref"].is_string());
-        assert!(
-            body.get("qr_start_secret").is_none(),
-            "the QR secret never leaves the server"
-        );
-
-        let (status, _) = invoke(
-            &t.app,
-            Function::BankidCollect,
-            event("furl-portal-orders.json"),
-            None,
-        )
-        .await;
-        assert_eq!(status, 401, "a made-up session is refused");
-
-        // A route of another function is not served by this one.
-        let (status, _) = invoke(
-            &t.app,
-            Function::Upload,
-            event("furl-portal-login.json"),
-            None,
-        )
-        .await;
-        assert_eq!(status, 404);
     }
 }

@@ -56,6 +56,60 @@ pub fn embedded_ports(
     Ok((ports, queue, worker))
 }
 
+/// The AWS adapters, clients built once (per cold start) from one SDK configuration
+/// (`AWS_REGION`, `AWS_ENDPOINT_URL` for emulators and S3/DynamoDB-compatible services):
+/// - `ESIGN_TABLE`: the single table (docs/dynamodb.md);
+/// - `ESIGN_BUCKET` (+ `ESIGN_BUCKET_KMS_KEY_ID`, `ESIGN_BUCKET_PREFIX`): everything under
+///   `tenants/`; `ESIGN_PUBLIC_BUCKET`: what the public reads (`public/…`);
+/// - `ESIGN_SEAL_QUEUE_URL`, `ESIGN_PUBLISH_QUEUE_URL`, `ESIGN_ARCHIVE_EXPORT_QUEUE_URL`;
+/// - `ESIGN_DATA_KEY_ID`: the symmetric KMS key wrapping the personnummer data key;
+/// - `ESIGN_SEAL_KEY_SPEC`, `ESIGN_SEAL_KEY_ALIAS_PREFIX`, `ESIGN_SEAL_KEY_IDS`: seal keys;
+/// - `ESIGN_MAIL_FROM`: the SES sender.
+#[cfg(feature = "aws")]
+pub async fn aws_ports(eid: Arc<dyn EidProvider>) -> Result<Ports, ConfigError> {
+    use crate::adapters::aws::*;
+    fn invalid(name: &'static str, e: impl std::fmt::Display) -> ConfigError {
+        ConfigError::Invalid {
+            name,
+            why: e.to_string(),
+        }
+    }
+    let sdk = sdk_config(&AwsSettings::from_env()).await;
+    let private = s3::S3Settings::from_env().map_err(|e| invalid("ESIGN_BUCKET", e))?;
+    let public = s3::S3Settings {
+        bucket: env("ESIGN_PUBLIC_BUCKET")?,
+        kms_key_id: None,
+        ..private.clone()
+    };
+    let objects = routed::RoutedObjectStore::new(
+        Box::new(s3::S3ObjectStore::new(&sdk, private)),
+        Box::new(s3::S3ObjectStore::new(&sdk, public)),
+    );
+    let state = Arc::new(dynamodb::DynamoStateStore::from_env(&sdk)?);
+    let keys = kms_signer::KmsKeySigner::new(
+        &sdk,
+        kms_signer::KmsSignerSettings::from_env().map_err(|e| invalid("ESIGN_SEAL_KEY_SPEC", e))?,
+    )
+    .map_err(|e| invalid("ESIGN_SEAL_KEY_SPEC", e))?;
+    let cipher =
+        kms_cipher::KmsCipher::open_or_create(&sdk, &env("ESIGN_DATA_KEY_ID")?, state.as_ref())
+            .await
+            .map_err(|e| invalid("ESIGN_DATA_KEY_ID", e))?;
+    let queue = sqs::SqsQueue::from_conf(&sdk, sqs::QueueUrls::from_env()?);
+    Ok(Ports {
+        objects: Arc::new(objects),
+        state,
+        keys: Arc::new(keys),
+        cipher: Arc::new(cipher),
+        mailer: Arc::new(ses::SesMailer::from_env(&sdk)?),
+        queue: Arc::new(queue),
+        eid,
+        clock: Arc::new(SystemClock),
+        timestamp: None,
+        revocation: None,
+    })
+}
+
 fn env(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError::Missing(name))
 }
@@ -177,6 +231,13 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             let app = App::new(ports, settings);
             tokio::spawn(worker.run(Arc::new(app.clone())));
             Ok(app)
+        }
+        #[cfg(feature = "aws")]
+        "aws" => {
+            let mut ports = aws_ports(bankid_from_env()?).await?;
+            ports.timestamp = timestamp_from_env()?;
+            ports.revocation = revocation_from_env()?;
+            Ok(App::new(ports, settings))
         }
         other => Err(ConfigError::Invalid {
             name: "ESIGN_BACKEND",

@@ -7,6 +7,7 @@
 pub mod dynamodb;
 pub mod kms_cipher;
 pub mod kms_signer;
+pub mod routed;
 pub mod s3;
 pub mod ses;
 pub mod sqs;

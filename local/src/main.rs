@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[cfg(feature = "aws")]
+mod seal_key;
+
 #[derive(Parser)]
 #[command(
     name = "esign",
@@ -90,6 +93,12 @@ enum Command {
     Pki {
         #[command(subcommand)]
         command: PkiCommand,
+    },
+    /// A tenant's seal key in AWS KMS: certificate request and issued chain.
+    #[cfg(feature = "aws")]
+    SealKey {
+        #[command(subcommand)]
+        command: seal_key::SealKeyCommand,
     },
 }
 
@@ -222,6 +231,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { data, dir, sizes } => {
             let rows = esign_local::bench::run(&data, &dir, &sizes)?;
             esign_local::bench::print(&rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "aws")]
+        Command::SealKey { command } => {
+            seal_key::run(command).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { data, out } => {

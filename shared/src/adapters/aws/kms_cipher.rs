@@ -47,6 +47,8 @@ pub enum KmsCipherError {
     DamagedKey(String),
     #[error(transparent)]
     Store(#[from] PortError),
+    #[error("missing setting {0}")]
+    MissingSetting(&'static str),
 }
 
 impl KmsCipherError {
@@ -55,6 +57,7 @@ impl KmsCipherError {
             Self::Kms { .. } => "cipher.kms_unavailable",
             Self::DamagedKey(_) => "cipher.damaged_key",
             Self::Store(_) => "cipher.store_unavailable",
+            Self::MissingSetting(_) => "cipher.missing_setting",
         }
     }
 
@@ -65,6 +68,7 @@ impl KmsCipherError {
             }
             Self::DamagedKey(d) => format!("Den lagrade datanyckeln är skadad: {d}"),
             Self::Store(e) => format!("Datanyckeln kunde inte läsas eller sparas: {e}"),
+            Self::MissingSetting(name) => format!("Inställningen {name} saknas."),
         }
     }
 
@@ -139,6 +143,21 @@ impl KmsCipher {
         };
         let key = decrypt(&kms, kms_key_id, &blob).await?;
         Ok(Self::from_data_key(&key))
+    }
+
+    /// [`KmsCipher::open_or_create`] with the KMS key from `ESIGN_PERSONAL_DATA_KMS_KEY_ID`
+    /// (key id, ARN or alias of a symmetric key).
+    pub async fn from_env(
+        sdk: &aws_config::SdkConfig,
+        state: &dyn StateStore,
+    ) -> Result<Self, KmsCipherError> {
+        let key = std::env::var("ESIGN_PERSONAL_DATA_KMS_KEY_ID")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or(KmsCipherError::MissingSetting(
+                "ESIGN_PERSONAL_DATA_KMS_KEY_ID",
+            ))?;
+        Self::open_or_create(sdk, key.trim(), state).await
     }
 
     fn from_data_key(data_key: &[u8]) -> Self {

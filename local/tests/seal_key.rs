@@ -312,11 +312,15 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     );
     let app = esign_shared::app::App::new(ports, service.app.settings().clone());
     let t = esign_shared::domain::TenantId::parse("t1").unwrap();
-    let sealed = app
-        .seal_file(&t, "protokoll.pdf", esign_local::demo::SAMPLE_PROTOCOL)
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("protokoll.pdf");
+    let output = work.path().join("sealed.pdf");
+    std::fs::write(&input, esign_local::demo::SAMPLE_PROTOCOL).unwrap();
+    app.seal_path(&t, &input, &output)
         .await
         .map_err(|e| e.code())
         .unwrap();
+    let sealed = std::fs::read(&output).unwrap();
     let report = esign_shared::pdf::verify(&sealed, std::slice::from_ref(&root.cert_der)).unwrap();
     let sig = &report.signatures[0];
     assert!(sig.intact && sig.signature_valid, "{report:?}");

@@ -802,13 +802,16 @@ mod tests {
         let original = fixture(FIXTURE_2B);
         let page = sample_page("Justerat digitalt – arkivexemplar");
         let sealed = seal(
+            &original,
             SealRequest {
-                original: &original,
                 page: &page,
                 signing_time: now(),
                 reason: Some("Arkivexemplar fastställt".into()),
                 location: Some("Örebro".into()),
                 timestamp: None,
+                level: crate::domain::SealLevel::BB,
+                revocation: None,
+                attachments: &[],
             },
             &seal_signer,
         )

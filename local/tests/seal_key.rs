@@ -208,7 +208,8 @@ async fn csr_refuses_a_subject_without_common_name_and_a_missing_key() {
     assert!(text(&out).contains("kms.key_not_found"), "{}", text(&out));
 }
 
-fn chain_for(spki: &[u8]) -> (CertificateAuthority, Vec<Vec<u8>>) {
+/// A root, the sub-CA that issued the seal certificate for `spki`, and the chain (leaf, sub-CA).
+fn chain_for(spki: &[u8]) -> (CertificateAuthority, CertificateAuthority, Vec<Vec<u8>>) {
     let now = chrono::Utc::now();
     let root = CertificateAuthority::create_root("Test Rot-CA", "Testkommun", now).unwrap();
     let sub = root
@@ -226,7 +227,8 @@ fn chain_for(spki: &[u8]) -> (CertificateAuthority, Vec<Vec<u8>>) {
             now,
         )
         .unwrap();
-    (root, vec![leaf, sub.cert_der.clone()])
+    let chain = vec![leaf, sub.cert_der.clone()];
+    (root, sub, chain)
 }
 
 fn write_chain(path: &Path, chain: &[Vec<u8>]) {
@@ -249,7 +251,7 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     let before = std::fs::read_to_string(&installed).unwrap();
 
     // A certificate for another key is refused and changes nothing.
-    let (_, wrong) = chain_for(&other);
+    let (_, _, wrong) = chain_for(&other);
     let wrong_path = dir.path().join("wrong.pem");
     write_chain(&wrong_path, &wrong);
     let import = |chain: &Path| {
@@ -276,7 +278,7 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     assert_eq!(std::fs::read_to_string(&installed).unwrap(), before);
 
     // A chain out of order is refused.
-    let (root, chain) = chain_for(&spki);
+    let (root, sub, chain) = chain_for(&spki);
     let reversed_path = dir.path().join("reversed.pem");
     write_chain(&reversed_path, &[chain[1].clone(), chain[0].clone()]);
     let out = import(&reversed_path);
@@ -310,6 +312,20 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
         )
         .unwrap(),
     );
+    // The tenant seals at B-LTA (local mode's default): revocation data for this test CA and
+    // for the local timestamp authority.
+    ports.revocation = Some(Arc::new(
+        esign_shared::revocation::RevocationService::new(Arc::new(
+            esign_shared::revocation::MemoryRevocations::default(),
+        ))
+        .with_authority("root", root.clone())
+        .unwrap()
+        .with_authority("sub", sub)
+        .unwrap()
+        // The local TSA's certificate comes from the local root.
+        .with_authority("local-root", service.pki.root.clone())
+        .unwrap(),
+    ));
     let app = esign_shared::app::App::new(ports, service.app.settings().clone());
     let t = esign_shared::domain::TenantId::parse("t1").unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -321,8 +337,11 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
         .map_err(|e| e.code())
         .unwrap();
     let sealed = std::fs::read(&output).unwrap();
-    let report = esign_shared::pdf::verify(&sealed, std::slice::from_ref(&root.cert_der)).unwrap();
+    // The seal chains to the test CA's root, the timestamps to the local root.
+    let anchors = vec![root.cert_der.clone(), service.pki.root.cert_der.clone()];
+    let report = esign_shared::pdf::verify(&sealed, &anchors).unwrap();
     let sig = &report.signatures[0];
     assert!(sig.intact && sig.signature_valid, "{report:?}");
     assert!(sig.trusted, "{report:?}");
+    assert_eq!(sig.level, "PAdES-B-LTA", "{report:?}");
 }

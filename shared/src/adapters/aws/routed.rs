@@ -84,7 +84,16 @@ mod tests {
         let mut buckets = Vec::new();
         for _ in 0..2 {
             let bucket = unique_name("routed");
-            s3.create_bucket().bucket(&bucket).send().await.unwrap();
+            s3.create_bucket()
+                .bucket(&bucket)
+                .create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
             buckets.push(bucket.clone());
             stores.push(S3ObjectStore::new(
                 &sdk,

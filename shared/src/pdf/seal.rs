@@ -68,7 +68,7 @@ pub enum SealError {
     #[error("{level} needs {missing}, which this installation does not have")]
     LevelUnavailable {
         level: &'static str,
-        missing: &'static str,
+        missing: MissingService,
     },
     #[error("revocation data could not be collected: {en}")]
     Revocation {
@@ -111,13 +111,10 @@ impl SealError {
             ),
             SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
             SealError::Timestamp(e) => e.message_sv(),
-            SealError::LevelUnavailable { level, missing } => {
-                let missing = match *missing {
-                    "a timestamp authority" => "en tidsstämpeltjänst",
-                    _ => "spärrinformation (OCSP eller CRL)",
-                };
-                format!("Nivån {level} kräver {missing}, som inte finns i den här installationen.")
-            }
+            SealError::LevelUnavailable { level, missing } => format!(
+                "Nivån {level} kräver {}, som inte finns i den här installationen.",
+                missing.sv()
+            ),
             SealError::Revocation { sv, .. } => sv.clone(),
             SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
         }
@@ -129,6 +126,31 @@ impl SealError {
             SealError::Timestamp(e) => e.message_en(),
             other => other.to_string(),
         }
+    }
+}
+
+/// A service a level above B-B needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingService {
+    TimestampAuthority,
+    Revocation,
+}
+
+impl MissingService {
+    fn sv(self) -> &'static str {
+        match self {
+            MissingService::TimestampAuthority => "en tidsstämpeltjänst",
+            MissingService::Revocation => "spärrinformation (OCSP eller CRL)",
+        }
+    }
+}
+
+impl std::fmt::Display for MissingService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MissingService::TimestampAuthority => "a timestamp authority",
+            MissingService::Revocation => "revocation data (OCSP or CRL)",
+        })
     }
 }
 
@@ -244,21 +266,26 @@ fn copy_and_hash(
     Ok(hasher)
 }
 
+/// Refuse before any work when the level needs a service the request lacks.
 fn check_services(req: &SealRequest<'_>) -> Result<(), SealError> {
-    let level = req.level.name();
-    if req.level >= SealLevel::BT && req.timestamp.is_none() {
-        return Err(SealError::LevelUnavailable {
-            level,
-            missing: "a timestamp authority",
-        });
+    if req.level >= SealLevel::BT {
+        service(req.timestamp, req.level, MissingService::TimestampAuthority)?;
     }
-    if req.level >= SealLevel::BLT && req.revocation.is_none() {
-        return Err(SealError::LevelUnavailable {
-            level,
-            missing: "revocation data (OCSP or CRL)",
-        });
+    if req.level >= SealLevel::BLT {
+        service(req.revocation, req.level, MissingService::Revocation)?;
     }
     Ok(())
+}
+
+fn service<T: ?Sized>(
+    given: Option<&T>,
+    level: SealLevel,
+    missing: MissingService,
+) -> Result<&T, SealError> {
+    given.ok_or(SealError::LevelUnavailable {
+        level: level.name(),
+        missing,
+    })
 }
 
 /// Everything about the document the later updates need, read while the file was open.
@@ -462,10 +489,8 @@ async fn complete(
         existing_dss,
     } = p;
     let leaf = &chain[0];
-    let hole = contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES;
     let mut digest = hashed.clone();
-    digest.update(&update1[..hole.start]);
-    digest.update(&update1[hole.end..]);
+    hash_outside_contents(&mut digest, &update1, contents_lt);
     let document_digest = digest.finalize();
 
     let attrs = cms_build::signed_attributes(&document_digest, leaf)
@@ -517,9 +542,7 @@ async fn complete(
     let cms_der =
         cms_build::assemble_with_unsigned(attrs, signature, cms_algorithm, &chain, unsigned)
             .map_err(|e| SealError::Cms(e.to_string()))?;
-    check_fits(cms_der.len())?;
-    let hex = hex::encode_upper(&cms_der);
-    update1[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    fill_contents(&mut update1, contents_lt, &cms_der)?;
     out.write_all(&update1).map_err(io_error)?;
     let mut whole = hashed;
     whole.update(&update1);
@@ -530,10 +553,7 @@ async fn complete(
     }
 
     // B-LT: the DSS, with what a validator needs for the seal's and the TSA's chains.
-    let revocation = req.revocation.ok_or(SealError::LevelUnavailable {
-        level: req.level.name(),
-        missing: "revocation data (OCSP or CRL)",
-    })?;
+    let revocation = service(req.revocation, req.level, MissingService::Revocation)?;
     let tsa_chain = ltv::complete_chain(&tsa_certs, &chain_der);
     let mut data = revocation.collect(&chain_der).await?;
     if !tsa_chain.is_empty() {
@@ -557,10 +577,7 @@ async fn complete(
     }
 
     // B-LTA: a document timestamp over the whole file so far.
-    let source = req.timestamp.ok_or(SealError::LevelUnavailable {
-        level: req.level.name(),
-        missing: "a timestamp authority",
-    })?;
+    let source = service(req.timestamp, req.level, MissingService::TimestampAuthority)?;
     let mut writer = UpdateWriter::after(&after2, 32 * 1024);
     let ts_id = writer.allocate_id();
     let ts_widget_id = writer.allocate_id();
@@ -594,18 +611,34 @@ async fn complete(
         byte_range_at,
         contents_lt,
     )?;
-    let hole = contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES;
-    whole.update(&update3[..hole.start]);
-    whole.update(&update3[hole.end..]);
+    hash_outside_contents(&mut whole, &update3, contents_lt);
     let imprint: [u8; 32] = whole.finalize().into();
     let token = source.timestamp(imprint).await?;
     super::timestamp::verify_token(&token, &imprint)?;
-    check_fits(token.len())?;
-    let hex = hex::encode_upper(&token);
-    update3[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    fill_contents(&mut update3, contents_lt, &token)?;
     out.write_all(&update3).map_err(io_error)?;
     out.flush().map_err(io_error)?;
     Ok(after3.len)
+}
+
+/// The bytes of /Contents, `<` to `>`, that a ByteRange leaves out.
+fn contents_hole(contents_lt: usize) -> std::ops::Range<usize> {
+    contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES
+}
+
+/// Hash an update but for its /Contents (the signed ranges within it).
+fn hash_outside_contents(hasher: &mut Sha256, update: &[u8], contents_lt: usize) {
+    let hole = contents_hole(contents_lt);
+    hasher.update(&update[..hole.start]);
+    hasher.update(&update[hole.end..]);
+}
+
+/// Write `der` as hex into the zeros of /Contents.
+fn fill_contents(update: &mut [u8], contents_lt: usize, der: &[u8]) -> Result<(), SealError> {
+    check_fits(der.len())?;
+    let hex = hex::encode_upper(der);
+    update[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(())
 }
 
 fn check_fits(needed: usize) -> Result<(), SealError> {
@@ -670,8 +703,8 @@ fn fill_byte_range(
     byte_range_at: usize,
     contents_lt: usize,
 ) -> Result<(), PdfError> {
-    let contents_start = base + contents_lt as u64;
-    let contents_end = contents_start + 2 + 2 * CONTENTS_RESERVED_BYTES as u64;
+    let hole = contents_hole(contents_lt);
+    let (contents_start, contents_end) = (base + hole.start as u64, base + hole.end as u64);
     let byte_range = format!(
         "[0 {contents_start} {contents_end} {}",
         total - contents_end

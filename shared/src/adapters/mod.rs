@@ -5,3 +5,5 @@
 pub mod aws;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(any(feature = "embedded", feature = "aws"))]
+pub(crate) mod personal_data_keys;

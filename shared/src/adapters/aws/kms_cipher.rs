@@ -16,16 +16,15 @@
 //!   must never change while lookups exist.
 //! - Ciphertexts are `k1:` + base64(nonce ‖ AES-GCM ciphertext and tag).
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use async_trait::async_trait;
 use aws_sdk_kms::error::DisplayErrorContext;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::DataKeySpec;
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use hmac::{Hmac, Mac};
-use rand_core::RngCore;
 use sha2::Sha256;
+
+use crate::adapters::personal_data_keys::PersonalDataKeys;
 
 use crate::ports::{Expect, Item, PersonalDataCipher, PortError, StateError, StateStore, Write};
 
@@ -90,13 +89,8 @@ fn kms_error<E: std::error::Error + 'static>(operation: &'static str, e: E) -> K
     }
 }
 
-fn err(e: impl std::fmt::Display) -> PortError {
-    PortError::new("cipher", e)
-}
-
 pub struct KmsCipher {
-    aead: Aes256Gcm,
-    mac_key: [u8; 32],
+    keys: PersonalDataKeys,
 }
 
 impl KmsCipher {
@@ -166,10 +160,12 @@ impl KmsCipher {
             mac.update(label);
             mac.finalize().into_bytes().into()
         };
-        let enc = derive(b"e-underskrift personal data encryption v1");
         Self {
-            aead: Aes256Gcm::new(&enc.into()),
-            mac_key: derive(b"e-underskrift personal data lookup v1"),
+            keys: PersonalDataKeys::new(
+                derive(b"e-underskrift personal data encryption v1"),
+                derive(b"e-underskrift personal data lookup v1"),
+                PREFIX,
+            ),
         }
     }
 }
@@ -234,36 +230,15 @@ async fn decrypt(
 #[async_trait]
 impl PersonalDataCipher for KmsCipher {
     async fn encrypt(&self, plaintext: &[u8]) -> Result<String, PortError> {
-        let mut nonce = [0u8; 12];
-        rand_core::OsRng.fill_bytes(&mut nonce);
-        let ct = self
-            .aead
-            .encrypt(&Nonce::from(nonce), plaintext)
-            .map_err(|_| err("encryption failed"))?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ct);
-        Ok(format!("{PREFIX}{}", B64.encode(out)))
+        self.keys.encrypt(plaintext)
     }
 
     async fn decrypt(&self, ciphertext: &str) -> Result<Vec<u8>, PortError> {
-        let body = ciphertext
-            .strip_prefix(PREFIX)
-            .ok_or_else(|| err("unknown ciphertext version"))?;
-        let raw = B64.decode(body).map_err(err)?;
-        if raw.len() < 12 + 16 {
-            return Err(err("ciphertext too short"));
-        }
-        let mut nonce = [0u8; 12];
-        nonce.copy_from_slice(&raw[..12]);
-        self.aead
-            .decrypt(&Nonce::from(nonce), &raw[12..])
-            .map_err(|_| err("decryption failed (wrong key or damaged data)"))
+        self.keys.decrypt(ciphertext)
     }
 
     fn lookup_hash(&self, plaintext: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("any key length");
-        mac.update(plaintext);
-        hex::encode(mac.finalize().into_bytes())
+        self.keys.lookup_hash(plaintext)
     }
 }
 

@@ -1,19 +1,14 @@
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use async_trait::async_trait;
-use base64::{engine::general_purpose::STANDARD as B64, Engine};
-use hmac::{Hmac, Mac};
 use rand_core::RngCore;
-use sha2::Sha256;
 use std::path::Path;
 
+use crate::adapters::personal_data_keys::PersonalDataKeys;
 use crate::ports::{PersonalDataCipher, PortError};
 
 /// AES-256-GCM for personal data at rest and HMAC-SHA256 for lookups, from a 64-byte secret
 /// made on first run (the local stand-in for a KMS data key).
 pub struct LocalCipher {
-    aead: Aes256Gcm,
-    mac_key: [u8; 32],
+    keys: PersonalDataKeys,
 }
 
 fn err(e: impl std::fmt::Display) -> PortError {
@@ -50,8 +45,7 @@ impl LocalCipher {
         enc.copy_from_slice(&secret[..32]);
         mac_key.copy_from_slice(&secret[32..64]);
         Self {
-            aead: Aes256Gcm::new(&enc.into()),
-            mac_key,
+            keys: PersonalDataKeys::new(enc, mac_key, "v1:"),
         }
     }
 }
@@ -59,36 +53,15 @@ impl LocalCipher {
 #[async_trait]
 impl PersonalDataCipher for LocalCipher {
     async fn encrypt(&self, plaintext: &[u8]) -> Result<String, PortError> {
-        let mut nonce = [0u8; 12];
-        rand_core::OsRng.fill_bytes(&mut nonce);
-        let ct = self
-            .aead
-            .encrypt(&Nonce::from(nonce), plaintext)
-            .map_err(|_| err("encryption failed"))?;
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ct);
-        Ok(format!("v1:{}", B64.encode(out)))
+        self.keys.encrypt(plaintext)
     }
 
     async fn decrypt(&self, ciphertext: &str) -> Result<Vec<u8>, PortError> {
-        let body = ciphertext
-            .strip_prefix("v1:")
-            .ok_or_else(|| err("unknown ciphertext version"))?;
-        let raw = B64.decode(body).map_err(err)?;
-        if raw.len() < 12 + 16 {
-            return Err(err("ciphertext too short"));
-        }
-        let mut nonce = [0u8; 12];
-        nonce.copy_from_slice(&raw[..12]);
-        self.aead
-            .decrypt(&Nonce::from(nonce), &raw[12..])
-            .map_err(|_| err("decryption failed (wrong key or damaged data)"))
+        self.keys.decrypt(ciphertext)
     }
 
     fn lookup_hash(&self, plaintext: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("any key length");
-        mac.update(plaintext);
-        hex::encode(mac.finalize().into_bytes())
+        self.keys.lookup_hash(plaintext)
     }
 }
 

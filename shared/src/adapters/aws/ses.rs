@@ -125,7 +125,7 @@ impl Mailer for SesMailer {
 mod tests {
     use super::*;
     use crate::adapters::aws::sdk_config;
-    use crate::adapters::aws::test_support::{moto_settings, unique_name};
+    use crate::adapters::aws::test_support::{moto_data_dump, moto_settings, unique_name};
 
     /// A mailer whose sender domain moto knows as verified, and its From header.
     async fn mailer() -> (SesMailer, String) {
@@ -144,13 +144,7 @@ mod tests {
 
     /// What moto recorded as sent to `to`: `ses.Message` in its data dump, with the sender.
     async fn sent_to(to: &str) -> Vec<(String, OutgoingMail)> {
-        let endpoint = moto_settings().endpoint_url.unwrap();
-        let data: serde_json::Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let data = moto_data_dump().await;
         let messages = data["ses"]["Message"]
             .as_array()
             .cloned()

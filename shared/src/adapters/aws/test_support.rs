@@ -27,6 +27,37 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
+/// moto's dump of everything it holds (`/moto-api/data.json`), the only way to read back what
+/// SES "sent". moto builds it by walking every model while other tests on the same server keep
+/// writing, so one attempt can fail with a 500 or a cut-off body: a few attempts, then the
+/// last answer in the panic.
+pub async fn moto_data_dump() -> serde_json::Value {
+    let url = format!(
+        "{}/moto-api/data.json",
+        moto_settings().endpoint_url.expect("endpoint")
+    );
+    let mut last = String::new();
+    for attempt in 0..8u64 {
+        match reqwest::get(&url).await {
+            Ok(answer) => {
+                let status = answer.status();
+                let body = answer.text().await.unwrap_or_default();
+                if status.is_success() {
+                    match serde_json::from_str(&body) {
+                        Ok(data) => return data,
+                        Err(e) => last = format!("{status}, not JSON ({e})"),
+                    }
+                } else {
+                    last = format!("{status}: {}", body.chars().take(500).collect::<String>());
+                }
+            }
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("moto's data dump failed 8 times; last answer: {last}")
+}
+
 /// The shared SDK configuration for moto.
 pub async fn moto_sdk() -> aws_config::SdkConfig {
     super::sdk_config(&moto_settings()).await

@@ -52,6 +52,7 @@ pub fn embedded_ports(
         clock: Arc::new(SystemClock),
         timestamp: None,
         revocation: None,
+        uploads: None,
     };
     Ok((ports, queue, worker))
 }
@@ -64,9 +65,13 @@ pub fn embedded_ports(
 /// - `ESIGN_SEAL_QUEUE_URL`, `ESIGN_PUBLISH_QUEUE_URL`, `ESIGN_ARCHIVE_EXPORT_QUEUE_URL`;
 /// - `ESIGN_DATA_KEY_ID`: the symmetric KMS key wrapping the personnummer data key;
 /// - `ESIGN_SEAL_KEY_SPEC`, `ESIGN_SEAL_KEY_ALIAS_PREFIX`, `ESIGN_SEAL_KEY_IDS`: seal keys;
-/// - `ESIGN_MAIL_FROM`: the SES sender.
+/// - `ESIGN_MAIL_FROM`: the SES sender;
+/// - `ESIGN_UPLOADS_BUCKET` (optional): where presigned uploads go (`ports::UploadsBucket`).
 #[cfg(feature = "aws")]
-pub async fn aws_ports(eid: Arc<dyn EidProvider>) -> Result<Ports, ConfigError> {
+pub async fn aws_ports(
+    sdk: &aws_config::SdkConfig,
+    eid: Arc<dyn EidProvider>,
+) -> Result<Ports, ConfigError> {
     use crate::adapters::aws::*;
     fn invalid(name: &'static str, e: impl std::fmt::Display) -> ConfigError {
         ConfigError::Invalid {
@@ -74,39 +79,53 @@ pub async fn aws_ports(eid: Arc<dyn EidProvider>) -> Result<Ports, ConfigError> 
             why: e.to_string(),
         }
     }
-    let sdk = sdk_config(&AwsSettings::from_env()).await;
     let private = s3::S3Settings::from_env().map_err(|e| invalid("ESIGN_BUCKET", e))?;
     let public = s3::S3Settings {
         bucket: env("ESIGN_PUBLIC_BUCKET")?,
         kms_key_id: None,
         ..private.clone()
     };
+    // Presigned uploads carry no SSE headers: the uploads bucket's default encryption applies.
+    let uploads = std::env::var("ESIGN_UPLOADS_BUCKET")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .map(|bucket| {
+            let settings = s3::S3Settings {
+                bucket: bucket.trim().to_string(),
+                prefix: String::new(),
+                kms_key_id: None,
+                force_path_style: private.force_path_style,
+            };
+            Arc::new(s3::S3UploadsBucket(s3::S3ObjectStore::new(sdk, settings)))
+                as Arc<dyn crate::ports::UploadsBucket>
+        });
     let objects = routed::RoutedObjectStore::new(
-        Box::new(s3::S3ObjectStore::new(&sdk, private)),
-        Box::new(s3::S3ObjectStore::new(&sdk, public)),
+        Box::new(s3::S3ObjectStore::new(sdk, private)),
+        Box::new(s3::S3ObjectStore::new(sdk, public)),
     );
-    let state = Arc::new(dynamodb::DynamoStateStore::from_env(&sdk)?);
+    let state = Arc::new(dynamodb::DynamoStateStore::from_env(sdk)?);
     let keys = kms_signer::KmsKeySigner::new(
-        &sdk,
+        sdk,
         kms_signer::KmsSignerSettings::from_env().map_err(|e| invalid("ESIGN_SEAL_KEY_SPEC", e))?,
     )
     .map_err(|e| invalid("ESIGN_SEAL_KEY_SPEC", e))?;
     let cipher =
-        kms_cipher::KmsCipher::open_or_create(&sdk, &env("ESIGN_DATA_KEY_ID")?, state.as_ref())
+        kms_cipher::KmsCipher::open_or_create(sdk, &env("ESIGN_DATA_KEY_ID")?, state.as_ref())
             .await
             .map_err(|e| invalid("ESIGN_DATA_KEY_ID", e))?;
-    let queue = sqs::SqsQueue::from_conf(&sdk, sqs::QueueUrls::from_env()?);
+    let queue = sqs::SqsQueue::from_conf(sdk, sqs::QueueUrls::from_env()?);
     Ok(Ports {
         objects: Arc::new(objects),
         state,
         keys: Arc::new(keys),
         cipher: Arc::new(cipher),
-        mailer: Arc::new(ses::SesMailer::from_env(&sdk)?),
+        mailer: Arc::new(ses::SesMailer::from_env(sdk)?),
         queue: Arc::new(queue),
         eid,
         clock: Arc::new(SystemClock),
         timestamp: None,
         revocation: None,
+        uploads,
     })
 }
 
@@ -114,17 +133,78 @@ fn env(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError::Missing(name))
 }
 
-/// The BankID provider from the environment:
-/// - `ESIGN_BANKID_URL`: the RP API base (`https://appapi2.test.bankid.com/rp/v6.0/` for test);
+/// What the BankID client is built from, wherever it was kept.
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankIdMaterial {
+    /// The CA certificates (PEM) that user certificates chain to.
+    pub trust_pem: String,
+    /// The relying-party certificate and key: PKCS#12 (or PEM) bytes.
+    #[serde(skip)]
+    pub client_cert: Option<Vec<u8>>,
+    /// The same, base64, as the Secrets Manager secret holds it.
+    #[serde(default)]
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    client_cert_p12_base64: Option<String>,
+    #[serde(default)]
+    pub client_password: Option<String>,
+    /// The BankID SSL root to pin (only it is trusted), needed with a client certificate.
+    #[serde(default)]
+    pub server_root_pem: Option<String>,
+}
+
+/// The BankID provider for `url` (the RP API base, `https://appapi2.test.bankid.com/rp/v6.0/`
+/// for test). Without a client certificate the client speaks plain HTTP(S) with the system's
+/// roots, which only a simulator accepts.
+pub fn bankid_provider(
+    url: &str,
+    material: BankIdMaterial,
+    source: &'static str,
+) -> Result<Arc<dyn EidProvider>, ConfigError> {
+    use crate::bankid::tls::{ClientIdentity, TlsConfig};
+    let invalid = |e: &dyn std::fmt::Display| ConfigError::Invalid {
+        name: source,
+        why: e.to_string(),
+    };
+    let anchors = crate::pki::pem_decode_certs(&material.trust_pem).map_err(|e| invalid(&e))?;
+    if anchors.is_empty() {
+        return Err(invalid(&"no BankID CA certificate (trust_pem)"));
+    }
+    let client = match material.client_cert {
+        Some(identity) => {
+            let identity =
+                ClientIdentity::from_file_bytes(&identity, material.client_password.as_deref())
+                    .map_err(|e| invalid(&e))?;
+            let root = material
+                .server_root_pem
+                .ok_or_else(|| invalid(&"a client certificate needs server_root_pem"))?;
+            TlsConfig::builder()
+                .client_identity(identity)
+                .server_root_pem(&root)
+                .and_then(|b| b.build())
+                .and_then(|c| c.bankid_client(url))
+                .map_err(|e| invalid(&e))?
+        }
+        None => {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| invalid(&e))?;
+            crate::bankid::BankIdClient::new(url, http)
+        }
+    };
+    Ok(Arc::new(crate::bankid::provider::BankIdProvider::new(
+        client, anchors,
+    )))
+}
+
+/// The BankID provider from files named in the environment:
+/// - `ESIGN_BANKID_URL`: the RP API base;
 /// - `ESIGN_BANKID_TRUST_PEM`: the CA certificates that user certificates chain to;
 /// - `ESIGN_BANKID_CLIENT_CERT` (+ `ESIGN_BANKID_CLIENT_PASSWORD`): the relying-party
 ///   certificate and key, PKCS#12 or PEM, for mutual TLS;
-/// - `ESIGN_BANKID_SERVER_ROOT_PEM`: the BankID SSL root to pin (only it is trusted).
-///
-/// Without a client certificate the client speaks plain HTTP(S) with the system's roots, which
-/// only a simulator accepts.
+/// - `ESIGN_BANKID_SERVER_ROOT_PEM`: the BankID SSL root to pin.
 pub fn bankid_from_env() -> Result<Arc<dyn EidProvider>, ConfigError> {
-    use crate::bankid::tls::{ClientIdentity, TlsConfig};
     let url = env("ESIGN_BANKID_URL")?;
     let read = |name: &'static str| -> Result<Vec<u8>, ConfigError> {
         let path = PathBuf::from(env(name)?);
@@ -133,42 +213,89 @@ pub fn bankid_from_env() -> Result<Arc<dyn EidProvider>, ConfigError> {
             why: format!("{}: {e}", path.display()),
         })
     };
-    let invalid = |name: &'static str| {
-        move |e: &dyn std::fmt::Display| ConfigError::Invalid {
+    let text = |name: &'static str| -> Result<String, ConfigError> {
+        String::from_utf8(read(name)?).map_err(|e| ConfigError::Invalid {
             name,
             why: e.to_string(),
-        }
+        })
     };
-    let pem = String::from_utf8(read("ESIGN_BANKID_TRUST_PEM")?)
-        .map_err(|e| invalid("ESIGN_BANKID_TRUST_PEM")(&e))?;
-    let anchors =
-        crate::pki::pem_decode_certs(&pem).map_err(|e| invalid("ESIGN_BANKID_TRUST_PEM")(&e))?;
-    let client = if std::env::var_os("ESIGN_BANKID_CLIENT_CERT").is_some() {
-        let identity = ClientIdentity::from_file_bytes(
-            &read("ESIGN_BANKID_CLIENT_CERT")?,
-            std::env::var("ESIGN_BANKID_CLIENT_PASSWORD")
-                .ok()
-                .as_deref(),
+    let mut material = BankIdMaterial {
+        trust_pem: text("ESIGN_BANKID_TRUST_PEM")?,
+        ..Default::default()
+    };
+    if std::env::var_os("ESIGN_BANKID_CLIENT_CERT").is_some() {
+        material.client_cert = Some(read("ESIGN_BANKID_CLIENT_CERT")?);
+        material.client_password = std::env::var("ESIGN_BANKID_CLIENT_PASSWORD").ok();
+        material.server_root_pem = Some(text("ESIGN_BANKID_SERVER_ROOT_PEM")?);
+    }
+    bankid_provider(&url, material, "ESIGN_BANKID_CLIENT_CERT")
+}
+
+/// The BankID provider from the Secrets Manager secret `arn` (docs/deploy.md: a JSON object
+/// with `trust_pem`, and for production `client_cert_p12_base64`, `client_password`,
+/// `server_root_pem`), read once per cold start. Errors name the field, never its value.
+#[cfg(feature = "aws")]
+pub async fn bankid_from_secret(
+    sdk: &aws_config::SdkConfig,
+    url: &str,
+    arn: &str,
+) -> Result<Arc<dyn EidProvider>, ConfigError> {
+    const NAME: &str = "ESIGN_BANKID_SECRET_ARN";
+    let invalid = |why: String| ConfigError::Invalid { name: NAME, why };
+    let secret = aws_sdk_secretsmanager::Client::new(sdk)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| {
+            invalid(format!(
+                "GetSecretValue: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e.into_service_error())
+            ))
+        })?;
+    let text = secret
+        .secret_string()
+        .ok_or_else(|| invalid("the secret holds no text (SecretString)".into()))?;
+    // serde_json's messages quote field names and positions, never values.
+    let mut material: BankIdMaterial = serde_json::from_str(text)
+        .map_err(|e| invalid(format!("the secret is not the expected JSON: {e}")))?;
+    if let Some(b64) = material.client_cert_p12_base64.take() {
+        use base64::Engine;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| invalid("client_cert_p12_base64 is not base64".into()))?;
+        material.client_cert = Some(der);
+    }
+    bankid_provider(url, material, NAME)
+}
+
+/// BankID for this function, wherever this installation keeps it: the Secrets Manager secret
+/// `ESIGN_BANKID_SECRET_ARN` (AWS), files (`ESIGN_BANKID_TRUST_PEM`, see `bankid_from_env`),
+/// or nowhere: functions that never talk to BankID get a provider that refuses.
+pub async fn eid_from_env(
+    #[cfg(feature = "aws")] sdk: Option<&aws_config::SdkConfig>,
+) -> Result<Arc<dyn EidProvider>, ConfigError> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    #[cfg(feature = "aws")]
+    if set("ESIGN_BANKID_SECRET_ARN") {
+        let sdk = match sdk {
+            Some(sdk) => sdk.clone(),
+            None => {
+                crate::adapters::aws::sdk_config(&crate::adapters::aws::AwsSettings::from_env())
+                    .await
+            }
+        };
+        return bankid_from_secret(
+            &sdk,
+            &env("ESIGN_BANKID_URL")?,
+            env("ESIGN_BANKID_SECRET_ARN")?.trim(),
         )
-        .map_err(|e| invalid("ESIGN_BANKID_CLIENT_CERT")(&e))?;
-        let root = String::from_utf8(read("ESIGN_BANKID_SERVER_ROOT_PEM")?)
-            .map_err(|e| invalid("ESIGN_BANKID_SERVER_ROOT_PEM")(&e))?;
-        TlsConfig::builder()
-            .client_identity(identity)
-            .server_root_pem(&root)
-            .and_then(|b| b.build())
-            .and_then(|c| c.bankid_client(&url))
-            .map_err(|e| invalid("ESIGN_BANKID_SERVER_ROOT_PEM")(&e))?
-    } else {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| invalid("ESIGN_BANKID_URL")(&e))?;
-        crate::bankid::BankIdClient::new(&url, http)
-    };
-    Ok(Arc::new(crate::bankid::provider::BankIdProvider::new(
-        client, anchors,
-    )))
+        .await;
+    }
+    if set("ESIGN_BANKID_TRUST_PEM") {
+        return bankid_from_env();
+    }
+    Ok(Arc::new(crate::bankid::provider::BankIdNotConfigured))
 }
 
 /// The timestamp authority from `ESIGN_TSA_URL` (RFC 3161 over HTTP), if set.
@@ -209,9 +336,9 @@ pub fn revocation_from_env() -> Result<Option<Arc<dyn crate::pdf::RevocationSour
     }
 }
 
-/// The app for a function binary. `ESIGN_BACKEND=embedded` (the only backend of this build;
-/// the AWS adapters arrive with the `aws` feature) keeps everything under `ESIGN_DATA_DIR`
-/// and runs queued jobs in-process.
+/// The app for a function binary. `ESIGN_BACKEND=aws` (feature `aws`) builds the AWS adapters
+/// (`aws_ports`); `ESIGN_BACKEND=embedded`, the default, keeps everything under
+/// `ESIGN_DATA_DIR` and runs queued jobs in-process.
 pub async fn app_from_env() -> Result<App, ConfigError> {
     let backend = std::env::var("ESIGN_BACKEND").unwrap_or_else(|_| "embedded".into());
     let settings = Settings {
@@ -225,7 +352,12 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             let data = PathBuf::from(
                 std::env::var("ESIGN_DATA_DIR").unwrap_or_else(|_| "/tmp/esign-data".into()),
             );
-            let (mut ports, _queue, worker) = embedded_ports(&data, bankid_from_env()?)?;
+            let eid = eid_from_env(
+                #[cfg(feature = "aws")]
+                None,
+            )
+            .await?;
+            let (mut ports, _queue, worker) = embedded_ports(&data, eid)?;
             ports.timestamp = timestamp_from_env()?;
             ports.revocation = revocation_from_env()?;
             let app = App::new(ports, settings);
@@ -234,7 +366,10 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
         }
         #[cfg(feature = "aws")]
         "aws" => {
-            let mut ports = aws_ports(bankid_from_env()?).await?;
+            let sdk =
+                crate::adapters::aws::sdk_config(&crate::adapters::aws::AwsSettings::from_env())
+                    .await;
+            let mut ports = aws_ports(&sdk, eid_from_env(Some(&sdk)).await?).await?;
             ports.timestamp = timestamp_from_env()?;
             ports.revocation = revocation_from_env()?;
             Ok(App::new(ports, settings))
@@ -243,5 +378,81 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             name: "ESIGN_BACKEND",
             why: format!("unknown backend {other:?}"),
         }),
+    }
+}
+
+#[cfg(all(test, feature = "aws"))]
+mod secret_tests {
+    use super::*;
+    use crate::adapters::aws::test_support::{moto_sdk, unique_name};
+
+    async fn secret(sdk: &aws_config::SdkConfig, text: &str) -> String {
+        aws_sdk_secretsmanager::Client::new(sdk)
+            .create_secret()
+            .name(unique_name("esign/test/bankid"))
+            .secret_string(text)
+            .send()
+            .await
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A secret in the documented shape gives a provider; a bad one is refused with the field
+    /// at fault named and no value of it repeated, since errors reach the logs.
+    #[tokio::test]
+    async fn the_bankid_secret_is_read_and_its_values_never_shown() {
+        let sdk = moto_sdk().await;
+        let now = chrono::Utc::now();
+        let ca = crate::bankid::generate_simulator_ca(now).unwrap();
+        let root = crate::pki::pem_encode_cert(ca.chain_der.last().unwrap());
+        let url = "http://127.0.0.1:9/rp/v6.0/";
+        let good = secret(&sdk, &serde_json::json!({ "trust_pem": root }).to_string()).await;
+        assert!(bankid_from_secret(&sdk, url, &good).await.is_ok());
+
+        let hidden = "s3cr3t-VALUE";
+        for (text, says) in [
+            (format!("not json {hidden}"), "not the expected JSON"),
+            (
+                serde_json::json!({ "trust_pem": root, "password": hidden }).to_string(),
+                "unknown field `password`",
+            ),
+            (
+                serde_json::json!({ "trust_pem": root, "client_cert_p12_base64": format!("!{hidden}") })
+                    .to_string(),
+                "client_cert_p12_base64 is not base64",
+            ),
+            (
+                serde_json::json!({ "trust_pem": format!("no certificate {hidden}") }).to_string(),
+                "ESIGN_BANKID_SECRET_ARN",
+            ),
+        ] {
+            let arn = secret(&sdk, &text).await;
+            let e = bankid_from_secret(&sdk, url, &arn)
+                .await
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains(says), "{e}");
+            assert!(!e.contains(hidden), "the secret's value in an error: {e}");
+        }
+        let missing = format!(
+            "arn:aws:secretsmanager:eu-north-1:123456789012:secret:{}",
+            unique_name("none")
+        );
+        let e = bankid_from_secret(&sdk, url, &missing).await.err().unwrap();
+        assert!(e.to_string().contains("GetSecretValue"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn functions_without_bankid_get_a_provider_that_refuses() {
+        let eid = crate::bankid::provider::BankIdNotConfigured;
+        let e = eid
+            .start_auth(&crate::ports::EndUser::at_ip("192.0.2.1"))
+            .await
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("notConfigured"), "{e}");
     }
 }

@@ -14,9 +14,9 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::app::uploads::{parse_incoming_key, IncomingKey, INCOMING_PREFIX};
 use crate::app::{App, AppError, Staff, StaffRole};
-use crate::domain::TenantId;
-use crate::ports::{Job, ObjectStore, PortError};
+use crate::ports::{Job, ObjectStore, PortError, PresignedUpload, UploadsBucket};
 
 // --- SQS batches ------------------------------------------------------------------------------
 
@@ -191,44 +191,6 @@ fn from_value(v: &Value, depth: u8) -> Result<S3Notification, S3EventError> {
 
 // --- uploads that arrive in the uploads bucket ------------------------------------------------
 
-/// Where presigned uploads land: `incoming/<tenant>/<upload id>/<file name>`. The key is made
-/// by whoever presigned the PUT for an authenticated member of staff, so the tenant in it is
-/// the one they act for.
-pub const INCOMING_PREFIX: &str = "incoming/";
-
-/// The parts of an incoming key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IncomingKey {
-    pub tenant: TenantId,
-    pub upload_id: String,
-    pub file_name: String,
-}
-
-pub fn parse_incoming_key(key: &str) -> Result<IncomingKey, AppError> {
-    let unexpected = || {
-        AppError::bad_request(
-            "upload.unexpected_key",
-            "Filen ligger inte där uppladdningar ska ligga.",
-            "The object is not where uploads are put (incoming/<tenant>/<upload id>/<file name>).",
-        )
-    };
-    let rest = key.strip_prefix(INCOMING_PREFIX).ok_or_else(unexpected)?;
-    let mut parts = rest.splitn(3, '/');
-    let (Some(tenant), Some(upload_id), Some(file_name)) =
-        (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(unexpected());
-    };
-    if upload_id.is_empty() || file_name.is_empty() {
-        return Err(unexpected());
-    }
-    Ok(IncomingKey {
-        tenant: TenantId::parse(tenant)?,
-        upload_id: upload_id.to_string(),
-        file_name: file_name.to_string(),
-    })
-}
-
 /// What the upload function does with an object that arrived: the seam between the S3
 /// handler and the use case, so the handler can be tested with a fake.
 #[async_trait]
@@ -239,23 +201,35 @@ pub trait UploadArrivals: Send + Sync {
     async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError>;
 }
 
-/// The bucket presigned uploads land in (S3 `ESIGN_UPLOADS_BUCKET` in AWS): read by key, any
-/// key S3 accepts. Not the object store: its keys are the service's own, ASCII by rule, while
-/// an upload's key carries the file name the secretary chose.
-#[async_trait]
-pub trait UploadsBucket: Send + Sync {
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError>;
-}
-
-/// Uploads read through the object store: enough where keys are ASCII (the embedded backend);
-/// AWS reads the uploads bucket itself.
+/// Uploads read through the object store where there is no uploads bucket (the embedded
+/// backend): its keys are ASCII by rule, and nothing is presigned.
 pub struct UploadsInObjectStore(pub Arc<dyn ObjectStore>);
 
 #[async_trait]
 impl UploadsBucket for UploadsInObjectStore {
+    async fn presign_put(
+        &self,
+        _key: &str,
+        _content_type: &str,
+        _valid_for: std::time::Duration,
+    ) -> Result<PresignedUpload, PortError> {
+        Err(PortError::new(
+            "uploads",
+            "no uploads bucket: documents come in the request body",
+        ))
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
         self.0.get(key).await
     }
+}
+
+/// The uploads bucket of the app (S3 `ESIGN_UPLOADS_BUCKET` in AWS), else its object store.
+pub fn uploads_of(app: &App) -> Arc<dyn UploadsBucket> {
+    app.ports()
+        .uploads
+        .clone()
+        .unwrap_or_else(|| Arc::new(UploadsInObjectStore(app.ports().objects.clone())))
 }
 
 /// Intake of uploaded objects through the ordinary upload use case, as a secretary of the
@@ -686,6 +660,14 @@ mod event_tests {
 
     #[async_trait]
     impl UploadsBucket for FakeBucket {
+        async fn presign_put(
+            &self,
+            _: &str,
+            _: &str,
+            _: std::time::Duration,
+        ) -> Result<PresignedUpload, PortError> {
+            Err(PortError::new("uploads", "not presigned here"))
+        }
         async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
             Ok(self.0.lock().unwrap().get(key).cloned())
         }
@@ -823,6 +805,17 @@ mod event_tests {
         assert!(!r.json()["error"]["message_sv"].as_str().unwrap().is_empty());
         let r = invoke(&app, &ev("furl-create-order.json")).await;
         assert_eq!((r.status, r.code().as_str()), (404, "document.not_found"));
+        // No uploads bucket on this backend: a direct upload is refused with what to do
+        // instead (the AWS flow test, tests/aws_flow.rs, presigns for real).
+        let r = invoke(&app, &ev("furl-presign-upload.json")).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "upload.direct_unavailable")
+        );
+        assert!(r.json()["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("POST /api/documents"));
         let mut wrong_key = ev("furl-list-orders.json");
         wrong_key["headers"]["authorization"] = "Bearer esk_demo_not_a_key".into();
         assert_eq!(invoke(&app, &wrong_key).await.status, 401);

@@ -7,6 +7,7 @@ mod portal;
 mod repo;
 mod staff;
 mod texts;
+pub mod uploads;
 pub mod views;
 
 pub use error::AppError;
@@ -34,6 +35,8 @@ pub struct Ports {
     pub timestamp: Option<Arc<dyn crate::pdf::TimestampSource>>,
     /// OCSP responses and CRLs for seals at PAdES B-LT and above (None: B-T at most).
     pub revocation: Option<Arc<dyn crate::pdf::RevocationSource>>,
+    /// Direct uploads by presigned PUT (None: documents come in the request body only).
+    pub uploads: Option<Arc<dyn crate::ports::UploadsBucket>>,
 }
 
 #[derive(Clone, Debug)]

@@ -195,6 +195,50 @@ impl EidProvider for BankIdProvider {
     }
 }
 
+/// The eID provider of a function that never talks to BankID (every function but
+/// bankid-collect, which alone may read the BankID secret): every call is refused.
+pub struct BankIdNotConfigured;
+
+impl BankIdNotConfigured {
+    fn refused() -> EidError {
+        EidError::Refused {
+            code: "notConfigured".into(),
+            details: "BankID is not configured for this function".into(),
+        }
+    }
+}
+
+#[async_trait]
+impl EidProvider for BankIdNotConfigured {
+    async fn start_auth(&self, _: &EndUser) -> Result<EidStarted, EidError> {
+        Err(Self::refused())
+    }
+    async fn start_sign(
+        &self,
+        _: &EndUser,
+        _: &str,
+        _: &EidSignText,
+    ) -> Result<EidStarted, EidError> {
+        Err(Self::refused())
+    }
+    async fn collect(&self, _: &str) -> Result<EidCollect, EidError> {
+        Err(Self::refused())
+    }
+    async fn cancel(&self, _: &str) -> Result<(), EidError> {
+        Err(Self::refused())
+    }
+    fn verify_evidence(
+        &self,
+        _: &serde_json::Value,
+        _: &str,
+        _: Option<&EidSignText>,
+    ) -> Result<serde_json::Value, EidError> {
+        Err(EidError::EvidenceRejected(
+            "BankID is not configured for this function".into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -324,6 +324,24 @@ async fn upload(
     )
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectUploadInput {
+    file_name: String,
+}
+
+/// A presigned PUT for a document too large for this function's request body (about 6 MB on
+/// a function URL): the client PUTs the PDF there, and the document appears under its
+/// SHA-256 once the upload function has taken it in.
+async fn start_direct_upload(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(input): JsonBody<DirectUploadInput>,
+) -> ApiResult {
+    let ticket = app.presign_upload(&staff, &input.file_name).await?;
+    ok(StatusCode::CREATED, json!({ "upload": ticket }))
+}
+
 async fn get_document(
     State(app): State<App>,
     StaffAuth(staff): StaffAuth,
@@ -351,6 +369,7 @@ pub(super) fn upload_routes() -> Router<App> {
             // function-URL cap go by presigned PUT.
             post(upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
         )
+        .route("/api/documents/uploads", post(start_direct_upload))
         .route("/api/documents/{id}", get(get_document))
         .route("/api/documents/{id}/original.pdf", get(get_document_bytes))
 }

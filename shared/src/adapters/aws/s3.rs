@@ -19,7 +19,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use bytes::Bytes;
 
-use crate::ports::{ObjectStore, PortError};
+use crate::ports::{ObjectStore, PortError, PresignedUpload, UploadsBucket};
 
 #[derive(Clone, Debug, Default)]
 pub struct S3Settings {
@@ -59,15 +59,6 @@ impl S3Settings {
             ),
         })
     }
-}
-
-/// What a client needs to upload with a presigned PUT: send every header exactly as given
-/// (they are part of the signature).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct PresignedPut {
-    pub url: String,
-    pub method: String,
-    pub headers: Vec<(String, String)>,
 }
 
 pub struct S3ObjectStore {
@@ -151,7 +142,7 @@ impl S3ObjectStore {
         key: &str,
         content_type: &str,
         expires: Duration,
-    ) -> Result<PresignedPut, PortError> {
+    ) -> Result<PresignedUpload, PortError> {
         let s3_key = self.s3_key(key)?;
         let (sse, kms_key) = self.sse();
         let config = PresigningConfig::expires_in(expires).map_err(err)?;
@@ -166,7 +157,7 @@ impl S3ObjectStore {
             .presigned(config)
             .await
             .map_err(|e| sdk_err("presign PutObject", key, e))?;
-        Ok(PresignedPut {
+        Ok(PresignedUpload {
             url: req.uri().to_string(),
             method: req.method().to_string(),
             headers: req
@@ -174,6 +165,25 @@ impl S3ObjectStore {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         })
+    }
+}
+
+/// The uploads bucket (`ESIGN_UPLOADS_BUCKET`): presigned PUTs out, arrivals read back.
+pub struct S3UploadsBucket(pub S3ObjectStore);
+
+#[async_trait]
+impl UploadsBucket for S3UploadsBucket {
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        valid_for: Duration,
+    ) -> Result<PresignedUpload, PortError> {
+        self.0.presign_put(key, content_type, valid_for).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
+        ObjectStore::get(&self.0, key).await
     }
 }
 

@@ -1,0 +1,149 @@
+//! Direct uploads: a presigned PUT to the uploads bucket for documents larger than a
+//! function's request body takes, and the keys they land under. The upload function takes
+//! each one in through `App::upload_document` when storage reports it arrived
+//! (`lambda::UploadIntake`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{App, AppError, Staff};
+use crate::domain::document::clean_file_name;
+use crate::domain::TenantId;
+use crate::ports::PresignedUpload;
+
+/// How long a presigned upload may start: long enough for a slow line, short enough that a
+/// leaked URL is soon useless.
+pub const UPLOAD_URL_MINUTES: i64 = 15;
+
+/// Where presigned uploads land: `incoming/<tenant>/<upload id>/<file name>`. The key is made
+/// by whoever presigned the PUT for an authenticated member of staff, so the tenant in it is
+/// the one they act for.
+pub const INCOMING_PREFIX: &str = "incoming/";
+
+/// The parts of an incoming key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingKey {
+    pub tenant: TenantId,
+    pub upload_id: String,
+    pub file_name: String,
+}
+
+pub fn parse_incoming_key(key: &str) -> Result<IncomingKey, AppError> {
+    let unexpected = || {
+        AppError::bad_request(
+            "upload.unexpected_key",
+            "Filen ligger inte där uppladdningar ska ligga.",
+            "The object is not where uploads are put (incoming/<tenant>/<upload id>/<file name>).",
+        )
+    };
+    let rest = key.strip_prefix(INCOMING_PREFIX).ok_or_else(unexpected)?;
+    let mut parts = rest.splitn(3, '/');
+    let (Some(tenant), Some(upload_id), Some(file_name)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(unexpected());
+    };
+    if upload_id.is_empty() || file_name.is_empty() {
+        return Err(unexpected());
+    }
+    Ok(IncomingKey {
+        tenant: TenantId::parse(tenant)?,
+        upload_id: upload_id.to_string(),
+        file_name: file_name.to_string(),
+    })
+}
+
+impl IncomingKey {
+    /// The object key: the file name cut to at most 200 bytes, so any name fits S3's key
+    /// limit after the prefix.
+    pub fn key(&self) -> String {
+        format!(
+            "{INCOMING_PREFIX}{}/{}/{}",
+            self.tenant, self.upload_id, self.file_name
+        )
+    }
+}
+
+/// What a client needs to upload one document directly, and how it will know the result.
+#[derive(Clone, Debug, Serialize)]
+pub struct UploadTicket {
+    pub upload_id: String,
+    pub file_name: String,
+    /// Send exactly this (method, URL, every header) with the PDF as the body.
+    pub request: PresignedUpload,
+    pub expires_at: DateTime<Utc>,
+    pub max_bytes: u64,
+}
+
+/// A file name fit for a key segment: printable, no path, not `.` or `..`, at most 200 bytes.
+fn key_file_name(requested: &str) -> String {
+    let name = clean_file_name(requested);
+    if name.trim_matches('.').is_empty() {
+        return "dokument.pdf".into();
+    }
+    let mut end = name.len().min(200);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
+}
+
+impl App {
+    /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.
+    /// The tenant in the key is the caller's own, so intake files it under that tenant. The
+    /// document's id will be the SHA-256 of the bytes, as for any upload.
+    pub async fn presign_upload(
+        &self,
+        staff: &Staff,
+        file_name: &str,
+    ) -> Result<UploadTicket, AppError> {
+        let uploads = self.ports.uploads.as_ref().ok_or_else(|| {
+            AppError::bad_request(
+                "upload.direct_unavailable",
+                "Den här installationen tar emot dokument direkt i anropet: skicka PDF-filen till POST /api/documents.",
+                "This installation takes documents in the request body: send the PDF to POST /api/documents.",
+            )
+        })?;
+        let incoming = IncomingKey {
+            tenant: staff.tenant.clone(),
+            upload_id: uuid::Uuid::new_v4().to_string(),
+            file_name: key_file_name(file_name),
+        };
+        let valid_for = chrono::Duration::minutes(UPLOAD_URL_MINUTES);
+        let request = uploads
+            .presign_put(
+                &incoming.key(),
+                "application/pdf",
+                valid_for.to_std().expect("positive"),
+            )
+            .await?;
+        Ok(UploadTicket {
+            upload_id: incoming.upload_id,
+            file_name: incoming.file_name,
+            request,
+            expires_at: self.ports.clock.now() + valid_for,
+            max_bytes: self.settings.max_upload_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_one_key_segment_within_the_limit() {
+        assert_eq!(key_file_name("C:\\dok\\Protokoll å.pdf"), "Protokoll å.pdf");
+        assert_eq!(key_file_name(".."), "dokument.pdf");
+        assert_eq!(key_file_name("a/b/."), "dokument.pdf");
+        let long = "ö".repeat(150);
+        let cut = key_file_name(&long);
+        assert!(cut.len() <= 200 && cut.chars().all(|c| c == 'ö'), "{cut}");
+        let k = IncomingKey {
+            tenant: TenantId::parse("demo").unwrap(),
+            upload_id: "u1".into(),
+            file_name: cut.clone(),
+        };
+        assert_eq!(parse_incoming_key(&k.key()).unwrap(), k);
+    }
+}

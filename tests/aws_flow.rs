@@ -1,0 +1,752 @@
+//! The justering flow on the AWS adapters, against moto server, through the Lambda handlers
+//! fed the shapes in `events/`: a presigned PUT to the uploads bucket, the S3 notification
+//! moto sends to the upload queue, the order, a signature with the BankID simulator (its
+//! settings read from a Secrets Manager secret), the seal with a KMS key (B-LTA: the local
+//! PKI's timestamp authority and OCSP responder over HTTP), publish, export to S3. Every queue
+//! message and S3 event is delivered twice; the second delivery changes nothing.
+//!
+//! The app is built by `config::app_from_env` from the environment the SAM template sets, as
+//! the function binaries build it. This file is its own test binary, so the environment it
+//! sets is its own. Needs moto (`ESIGN_TEST_AWS_ENDPOINT`; `./scripts/test` starts it).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Event, FilterRule, FilterRuleName,
+    NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+};
+use bytes::Bytes;
+use esign_shared::app::{App, TenantSetup};
+use esign_shared::bankid::simulator::{router as simulator_router, Simulator};
+use esign_shared::domain::TenantId;
+use esign_shared::lambda::{
+    handle_s3_batch, handle_schedule, handle_sqs_batch, uploads_of, UploadIntake,
+};
+use esign_shared::ports::{Clock, ManualClock};
+use esign_shared::web::{function_router, Function};
+use esign_tests::{pdfsig, pyhanko_adesverify, pyhanko_validate, qpdf_check, repo_root};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const REGION: &str = "eu-north-1";
+const TENANT: &str = "demo";
+const SIGNER_PNR: &str = "191212121212";
+
+fn moto_endpoint() -> String {
+    std::env::var("ESIGN_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "ESIGN_TEST_AWS_ENDPOINT is not set: run ./scripts/test, or start moto_server \
+             and set ESIGN_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
+        )
+    })
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn event(name: &str) -> Value {
+    let path = repo_root().join("events").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// What a deployed stack is made of, on moto, named uniquely so other tests are untouched.
+struct Stack {
+    sdk: aws_config::SdkConfig,
+    archive: String,
+    public: String,
+    uploads: String,
+    table: String,
+    upload_queue: String,
+    seal_queue: String,
+    publish_queue: String,
+    export_queue: String,
+}
+
+async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateBucket {name}: {e:?}"));
+}
+
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url()
+        .expect("a queue URL")
+        .to_string()
+}
+
+impl Stack {
+    /// The resources of `infra/template.yaml` the flow touches, and the environment the
+    /// template gives the functions.
+    async fn create(bankid_url: &str, trust_pem: &str, tsa_url: &str) -> Stack {
+        let endpoint = moto_endpoint();
+        for (k, v) in [
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", REGION),
+            ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ] {
+            std::env::set_var(k, v);
+        }
+        let sdk = esign_shared::adapters::aws::sdk_config(
+            &esign_shared::adapters::aws::AwsSettings::from_env(),
+        )
+        .await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let kms = aws_sdk_kms::Client::new(&sdk);
+        let stack = Stack {
+            archive: unique("esign-archive"),
+            public: unique("esign-public"),
+            uploads: unique("esign-uploads"),
+            table: unique("esign-table"),
+            upload_queue: queue(&sqs, &unique("esign-uploads")).await,
+            seal_queue: queue(&sqs, &unique("esign-seal")).await,
+            publish_queue: queue(&sqs, &unique("esign-publish")).await,
+            export_queue: queue(&sqs, &unique("esign-archive-export")).await,
+            sdk: sdk.clone(),
+        };
+        for b in [&stack.archive, &stack.public, &stack.uploads] {
+            bucket(&s3, b).await;
+        }
+        // S3 ObjectCreated under incoming/ → the upload queue, as the template configures it.
+        let upload_queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&stack.upload_queue)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        s3.put_bucket_notification_configuration()
+            .bucket(&stack.uploads)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .queue_configurations(
+                        QueueConfiguration::builder()
+                            .queue_arn(upload_queue_arn)
+                            .events(Event::from("s3:ObjectCreated:*"))
+                            .filter(
+                                NotificationConfigurationFilter::builder()
+                                    .key(
+                                        S3KeyFilter::builder()
+                                            .filter_rules(
+                                                FilterRule::builder()
+                                                    .name(FilterRuleName::Prefix)
+                                                    .value("incoming/")
+                                                    .build(),
+                                            )
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("PutBucketNotificationConfiguration");
+        esign_shared::adapters::aws::dynamodb::create_table(
+            &aws_sdk_dynamodb::Client::new(&sdk),
+            &stack.table,
+        )
+        .await
+        .expect("the table");
+        let key = |kms: aws_sdk_kms::Client| async move {
+            kms.create_key()
+                .send()
+                .await
+                .unwrap()
+                .key_metadata()
+                .unwrap()
+                .arn()
+                .unwrap()
+                .to_string()
+        };
+        let storage_key = key(kms.clone()).await;
+        let data_key = key(kms.clone()).await;
+        let mail_domain = format!("{}.example", unique("kommun"));
+        aws_sdk_sesv2::Client::new(&sdk)
+            .create_email_identity()
+            .email_identity(&mail_domain)
+            .send()
+            .await
+            .expect("CreateEmailIdentity");
+        // The BankID secret as docs/deploy.md describes it; the simulator needs no client
+        // certificate, so only the CA its users chain to.
+        let secret = aws_sdk_secretsmanager::Client::new(&sdk)
+            .create_secret()
+            .name(unique("esign/test/bankid"))
+            .secret_string(json!({ "trust_pem": trust_pem }).to_string())
+            .send()
+            .await
+            .expect("CreateSecret");
+        let env = [
+            ("ESIGN_BACKEND", "aws".to_string()),
+            ("ESIGN_PUBLIC_URL", "https://esign.example.se".into()),
+            ("ESIGN_TABLE", stack.table.clone()),
+            ("ESIGN_BUCKET", stack.archive.clone()),
+            ("ESIGN_BUCKET_KMS_KEY_ID", storage_key),
+            ("ESIGN_PUBLIC_BUCKET", stack.public.clone()),
+            ("ESIGN_UPLOADS_BUCKET", stack.uploads.clone()),
+            ("ESIGN_SEAL_QUEUE_URL", stack.seal_queue.clone()),
+            ("ESIGN_PUBLISH_QUEUE_URL", stack.publish_queue.clone()),
+            ("ESIGN_ARCHIVE_EXPORT_QUEUE_URL", stack.export_queue.clone()),
+            ("ESIGN_DATA_KEY_ID", data_key),
+            (
+                "ESIGN_SEAL_KEY_ALIAS_PREFIX",
+                format!("alias/{}-", unique("esign")),
+            ),
+            ("ESIGN_SEAL_KEY_SPEC", "ECC_NIST_P256".into()),
+            // moto starts empty; in AWS the per-tenant stack (infra/seal-key.yaml) makes it.
+            ("ESIGN_SEAL_KEY_CREATE", "true".into()),
+            (
+                "ESIGN_MAIL_FROM",
+                format!("Örebro kommun <noreply@{mail_domain}>"),
+            ),
+            ("ESIGN_BANKID_URL", bankid_url.into()),
+            ("ESIGN_BANKID_SECRET_ARN", secret.arn().unwrap().to_string()),
+            ("ESIGN_TSA_URL", tsa_url.into()),
+            ("ESIGN_REVOCATION", "http".into()),
+        ];
+        for (k, v) in env {
+            std::env::set_var(k, v);
+        }
+        stack
+    }
+
+    fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    /// Every message waiting on `queue_url`, deleted as Lambda deletes what it handled. moto
+    /// delivers S3 notifications asynchronously, so the first may take a moment; after it,
+    /// one empty receive ends the batch.
+    async fn receive(&self, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk);
+        let mut all = Vec::new();
+        for _ in 0..20 {
+            let out = sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("ReceiveMessage");
+            if out.messages().is_empty() && !all.is_empty() {
+                break;
+            }
+            for m in out.messages() {
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .expect("DeleteMessage");
+                all.push(m.clone());
+            }
+        }
+        all
+    }
+}
+
+/// The Lambda event for an SQS message: the shape of `events/<sample>`, this message's id,
+/// body and queue.
+fn lambda_sqs_event(sample: &str, m: &aws_sdk_sqs::types::Message) -> SqsEvent {
+    let mut ev = event(sample);
+    let record = &mut ev["Records"][0];
+    record["messageId"] = m.message_id().unwrap().into();
+    record["receiptHandle"] = m.receipt_handle().unwrap().into();
+    record["body"] = m.body().unwrap().into();
+    serde_json::from_value(ev).expect("an SQS event")
+}
+
+fn failed(resp: &SqsBatchResponse) -> Vec<String> {
+    resp.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+struct Reply {
+    status: u16,
+    bytes: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_default()
+    }
+}
+
+/// A function-URL event through its function's routes, parsed as lambda_http parses it.
+async fn invoke(app: &App, function: Function, ev: &Value) -> Reply {
+    let req = lambda_http::request::from_str(&ev.to_string()).expect("a function-URL event");
+    let resp = function_router(app.clone(), function)
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    Reply { status, bytes }
+}
+
+fn set_path(ev: &mut Value, path: &str) {
+    ev["rawPath"] = path.into();
+    ev["requestContext"]["http"]["path"] = path.into();
+}
+
+fn set_body(ev: &mut Value, body: Value) {
+    ev["body"] = body.to_string().into();
+    ev["isBase64Encoded"] = false.into();
+}
+
+/// Everything a delivery could change: the tenant's items, its files and its public files.
+async fn snapshot(app: &App) -> (Vec<esign_shared::ports::Item>, Vec<(String, Bytes)>) {
+    let items = app.ports().state.query("T#demo", "").await.unwrap();
+    let mut files = Vec::new();
+    for prefix in ["tenants/demo/", "public/demo/"] {
+        for key in app.ports().objects.list(prefix).await.unwrap() {
+            let bytes = app.ports().objects.get(&key).await.unwrap().unwrap();
+            files.push((key, bytes));
+        }
+    }
+    (items, files)
+}
+
+/// The signer's phone, on the simulator's phone API: open, identify, confirm.
+async fn phone_approves(sim_base: &str, auto_start_token: &str) {
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{sim_base}/phone/{path}"))
+            .json(&body)
+            .send()
+    };
+    let opened: Value = post("open", json!({ "autoStartToken": auto_start_token }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order_ref = opened["orderRef"].as_str().expect("opened").to_string();
+    let identified = post(
+        "identify",
+        json!({"orderRef": order_ref, "personalNumber": SIGNER_PNR,
+               "givenName": "Tolvan", "surname": "Tolvansson"}),
+    )
+    .await
+    .unwrap();
+    assert!(identified.status().is_success());
+    let confirmed = post("confirm", json!({ "orderRef": order_ref }))
+        .await
+        .unwrap();
+    assert!(confirmed.status().is_success());
+}
+
+/// What moto recorded as sent by SES: `/moto-api/data.json` (it can fail while other tests
+/// write, so a few attempts).
+async fn ses_messages() -> Vec<Value> {
+    for attempt in 1..=8u64 {
+        let answer = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await;
+        if let Ok(answer) = answer {
+            if let Ok(data) = answer.json::<Value>().await {
+                return data["ses"]["Message"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+    }
+    panic!("moto's data dump could not be read")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_justering_flow_on_the_aws_adapters() {
+    let work = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let clock = Arc::new(ManualClock::new(now));
+
+    // The BankID simulator, on the test's clock.
+    let ca = esign_shared::bankid::generate_simulator_ca(now).unwrap();
+    let bankid_root = esign_shared::pki::pem_encode_cert(ca.chain_der.last().unwrap());
+    let sim_clock = clock.clone();
+    let sim = Simulator::new(ca, Arc::new(move || sim_clock.now()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, simulator_router(sim)).await.unwrap() });
+
+    // The local PKI as the outside world the seal function reaches over HTTP: a timestamp
+    // authority, and the OCSP responder and CRLs its certificates name.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let pki_base = format!("http://{}", listener.local_addr().unwrap());
+    let pki = esign_tests::esign_local::pki::LocalPki::open_or_create_at(
+        &work.path().join("pki"),
+        Some(&format!("{pki_base}/pki")),
+    )
+    .unwrap();
+    let pki_routes = esign_shared::pdf::tsa::router(pki.tsa.clone()).nest(
+        "/pki",
+        esign_shared::revocation::router(pki.revocation.clone()),
+    );
+    tokio::spawn(async move { axum::serve(listener, pki_routes).await.unwrap() });
+
+    let stack = Stack::create(
+        &format!("{sim_base}/rp/v6.0/"),
+        &bankid_root,
+        &format!("{pki_base}/tsa"),
+    )
+    .await;
+
+    // Each function builds its app from the environment; the test moves the clock instead of
+    // sleeping between BankID polls.
+    let built = esign_shared::config::app_from_env()
+        .await
+        .expect("the app from the template's environment");
+    let mut ports = built.ports().clone();
+    ports.clock = clock.clone();
+    let app = App::new(ports, built.settings().clone());
+    assert!(
+        app.ports().uploads.is_some(),
+        "ESIGN_UPLOADS_BUCKET was read"
+    );
+
+    // --- the tenant: a seal key made in KMS, its certificate from the PKI.
+    let tenant = TenantId::parse(TENANT).unwrap();
+    app.create_tenant(TenantSetup {
+        id: tenant.clone(),
+        name: "Demo kommun".into(),
+        organization_number: Some("212000-0000".into()),
+        storage_place: "Kommunkansliet".into(),
+    })
+    .await
+    .unwrap();
+    let spki = app.seal_public_key(&tenant).await.unwrap();
+    let chain = pki
+        .seal_chain_pem("Demo kommun", Some("212000-0000"), &spki)
+        .unwrap();
+    app.install_seal_chain(&tenant, &chain).await.unwrap();
+    let api_key = app.issue_api_key(&tenant).await.unwrap();
+    let staff_event = |name: &str| {
+        let mut v = event(name);
+        v["headers"]["authorization"] = format!("Bearer {api_key}").into();
+        v
+    };
+
+    // --- upload: a presigned PUT, straight to the uploads bucket.
+    let pdf =
+        std::fs::read(repo_root().join("shared/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"))
+            .unwrap();
+    let doc_id = esign_shared::domain::DocumentId::of_bytes(&pdf).to_string();
+    let r = invoke(
+        &app,
+        Function::Upload,
+        &staff_event("furl-presign-upload.json"),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    let ticket = r.json()["upload"].clone();
+    assert_eq!(ticket["file_name"], "Protokoll E-nämnden 2026-11-20 å.pdf");
+    let request = &ticket["request"];
+    assert_eq!(request["method"], "PUT");
+    let mut put = reqwest::Client::new()
+        .put(request["url"].as_str().unwrap())
+        .body(pdf.clone());
+    for (k, v) in request["headers"].as_object().unwrap() {
+        put = put.header(k, v.as_str().unwrap());
+    }
+    let answer = put.send().await.unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap()
+    );
+
+    // moto's S3 notification, through the upload queue, into the upload function: twice.
+    // S3 also sends an s3:TestEvent when the notification is configured, as AWS does.
+    let arrived = stack.receive(&stack.upload_queue).await;
+    let created: Vec<_> = arrived
+        .iter()
+        .filter(|m| m.body().unwrap().contains("ObjectCreated"))
+        .collect();
+    assert_eq!(created.len(), 1, "one notification for one PUT");
+    let notification: Value = serde_json::from_str(created[0].body().unwrap()).unwrap();
+    let raw_key = notification["Records"][0]["s3"]["object"]["key"]
+        .as_str()
+        .unwrap();
+    assert!(
+        raw_key.contains(ticket["upload_id"].as_str().unwrap()),
+        "{raw_key}"
+    );
+    let intake = UploadIntake {
+        app: app.clone(),
+        uploads: uploads_of(&app),
+    };
+    for message in &arrived {
+        let s3_event = lambda_sqs_event("sqs-s3-upload.json", message);
+        assert!(failed(&handle_s3_batch(&intake, s3_event.clone()).await).is_empty());
+        let before = snapshot(&app).await;
+        assert!(failed(&handle_s3_batch(&intake, s3_event).await).is_empty());
+        assert_eq!(
+            snapshot(&app).await,
+            before,
+            "a duplicate S3 event changes nothing"
+        );
+    }
+    let mut get_doc = staff_event("furl-get-document.json");
+    set_path(&mut get_doc, &format!("/api/documents/{doc_id}"));
+    let r = invoke(&app, Function::Upload, &get_doc).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert_eq!(
+        r.json()["document"]["file_name"],
+        "Protokoll E-nämnden 2026-11-20 å.pdf"
+    );
+
+    // --- create-signing-order
+    let mut create = staff_event("furl-create-order.json");
+    let mut body: Value = serde_json::from_str(create["body"].as_str().unwrap()).unwrap();
+    body["document_id"] = doc_id.clone().into();
+    set_body(&mut create, body);
+    let r = invoke(&app, Function::CreateSigningOrder, &create).await;
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    let order_id = r.json()["order"]["id"].as_str().unwrap().to_string();
+
+    // --- bankid-collect: login and signing on the simulator.
+    let r = invoke(
+        &app,
+        Function::BankidCollect,
+        &event("furl-portal-login.json"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    let login = r.json();
+    phone_approves(&sim_base, login["auto_start_token"].as_str().unwrap()).await;
+    let mut collect = event("furl-portal-login-collect.json");
+    set_body(&mut collect, json!({ "login_ref": login["login_ref"] }));
+    let r = invoke(&app, Function::BankidCollect, &collect).await;
+    assert_eq!(r.json()["status"], "complete", "{:?}", r.json());
+    let session = r.json()["session_token"].as_str().unwrap().to_string();
+    let portal_event = |name: &str, path: Option<String>| {
+        let mut v = event(name);
+        v["cookies"] = json!([format!("esign_session={session}")]);
+        if let Some(p) = path {
+            set_path(&mut v, &p);
+        }
+        v
+    };
+    clock.advance(chrono::Duration::seconds(3));
+    let r = invoke(
+        &app,
+        Function::BankidCollect,
+        &portal_event(
+            "furl-portal-sign.json",
+            Some(format!("/portal/orders/{TENANT}/{order_id}/sign")),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    let sign = r.json();
+    phone_approves(&sim_base, sign["auto_start_token"].as_str().unwrap()).await;
+    let mut collect = portal_event("furl-portal-sign-collect.json", None);
+    set_body(&mut collect, json!({ "sign_ref": sign["sign_ref"] }));
+    let r = invoke(&app, Function::BankidCollect, &collect).await;
+    assert_eq!(r.json()["order_status"], "completed", "{:?}", r.json());
+
+    // --- seal → publish → archive-export, each job taken from its real queue and delivered
+    // twice. A duplicate may queue the next step again (harmless: that job is idempotent too),
+    // so a queue holds one or two copies of the same job.
+    for (queue_url, sample, name, job_type) in [
+        (&stack.seal_queue, "sqs-seal.json", "seal", "seal"),
+        (
+            &stack.publish_queue,
+            "sqs-publish.json",
+            "publish",
+            "publish",
+        ),
+        (
+            &stack.export_queue,
+            "sqs-archive-export.json",
+            "archive-export",
+            "archive_export",
+        ),
+    ] {
+        let messages = stack.receive(queue_url).await;
+        let bodies: BTreeSet<_> = messages.iter().filter_map(|m| m.body()).collect();
+        assert!(
+            (1..=2).contains(&messages.len()) && bodies.len() == 1,
+            "{name}: {bodies:?}"
+        );
+        let job: Value = serde_json::from_str(messages[0].body().unwrap()).unwrap();
+        assert_eq!(
+            (job["type"].as_str(), job["order_id"].as_str()),
+            (Some(job_type), Some(order_id.as_str())),
+            "{job}"
+        );
+        let ev = lambda_sqs_event(sample, &messages[0]);
+        let resp = handle_sqs_batch(&app, name, ev.clone()).await;
+        assert!(failed(&resp).is_empty(), "{name}");
+        let after_first = snapshot(&app).await;
+        let resp = handle_sqs_batch(&app, name, ev).await;
+        assert!(failed(&resp).is_empty(), "{name} again");
+        assert_eq!(
+            snapshot(&app).await,
+            after_first,
+            "{name}: a duplicate changes nothing"
+        );
+    }
+    for q in [&stack.seal_queue, &stack.publish_queue, &stack.export_queue] {
+        let left = aws_sdk_sqs::Client::new(&stack.sdk)
+            .receive_message()
+            .queue_url(q)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            left.messages().is_empty(),
+            "nothing more to do after export"
+        );
+    }
+
+    // --- what the e-service, the archive and the public see.
+    let mut get_order = staff_event("furl-get-order.json");
+    set_path(&mut get_order, &format!("/api/orders/{order_id}"));
+    let r = invoke(&app, Function::CreateSigningOrder, &get_order).await;
+    assert_eq!(r.json()["order"]["status"], "exported", "{:?}", r.json());
+    let mut file = staff_event("furl-order-file.json");
+    set_path(&mut file, &format!("/api/orders/{order_id}/archive.pdf"));
+    let r = invoke(&app, Function::CreateSigningOrder, &file).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.bytes.starts_with(&pdf),
+        "the original is a byte-exact prefix"
+    );
+    let archive = work.path().join("archive.pdf");
+    std::fs::write(&archive, &r.bytes).unwrap();
+    let root_pem = pki.root_pem_path();
+    let validated = pyhanko_validate(&archive, &root_pem);
+    assert!(
+        validated.contains("EXTENDED_WITH_LTA_UPDATES"),
+        "{validated}"
+    );
+    let (ok, ades) = pyhanko_adesverify(&archive, &root_pem);
+    assert!(ok && ades.contains("INTACT:TRUSTED"), "{ades}");
+    assert!(pdfsig(&archive).contains("Signature is Valid."));
+    qpdf_check(&archive);
+
+    // In S3: the archive version and the package encrypted with the storage key; the
+    // anslagstavla in the public bucket.
+    let s3 = stack.s3();
+    let objects = s3
+        .list_objects_v2()
+        .bucket(&stack.archive)
+        .prefix(format!("tenants/{TENANT}/orders/{order_id}/"))
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    for name in ["archive.pdf", "sip.zip"] {
+        let key = keys
+            .iter()
+            .find(|k| k.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in the archive bucket: {keys:?}"));
+        let head = s3
+            .head_object()
+            .bucket(&stack.archive)
+            .key(*key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            head.server_side_encryption(),
+            Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms),
+            "{key}"
+        );
+    }
+    let index = s3
+        .get_object()
+        .bucket(&stack.public)
+        .key(format!("public/{TENANT}/anslag/index.html"))
+        .send()
+        .await
+        .expect("the anslagstavla in the public bucket")
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    assert!(String::from_utf8_lossy(&index).contains("E-nämnden"));
+
+    // Personnummer: encrypted in the table, never in a mail.
+    let scan = aws_sdk_dynamodb::Client::new(&stack.sdk)
+        .scan()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .unwrap();
+    let table_text = format!("{:?}", scan.items());
+    assert!(!scan.items().is_empty());
+    for form in [SIGNER_PNR, "19121212-1212", "121212-1212", "1212121212"] {
+        assert!(!table_text.contains(form), "{form} in the table");
+    }
+    let mails: Vec<_> = ses_messages()
+        .await
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .to_string()
+                .contains("tolvan@example.se")
+        })
+        .collect();
+    assert!(!mails.is_empty(), "the signer was mailed through SES");
+    for m in &mails {
+        for form in [SIGNER_PNR, "19121212-1212", "121212-1212"] {
+            assert!(!m.to_string().contains(form), "{form} in a mail: {m}");
+        }
+    }
+
+    // --- the schedule, twice: nothing waits, nothing changes.
+    let tick = event("schedule-housekeeping.json");
+    let first = handle_schedule(&app, &tick).await.unwrap();
+    let after_first = snapshot(&app).await;
+    let second = handle_schedule(&app, &tick).await.unwrap();
+    assert_eq!(
+        snapshot(&app).await,
+        after_first,
+        "a second tick changes nothing"
+    );
+    assert_eq!((first.tenants, first.failures, first.requeued), (1, 0, 0));
+    assert_eq!(first, second);
+}

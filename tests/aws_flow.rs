@@ -11,47 +11,33 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Event, FilterRule, FilterRuleName,
     NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
 };
-use bytes::Bytes;
 use esign_shared::app::{App, TenantSetup};
 use esign_shared::bankid::simulator::{router as simulator_router, Simulator};
 use esign_shared::domain::TenantId;
 use esign_shared::lambda::{
     handle_s3_batch, handle_schedule, handle_sqs_batch, uploads_of, UploadIntake,
 };
+use esign_shared::lambda_harness::{
+    event, failed, invoke, moto_data_dump, moto_endpoint, phone_approves, set_body, set_path,
+    set_session, snapshot,
+};
 use esign_shared::ports::{Clock, ManualClock};
-use esign_shared::web::{function_router, Function};
+use esign_shared::web::Function;
 use esign_tests::{pdfsig, pyhanko_adesverify, pyhanko_validate, qpdf_check, repo_root};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const REGION: &str = "eu-north-1";
 const TENANT: &str = "demo";
 const SIGNER_PNR: &str = "191212121212";
 
-fn moto_endpoint() -> String {
-    std::env::var("ESIGN_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "ESIGN_TEST_AWS_ENDPOINT is not set: run ./scripts/test, or start moto_server \
-             and set ESIGN_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
-        )
-    })
-}
-
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-fn event(name: &str) -> Value {
-    let path = repo_root().join("events").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// What a deployed stack is made of, on moto, named uniquely so other tests are untouched.
@@ -290,109 +276,6 @@ fn lambda_sqs_event(sample: &str, m: &aws_sdk_sqs::types::Message) -> SqsEvent {
     serde_json::from_value(ev).expect("an SQS event")
 }
 
-fn failed(resp: &SqsBatchResponse) -> Vec<String> {
-    resp.batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
-}
-
-struct Reply {
-    status: u16,
-    bytes: Bytes,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or_default()
-    }
-}
-
-/// A function-URL event through its function's routes, parsed as lambda_http parses it.
-async fn invoke(app: &App, function: Function, ev: &Value) -> Reply {
-    let req = lambda_http::request::from_str(&ev.to_string()).expect("a function-URL event");
-    let resp = function_router(app.clone(), function)
-        .oneshot(req)
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    Reply { status, bytes }
-}
-
-fn set_path(ev: &mut Value, path: &str) {
-    ev["rawPath"] = path.into();
-    ev["requestContext"]["http"]["path"] = path.into();
-}
-
-fn set_body(ev: &mut Value, body: Value) {
-    ev["body"] = body.to_string().into();
-    ev["isBase64Encoded"] = false.into();
-}
-
-/// Everything a delivery could change: the tenant's items, its files and its public files.
-async fn snapshot(app: &App) -> (Vec<esign_shared::ports::Item>, Vec<(String, Bytes)>) {
-    let items = app.ports().state.query("T#demo", "").await.unwrap();
-    let mut files = Vec::new();
-    for prefix in ["tenants/demo/", "public/demo/"] {
-        for key in app.ports().objects.list(prefix).await.unwrap() {
-            let bytes = app.ports().objects.get(&key).await.unwrap().unwrap();
-            files.push((key, bytes));
-        }
-    }
-    (items, files)
-}
-
-/// The signer's phone, on the simulator's phone API: open, identify, confirm.
-async fn phone_approves(sim_base: &str, auto_start_token: &str) {
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: Value| {
-        http.post(format!("{sim_base}/phone/{path}"))
-            .json(&body)
-            .send()
-    };
-    let opened: Value = post("open", json!({ "autoStartToken": auto_start_token }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let order_ref = opened["orderRef"].as_str().expect("opened").to_string();
-    let identified = post(
-        "identify",
-        json!({"orderRef": order_ref, "personalNumber": SIGNER_PNR,
-               "givenName": "Tolvan", "surname": "Tolvansson"}),
-    )
-    .await
-    .unwrap();
-    assert!(identified.status().is_success());
-    let confirmed = post("confirm", json!({ "orderRef": order_ref }))
-        .await
-        .unwrap();
-    assert!(confirmed.status().is_success());
-}
-
-/// What moto recorded as sent by SES: `/moto-api/data.json` (it can fail while other tests
-/// write, so a few attempts).
-async fn ses_messages() -> Vec<Value> {
-    for attempt in 1..=8u64 {
-        let answer = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await;
-        if let Ok(answer) = answer {
-            if let Ok(data) = answer.json::<Value>().await {
-                return data["ses"]["Message"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-    }
-    panic!("moto's data dump could not be read")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_justering_flow_on_the_aws_adapters() {
     let work = tempfile::tempdir().unwrap();
@@ -517,10 +400,10 @@ async fn the_justering_flow_on_the_aws_adapters() {
     for message in &arrived {
         let s3_event = lambda_sqs_event("sqs-s3-upload.json", message);
         assert!(failed(&handle_s3_batch(&intake, s3_event.clone()).await).is_empty());
-        let before = snapshot(&app).await;
+        let before = snapshot(&app, TENANT).await;
         assert!(failed(&handle_s3_batch(&intake, s3_event).await).is_empty());
         assert_eq!(
-            snapshot(&app).await,
+            snapshot(&app, TENANT).await,
             before,
             "a duplicate S3 event changes nothing"
         );
@@ -552,7 +435,12 @@ async fn the_justering_flow_on_the_aws_adapters() {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     let login = r.json();
-    phone_approves(&sim_base, login["auto_start_token"].as_str().unwrap()).await;
+    phone_approves(
+        &sim_base,
+        login["auto_start_token"].as_str().unwrap(),
+        SIGNER_PNR,
+    )
+    .await;
     let mut collect = event("furl-portal-login-collect.json");
     set_body(&mut collect, json!({ "login_ref": login["login_ref"] }));
     let r = invoke(&app, Function::BankidCollect, &collect).await;
@@ -560,7 +448,7 @@ async fn the_justering_flow_on_the_aws_adapters() {
     let session = r.json()["session_token"].as_str().unwrap().to_string();
     let portal_event = |name: &str, path: Option<String>| {
         let mut v = event(name);
-        v["cookies"] = json!([format!("esign_session={session}")]);
+        set_session(&mut v, &session);
         if let Some(p) = path {
             set_path(&mut v, &p);
         }
@@ -578,7 +466,12 @@ async fn the_justering_flow_on_the_aws_adapters() {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     let sign = r.json();
-    phone_approves(&sim_base, sign["auto_start_token"].as_str().unwrap()).await;
+    phone_approves(
+        &sim_base,
+        sign["auto_start_token"].as_str().unwrap(),
+        SIGNER_PNR,
+    )
+    .await;
     let mut collect = portal_event("furl-portal-sign-collect.json", None);
     set_body(&mut collect, json!({ "sign_ref": sign["sign_ref"] }));
     let r = invoke(&app, Function::BankidCollect, &collect).await;
@@ -617,11 +510,11 @@ async fn the_justering_flow_on_the_aws_adapters() {
         let ev = lambda_sqs_event(sample, &messages[0]);
         let resp = handle_sqs_batch(&app, name, ev.clone()).await;
         assert!(failed(&resp).is_empty(), "{name}");
-        let after_first = snapshot(&app).await;
+        let after_first = snapshot(&app, TENANT).await;
         let resp = handle_sqs_batch(&app, name, ev).await;
         assert!(failed(&resp).is_empty(), "{name} again");
         assert_eq!(
-            snapshot(&app).await,
+            snapshot(&app, TENANT).await,
             after_first,
             "{name}: a duplicate changes nothing"
         );
@@ -721,8 +614,10 @@ async fn the_justering_flow_on_the_aws_adapters() {
     for form in [SIGNER_PNR, "19121212-1212", "121212-1212", "1212121212"] {
         assert!(!table_text.contains(form), "{form} in the table");
     }
-    let mails: Vec<_> = ses_messages()
-        .await
+    let mails: Vec<_> = moto_data_dump().await["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
         .into_iter()
         .filter(|m| {
             m["destinations"]["ToAddresses"]
@@ -740,10 +635,10 @@ async fn the_justering_flow_on_the_aws_adapters() {
     // --- the schedule, twice: nothing waits, nothing changes.
     let tick = event("schedule-housekeeping.json");
     let first = handle_schedule(&app, &tick).await.unwrap();
-    let after_first = snapshot(&app).await;
+    let after_first = snapshot(&app, TENANT).await;
     let second = handle_schedule(&app, &tick).await.unwrap();
     assert_eq!(
-        snapshot(&app).await,
+        snapshot(&app, TENANT).await,
         after_first,
         "a second tick changes nothing"
     );

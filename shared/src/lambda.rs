@@ -619,16 +619,14 @@ mod event_tests {
     use std::sync::Mutex;
 
     use serde_json::json;
-    use tower::ServiceExt;
 
     use super::*;
     use crate::app::test_app;
+    use crate::lambda_harness::{
+        self as harness, event, events_dir, failed, set_body, set_path, set_session, Reply,
+    };
     use crate::ports::{Item, Queue};
-    use crate::web::{function_router, Function};
-
-    fn events_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
-    }
+    use crate::web::Function;
 
     /// The events a test read, to find the files nobody tests.
     struct Events(Mutex<BTreeSet<String>>);
@@ -636,9 +634,7 @@ mod event_tests {
     impl Events {
         fn get(&self, name: &str) -> Value {
             self.0.lock().unwrap().insert(name.to_string());
-            let text = std::fs::read_to_string(events_dir().join(name))
-                .unwrap_or_else(|e| panic!("events/{name}: {e}"));
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
+            event(name)
         }
     }
 
@@ -686,75 +682,14 @@ mod event_tests {
         }
     }
 
-    fn set_path(ev: &mut Value, path: &str) {
-        ev["rawPath"] = path.into();
-        ev["requestContext"]["http"]["path"] = path.into();
-    }
-
-    fn set_body(ev: &mut Value, body: Value) {
-        ev["body"] = body.to_string().into();
-        ev["isBase64Encoded"] = false.into();
-    }
-
-    fn set_session(ev: &mut Value, token: &str) {
-        ev["cookies"] = json!([format!("esign_session={token}")]);
-    }
-
-    struct Reply {
-        status: u16,
-        content_type: String,
-        bytes: Bytes,
-    }
-
-    impl Reply {
-        fn json(&self) -> Value {
-            serde_json::from_slice(&self.bytes).unwrap_or_default()
-        }
-        fn code(&self) -> String {
-            self.json()["error"]["code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        }
-    }
-
-    /// A function-URL event through its function's routes, parsed as lambda_http parses it.
+    /// A function-URL event through the function whose URL serves its path.
     async fn invoke(app: &App, ev: &Value) -> Reply {
         let path = ev["rawPath"].as_str().unwrap().to_string();
-        let req = lambda_http::request::from_str(&ev.to_string()).unwrap();
-        let resp = function_router(app.clone(), function_of(&path))
-            .oneshot(req)
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = http_body_util::BodyExt::collect(resp.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        Reply {
-            status,
-            content_type,
-            bytes,
-        }
+        harness::invoke(app, function_of(&path), ev).await
     }
 
-    /// Everything a delivery could change: the tenant's items and its files.
     async fn snapshot(app: &App) -> (Vec<Item>, Vec<(String, Bytes)>) {
-        let items = app.ports().state.query("T#demo", "").await.unwrap();
-        let mut files = Vec::new();
-        for prefix in ["tenants/demo/", "public/demo/"] {
-            for key in app.ports().objects.list(prefix).await.unwrap() {
-                let bytes = app.ports().objects.get(&key).await.unwrap().unwrap();
-                files.push((key, bytes));
-            }
-        }
-        (items, files)
+        harness::snapshot(app, "demo").await
     }
 
     fn with_order(mut ev: Value, order_id: &str) -> SqsEvent {
@@ -763,13 +698,6 @@ mod event_tests {
         job["order_id"] = order_id.into();
         ev["Records"][0]["body"] = job.to_string().into();
         serde_json::from_value(ev).unwrap()
-    }
-
-    fn failed(resp: &SqsBatchResponse) -> Vec<String> {
-        resp.batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.clone())
-            .collect()
     }
 
     #[tokio::test]

@@ -13,6 +13,8 @@ pub mod ports;
 pub mod revocation;
 pub mod web;
 
+#[cfg(any(test, feature = "test-support"))]
+pub mod lambda_harness;
 /// One behaviour suite per port, run against every adapter.
 #[cfg(any(test, feature = "port-tests"))]
 pub mod port_tests;

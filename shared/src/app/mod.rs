@@ -206,45 +206,8 @@ pub(crate) mod test_app {
 
         /// The signer's phone: open the order by its autostart token, identify, confirm.
         pub async fn phone_approves(&self, auto_start_token: &str, personal_number: &str) {
-            let http = reqwest::Client::new();
-            let post = |path: &str, body: serde_json::Value| {
-                http.post(format!("{}/phone/{path}", self.sim_base))
-                    .json(&body)
-                    .send()
-            };
-            let opened: serde_json::Value = post(
-                "open",
-                serde_json::json!({"autoStartToken": auto_start_token}),
-            )
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-            let order_ref = opened["orderRef"]
-                .as_str()
-                .expect("the phone opened the order")
-                .to_string();
-            let r = post(
-                "identify",
-                serde_json::json!({"orderRef": order_ref, "personalNumber": personal_number,
-                                   "givenName": "Tolvan", "surname": "Tolvansson"}),
-            )
-            .await
-            .unwrap();
-            assert!(
-                r.status().is_success(),
-                "identify: {}",
-                r.text().await.unwrap()
-            );
-            let r = post("confirm", serde_json::json!({"orderRef": order_ref}))
+            crate::lambda_harness::phone_approves(&self.sim_base, auto_start_token, personal_number)
                 .await
-                .unwrap();
-            assert!(
-                r.status().is_success(),
-                "confirm: {}",
-                r.text().await.unwrap()
-            );
         }
     }
 }

@@ -125,7 +125,8 @@ impl Mailer for SesMailer {
 mod tests {
     use super::*;
     use crate::adapters::aws::sdk_config;
-    use crate::adapters::aws::test_support::{moto_data_dump, moto_settings, unique_name};
+    use crate::adapters::aws::test_support::{moto_settings, unique_name};
+    use crate::lambda_harness::moto_data_dump;
 
     /// A mailer whose sender domain moto knows as verified, and its From header.
     async fn mailer() -> (SesMailer, String) {

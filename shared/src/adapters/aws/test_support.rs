@@ -7,12 +7,7 @@ use super::AwsSettings;
 /// Settings pointing at the test emulator, with dummy credentials. Panics (fails the test)
 /// with instructions when the emulator is not configured: these tests never skip silently.
 pub fn moto_settings() -> AwsSettings {
-    let endpoint = std::env::var("ESIGN_TEST_AWS_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "ESIGN_TEST_AWS_ENDPOINT is not set: run ./scripts/test, or start moto_server \
-             and set ESIGN_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
-        )
-    });
+    let endpoint = crate::lambda_harness::moto_endpoint();
     // Every test sets the same constant values, so the order of threads does not matter.
     std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
@@ -25,37 +20,6 @@ pub fn moto_settings() -> AwsSettings {
 /// A name no other test uses, for buckets, tables, queues and keys (tests share one server).
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// moto's dump of everything it holds (`/moto-api/data.json`), the only way to read back what
-/// SES "sent". moto builds it by walking every model while other tests on the same server keep
-/// writing, so one attempt can fail with a 500 or a cut-off body: a few attempts, then the
-/// last answer in the panic.
-pub async fn moto_data_dump() -> serde_json::Value {
-    let url = format!(
-        "{}/moto-api/data.json",
-        moto_settings().endpoint_url.expect("endpoint")
-    );
-    let mut last = String::new();
-    for attempt in 0..8u64 {
-        match reqwest::get(&url).await {
-            Ok(answer) => {
-                let status = answer.status();
-                let body = answer.text().await.unwrap_or_default();
-                if status.is_success() {
-                    match serde_json::from_str(&body) {
-                        Ok(data) => return data,
-                        Err(e) => last = format!("{status}, not JSON ({e})"),
-                    }
-                } else {
-                    last = format!("{status}: {}", body.chars().take(500).collect::<String>());
-                }
-            }
-            Err(e) => last = e.to_string(),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100 * (attempt + 1))).await;
-    }
-    panic!("moto's data dump failed 8 times; last answer: {last}")
 }
 
 /// The shared SDK configuration for moto.

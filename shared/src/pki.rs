@@ -456,19 +456,7 @@ impl CertificateAuthority {
         subject: &SubjectName,
         now: DateTime<Utc>,
     ) -> Result<IssuedCert, PkiError> {
-        let key = SigningKey::random(&mut OsRng);
-        let spki = key
-            .verifying_key()
-            .to_public_key_der()
-            .map_err(|e| PkiError::Build(e.to_string()))?;
-        let cert_der = self.issue_seal_cert(subject, spki.as_bytes(), now)?;
-        let key_der = key
-            .to_pkcs8_der()
-            .map_err(|e| PkiError::Build(e.to_string()))?;
-        Ok(IssuedCert {
-            cert_der,
-            key_pkcs8_der: Some(key_der.as_bytes().to_vec()),
-        })
+        Self::with_new_key(|spki| self.issue_seal_cert(subject, spki, now))
     }
 
     /// A TSA certificate for a freshly generated P-256 key (local mode's timestamp authority).
@@ -477,12 +465,19 @@ impl CertificateAuthority {
         subject: &SubjectName,
         now: DateTime<Utc>,
     ) -> Result<IssuedCert, PkiError> {
+        Self::with_new_key(|spki| self.issue_tsa_cert(subject, spki, now))
+    }
+
+    /// A fresh P-256 key, `issue` run on its public key (DER SPKI), and both returned.
+    fn with_new_key(
+        issue: impl FnOnce(&[u8]) -> Result<Vec<u8>, PkiError>,
+    ) -> Result<IssuedCert, PkiError> {
         let key = SigningKey::random(&mut OsRng);
         let spki = key
             .verifying_key()
             .to_public_key_der()
             .map_err(|e| PkiError::Build(e.to_string()))?;
-        let cert_der = self.issue_tsa_cert(subject, spki.as_bytes(), now)?;
+        let cert_der = issue(spki.as_bytes())?;
         let key_der = key
             .to_pkcs8_der()
             .map_err(|e| PkiError::Build(e.to_string()))?;

@@ -359,6 +359,8 @@ impl RevocationSource for RevocationService {
     async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
         let pool = parse_chain(chain_der)?;
         let mut data = RevocationData::default();
+        // Each issuer's CRL once: a CRL is signed anew every time it is asked for.
+        let mut crl_issuers: Vec<Certificate> = Vec::new();
         for cert in pool.iter().filter(|c| !is_self_signed(c)) {
             let issuer = self
                 .issuer_of(cert)
@@ -381,9 +383,9 @@ impl RevocationSource for RevocationService {
             let response = self.ocsp_response(&request)?;
             // The CRL as well: validators that take no OCSP answer signed by a trust anchor
             // itself (pyHanko's AdES validation) accept the root's CRL for what it issued.
-            let crl = self.crl_of(&issuer)?;
-            if !data.crls.contains(&crl) {
-                data.crls.push(crl);
+            if !crl_issuers.contains(&issuer) {
+                data.crls.push(self.crl_of(&issuer)?);
+                crl_issuers.push(issuer.clone());
             }
             match check_ocsp(&response, cert, &issuer, None, self.now()) {
                 Ok(_) => data.ocsp_responses.push(response),

@@ -106,6 +106,29 @@ impl S3ObjectStore {
         Ok(format!("{}{key}", self.settings.prefix))
     }
 
+    /// The body of the object at `key`, or None when there is no such key.
+    async fn get_object(&self, key: &str) -> Result<Option<ByteStream>, PortError> {
+        let s3_key = self.s3_key(key)?;
+        match self
+            .client
+            .get_object()
+            .bucket(&self.settings.bucket)
+            .key(&s3_key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.body)),
+            Err(e) => {
+                let e = e.into_service_error();
+                if e.is_no_such_key() {
+                    Ok(None)
+                } else {
+                    Err(sdk_err("GetObject", key, e))
+                }
+            }
+        }
+    }
+
     fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
         match &self.settings.kms_key_id {
             Some(id) => (Some(ServerSideEncryption::AwsKms), Some(id.clone())),
@@ -195,26 +218,10 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        let s3_key = self.s3_key(key)?;
-        let out = match self
-            .client
-            .get_object()
-            .bucket(&self.settings.bucket)
-            .key(&s3_key)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_no_such_key() {
-                    return Ok(None);
-                }
-                return Err(sdk_err("GetObject", key, e));
-            }
+        let Some(body) = self.get_object(key).await? else {
+            return Ok(None);
         };
-        let body = out
-            .body
+        let body = body
             .collect()
             .await
             .map_err(|e| sdk_err("GetObject body", key, e))?;
@@ -274,23 +281,8 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
-        let s3_key = self.s3_key(key)?;
-        let out = match self
-            .client
-            .get_object()
-            .bucket(&self.settings.bucket)
-            .key(&s3_key)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_no_such_key() {
-                    return Ok(false);
-                }
-                return Err(sdk_err("GetObject", key, e));
-            }
+        let Some(mut body) = self.get_object(key).await? else {
+            return Ok(false);
         };
         // Into a temporary file beside the target, renamed when complete: a failed download
         // never leaves a truncated file under the target's name.
@@ -302,7 +294,6 @@ impl ObjectStore for S3ObjectStore {
             .map_err(|e| err(format!("{}: {e}", dir.display())))?;
         let (file, tmp_path) = tmp.into_parts();
         let mut file = tokio::fs::File::from_std(file);
-        let mut body = out.body;
         let io = |e: std::io::Error| err(format!("{}: {e}", path.display()));
         use tokio::io::AsyncWriteExt;
         while let Some(chunk) = body

@@ -456,7 +456,7 @@ impl CertificateAuthority {
         subject: &SubjectName,
         now: DateTime<Utc>,
     ) -> Result<IssuedCert, PkiError> {
-        Self::with_new_key(|spki| self.issue_seal_cert(subject, spki, now))
+        Self::issue_for_new_key(|spki| self.issue_seal_cert(subject, spki, now))
     }
 
     /// A TSA certificate for a freshly generated P-256 key (local mode's timestamp authority).
@@ -465,11 +465,12 @@ impl CertificateAuthority {
         subject: &SubjectName,
         now: DateTime<Utc>,
     ) -> Result<IssuedCert, PkiError> {
-        Self::with_new_key(|spki| self.issue_tsa_cert(subject, spki, now))
+        Self::issue_for_new_key(|spki| self.issue_tsa_cert(subject, spki, now))
     }
 
-    /// A fresh P-256 key, `issue` run on its public key (DER SPKI), and both returned.
-    fn with_new_key(
+    /// A fresh P-256 key, `issue` run on its public key (DER SPKI), and both returned: for
+    /// any kind of certificate this CA issues.
+    pub fn issue_for_new_key(
         issue: impl FnOnce(&[u8]) -> Result<Vec<u8>, PkiError>,
     ) -> Result<IssuedCert, PkiError> {
         let key = SigningKey::random(&mut OsRng);

@@ -7,13 +7,10 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use der::Decode;
-use p256::ecdsa::SigningKey;
-use p256::pkcs8::{EncodePrivateKey, EncodePublicKey};
-use rand_core::OsRng;
 use x509_cert::Certificate;
 
 use super::*;
-use crate::pki::{pem_encode_cert, CertificateAuthority, RevocationUrls, SubjectName};
+use crate::pki::{pem_encode_cert, CertificateAuthority, IssuedCert, RevocationUrls, SubjectName};
 use crate::ports::Clock;
 
 fn openssl() -> String {
@@ -33,6 +30,19 @@ fn write_pem(dir: &Path, name: &str, der: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, pem_encode_cert(der)).unwrap();
     path
+}
+
+/// A certificate and its key as `<stem>.pem` and `<stem>.key.pem`, for openssl to sign with.
+fn write_cert_and_key(dir: &Path, stem: &str, issued: &IssuedCert) -> (PathBuf, PathBuf) {
+    let cert = write_pem(dir, &format!("{stem}.pem"), &issued.cert_der);
+    let key_der = issued.key_pkcs8_der.as_deref().expect("a new key");
+    let key = dir.join(format!("{stem}.key.pem"));
+    std::fs::write(
+        &key,
+        der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, key_der).unwrap(),
+    )
+    .unwrap();
+    (cert, key)
 }
 
 fn serial_of(der: &[u8]) -> String {
@@ -467,29 +477,13 @@ async fn collector_accepts_openssl_responder_answers_and_refuses_revoked() {
         .issue_tsa_cert_with_new_key(&subject("Tidsstämpel"), now)
         .unwrap();
     // A delegated responder (EKU OCSPSigning) signs openssl's answers.
-    let responder_key = SigningKey::random(&mut OsRng);
-    let responder_cert = root
-        .issue_ocsp_responder_cert(
-            &subject("OCSP-svarare"),
-            responder_key
-                .verifying_key()
-                .to_public_key_der()
-                .unwrap()
-                .as_bytes(),
-            now,
-        )
-        .unwrap();
-    let root_pem = write_pem(dir.path(), "root.pem", &root.cert_der);
-    let rsigner = write_pem(dir.path(), "rsigner.pem", &responder_cert);
-    let rkey = dir.path().join("rkey.pem");
-    std::fs::write(
-        &rkey,
-        responder_key
-            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-            .unwrap()
-            .as_bytes(),
-    )
+    let responder = CertificateAuthority::issue_for_new_key(|spki| {
+        root.issue_ocsp_responder_cert(&subject("OCSP-svarare"), spki, now)
+    })
     .unwrap();
+    let responder_cert = responder.cert_der.clone();
+    let root_pem = write_pem(dir.path(), "root.pem", &root.cert_der);
+    let (rsigner, rkey) = write_cert_and_key(dir.path(), "rsigner", &responder);
     let revoked_at = (now - Duration::hours(1))
         .format("%y%m%d%H%M%SZ")
         .to_string();
@@ -544,28 +538,11 @@ async fn collector_accepts_openssl_responder_answers_and_refuses_revoked() {
     // A responder certificate without OCSPSigning is not authorised: sign with a seal key.
     drop(responder);
     let port2 = free_port();
-    let impostor_key = SigningKey::random(&mut OsRng);
-    let impostor = root
-        .issue_seal_cert(
-            &subject("Inte en OCSP-svarare"),
-            impostor_key
-                .verifying_key()
-                .to_public_key_der()
-                .unwrap()
-                .as_bytes(),
-            now,
-        )
-        .unwrap();
-    let impostor_pem = write_pem(dir.path(), "impostor.pem", &impostor);
-    let impostor_key_pem = dir.path().join("impostor.key.pem");
-    std::fs::write(
-        &impostor_key_pem,
-        impostor_key
-            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
-            .unwrap()
-            .as_bytes(),
-    )
+    let impostor = CertificateAuthority::issue_for_new_key(|spki| {
+        root.issue_seal_cert(&subject("Inte en OCSP-svarare"), spki, now)
+    })
     .unwrap();
+    let (impostor_pem, impostor_key_pem) = write_cert_and_key(dir.path(), "impostor", &impostor);
     let root2 = root.clone().with_revocation_urls(RevocationUrls {
         ocsp: format!("http://127.0.0.1:{port2}"),
         ca_issuers: "http://127.0.0.1:1/ca.cer".into(),

@@ -109,6 +109,15 @@ pub fn tiny_pdf(extra_catalog: &str, extra_objects: &[&str]) -> Vec<u8> {
         "<< /Title (Testprotokoll) >>".into(),
     ];
     objects.extend(extra_objects.iter().map(|s| s.to_string()));
+    pdf_from_objects(
+        &objects,
+        " /ID [<0123456789ABCDEF0123456789ABCDEF> <0123456789ABCDEF0123456789ABCDEF>]",
+    )
+}
+
+/// A PDF of `objects` (numbered from 1; 1 is the catalog, 6 the info dictionary) with a
+/// classic xref table, `trailer_extra` appended to the trailer dictionary.
+pub fn pdf_from_objects(objects: &[String], trailer_extra: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -124,7 +133,7 @@ pub fn tiny_pdf(extra_catalog: &str, extra_objects: &[&str]) -> Vec<u8> {
     }
     out.extend_from_slice(
         format!(
-            "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> <0123456789ABCDEF0123456789ABCDEF>] >>\nstartxref\n{xref}\n%%EOF\n",
+            "trailer\n<< /Size {} /Root 1 0 R /Info 6 0 R{trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n",
             objects.len() + 1
         )
         .as_bytes(),

@@ -101,6 +101,20 @@ pub struct SubjectName {
     pub country: String,
 }
 
+impl SubjectName {
+    /// C, O, organizationIdentifier (when there is one), CN: the subject of every leaf an
+    /// organisation holds (seal, TSA, OCSP responder).
+    fn to_name(&self) -> Result<Name, PkiError> {
+        let mut rdns = vec![printable_rdn(const_oid::db::rfc4519::C, &self.country)?];
+        rdns.push(utf8_rdn(const_oid::db::rfc4519::O, &self.organization)?);
+        if let Some(org_id) = &self.organization_identifier {
+            rdns.push(utf8_rdn(ORGANIZATION_IDENTIFIER, org_id)?);
+        }
+        rdns.push(utf8_rdn(const_oid::db::rfc4519::CN, &self.common_name)?);
+        Ok(Name::from(RdnSequence(rdns)))
+    }
+}
+
 /// Subject of a person (end-user) certificate.
 #[derive(Debug, Clone)]
 pub struct PersonName {
@@ -311,13 +325,7 @@ impl CertificateAuthority {
         spki_der: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>, PkiError> {
-        let mut rdns = vec![printable_rdn(const_oid::db::rfc4519::C, &subject.country)?];
-        rdns.push(utf8_rdn(const_oid::db::rfc4519::O, &subject.organization)?);
-        if let Some(org_id) = &subject.organization_identifier {
-            rdns.push(utf8_rdn(ORGANIZATION_IDENTIFIER, org_id)?);
-        }
-        rdns.push(utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?);
-        self.issue_leaf(Name::from(RdnSequence(rdns)), spki_der, now, None, false)
+        self.issue_leaf(subject.to_name()?, spki_der, now, None, false)
     }
 
     /// A time-stamping authority certificate (critical extendedKeyUsage id-kp-timeStamping),
@@ -328,19 +336,8 @@ impl CertificateAuthority {
         spki_der: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>, PkiError> {
-        let rdns = vec![
-            printable_rdn(const_oid::db::rfc4519::C, &subject.country)?,
-            utf8_rdn(const_oid::db::rfc4519::O, &subject.organization)?,
-            utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?,
-        ];
         let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_TIME_STAMPING]);
-        self.issue_leaf(
-            Name::from(RdnSequence(rdns)),
-            spki_der,
-            now,
-            Some(eku),
-            false,
-        )
+        self.issue_leaf(subject.to_name()?, spki_der, now, Some(eku), false)
     }
 
     /// A delegated OCSP responder's certificate: critical EKU id-kp-OCSPSigning and
@@ -351,19 +348,8 @@ impl CertificateAuthority {
         spki_der: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>, PkiError> {
-        let rdns = vec![
-            printable_rdn(const_oid::db::rfc4519::C, &subject.country)?,
-            utf8_rdn(const_oid::db::rfc4519::O, &subject.organization)?,
-            utf8_rdn(const_oid::db::rfc4519::CN, &subject.common_name)?,
-        ];
         let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_OCSP_SIGNING]);
-        self.issue_leaf(
-            Name::from(RdnSequence(rdns)),
-            spki_der,
-            now,
-            Some(eku),
-            true,
-        )
+        self.issue_leaf(subject.to_name()?, spki_der, now, Some(eku), true)
     }
 
     /// An end-user certificate (used by the BankID simulator): subject CN "Given Surname",

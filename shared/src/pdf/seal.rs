@@ -801,26 +801,6 @@ mod tests {
     use crate::pdf::RevocationSource;
     use std::path::Path;
 
-    async fn seal_with(original: &[u8], pki: &TestPki) -> Vec<u8> {
-        let page = sample_page("Justerat digitalt – arkivexemplar");
-        seal(
-            original,
-            SealRequest {
-                page: &page,
-                signing_time: now(),
-                reason: Some("Arkivexemplar fastställt".into()),
-                location: Some("Örebro".into()),
-                timestamp: None,
-                level: crate::domain::SealLevel::BB,
-                revocation: None,
-                attachments: &[],
-            },
-            &pki.signer,
-        )
-        .await
-        .expect("seal")
-    }
-
     /// Every oracle must agree that all `expected` signatures are intact and trusted.
     fn assert_valid_everywhere(
         original: &[u8],
@@ -921,7 +901,7 @@ mod tests {
         let dir = temp_dir("seal-fixture");
         let pki = TestPki::new();
         let original = fixture(FIXTURE_2B);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         // Classic table after a classic table, /ID kept, /Prev set.
         let update = &sealed[original.len()..];
@@ -999,7 +979,7 @@ mod tests {
         let dir = temp_dir("seal-xrefstm");
         let pki = TestPki::new();
         let original = qpdf_transform(&fixture(FIXTURE_1B), &["--object-streams=generate"]);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         let update = String::from_utf8_lossy(&sealed[original.len()..]).into_owned();
         assert!(update.contains("/XRef") && !update.contains("\nxref\n"));
@@ -1011,7 +991,7 @@ mod tests {
         let dir = temp_dir("seal-linearized");
         let pki = TestPki::new();
         let original = qpdf_transform(&fixture(FIXTURE_2B), &["--linearize"]);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         assert_eq!(page_count(&dir.join("sealed.pdf")), 23);
         let _ = std::fs::remove_dir_all(dir);
@@ -1028,7 +1008,7 @@ mod tests {
             filler.len()
         );
         let original = tiny_pdf("", &[&big_object]);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
         assert!(report.signatures[0].covers_whole_revision);
@@ -1043,7 +1023,7 @@ mod tests {
             "/AcroForm << /Fields [7 0 R] /NeedAppearances true /DA (/Helv 0 Tf 0 g) >>",
             &["<< /FT /Tx /T (Diarienummer) /V (KS 2026/123) >>"],
         );
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
         let doc = crate::pdf::update::load_document(&sealed).unwrap();
         // The seal moves a direct AcroForm into an object of its own, so later updates (the
@@ -1067,8 +1047,8 @@ mod tests {
         let dir = temp_dir("seal-twice");
         let pki = TestPki::new();
         let original = tiny_pdf("", &[]);
-        let once = seal_with(&original, &pki).await;
-        let twice = seal_with(&once, &pki).await;
+        let once = seal_b_b(&original, &pki.signer).await;
+        let twice = seal_b_b(&once, &pki.signer).await;
         assert_valid_everywhere(&once, &twice, &pki, 2, &dir);
         let report = verify(&twice, std::slice::from_ref(&pki.root.cert_der)).unwrap();
         let names: Vec<_> = report
@@ -1115,7 +1095,7 @@ mod tests {
         let original = std::fs::read(&presigned).unwrap();
         let facts = crate::pdf::intake::inspect(&original, &Default::default()).unwrap();
         assert_eq!(facts.existing_signatures, 1);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         assert_valid_everywhere(&original, &sealed, &pki, 2, &dir);
         let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
         assert_eq!(report.signatures[0].field_name, "BankID1");
@@ -1157,7 +1137,7 @@ mod tests {
         let dir = temp_dir("seal-openssl");
         let pki = TestPki::new();
         let original = tiny_pdf("", &[]);
-        let sealed = seal_with(&original, &pki).await;
+        let sealed = seal_b_b(&original, &pki.signer).await;
         let doc = crate::pdf::update::load_document(&sealed).unwrap();
         let fields = crate::pdf::verify::signature_fields(&doc);
         let (_, sig) = &fields[0];
@@ -1720,7 +1700,7 @@ mod tests {
         );
 
         // A B-B seal says B-T is missing for want of a timestamp.
-        let plain = seal_with(&original, &pki).await;
+        let plain = seal_b_b(&original, &pki.signer).await;
         let report = verify(&plain, std::slice::from_ref(&pki.root.cert_der)).unwrap();
         assert_eq!(
             report.signatures[0].higher_level_missing,

@@ -206,6 +206,27 @@ impl TestPki {
     }
 }
 
+/// The plain archive-version seal (PAdES B-B, the sample page) of `original` by `signer`.
+pub async fn seal_b_b(original: &[u8], signer: &dyn crate::pdf::seal::SealSigner) -> Vec<u8> {
+    let page = sample_page("Justerat digitalt – arkivexemplar");
+    crate::pdf::seal::seal(
+        original,
+        crate::pdf::seal::SealRequest {
+            page: &page,
+            signing_time: now(),
+            reason: Some("Arkivexemplar fastställt".into()),
+            location: Some("Örebro".into()),
+            timestamp: None,
+            level: crate::domain::SealLevel::BB,
+            revocation: None,
+            attachments: &[],
+        },
+        signer,
+    )
+    .await
+    .expect("seal")
+}
+
 pub fn sample_page(heading: &str) -> JusteringPage {
     JusteringPage {
         heading: heading.into(),

@@ -785,7 +785,6 @@ mod tests {
 
     /// A whole PAdES seal whose signature KMS made, validated by pyHanko against the root.
     async fn seal_validates_in_pyhanko(algorithm: KeyAlgorithm) {
-        use crate::pdf::seal::{seal, SealRequest};
         use crate::pdf::test_support::*;
 
         let k = Arc::new(signer(algorithm, true).await);
@@ -800,23 +799,7 @@ mod tests {
             }
         );
         let original = fixture(FIXTURE_2B);
-        let page = sample_page("Justerat digitalt – arkivexemplar");
-        let sealed = seal(
-            &original,
-            SealRequest {
-                page: &page,
-                signing_time: now(),
-                reason: Some("Arkivexemplar fastställt".into()),
-                location: Some("Örebro".into()),
-                timestamp: None,
-                level: crate::domain::SealLevel::BB,
-                revocation: None,
-                attachments: &[],
-            },
-            &seal_signer,
-        )
-        .await
-        .expect("seal");
+        let sealed = seal_b_b(&original, &seal_signer).await;
         assert!(sealed.starts_with(&original));
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("sealed.pdf");

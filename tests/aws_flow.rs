@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Event, FilterRule, FilterRuleName,
-    NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+    QueueConfiguration, S3KeyFilter,
 };
 use esign_shared::app::{App, TenantSetup};
 use esign_shared::bankid::simulator::{router as simulator_router, Simulator};
@@ -24,8 +24,8 @@ use esign_shared::lambda::{
     handle_s3_batch, handle_schedule, handle_sqs_batch, uploads_of, UploadIntake,
 };
 use esign_shared::lambda_harness::{
-    event, failed, invoke, moto_data_dump, moto_endpoint, phone_approves, set_body, set_path,
-    set_session, snapshot,
+    event, failed, invoke, moto_bucket, moto_data_dump, moto_endpoint, phone_approves, set_body,
+    set_path, set_session, snapshot,
 };
 use esign_shared::ports::{Clock, ManualClock};
 use esign_shared::web::Function;
@@ -51,19 +51,6 @@ struct Stack {
     seal_queue: String,
     publish_queue: String,
     export_queue: String,
-}
-
-async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
-    s3.create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(REGION))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateBucket {name}: {e:?}"));
 }
 
 async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
@@ -113,7 +100,7 @@ impl Stack {
             sdk: sdk.clone(),
         };
         for b in [&stack.archive, &stack.public, &stack.uploads] {
-            bucket(&s3, b).await;
+            moto_bucket(&s3, b).await;
         }
         // S3 ObjectCreated under incoming/ → the upload queue, as the template configures it.
         let upload_queue_arn = sqs

@@ -185,3 +185,19 @@ pub async fn moto_data_dump() -> Value {
     }
     panic!("moto's data dump failed 8 times; last answer: {last}")
 }
+
+/// A bucket on moto in the region the tests use (moto, like S3, wants the location constraint
+/// outside us-east-1).
+#[cfg(feature = "aws")]
+pub async fn moto_bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateBucket {name}: {e:?}"));
+}

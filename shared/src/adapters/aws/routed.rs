@@ -84,16 +84,7 @@ mod tests {
         let mut buckets = Vec::new();
         for _ in 0..2 {
             let bucket = unique_name("routed");
-            s3.create_bucket()
-                .bucket(&bucket)
-                .create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
+            crate::lambda_harness::moto_bucket(&s3, &bucket).await;
             buckets.push(bucket.clone());
             stores.push(S3ObjectStore::new(
                 &sdk,

@@ -331,17 +331,7 @@ mod tests {
                 force_path_style: false,
             },
         );
-        s.client
-            .create_bucket()
-            .bucket(&bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("CreateBucket");
+        crate::lambda_harness::moto_bucket(&s.client, &bucket).await;
         (s, sdk)
     }
 

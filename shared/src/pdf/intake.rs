@@ -445,19 +445,9 @@ mod tests {
         assert_eq!(code(&js_in_objstm), "pdf.javascript");
         // Broken xref: offsets shifted by inserting bytes before the objects.
         let tiny = tiny_pdf("", &[]);
-        let mut broken = tiny.clone();
-        let at = broken.windows(7).position(|w| w == b"1 0 obj").unwrap();
-        broken.splice(at..at, b"GARBAGE GARBAGE\n".iter().copied());
-        assert_eq!(code(&broken), "pdf.broken_xref");
+        assert_eq!(code(&with_objects_shifted(&tiny)), "pdf.broken_xref");
         // startxref pointing nowhere.
-        let mut bad_start = tiny.clone();
-        let pos = bad_start
-            .windows(9)
-            .rposition(|w| w == b"startxref")
-            .unwrap();
-        bad_start.truncate(pos);
-        bad_start.extend_from_slice(b"startxref\n99999\n%%EOF\n");
-        assert_eq!(code(&bad_start), "pdf.broken_xref");
+        assert_eq!(code(&with_startxref_nowhere(&tiny)), "pdf.broken_xref");
         // No pages.
         let no_pages = String::from_utf8_lossy(&tiny)
             .replace("/Kids [3 0 R] /Count 1", "/Kids [] /Count 0")
@@ -545,6 +535,22 @@ mod tests {
             .collect()
     }
 
+    /// `pdf` with bytes inserted before its first object, so every xref offset is wrong.
+    fn with_objects_shifted(pdf: &[u8]) -> Vec<u8> {
+        let mut shifted = pdf.to_vec();
+        let at = shifted.windows(7).position(|w| w == b"1 0 obj").unwrap();
+        shifted.splice(at..at, b"GARBAGE GARBAGE\n".iter().copied());
+        shifted
+    }
+
+    /// `pdf` with its last startxref pointing past the end.
+    fn with_startxref_nowhere(pdf: &[u8]) -> Vec<u8> {
+        let pos = pdf.windows(9).rposition(|w| w == b"startxref").unwrap();
+        let mut bad_start = pdf[..pos].to_vec();
+        bad_start.extend_from_slice(b"startxref\n99999\n%%EOF\n");
+        bad_start
+    }
+
     /// Every kind of hostile or broken upload gets its code, never a panic, a hang or a pass.
     #[test]
     fn hostile_inputs_are_refused_with_a_clear_code() {
@@ -556,16 +562,8 @@ mod tests {
             format!("<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A {action} >>")
         };
         let cut = |fraction: f64| fixture[..(fixture.len() as f64 * fraction) as usize].to_vec();
-        let mut shifted = tiny.clone();
-        let at = shifted.windows(7).position(|w| w == b"1 0 obj").unwrap();
-        shifted.splice(at..at, b"GARBAGE GARBAGE\n".iter().copied());
-        let mut bad_start = tiny.clone();
-        let pos = bad_start
-            .windows(9)
-            .rposition(|w| w == b"startxref")
-            .unwrap();
-        bad_start.truncate(pos);
-        bad_start.extend_from_slice(b"startxref\n99999\n%%EOF\n");
+        let shifted = with_objects_shifted(&tiny);
+        let bad_start = with_startxref_nowhere(&tiny);
         // xref entries pointing past the end of the file.
         let past_end = String::from_utf8_lossy(&tiny)
             .replacen("00000 n\r\n", "00000 n\r\nXX", 1)

@@ -917,14 +917,7 @@ fn evaluate_ocsp_response(
         x509_ocsp::ResponderId::ByKey(hash) => embedded
             .iter()
             .chain(issuer)
-            .find(|c| {
-                let key = c
-                    .tbs_certificate
-                    .subject_public_key_info
-                    .subject_public_key
-                    .raw_bytes();
-                sha1::Sha1::digest(key)[..] == *hash.as_bytes()
-            })
+            .find(|c| crate::revocation::public_key_sha1(c)[..] == *hash.as_bytes())
             .cloned(),
     };
     let mut checks: Vec<(String, bool)> = Vec::new();

@@ -6,7 +6,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use der::{Decode, Encode, Reader, SliceReader};
-use sha1::{Digest, Sha1};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -548,14 +547,7 @@ fn check_ocsp(
             })
             .cloned(),
         x509_ocsp::ResponderId::ByKey(hash) => candidates
-            .find(|c| {
-                let key = c
-                    .tbs_certificate
-                    .subject_public_key_info
-                    .subject_public_key
-                    .raw_bytes();
-                Sha1::digest(key)[..] == *hash.as_bytes()
-            })
+            .find(|c| super::public_key_sha1(c)[..] == *hash.as_bytes())
             .cloned(),
     }
     .ok_or_else(|| fail("responder certificate not found".into()))?;

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use der::asn1::{BitString, Uint};
 use der::{Decode, Encode};
 use p256::ecdsa::DerSignature;
-use sha1::{Digest, Sha1};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlNumber, SubjectKeyIdentifier};
@@ -35,17 +34,8 @@ pub fn issue_crl(
     let issuer = ca_cert.tbs_certificate.subject.clone();
     let key_id = match ca_cert.tbs_certificate.get::<SubjectKeyIdentifier>() {
         Ok(Some((_, ski))) => ski.0,
-        _ => der::asn1::OctetString::new(
-            Sha1::digest(
-                ca_cert
-                    .tbs_certificate
-                    .subject_public_key_info
-                    .subject_public_key
-                    .raw_bytes(),
-            )
-            .to_vec(),
-        )
-        .map_err(signing)?,
+        _ => der::asn1::OctetString::new(super::public_key_sha1(&ca_cert).to_vec())
+            .map_err(signing)?,
     };
     let aki = AuthorityKeyIdentifier {
         key_identifier: Some(key_id),

@@ -237,6 +237,18 @@ pub enum CertIdHash {
     Sha256,
 }
 
+/// SHA-1 of a certificate's public key bits: the key identifier of RFC 5280 4.2.1.2 (1) and
+/// OCSP's ResponderID byKey (RFC 6960 4.2.1).
+pub fn public_key_sha1(cert: &Certificate) -> [u8; 20] {
+    Sha1::digest(
+        cert.tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes(),
+    )
+    .into()
+}
+
 /// CertID for `serial` issued by `issuer` (RFC 6960 4.1.1: hashes of the issuer's DER name
 /// and of its public key bits).
 pub fn cert_id(

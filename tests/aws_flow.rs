@@ -25,7 +25,7 @@ use esign_shared::lambda::{
 };
 use esign_shared::lambda_harness::{
     event, failed, invoke, moto_bucket, moto_data_dump, moto_endpoint, phone_approves, set_body,
-    set_path, set_session, snapshot,
+    set_meeting_date, set_path, set_session, snapshot, stockholm_today,
 };
 use esign_shared::ports::{Clock, ManualClock};
 use esign_shared::web::Function;
@@ -265,8 +265,21 @@ fn lambda_sqs_event(sample: &str, m: &aws_sdk_sqs::types::Message) -> SqsEvent {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_justering_flow_on_the_aws_adapters() {
+    justering_flow_on_aws(chrono::Utc::now()).await;
+}
+
+/// The same with the functions' clock two years ahead: no test depends on the day it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_justering_flow_on_the_aws_adapters_two_years_ahead() {
+    justering_flow_on_aws(chrono::Utc::now() + chrono::Duration::days(2 * 365)).await;
+}
+
+/// One flow at a time: each sets the process environment its functions read.
+static ONE_STACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
+    let _only_flow = ONE_STACK_AT_A_TIME.lock().await;
     let work = tempfile::tempdir().unwrap();
-    let now = chrono::Utc::now();
     let clock = Arc::new(ManualClock::new(now));
 
     // The BankID simulator, on the test's clock.
@@ -409,6 +422,8 @@ async fn the_justering_flow_on_the_aws_adapters() {
     let mut body: Value = serde_json::from_str(create["body"].as_str().unwrap()).unwrap();
     body["document_id"] = doc_id.clone().into();
     set_body(&mut create, body);
+    // The sample's meeting date is fixed; the flow's is today by its clock.
+    set_meeting_date(&mut create, stockholm_today(&*clock));
     let r = invoke(&app, Function::CreateSigningOrder, &create).await;
     assert_eq!(r.status, 201, "{:?}", r.json());
     let order_id = r.json()["order"]["id"].as_str().unwrap().to_string();

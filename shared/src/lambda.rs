@@ -623,7 +623,8 @@ mod event_tests {
     use super::*;
     use crate::app::test_app;
     use crate::lambda_harness::{
-        self as harness, event, events_dir, failed, set_body, set_path, set_session, Reply,
+        self as harness, event, events_dir, failed, set_body, set_meeting_date, set_path,
+        set_session, stockholm_today, Reply,
     };
     use crate::ports::{Item, Queue};
     use crate::web::Function;
@@ -702,7 +703,17 @@ mod event_tests {
 
     #[tokio::test]
     async fn every_event_file_goes_through_its_handler() {
-        let t = test_app::start().await;
+        events_through_their_handlers(chrono::Utc::now()).await;
+    }
+
+    /// The same on a clock two years ahead: no test depends on the day it runs.
+    #[tokio::test]
+    async fn every_event_file_goes_through_its_handler_two_years_ahead() {
+        events_through_their_handlers(chrono::Utc::now() + chrono::Duration::days(2 * 365)).await;
+    }
+
+    async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
+        let t = test_app::start_at(now).await;
         let key = t.add_tenant("demo").await;
         let queue = Arc::new(RecordingQueue::default());
         let mut ports = t.app.ports().clone();
@@ -790,8 +801,10 @@ mod event_tests {
         );
         assert_eq!(r.bytes, pdf);
 
-        // --- create-signing-order
-        let r = invoke(&app, &ev("furl-create-order.json")).await;
+        // --- create-signing-order, for a meeting held today by the test's clock.
+        let mut create = ev("furl-create-order.json");
+        set_meeting_date(&mut create, stockholm_today(&*t.clock));
+        let r = invoke(&app, &create).await;
         assert_eq!(r.status, 201, "{:?}", r.json());
         let order_id = r.json()["order"]["id"].as_str().unwrap().to_string();
         let order_ev = |name: &str, suffix: &str| {

@@ -35,6 +35,23 @@ pub fn set_body(ev: &mut Value, body: Value) {
     ev["isBase64Encoded"] = false.into();
 }
 
+/// The meeting of a create-order event held on `day`. The sample events keep fixed dates; a
+/// test derives its dates from its clock (`stockholm_today`), so it passes on any day it runs.
+pub fn set_meeting_date(ev: &mut Value, day: chrono::NaiveDate) {
+    let mut body: Value =
+        serde_json::from_str(ev["body"].as_str().expect("a JSON body")).expect("a JSON body");
+    body["meeting_date"] = day.to_string().into();
+    set_body(ev, body);
+}
+
+/// Today in Sweden by `clock`: the day a meeting held "today" has in the signing order.
+pub fn stockholm_today(clock: &dyn crate::ports::Clock) -> chrono::NaiveDate {
+    clock
+        .now()
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive()
+}
+
 pub fn set_session(ev: &mut Value, token: &str) {
     ev["cookies"] = json!([format!("esign_session={token}")]);
 }

@@ -141,8 +141,13 @@ pub(crate) mod test_app {
     }
 
     pub async fn start() -> TestApp {
+        start_at(chrono::Utc::now()).await
+    }
+
+    /// Like [`start`], with the app's clock, the simulator's and every certificate starting
+    /// at `now`: tests run on any day, and on a clock set ahead.
+    pub async fn start_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let now = chrono::Utc::now();
         let ca = crate::bankid::generate_simulator_ca(now).unwrap();
         let bankid_root = ca.chain_der.last().unwrap().clone();
         let clock = Arc::new(crate::ports::ManualClock::new(now));
@@ -196,7 +201,7 @@ pub(crate) mod test_app {
                         country: "SE".into(),
                     },
                     &spki,
-                    chrono::Utc::now(),
+                    crate::ports::Clock::now(&*self.clock),
                 )
                 .unwrap();
             let chain = pem_encode_cert(&cert) + &pem_encode_cert(&self.root.cert_der);

@@ -158,10 +158,13 @@ async fn openssl_accepts_our_ocsp_answers_good_then_revoked() {
     assert!(out.contains("keyCompromise"), "{out}");
     assert!(err.contains("Response verify OK"), "{err}");
 
-    // A foreign trust anchor must make openssl refuse: the check can fail.
-    let other = CertificateAuthority::create_root("Annan", "Annan", Utc::now()).unwrap();
-    let other_pem = write_pem(dir.path(), "other.pem", &other.cert_der);
-    let (_, out, err) = run_openssl(vec![
+    // Only the trust anchor may decide: the same answer verifies under our root and is refused
+    // under a foreign one, so the check can fail. `openssl ocsp` trusts whatever `-issuer`
+    // names as a signer when ordinary verification fails (apps/ocsp.c retries
+    // OCSP_basic_verify with OCSP_TRUSTOTHER), so here the answer is read from a file and the
+    // signer's certificate is offered as untrusted (`-verify_other`), never as `-issuer`.
+    let resp_out = dir.path().join("answer.der");
+    let (ok, _, err) = run_openssl(vec![
         "ocsp".into(),
         "-issuer".into(),
         s(&root_pem),
@@ -169,11 +172,30 @@ async fn openssl_accepts_our_ocsp_answers_good_then_revoked() {
         s(&leaf_pem),
         "-url".into(),
         format!("{}/ocsp", pki.base),
-        "-CAfile".into(),
-        s(&other_pem),
+        "-noverify".into(),
+        "-respout".into(),
+        s(&resp_out),
     ])
     .await;
+    assert!(ok, "{err}");
+    let verify_under = |anchor: PathBuf| {
+        run_openssl(vec![
+            "ocsp".into(),
+            "-respin".into(),
+            s(&resp_out),
+            "-verify_other".into(),
+            s(&root_pem),
+            "-CAfile".into(),
+            s(&anchor),
+        ])
+    };
+    let (_, out, err) = verify_under(root_pem.clone()).await;
+    assert!(err.contains("Response verify OK"), "{out}\n{err}");
+    let other = CertificateAuthority::create_root("Annan", "Annan", Utc::now()).unwrap();
+    let other_pem = write_pem(dir.path(), "other.pem", &other.cert_der);
+    let (_, out, err) = verify_under(other_pem).await;
     assert!(!err.contains("Response verify OK"), "{out}\n{err}");
+    assert!(err.contains("Response Verify Failure"), "{out}\n{err}");
 
     // RFC 5019 GET: a request made by openssl, base64 in the path; openssl reads the answer.
     let req = dir.path().join("req.der");

@@ -18,7 +18,6 @@ use aws_sdk_s3::types::{
     QueueConfiguration, S3KeyFilter,
 };
 use esign_shared::app::{App, TenantSetup};
-use esign_shared::bankid::simulator::{router as simulator_router, Simulator};
 use esign_shared::domain::TenantId;
 use esign_shared::lambda::{
     handle_s3_batch, handle_schedule, handle_sqs_batch, uploads_of, UploadIntake,
@@ -30,6 +29,7 @@ use esign_shared::lambda_harness::{
 use esign_shared::ports::{Clock, ManualClock};
 use esign_shared::web::Function;
 use esign_tests::{pdfsig, pyhanko_adesverify, pyhanko_validate, qpdf_check, repo_root};
+use esign_world::bankid::{router as simulator_router, Simulator};
 use serde_json::{json, Value};
 
 const REGION: &str = "eu-north-1";
@@ -283,8 +283,8 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
     let clock = Arc::new(ManualClock::new(now));
 
     // The BankID simulator, on the test's clock.
-    let ca = esign_shared::bankid::generate_simulator_ca(now).unwrap();
-    let bankid_root = esign_shared::pki::pem_encode_cert(ca.chain_der.last().unwrap());
+    let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
+    let bankid_root = esign_shared::x509::pem_encode_cert(ca.chain_der.last().unwrap());
     let sim_clock = clock.clone();
     let sim = Simulator::new(ca, Arc::new(move || sim_clock.now()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -300,9 +300,9 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
         Some(&format!("{pki_base}/pki")),
     )
     .unwrap();
-    let pki_routes = esign_shared::pdf::tsa::router(pki.tsa.clone()).nest(
+    let pki_routes = esign_world::tsa::router(pki.tsa.clone()).nest(
         "/pki",
-        esign_shared::revocation::router(pki.revocation.clone()),
+        esign_world::revocation::router(pki.revocation.clone()),
     );
     tokio::spawn(async move { axum::serve(listener, pki_routes).await.unwrap() });
 

@@ -458,7 +458,7 @@ fn check_archive(out: &Path, original: &[u8], root_pem: &Path) {
     );
     let anchors =
         vec![
-            esign_shared::pki::pem_decode_certs(&std::fs::read_to_string(root_pem).unwrap())
+            esign_shared::x509::pem_decode_certs(&std::fs::read_to_string(root_pem).unwrap())
                 .unwrap()[0]
                 .clone(),
         ];

@@ -270,7 +270,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let root = data.join("pki").join("root-ca.pem");
             let anchors = match std::fs::read_to_string(&root) {
-                Ok(pem) => esign_shared::pki::pem_decode_certs(&pem)
+                Ok(pem) => esign_shared::x509::pem_decode_certs(&pem)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?,
                 Err(_) => Vec::new(),
             };
@@ -290,14 +290,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::BankidSim { addr, data } => {
             let service = LocalService::open(&data, &format!("https://{addr}"))?;
             let now = chrono::Utc::now();
-            let tls = esign_shared::bankid::sim_tls::SimulatorTls::from_cas(
+            let tls = esign_world::bankid::tls::SimulatorTls::from_cas(
                 &service.pki.root,
                 &service.pki.root,
                 now,
             )
             .map_err(|e| anyhow::anyhow!("TLS: {e}"))?;
             // A relying-party certificate for clients: any issued by the local root is accepted.
-            let rp = esign_shared::bankid::issue_tls_client_cert(
+            let rp = esign_world::bankid::issue_tls_client_cert(
                 &service.pki.root,
                 "e-underskrift RP",
                 "e-underskrift",
@@ -307,7 +307,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let pki_dir = data.join("pki");
             let cert_path = pki_dir.join("bankid-rp-client.pem");
             let key_path = pki_dir.join("bankid-rp-client.key.pem");
-            std::fs::write(&cert_path, esign_shared::pki::pem_encode_cert(&rp.cert_der))?;
+            std::fs::write(
+                &cert_path,
+                esign_shared::x509::pem_encode_cert(&rp.cert_der),
+            )?;
             let key_der = rp.key_pkcs8_der.as_deref().context("RP key")?;
             let key = <p256::SecretKey as p256::pkcs8::DecodePrivateKey>::from_pkcs8_der(key_der)
                 .map_err(|e| anyhow::anyhow!("RP key: {e}"))?;
@@ -341,8 +344,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let anchors = match trust {
-                Some(path) => esign_shared::pki::pem_decode_certs(&std::fs::read_to_string(&path)?)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                Some(path) => {
+                    esign_shared::x509::pem_decode_certs(&std::fs::read_to_string(&path)?)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                }
                 None => Vec::new(),
             };
             let at = at

@@ -10,10 +10,11 @@
 
 use anyhow::{Context, Result};
 use chrono::Utc;
-use esign_shared::pki::{
+use esign_shared::revocation::RevocationReason;
+use esign_world::pki::{
     pem_decode_certs, pem_encode_cert, CertificateAuthority, RevocationUrls, SubjectName,
 };
-use esign_shared::revocation::{JsonFileRevocations, RevocationReason, RevocationService};
+use esign_world::revocation::{JsonFileRevocations, RevocationService};
 use p256::pkcs8::{der::pem::LineEnding, DecodePrivateKey, EncodePrivateKey};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,9 +32,9 @@ pub struct LocalPki {
     pub root: CertificateAuthority,
     pub bankid_ca: CertificateAuthority,
     /// The timestamp authority of the seals (PAdES B-T), certified by the root.
-    pub tsa: std::sync::Arc<esign_shared::pdf::LocalTsa>,
+    pub tsa: std::sync::Arc<esign_world::tsa::LocalTsa>,
     /// OCSP and CRLs for the root's and the BankID CA's certificates (mount with
-    /// `esign_shared::revocation::router`); also an in-process `RevocationSource`.
+    /// `esign_world::revocation::router`); also an in-process `RevocationSource`.
     pub revocation: Arc<RevocationService>,
     /// Base URL written into the certificates issued now.
     pub pki_url: String,
@@ -90,8 +91,8 @@ fn save_ca(dir: &Path, name: &str, ca: &CertificateAuthority) -> Result<()> {
 fn load_or_create_tsa(
     dir: &Path,
     root: &CertificateAuthority,
-) -> Result<esign_shared::pdf::LocalTsa> {
-    use esign_shared::pdf::LocalTsa;
+) -> Result<esign_world::tsa::LocalTsa> {
+    use esign_world::tsa::LocalTsa;
     let (cert, key) = (dir.join("tsa.pem"), dir.join("tsa.key.pem"));
     if cert.exists() && key.exists() {
         let chain = pem_decode_certs(&std::fs::read_to_string(&cert)?)
@@ -293,7 +294,7 @@ mod tests {
         let old = tempfile::tempdir().unwrap();
         let root = CertificateAuthority::create_root("Gammal rot", "Gammal", Utc::now()).unwrap();
         save_ca(old.path(), "root-ca", &root).unwrap();
-        let tsa = esign_shared::pdf::LocalTsa::generate(
+        let tsa = esign_world::tsa::LocalTsa::generate(
             &root,
             std::slice::from_ref(&root.cert_der),
             &SubjectName {
@@ -369,7 +370,10 @@ mod tests {
         found.extend(collector.collect(&tsa_chain).await.unwrap());
         assert_eq!(found.ocsp_responses.len(), 2);
         // The in-process source (commands that do not serve) agrees.
-        let local = pki.revocation.collect(&seal_chain).await.unwrap();
+        let local = esign_shared::revocation::InProcessRevocation(pki.revocation.clone())
+            .collect(&seal_chain)
+            .await
+            .unwrap();
         assert_eq!(local.ocsp_responses.len(), 1);
 
         let url = format!("{}/pki/ocsp", running.base_url);
@@ -384,7 +388,7 @@ mod tests {
         assert!(status.contains("leaf.pem: good"), "{status}");
 
         let serial = esign_shared::revocation::serial_hex(
-            &esign_shared::pki::parse_cert(&seal)
+            &esign_shared::x509::parse_cert(&seal)
                 .unwrap()
                 .tbs_certificate
                 .serial_number,

@@ -185,7 +185,7 @@ pub async fn import_chain(
 ) -> Result<()> {
     let t = esign_shared::domain::TenantId::parse(tenant)
         .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
-    let certs = esign_shared::pki::pem_decode_certs(chain_pem)
+    let certs = esign_shared::x509::pem_decode_certs(chain_pem)
         .map_err(|e| anyhow::anyhow!("{}: {}", e.code(), e.message_en()))?;
     let leaf = certs
         .first()

@@ -7,10 +7,11 @@ use chrono::Utc;
 use esign_shared::adapters::embedded::InProcessQueue;
 use esign_shared::app::{App, Settings, TenantSetup};
 use esign_shared::bankid::provider::BankIdProvider;
-use esign_shared::bankid::sim_tls::SimulatorTls;
-use esign_shared::bankid::simulator::{self, Simulator, SimulatorCa};
 use esign_shared::bankid::BankIdClient;
 use esign_shared::domain::TenantId;
+use esign_shared::revocation::InProcessRevocation;
+use esign_world::bankid::simulator::{self, Simulator, SimulatorCa};
+use esign_world::bankid::tls::SimulatorTls;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -106,7 +107,7 @@ impl LocalService {
         ports.timestamp = Some(pki.tsa.clone());
         // Revocation data for B-LT/B-LTA from the local PKI's own responder, in-process: the
         // same answers `/pki/ocsp` gives, without depending on the port the certificates name.
-        ports.revocation = Some(pki.revocation.clone());
+        ports.revocation = Some(Arc::new(InProcessRevocation(pki.revocation.clone())));
         let settings = Settings {
             public_base_url: base_url.trim_end_matches('/').to_string(),
             ..Settings::default()
@@ -181,11 +182,11 @@ impl LocalService {
 
     pub fn router(&self) -> axum::Router {
         esign_shared::web::router(self.app.clone())
-            .merge(esign_shared::pdf::tsa::router(self.pki.tsa.clone()))
+            .merge(esign_world::tsa::router(self.pki.tsa.clone()))
             // OCSP, CRLs and CA certificates the local PKI's certificates point at.
             .nest(
                 "/pki",
-                esign_shared::revocation::router(self.pki.revocation.clone()),
+                esign_world::revocation::router(self.pki.revocation.clone()),
             )
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
             .route(

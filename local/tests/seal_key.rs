@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use esign_shared::adapters::aws::kms_signer::{KmsKeySigner, KmsSignerSettings};
 use esign_shared::adapters::aws::{sdk_config, AwsSettings};
-use esign_shared::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
 use esign_shared::ports::{KeyAlgorithm, KeySigner};
+use esign_world::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
 
 const REGION: &str = "eu-north-1";
 
@@ -310,9 +310,9 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     );
     // The tenant seals at B-LTA (local mode's default): revocation data for this test CA and
     // for the local timestamp authority.
-    ports.revocation = Some(Arc::new(
-        esign_shared::revocation::RevocationService::new(Arc::new(
-            esign_shared::revocation::MemoryRevocations::default(),
+    ports.revocation = Some(Arc::new(esign_shared::revocation::InProcessRevocation(
+        esign_world::revocation::RevocationService::new(Arc::new(
+            esign_world::revocation::MemoryRevocations::default(),
         ))
         .with_authority("root", root.clone())
         .unwrap()
@@ -321,7 +321,7 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
         // The local TSA's certificate comes from the local root.
         .with_authority("local-root", service.pki.root.clone())
         .unwrap(),
-    ));
+    )));
     let app = esign_shared::app::App::new(ports, service.app.settings().clone());
     let t = esign_shared::domain::TenantId::parse("t1").unwrap();
     let work = tempfile::tempdir().unwrap();

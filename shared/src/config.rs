@@ -166,7 +166,7 @@ pub fn bankid_provider(
         name: source,
         why: e.to_string(),
     };
-    let anchors = crate::pki::pem_decode_certs(&material.trust_pem).map_err(|e| invalid(&e))?;
+    let anchors = crate::x509::pem_decode_certs(&material.trust_pem).map_err(|e| invalid(&e))?;
     if anchors.is_empty() {
         return Err(invalid(&"no BankID CA certificate (trust_pem)"));
     }
@@ -405,8 +405,8 @@ mod secret_tests {
     async fn the_bankid_secret_is_read_and_its_values_never_shown() {
         let sdk = moto_sdk().await;
         let now = chrono::Utc::now();
-        let ca = crate::bankid::generate_simulator_ca(now).unwrap();
-        let root = crate::pki::pem_encode_cert(ca.chain_der.last().unwrap());
+        let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
+        let root = crate::x509::pem_encode_cert(ca.chain_der.last().unwrap());
         let url = "http://127.0.0.1:9/rp/v6.0/";
         let good = secret(&sdk, &serde_json::json!({ "trust_pem": root }).to_string()).await;
         assert!(bankid_from_secret(&sdk, url, &good).await.is_ok());

@@ -610,7 +610,7 @@ mod parse_tests {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod event_tests {
     //! Every file in `events/` goes through the handler of its function on the embedded
     //! backend, and the queue, S3 and schedule events go through twice: a duplicate delivery

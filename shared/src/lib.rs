@@ -8,10 +8,10 @@ pub mod config;
 pub mod domain;
 pub mod lambda;
 pub mod pdf;
-pub mod pki;
 pub mod ports;
 pub mod revocation;
 pub mod web;
+pub mod x509;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod lambda_harness;

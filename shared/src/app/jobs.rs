@@ -100,7 +100,7 @@ impl App {
         Ok(TenantSealSigner {
             keys: self.ports.keys.clone(),
             key_id: rec.seal_key_id.clone(),
-            chain_der: crate::pki::pem_decode_certs(chain_pem).map_err(internal)?,
+            chain_der: crate::x509::pem_decode_certs(chain_pem).map_err(internal)?,
         })
     }
 
@@ -443,7 +443,7 @@ impl App {
         let anchors: Vec<Vec<u8>> = rec
             .seal_chain_pem
             .as_deref()
-            .map(crate::pki::pem_decode_certs)
+            .map(crate::x509::pem_decode_certs)
             .transpose()
             .map_err(internal)?
             .and_then(|c| c.last().cloned())
@@ -591,7 +591,7 @@ impl App {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::app::test_app;
@@ -610,10 +610,10 @@ mod tests {
         let err = t.app.timestamp_for(SealLevel::BT).err().unwrap();
         assert_eq!(err.code(), "seal.no_timestamp_authority");
 
-        let tsa = crate::pdf::LocalTsa::generate(
+        let tsa = esign_world::tsa::LocalTsa::generate(
             &t.root,
             &[],
-            &crate::pki::SubjectName {
+            &esign_world::pki::SubjectName {
                 common_name: "Test TSA".into(),
                 organization: "Test".into(),
                 organization_identifier: None,
@@ -622,6 +622,7 @@ mod tests {
             chrono::Utc::now(),
         )
         .unwrap();
+        let tsa = crate::pdf::test_support::TestTsa(tsa);
         let app = t.app.clone().with_timestamp(Arc::new(tsa));
         app.create_tenant(crate::app::TenantSetup {
             id: TenantId::parse("med-tsa").unwrap(),

@@ -121,14 +121,15 @@ impl App {
 
 /// An app on the embedded adapters in a temp dir, with the real BankID simulator on a
 /// loopback port and a seal certificate from a throwaway root: for tests of the use cases.
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 pub(crate) mod test_app {
     use std::sync::Arc;
 
     use super::*;
-    use crate::bankid::simulator::{router, Simulator};
     use crate::domain::TenantId;
-    use crate::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
+    use crate::x509::pem_encode_cert;
+    use esign_world::bankid::{router, Simulator};
+    use esign_world::pki::{CertificateAuthority, SubjectName};
 
     pub struct TestApp {
         pub app: App,
@@ -148,7 +149,7 @@ pub(crate) mod test_app {
     /// at `now`: tests run on any day, and on a clock set ahead.
     pub async fn start_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let ca = crate::bankid::generate_simulator_ca(now).unwrap();
+        let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
         let bankid_root = ca.chain_der.last().unwrap().clone();
         let clock = Arc::new(crate::ports::ManualClock::new(now));
         let sim_clock = clock.clone();

@@ -653,7 +653,7 @@ impl App {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::app::test_app;

@@ -198,7 +198,7 @@ impl App {
     /// tenant's own seal key, or sealing would make signatures nobody can verify.
     pub async fn install_seal_chain(&self, t: &TenantId, chain_pem: &str) -> Result<(), AppError> {
         use der::{Decode, Encode};
-        let certs = crate::pki::pem_decode_certs(chain_pem).map_err(|e| {
+        let certs = crate::x509::pem_decode_certs(chain_pem).map_err(|e| {
             AppError::bad_request(
                 "seal.bad_chain",
                 format!("Ogiltig certifikatkedja: {e}"),
@@ -763,7 +763,7 @@ mod tests {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod staff_login_tests {
     use super::*;
     use crate::app::{test_app, LoginOutcome, SignerSession};
@@ -859,7 +859,7 @@ mod staff_login_tests {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod reminder_tests {
     use super::*;
     use crate::app::test_app;

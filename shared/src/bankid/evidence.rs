@@ -673,7 +673,7 @@ const OID_SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// Whether `issuer`'s key signed `cert`.
-pub(crate) fn is_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
+pub fn is_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
     }

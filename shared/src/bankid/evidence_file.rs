@@ -333,7 +333,6 @@ mod tests {
         assert!(verify_evidence_file(&padded, Some(sample_time()), &[]).1);
     }
 
-    #[cfg(feature = "simulator")]
     #[test]
     fn bankid_sample_is_invalid_today_and_under_a_foreign_anchor() {
         let (report, valid) = verify_evidence_file(SAMPLE_B64.as_bytes(), None, &[]);
@@ -343,7 +342,7 @@ mod tests {
             !report["failed_checks"].as_array().expect("list").is_empty(),
             "{report:#}"
         );
-        let other = crate::bankid::sim_pki::generate_simulator_ca(Utc::now()).expect("CA");
+        let other = esign_world::bankid::generate_simulator_ca(Utc::now()).expect("CA");
         let (report, valid) = verify_evidence_file(
             SAMPLE_B64.as_bytes(),
             Some(sample_time()),

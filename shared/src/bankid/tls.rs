@@ -206,8 +206,9 @@ impl ClientIdentity {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn key_pem_for_tests(&self) -> String {
+    /// The key as PEM, for tests that hand it to other tools (curl, openssl).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn key_pem_for_tests(&self) -> String {
         pem_encode("PRIVATE KEY", &self.key_pkcs8_der)
     }
 
@@ -411,7 +412,7 @@ pub(crate) fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>, TlsError>
     Ok(blocks)
 }
 
-pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
     let b64 = BASE64.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for chunk in b64.as_bytes().chunks(64) {

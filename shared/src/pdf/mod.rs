@@ -15,7 +15,6 @@ pub(crate) mod random_access;
 pub mod seal;
 pub mod software_signer;
 pub mod timestamp;
-pub mod tsa;
 pub(crate) mod update;
 pub mod verify;
 
@@ -31,7 +30,6 @@ pub use publication::publication_version;
 pub use seal::{seal, seal_file, SealAlgorithm, SealError, SealOutcome, SealRequest, SealSigner};
 pub use software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
-pub use tsa::LocalTsa;
 pub use verify::{verify, SignatureReport, VerifyReport};
 
 /// Errors of the PDF writer and verifier that are not intake or seal specific.

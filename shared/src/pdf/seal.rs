@@ -872,7 +872,8 @@ mod tests {
         );
         assert!(ours.problems.is_empty(), "{:?}", ours.problems);
         // Not trusted against a foreign root.
-        let other = crate::pki::CertificateAuthority::create_root("Annan", "Annan", now()).unwrap();
+        let other =
+            esign_world::pki::CertificateAuthority::create_root("Annan", "Annan", now()).unwrap();
         let report = verify(sealed, std::slice::from_ref(&other.cert_der)).unwrap();
         assert!(!report.signatures.last().unwrap().trusted);
     }
@@ -1162,7 +1163,7 @@ mod tests {
         std::fs::write(dir.join("content.bin"), &signed).unwrap();
         std::fs::write(
             dir.join("sub.pem"),
-            crate::pki::pem_encode_cert(&pki.chain[1]),
+            crate::x509::pem_encode_cert(&pki.chain[1]),
         )
         .unwrap();
         let root = pki.write_root_pem(&dir);
@@ -1289,14 +1290,14 @@ mod tests {
                 .unwrap();
         let spki = private.to_public_key().to_public_key_der().unwrap();
         let mut pki = TestPki::new();
-        let ca = crate::pki::CertificateAuthority::from_parts(
+        let ca = esign_world::pki::CertificateAuthority::from_parts(
             pki.root.cert_der.clone(),
             &pki.root.key_pkcs8_der(),
         )
         .unwrap();
         let cert = ca
             .issue_seal_cert(
-                &crate::pki::SubjectName {
+                &esign_world::pki::SubjectName {
                     common_name: "RSA-sigill".into(),
                     organization: "Örebro kommun".into(),
                     organization_identifier: None,
@@ -1397,7 +1398,7 @@ mod tests {
         let pki = TestPki::new();
         let mut chain = pki.chain.clone();
         for i in 0..40 {
-            let ca = crate::pki::CertificateAuthority::create_root(
+            let ca = esign_world::pki::CertificateAuthority::create_root(
                 &format!("Fyllnad {i}"),
                 "Org",
                 now(),
@@ -1530,8 +1531,8 @@ mod tests {
     async fn b_t_seal_with_local_tsa_over_http_validates_everywhere() {
         let dir = temp_dir("seal-b-t");
         let pki = TestPki::new();
-        let tsa = std::sync::Arc::new(test_tsa(&pki));
-        let url = serve(crate::pdf::tsa::router(tsa.clone())).await;
+        let tsa = std::sync::Arc::new(test_tsa(&pki).0);
+        let url = serve(esign_world::tsa::router(tsa.clone())).await;
         let client = crate::pdf::timestamp::HttpTimestampClient::new(format!("{url}/tsa")).unwrap();
         let original = fixture(FIXTURE_2B);
         let before = chrono::Utc::now() - chrono::Duration::seconds(2);
@@ -1593,7 +1594,7 @@ mod tests {
         let tsa_pem = dir.join("tsa.pem");
         std::fs::write(
             &tsa_pem,
-            crate::pki::pem_encode_cert(&tsa.certificate_chain_der()[0]),
+            crate::x509::pem_encode_cert(&tsa.certificate_chain_der()[0]),
         )
         .unwrap();
         let ts_verify = |data: &str| {
@@ -1653,7 +1654,7 @@ mod tests {
     async fn b_t_seal_with_openssl_tsa_validates_in_pyhanko() {
         let dir = temp_dir("seal-b-t-openssl");
         let pki = TestPki::new();
-        let (url, _tsa_pem) = serve_openssl_tsa(&pki, &dir).await;
+        let (url, _tsa_pem) = esign_world::testkit::serve_openssl_tsa(&pki.root, &dir).await;
         let client = crate::pdf::timestamp::HttpTimestampClient::new(format!("{url}/tsa")).unwrap();
         let original = tiny_pdf("", &[]);
         let sealed = seal_b_t(&original, &pki, &client).await;
@@ -1710,7 +1711,7 @@ mod tests {
     }
 
     /// A source that returns a valid token over another digest: the seal refuses to embed it.
-    struct WrongDigestSource(crate::pdf::tsa::LocalTsa);
+    struct WrongDigestSource(crate::pdf::test_support::TestTsa);
 
     #[async_trait::async_trait]
     impl TimestampSource for WrongDigestSource {
@@ -1884,7 +1885,7 @@ mod tests {
         let pki = TestPki::new();
         let tsa = test_tsa(&pki);
         let (revocation, registry) = test_revocation(&pki);
-        let leaf = crate::pki::parse_cert(&pki.seal_cert_der).unwrap();
+        let leaf = crate::x509::parse_cert(&pki.seal_cert_der).unwrap();
         registry
             .revoke(
                 &crate::revocation::serial_hex(&leaf.tbs_certificate.serial_number),

@@ -3,14 +3,15 @@
 //! a missing tool fails the test with a clear message.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use chrono::{DateTime, Utc};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 use crate::pdf::page::{JusteringPage, SignatureLine};
 use crate::pdf::software_signer::SoftwareSealSigner;
-use crate::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
+use crate::x509::pem_encode_cert;
+use esign_world::pki::{CertificateAuthority, SubjectName};
+pub use esign_world::testkit::{run, serve, temp_dir, tool};
 
 pub const FIXTURE_1B: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -30,33 +31,6 @@ pub fn fixture(path: &str) -> Vec<u8> {
 
 pub fn now() -> DateTime<Utc> {
     Utc::now()
-}
-
-/// A fresh temp directory per test.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "esign-pdf-{name}-{}-{}",
-        std::process::id(),
-        uuid_like()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn uuid_like() -> u64 {
-    use rand_core::RngCore;
-    rand_core::OsRng.next_u64()
-}
-
-/// The command for an external tool: `$ENV_VAR` if set, else `default` on PATH.
-pub fn tool(env_var: &str, default: &str) -> String {
-    std::env::var(env_var).unwrap_or_else(|_| default.to_string())
-}
-
-pub fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!("external tool `{program}` could not be run ({e}); install it or set its ESIGN_* env var")
-    })
 }
 
 pub fn pyhanko() -> String {
@@ -387,116 +361,48 @@ pub fn pdfa_failures(pdf: &Path, profile: &str) -> (bool, String) {
     (text.starts_with("COMPLIANT"), text)
 }
 
+/// The local world's timestamp authority as this crate's [`TimestampSource`]. The world links
+/// its own copy of this crate, whose trait this crate's unit tests cannot use: they reach the
+/// TSA through its bytes API instead.
+///
+/// [`TimestampSource`]: crate::pdf::TimestampSource
+pub struct TestTsa(pub esign_world::tsa::LocalTsa);
+
+impl std::ops::Deref for TestTsa {
+    type Target = esign_world::tsa::LocalTsa;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::pdf::TimestampSource for TestTsa {
+    async fn timestamp(
+        &self,
+        digest_sha256: [u8; 32],
+    ) -> Result<Vec<u8>, crate::pdf::TimestampError> {
+        crate::pdf::timestamp::timestamp_in_process(digest_sha256, |request| {
+            self.0.respond(request, Utc::now())
+        })
+    }
+}
+
 /// A local TSA whose certificate the test PKI's root issued (so `--trust ROOT` covers it).
-pub fn test_tsa(pki: &TestPki) -> crate::pdf::tsa::LocalTsa {
-    crate::pdf::tsa::LocalTsa::generate(
-        &pki.root,
-        &[],
-        &SubjectName {
-            common_name: "Test-TSA Örebro".into(),
-            organization: "Örebro kommun".into(),
-            organization_identifier: None,
-            country: "SE".into(),
-        },
-        now(),
-    )
-    .expect("local TSA")
-}
-
-/// Serve `router` on 127.0.0.1:0; the base URL (no trailing slash).
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
-
-/// An `openssl ts -reply` TSA (a TSA we did not write) behind POST /tsa, with a P-256 TSA
-/// certificate from the test PKI's root. Returns (base URL, TSA certificate PEM path).
-pub async fn serve_openssl_tsa(pki: &TestPki, dir: &Path) -> (String, PathBuf) {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    use p256::pkcs8::EncodePublicKey;
-    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
-    let spki = key.verifying_key().to_public_key_der().expect("spki");
-    let cert = pki
-        .root
-        .issue_tsa_cert(
+pub fn test_tsa(pki: &TestPki) -> TestTsa {
+    TestTsa(
+        esign_world::tsa::LocalTsa::generate(
+            &pki.root,
+            &[],
             &SubjectName {
-                common_name: "OpenSSL-TSA".into(),
-                organization: "Test".into(),
+                common_name: "Test-TSA Örebro".into(),
+                organization: "Örebro kommun".into(),
                 organization_identifier: None,
                 country: "SE".into(),
             },
-            spki.as_bytes(),
             now(),
         )
-        .expect("tsa cert");
-    let cert_path = dir.join("openssl-tsa-cert.pem");
-    let key_path = dir.join("openssl-tsa-key.pem");
-    std::fs::write(&cert_path, pem_encode_cert(&cert)).expect("write");
-    std::fs::write(
-        &key_path,
-        key.to_pkcs8_pem(LineEnding::LF).expect("pem").as_bytes(),
+        .expect("local TSA"),
     )
-    .expect("write");
-    std::fs::write(dir.join("tsaserial"), "01\n").expect("write");
-    let config = format!(
-        "[ tsa ]\ndefault_tsa = tsa_config1\n\n[ tsa_config1 ]\ndir = {dir}\nserial = $dir/tsaserial\n\
-         crypto_device = builtin\nsigner_cert = {cert}\ncerts = {cert}\nsigner_key = {key}\n\
-         signer_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\n\
-         accuracy = secs:1\nclock_precision_digits = 0\nordering = no\ntsa_name = yes\n\
-         ess_cert_id_chain = no\n",
-        dir = dir.display(),
-        cert = cert_path.display(),
-        key = key_path.display(),
-    );
-    let config_path = dir.join("tsa.cnf");
-    std::fs::write(&config_path, config).expect("write");
-    let dir = dir.to_path_buf();
-    let handler = move |body: axum::body::Bytes| {
-        let dir = dir.clone();
-        let config_path = config_path.clone();
-        async move {
-            let reply = tokio::task::spawn_blocking(move || {
-                let query = dir.join(format!("q-{}.tsq", uuid_like()));
-                let reply = dir.join(format!("r-{}.tsr", uuid_like()));
-                std::fs::write(&query, &body).expect("write query");
-                let out = run(
-                    &tool("ESIGN_OPENSSL", "openssl"),
-                    &[
-                        "ts",
-                        "-reply",
-                        "-config",
-                        config_path.to_str().unwrap_or_default(),
-                        "-queryfile",
-                        query.to_str().unwrap_or_default(),
-                        "-out",
-                        reply.to_str().unwrap_or_default(),
-                    ],
-                );
-                assert!(
-                    out.status.success(),
-                    "openssl ts -reply: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                std::fs::read(&reply).expect("reply")
-            })
-            .await
-            .expect("openssl task");
-            (
-                [(header::CONTENT_TYPE, "application/timestamp-reply")],
-                reply,
-            )
-                .into_response()
-        }
-    };
-    let url = serve(axum::Router::new().route("/tsa", axum::routing::post(handler))).await;
-    (url, cert_path)
 }
 
 /// The PDF/A-3 associated-file rules (ISO 19005-3 6.8) that page-validation 0.11 does not
@@ -921,21 +827,55 @@ pub fn write_large_pdf(path: &Path, min_bytes: u64) -> std::io::Result<u64> {
     Ok(out.offset)
 }
 
+/// The local world's OCSP responder as this crate's [`LocalResponder`] (through its bytes
+/// API, as for [`TestTsa`]).
+///
+/// [`LocalResponder`]: crate::revocation::LocalResponder
+pub struct TestResponder(pub esign_world::revocation::RevocationService);
+
+fn responder_failed(e: impl std::fmt::Display) -> crate::revocation::RevocationError {
+    crate::revocation::RevocationError::Signing(e.to_string())
+}
+
+impl crate::revocation::LocalResponder for TestResponder {
+    fn issuer_of(&self, cert: &x509_cert::Certificate) -> Option<x509_cert::Certificate> {
+        self.0.issuer_of(cert)
+    }
+    fn ocsp_response(
+        &self,
+        request_der: &[u8],
+    ) -> Result<Vec<u8>, crate::revocation::RevocationError> {
+        self.0.ocsp_response(request_der).map_err(responder_failed)
+    }
+    fn crl_of(
+        &self,
+        issuer: &x509_cert::Certificate,
+    ) -> Result<Vec<u8>, crate::revocation::RevocationError> {
+        self.0.crl_of(issuer).map_err(responder_failed)
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
+    }
+}
+
 /// The local responder for the test PKI's CAs (root and sub-CA), with an empty revocation list
 /// the test can add to: an in-process source of OCSP answers for B-LT/B-LTA seals.
 pub fn test_revocation(
     pki: &TestPki,
 ) -> (
-    crate::revocation::RevocationService,
-    std::sync::Arc<crate::revocation::MemoryRevocations>,
+    crate::revocation::InProcessRevocation<TestResponder>,
+    std::sync::Arc<esign_world::revocation::MemoryRevocations>,
 ) {
-    let registry = std::sync::Arc::new(crate::revocation::MemoryRevocations::default());
-    let service = crate::revocation::RevocationService::new(registry.clone())
+    let registry = std::sync::Arc::new(esign_world::revocation::MemoryRevocations::default());
+    let service = esign_world::revocation::RevocationService::new(registry.clone())
         .with_authority("root", pki.root.clone())
         .expect("root CA")
         .with_authority("sub", pki.sub.clone())
         .expect("sub CA");
-    (service, registry)
+    (
+        crate::revocation::InProcessRevocation(TestResponder(service)),
+        registry,
+    )
 }
 
 /// pyHanko's AdES validation (ETSI EN 319 102-1 style, long-term with the DSS's revocation

@@ -193,6 +193,18 @@ impl TimestampSource for HttpTimestampClient {
 }
 
 /// 8 random bytes, positive and minimally encoded as an INTEGER.
+/// A token from a timestamp authority in the same process (`respond`: a TimeStampReq in, a
+/// TimeStampResp out): the request and the checks are those of the HTTP client.
+pub fn timestamp_in_process(
+    digest_sha256: [u8; 32],
+    respond: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Result<Vec<u8>, TimestampError> {
+    let nonce = random_nonce();
+    let request = build_request(&digest_sha256, &nonce)?;
+    let response = respond(&request);
+    check_response(&response, &digest_sha256, &nonce).map(|(token, _)| token)
+}
+
 pub fn random_nonce() -> Vec<u8> {
     let mut nonce = vec![0u8; 8];
     OsRng.fill_bytes(&mut nonce);
@@ -468,7 +480,7 @@ fn first_v1_cert_hash(der_bytes: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
-pub(crate) fn has_time_stamping_eku(cert: &Certificate) -> bool {
+pub fn has_time_stamping_eku(cert: &Certificate) -> bool {
     cert.tbs_certificate
         .extensions
         .as_ref()

@@ -1019,7 +1019,7 @@ mod tests {
         let tsa_cert = pki
             .root
             .issue_tsa_cert(
-                &crate::pki::SubjectName {
+                &esign_world::pki::SubjectName {
                     common_name: "Test-TSA".into(),
                     organization: "Örebro kommun".into(),
                     organization_identifier: None,
@@ -1030,7 +1030,7 @@ mod tests {
             )
             .unwrap();
         let cert_path = dir.join("tsa-cert.pem");
-        std::fs::write(&cert_path, crate::pki::pem_encode_cert(&tsa_cert)).unwrap();
+        std::fs::write(&cert_path, crate::x509::pem_encode_cert(&tsa_cert)).unwrap();
         let stamped = add_document_timestamp(&sealed, &cert_path, &key_path, &dir);
         assert!(stamped.starts_with(&sealed));
 

@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use der::{Decode, Encode, Reader, SliceReader};
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -16,10 +17,8 @@ use x509_ocsp::builder::OcspRequestBuilder;
 use x509_ocsp::ext::Nonce;
 use x509_ocsp::{BasicOcspResponse, CertStatus, OcspResponse, OcspResponseStatus, Request};
 
-use super::crl::parse_crl;
 use super::{
     cert_id, cert_id_issued_by, common_name, from_unix, serial_hex, CertIdHash, RevocationError,
-    RevocationService,
 };
 use crate::bankid::evidence::{is_issued_by, is_valid_at, verify_with_certificate_key};
 use crate::ports::{Clock, SystemClock};
@@ -183,7 +182,7 @@ impl HttpRevocationSource {
             };
             let der = match Certificate::from_der(&body) {
                 Ok(_) => body,
-                Err(_) => match crate::pki::pem_decode_certs(&String::from_utf8_lossy(&body)) {
+                Err(_) => match crate::x509::pem_decode_certs(&String::from_utf8_lossy(&body)) {
                     Ok(mut certs) => certs.swap_remove(0),
                     Err(_) => continue,
                 },
@@ -351,22 +350,55 @@ impl RevocationSource for HttpRevocationSource {
     }
 }
 
-/// In-process: answers from our own responder without HTTP (local mode's commands that run
-/// without the server). Every certificate below the root must be issued by one of its CAs.
+/// A responder in the same process (the local world's, in local mode and tests): what the
+/// in-process source asks of it.
+pub trait LocalResponder: Send + Sync {
+    /// The CA certificate (of those the responder answers for) that issued `cert`.
+    fn issuer_of(&self, cert: &Certificate) -> Option<Certificate>;
+    /// The DER OCSP response to a DER OCSP request.
+    fn ocsp_response(&self, request_der: &[u8]) -> Result<Vec<u8>, RevocationError>;
+    /// The current CRL (DER) of the CA `issuer`.
+    fn crl_of(&self, issuer: &Certificate) -> Result<Vec<u8>, RevocationError>;
+    /// The responder's time, which its answers are checked at.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+impl<R: LocalResponder + ?Sized> LocalResponder for Arc<R> {
+    fn issuer_of(&self, cert: &Certificate) -> Option<Certificate> {
+        (**self).issuer_of(cert)
+    }
+    fn ocsp_response(&self, request_der: &[u8]) -> Result<Vec<u8>, RevocationError> {
+        (**self).ocsp_response(request_der)
+    }
+    fn crl_of(&self, issuer: &Certificate) -> Result<Vec<u8>, RevocationError> {
+        (**self).crl_of(issuer)
+    }
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
+/// In-process: answers from a responder without HTTP (local mode's commands that run without
+/// the server; tests). Every certificate below the root must be issued by one of its CAs.
+#[derive(Debug, Clone)]
+pub struct InProcessRevocation<R>(pub R);
+
 #[async_trait::async_trait]
-impl RevocationSource for RevocationService {
+impl<R: LocalResponder> RevocationSource for InProcessRevocation<R> {
     async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
+        let responder = &self.0;
         let pool = parse_chain(chain_der)?;
         let mut data = RevocationData::default();
         // Each issuer's CRL once: a CRL is signed anew every time it is asked for.
         let mut crl_issuers: Vec<Certificate> = Vec::new();
         for cert in pool.iter().filter(|c| !is_self_signed(c)) {
-            let issuer = self
-                .issuer_of(cert)
-                .ok_or_else(|| RevocationError::IssuerNotFound {
-                    serial: serial_hex(&cert.tbs_certificate.serial_number),
-                    subject: common_name(cert),
-                })?;
+            let issuer =
+                responder
+                    .issuer_of(cert)
+                    .ok_or_else(|| RevocationError::IssuerNotFound {
+                        serial: serial_hex(&cert.tbs_certificate.serial_number),
+                        subject: common_name(cert),
+                    })?;
             let request = cert_id(
                 &issuer,
                 &cert.tbs_certificate.serial_number,
@@ -379,14 +411,14 @@ impl RevocationSource for RevocationService {
                     .to_der()
             })
             .map_err(|e| RevocationError::Signing(e.to_string()))?;
-            let response = self.ocsp_response(&request)?;
+            let response = responder.ocsp_response(&request)?;
             // The CRL as well: validators that take no OCSP answer signed by a trust anchor
             // itself (pyHanko's AdES validation) accept the root's CRL for what it issued.
             if !crl_issuers.contains(&issuer) {
-                data.crls.push(self.crl_of(&issuer)?);
+                data.crls.push(responder.crl_of(&issuer)?);
                 crl_issuers.push(issuer.clone());
             }
-            match check_ocsp(&response, cert, &issuer, None, self.now()) {
+            match check_ocsp(&response, cert, &issuer, None, responder.now()) {
                 Ok(_) => data.ocsp_responses.push(response),
                 Err(Verdict::Revoked(at)) => return Err(revoked(cert, at)),
                 Err(Verdict::Failed(detail)) => {
@@ -701,4 +733,19 @@ fn check_crl(
         ))));
     }
     Ok(original)
+}
+
+/// Parses a DER CRL (a PEM one is accepted too: some CAs serve that); returns it with its DER.
+pub fn parse_crl(bytes: &[u8]) -> Result<(CertificateList, Vec<u8>), String> {
+    if let Ok(crl) = CertificateList::from_der(bytes) {
+        return Ok((crl, bytes.to_vec()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "not a DER CRL".to_string())?;
+    let (label, der) =
+        der::pem::decode_vec(text.trim().as_bytes()).map_err(|e| format!("CRL: {e}"))?;
+    if label != "X509 CRL" {
+        return Err(format!("PEM block {label:?} is not an X509 CRL"));
+    }
+    let crl = CertificateList::from_der(&der).map_err(|e| format!("CRL: {e}"))?;
+    Ok((crl, der))
 }

@@ -1,18 +1,12 @@
-//! Revocation data for PAdES B-LT/B-LTA: CRLs and OCSP responses from the local PKI
-//! ([`RevocationService`], served by [`router`]), and the collector the seal uses to fetch and
-//! check them for a certificate chain ([`RevocationSource`], [`HttpRevocationSource`]).
+//! Revocation data for PAdES B-LT/B-LTA: the collector the seal uses to fetch and check OCSP
+//! responses and CRLs for a certificate chain ([`RevocationSource`], [`HttpRevocationSource`]),
+//! or to take them from a responder in the same process ([`InProcessRevocation`]: the local
+//! world's responder in local mode and tests). The responder itself is `esign-world`'s.
 //!
 //! A seal must not be made with a revoked key, so the collector's
 //! [`RevocationError::Revoked`] is a hard error of its own.
 
 mod collector;
-mod crl;
-mod ocsp;
-mod registry;
-mod router;
-
-#[cfg(test)]
-mod openssl_tests;
 
 use chrono::{DateTime, Utc};
 use const_oid::ObjectIdentifier;
@@ -29,19 +23,13 @@ use x509_cert::Certificate;
 use x509_ocsp::{CertId, OcspGeneralizedTime};
 
 pub use collector::{
-    verify_crl, verify_ocsp_response, CheckedOcsp, CrlPolicy, HttpRevocationSource, RevocationData,
-    RevocationSource, StaticRevocationSource,
+    parse_crl, verify_crl, verify_ocsp_response, CheckedOcsp, CrlPolicy, HttpRevocationSource,
+    InProcessRevocation, LocalResponder, RevocationData, RevocationSource, StaticRevocationSource,
 };
-pub use crl::issue_crl;
-pub use ocsp::RevocationService;
-pub use registry::{JsonFileRevocations, MemoryRevocations, RevocationRegistry};
-pub use router::router;
 
-pub(crate) const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-pub(crate) const OID_SHA256: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-pub(crate) const OID_ECDSA_SHA256: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+pub const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevocationError {
@@ -155,7 +143,7 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
-    pub(crate) fn crl_reason(self) -> CrlReason {
+    pub fn crl_reason(self) -> CrlReason {
         match self {
             RevocationReason::Unspecified => CrlReason::Unspecified,
             RevocationReason::KeyCompromise => CrlReason::KeyCompromise,
@@ -216,7 +204,7 @@ pub fn serial_hex(serial: &SerialNumber) -> String {
 }
 
 /// The CN of a name (for messages: never the whole subject, see [`RevocationError::Revoked`]).
-pub(crate) fn common_name(cert: &Certificate) -> String {
+pub fn common_name(cert: &Certificate) -> String {
     cert.tbs_certificate
         .subject
         .0
@@ -286,7 +274,7 @@ pub fn cert_id(
 }
 
 /// Whether `id` names a certificate of `issuer` (serial not compared).
-pub(crate) fn cert_id_issued_by(id: &CertId, issuer: &Certificate) -> bool {
+pub fn cert_id_issued_by(id: &CertId, issuer: &Certificate) -> bool {
     let hash = match id.hash_algorithm.oid {
         o if o == OID_SHA1 => CertIdHash::Sha1,
         o if o == OID_SHA256 => CertIdHash::Sha256,
@@ -305,7 +293,7 @@ fn unix_secs(at: DateTime<Utc>) -> Result<std::time::Duration, der::Error> {
 }
 
 /// X.509 Time: UTCTime through 2049, GeneralizedTime after (RFC 5280 5.1.2.4).
-pub(crate) fn x509_time(at: DateTime<Utc>) -> Result<Time, der::Error> {
+pub fn x509_time(at: DateTime<Utc>) -> Result<Time, der::Error> {
     let secs = unix_secs(at)?;
     match UtcTime::from_unix_duration(secs) {
         Ok(t) => Ok(Time::UtcTime(t)),
@@ -315,13 +303,13 @@ pub(crate) fn x509_time(at: DateTime<Utc>) -> Result<Time, der::Error> {
     }
 }
 
-pub(crate) fn ocsp_time(at: DateTime<Utc>) -> Result<OcspGeneralizedTime, der::Error> {
+pub fn ocsp_time(at: DateTime<Utc>) -> Result<OcspGeneralizedTime, der::Error> {
     Ok(OcspGeneralizedTime(GeneralizedTime::from_unix_duration(
         unix_secs(at)?,
     )?))
 }
 
-pub(crate) fn from_unix(d: std::time::Duration) -> DateTime<Utc> {
+pub fn from_unix(d: std::time::Duration) -> DateTime<Utc> {
     i64::try_from(d.as_secs())
         .ok()
         .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))

@@ -793,7 +793,7 @@ pub(super) fn public_routes() -> Router<App> {
         .route("/public/{tenant}/anslag/{name}", get(public_file_route))
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     //! The portal shows the right RFA text for each state of a BankID order, over HTTP.
     use super::*;
@@ -940,7 +940,7 @@ mod tests {
     }
 }
 
-#[cfg(all(test, feature = "embedded", feature = "simulator"))]
+#[cfg(all(test, feature = "embedded"))]
 mod staff_tests {
     use super::*;
     use crate::app::{test_app, LoginOutcome, StaffRole};

@@ -737,8 +737,8 @@ mod tests {
         assert_eq!(info.algorithm, KeyAlgorithm::RsaPkcs1Sha256);
     }
 
-    fn chain_for(spki: &[u8]) -> (crate::pki::CertificateAuthority, Vec<Vec<u8>>) {
-        use crate::pki::{CertificateAuthority, SubjectName};
+    fn chain_for(spki: &[u8]) -> (esign_world::pki::CertificateAuthority, Vec<Vec<u8>>) {
+        use esign_world::pki::{CertificateAuthority, SubjectName};
         let now = chrono::Utc::now();
         let root = CertificateAuthority::create_root("Test Rot-CA KMS", "Testkommun", now).unwrap();
         let sub = root
@@ -805,7 +805,7 @@ mod tests {
         let pdf = dir.path().join("sealed.pdf");
         std::fs::write(&pdf, &sealed).unwrap();
         let root_pem = dir.path().join("root.pem");
-        std::fs::write(&root_pem, crate::pki::pem_encode_cert(&root.cert_der)).unwrap();
+        std::fs::write(&root_pem, crate::x509::pem_encode_cert(&root.cert_der)).unwrap();
         let (code, out) = pyhanko_validate(&pdf, &root_pem);
         assert_eq!(code, 0, "pyhanko: {out}");
         assert_eq!(out.matches(":INTACT:TRUSTED").count(), 1, "pyhanko: {out}");

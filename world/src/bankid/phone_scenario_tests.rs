@@ -8,14 +8,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::bankid::client::RetryPolicy;
-use crate::bankid::error::BankIdError;
-use crate::bankid::evidence::{verify_completion, ExpectedEvidence};
-use crate::bankid::messages::{user_message, RFA22};
 use crate::bankid::sim_harness_tests::SimHarness;
 use crate::bankid::simulator::MAX_SLOW_DELAY_MS;
-use crate::bankid::tls::TlsConfig;
-use crate::bankid::types::{
+use esign_shared::bankid::client::RetryPolicy;
+use esign_shared::bankid::error::BankIdError;
+use esign_shared::bankid::evidence::{verify_completion, ExpectedEvidence};
+use esign_shared::bankid::messages::{user_message, RFA22};
+use esign_shared::bankid::tls::TlsConfig;
+use esign_shared::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, HintCode, PhoneAuthRequest,
     PhoneRequirement, PhoneSignRequest, Requirement, SignRequest,
 };

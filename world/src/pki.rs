@@ -1,4 +1,4 @@
-//! A small local PKI: a root CA, sub-CAs, seal (e-sigill) certificates for tenant keys and
+//! A small local PKI (local mode and tests, never a Lambda): a root CA, sub-CAs, seal (e-sigill) certificates for tenant keys and
 //! end-user certificates for the BankID simulator. ECDSA P-256 throughout.
 //!
 //! Names are encoded as UTF8String (so åäö survive), except countryName and serialNumber, which
@@ -24,6 +24,8 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::{Time, Validity};
 use x509_cert::Certificate;
+
+pub use esign_shared::x509::{pem_decode_certs, pem_encode_cert};
 
 const ROOT_VALIDITY_YEARS: u64 = 20;
 const SUB_CA_VALIDITY_YEARS: u64 = 10;
@@ -592,48 +594,7 @@ fn build(builder: CertificateBuilder<'_, SigningKey>) -> Result<Vec<u8>, PkiErro
     cert.to_der().map_err(|e| PkiError::Build(e.to_string()))
 }
 
-pub fn pem_encode_cert(der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
-}
-
-/// All CERTIFICATE blocks of a PEM text, in order; other block types are ignored.
-pub fn pem_decode_certs(pem: &str) -> Result<Vec<Vec<u8>>, PkiError> {
-    use base64::Engine;
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut certs = Vec::new();
-    let mut rest = pem;
-    while let Some(start) = rest.find(BEGIN) {
-        let after = &rest[start + BEGIN.len()..];
-        let end = after
-            .find(END)
-            .ok_or_else(|| PkiError::InvalidPem("missing END CERTIFICATE".into()))?;
-        let body: String = after[..end]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|e| PkiError::InvalidPem(e.to_string()))?;
-        Certificate::from_der(&der).map_err(|e| PkiError::InvalidCertificate(e.to_string()))?;
-        certs.push(der);
-        rest = &after[end + END.len()..];
-    }
-    if certs.is_empty() {
-        return Err(PkiError::InvalidPem("no CERTIFICATE block".into()));
-    }
-    Ok(certs)
-}
-
-/// Parse helper kept public for other modules (verify, BankID simulator).
+/// Parse a certificate the CA issued or was given.
 pub fn parse_cert(der: &[u8]) -> Result<Certificate, PkiError> {
     Certificate::from_der(der).map_err(|e| PkiError::InvalidCertificate(e.to_string()))
 }

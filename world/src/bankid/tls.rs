@@ -22,10 +22,10 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 use tower::ServiceExt;
 
-use crate::bankid::sim_pki::{issue_tls_client_cert, issue_tls_server_cert};
+use crate::bankid::pki::{issue_tls_client_cert, issue_tls_server_cert};
 use crate::bankid::simulator::{router, Simulator};
-use crate::bankid::tls::{ClientIdentity, TlsConfig, TlsError};
 use crate::pki::CertificateAuthority;
+use esign_shared::bankid::tls::{ClientIdentity, TlsConfig, TlsError};
 
 /// Accepts any client certificate during the handshake (after checking the signature that
 /// proves possession of its key); the chain is judged per connection afterwards.

@@ -8,15 +8,15 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::bankid::error::BankIdError;
-use crate::bankid::sim_pki::generate_simulator_ca;
-use crate::bankid::sim_tls::SimulatorTls;
+use crate::bankid::pki::generate_simulator_ca;
 use crate::bankid::simulator::Simulator;
-use crate::bankid::tls::{
+use crate::bankid::tls::SimulatorTls;
+use esign_shared::bankid::error::BankIdError;
+use esign_shared::bankid::tls::{
     pem_encode, sha256_fingerprint, BankIdEnvironment, ClientIdentity, TlsConfig, TlsError,
 };
-use crate::bankid::types::AuthRequest;
-use crate::bankid::BankIdClient;
+use esign_shared::bankid::types::AuthRequest;
+use esign_shared::bankid::BankIdClient;
 
 async fn start(tls: &SimulatorTls) -> String {
     let now = Utc::now();

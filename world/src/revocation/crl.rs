@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use der::asn1::{BitString, Uint};
-use der::{Decode, Encode};
+use der::Encode;
 use p256::ecdsa::DerSignature;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
@@ -100,25 +100,10 @@ pub fn issue_crl(
     crl.to_der().map_err(signing)
 }
 
-/// Parses a DER CRL (a PEM one is accepted too: some CAs serve that); returns it with its DER.
-pub(crate) fn parse_crl(bytes: &[u8]) -> Result<(CertificateList, Vec<u8>), String> {
-    if let Ok(crl) = CertificateList::from_der(bytes) {
-        return Ok((crl, bytes.to_vec()));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| "not a DER CRL".to_string())?;
-    let (label, der) =
-        der::pem::decode_vec(text.trim().as_bytes()).map_err(|e| format!("CRL: {e}"))?;
-    if label != "X509 CRL" {
-        return Err(format!("PEM block {label:?} is not an X509 CRL"));
-    }
-    let crl = CertificateList::from_der(&der).map_err(|e| format!("CRL: {e}"))?;
-    Ok((crl, der))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::revocation::serial_hex;
+    use esign_shared::revocation::{parse_crl, serial_hex};
 
     #[test]
     fn crl_lists_revoked_serials_with_reasons_and_numbers_grow() {

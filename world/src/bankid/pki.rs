@@ -405,10 +405,10 @@ pub fn issue_tls_client_cert(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bankid::evidence::{verify_signature_xml, ExpectedEvidence};
-    use crate::bankid::sim_xml::{signature_document, SignedDataInput};
+    use crate::bankid::xml::{signature_document, SignedDataInput};
     use base64::engine::general_purpose::STANDARD as BASE64;
     use base64::Engine;
+    use esign_shared::bankid::evidence::{verify_signature_xml, ExpectedEvidence};
 
     fn input<'a>(visible: &'a str) -> SignedDataInput<'a> {
         SignedDataInput {

@@ -15,7 +15,7 @@ use super::{
     RevocationRegistry,
 };
 use crate::pki::CertificateAuthority;
-use crate::ports::{Clock, SystemClock};
+use esign_shared::ports::{Clock, SystemClock};
 
 /// At most this many certificates in one OCSP request (ours ask for one).
 const MAX_REQUESTS: usize = 32;
@@ -88,7 +88,7 @@ impl RevocationService {
         self
     }
 
-    pub(super) fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         // Whole seconds: CRLs and OCSP carry none, and thisUpdate must not lie ahead of now.
         let now = self.clock.now();
         DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now)
@@ -102,10 +102,10 @@ impl RevocationService {
     }
 
     /// The certificate of our CA that issued `cert`, if any.
-    pub(super) fn issuer_of(&self, cert: &Certificate) -> Option<Certificate> {
+    pub fn issuer_of(&self, cert: &Certificate) -> Option<Certificate> {
         self.authorities
             .iter()
-            .find(|a| crate::bankid::evidence::is_issued_by(cert, &a.cert))
+            .find(|a| esign_shared::bankid::evidence::is_issued_by(cert, &a.cert))
             .map(|a| a.cert.clone())
     }
 
@@ -127,7 +127,7 @@ impl RevocationService {
     }
 
     /// A fresh DER CRL of the CA whose certificate is `issuer`.
-    pub(super) fn crl_of(&self, issuer: &Certificate) -> Result<Vec<u8>, RevocationError> {
+    pub fn crl_of(&self, issuer: &Certificate) -> Result<Vec<u8>, RevocationError> {
         let name = self
             .authorities
             .iter()

@@ -43,16 +43,16 @@ impl AsExtension for CriticalNonce {
 
 /// CertID with SHA-1 hashes, as BankID's responders use.
 fn cert_id(issuer: &Certificate, cert: &Certificate) -> Result<CertId, String> {
-    crate::revocation::cert_id(
+    esign_shared::revocation::cert_id(
         issuer,
         &cert.tbs_certificate.serial_number,
-        crate::revocation::CertIdHash::Sha1,
+        esign_shared::revocation::CertIdHash::Sha1,
     )
     .map_err(|e| e.to_string())
 }
 
 fn generalized(at: DateTime<Utc>) -> Result<OcspGeneralizedTime, String> {
-    crate::revocation::ocsp_time(at).map_err(|e| e.to_string())
+    esign_shared::revocation::ocsp_time(at).map_err(|e| e.to_string())
 }
 
 /// DER of an OCSPResponse saying `good` for `user_cert_der` as of `now`.

@@ -6,16 +6,16 @@ use base64::Engine;
 use chrono::Timelike;
 use serde_json::{json, Value};
 
-use crate::bankid::client::BankIdClient;
-use crate::bankid::error::BankIdError;
-use crate::bankid::evidence::{
+use crate::bankid::pki::generate_simulator_ca;
+use crate::bankid::sim_harness_tests::SimHarness;
+use esign_shared::bankid::client::BankIdClient;
+use esign_shared::bankid::error::BankIdError;
+use esign_shared::bankid::evidence::{
     verify_completion, verify_ocsp_response, verify_signature_xml, EvidenceError, ExpectedEvidence,
 };
-use crate::bankid::messages::{user_message, RFA22};
-use crate::bankid::qr::qr_data;
-use crate::bankid::sim_harness_tests::SimHarness;
-use crate::bankid::sim_pki::generate_simulator_ca;
-use crate::bankid::types::{
+use esign_shared::bankid::messages::{user_message, RFA22};
+use esign_shared::bankid::qr::qr_data;
+use esign_shared::bankid::types::{
     AuthRequest, CollectResponse, CollectStatus, HintCode, OrderStarted, Requirement, SignRequest,
 };
 
@@ -706,7 +706,10 @@ async fn xmlsec1_accepts_the_simulated_signature_and_rejects_a_tampered_one() {
     assert!(!ok, "xmlsec1 accepted a tampered signature:\n{output}");
 }
 
-async fn complete_sign_order(h: &Harness, text: &str) -> crate::bankid::types::CompletionData {
+async fn complete_sign_order(
+    h: &Harness,
+    text: &str,
+) -> esign_shared::bankid::types::CompletionData {
     let started = h
         .client
         .sign(&sign_request(text, Some(PNR)))
@@ -857,7 +860,10 @@ async fn lenient_mode_allows_repeated_collects_until_retention_ends() {
 }
 
 /// The evidence file as the app stores it (see `app::portal`), for `esign bankid-evidence verify`.
-fn stored_evidence(data: &crate::bankid::types::CompletionData, request: &SignRequest) -> Value {
+fn stored_evidence(
+    data: &esign_shared::bankid::types::CompletionData,
+    request: &SignRequest,
+) -> Value {
     json!({
         "order_ref": "our-ref",
         "tenant": "t1",
@@ -870,7 +876,7 @@ fn stored_evidence(data: &crate::bankid::types::CompletionData, request: &SignRe
 
 #[tokio::test]
 async fn evidence_file_of_a_simulated_signature_verifies_and_tampering_is_caught() {
-    use crate::bankid::evidence_file::{verify_evidence_file, CARRIED_CA_NOTE};
+    use esign_shared::bankid::evidence_file::{verify_evidence_file, CARRIED_CA_NOTE};
     let h = Harness::start().await;
     let text = "# Justering\nJag justerar protokollet.";
     let request = sign_request(text, Some(PNR));

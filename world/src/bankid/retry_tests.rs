@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::bankid::client::{BankIdClient, RetryPolicy};
-use crate::bankid::error::BankIdError;
 use crate::bankid::sim_harness_tests::SimHarness;
 use crate::bankid::simulator::SimulatorConfig;
-use crate::bankid::types::AuthRequest;
+use esign_shared::bankid::client::{BankIdClient, RetryPolicy};
+use esign_shared::bankid::error::BankIdError;
+use esign_shared::bankid::types::AuthRequest;
 
 struct Harness {
     /// The simulator over mutual TLS, on the wall clock.

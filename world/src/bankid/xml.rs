@@ -9,7 +9,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use signature::Signer;
 
-use crate::bankid::evidence::{BANKID_NS, C14N, ECDSA_SHA256, SHA256_DIGEST, XMLDSIG_NS};
+use esign_shared::bankid::evidence::{BANKID_NS, C14N, ECDSA_SHA256, SHA256_DIGEST, XMLDSIG_NS};
 
 /// What goes into `bankIdSignedData`.
 pub(crate) struct SignedDataInput<'a> {

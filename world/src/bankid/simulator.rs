@@ -2,7 +2,7 @@
 //! signer's BankID app. Time comes from an injected clock: tests never sleep.
 //!
 //! RP API: `POST /rp/v6.0/{auth,sign,phone/auth,phone/sign,collect,cancel}`. Served by
-//! [`router`] over plain HTTP, or by [`crate::bankid::sim_tls::serve_tls`] over TLS with the
+//! [`router`] over plain HTTP, or by [`crate::bankid::tls::serve_tls`] over TLS with the
 //! client-certificate check (401 `unauthorized` without a valid one; the phone and control
 //! APIs below need no client certificate).
 //!
@@ -65,16 +65,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::bankid::client::{
-    validate_auth, validate_phone_auth, validate_phone_sign, validate_sign,
-};
-use crate::bankid::qr::{parse_qr_data, qr_auth_code};
-use crate::bankid::sim_ocsp::build_ocsp_response;
-use crate::bankid::sim_pki::{
+use crate::bankid::ocsp::build_ocsp_response;
+use crate::bankid::pki::{
     issue_ocsp_responder, issue_person_cert, PersonCredential, MOBILE_BANKID_TEST_POLICY,
 };
-use crate::bankid::sim_xml::{signature_document, SignedDataInput};
-use crate::bankid::types::{
+use crate::bankid::xml::{signature_document, SignedDataInput};
+use esign_shared::bankid::client::{
+    validate_auth, validate_phone_auth, validate_phone_sign, validate_sign,
+};
+use esign_shared::bankid::qr::{parse_qr_data, qr_auth_code};
+use esign_shared::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, CompletionData, Device, ErrorBody,
     HintCode, OrderRefRequest, OrderStarted, PhoneAuthRequest, PhoneOrderStarted, PhoneRequirement,
     PhoneSignRequest, Requirement, SignRequest, StepUp, User,

@@ -19,15 +19,15 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::bankid::client::BankIdClient;
-use crate::bankid::error::BankIdError;
-use crate::bankid::messages::{
+use crate::bankid::sim_harness_tests::{tls_material, SimHarness};
+use esign_shared::bankid::client::BankIdClient;
+use esign_shared::bankid::error::BankIdError;
+use esign_shared::bankid::messages::{
     error_message, user_message, QR_SCAN, RFA13, RFA15B, RFA16, RFA17A, RFA17B, RFA21, RFA22,
     RFA23, RFA3, RFA4, RFA5, RFA6, RFA8, RFA9,
 };
-use crate::bankid::sim_harness_tests::{tls_material, SimHarness};
-use crate::bankid::tls::TlsConfig;
-use crate::bankid::types::{
+use esign_shared::bankid::tls::TlsConfig;
+use esign_shared::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, HintCode, PhoneAuthRequest,
     Requirement, SignRequest,
 };
@@ -107,8 +107,8 @@ const HINT_CASES: &[HintCase] = &[
         status: CollectStatus::Pending,
         hint: || HintCode::NoClient,
         drive: Drive::PendingHint("noClient"),
-        rfa_qr: crate::bankid::messages::RFA1,
-        rfa_autostart: crate::bankid::messages::RFA1,
+        rfa_qr: esign_shared::bankid::messages::RFA1,
+        rfa_autostart: esign_shared::bankid::messages::RFA1,
     },
     HintCase {
         wire: "started",
@@ -809,7 +809,7 @@ async fn error_unauthorized() {
     assert_error(&err, "unauthorized", "bankid.unauthorized", false, RFA5);
     // A certificate from an RP CA the simulator does not trust.
     let stranger =
-        crate::bankid::sim_tls::SimulatorTls::generate(chrono::Utc::now()).expect("other material");
+        crate::bankid::tls::SimulatorTls::generate(chrono::Utc::now()).expect("other material");
     let err = TlsConfig {
         identity: stranger.client_identity.clone(),
         ..h.tls.clone()

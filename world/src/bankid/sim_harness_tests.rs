@@ -14,11 +14,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::bankid::client::{BankIdClient, RetryPolicy};
-use crate::bankid::sim_pki::generate_simulator_ca;
-use crate::bankid::sim_tls::SimulatorTls;
+use crate::bankid::pki::generate_simulator_ca;
 use crate::bankid::simulator::{Clock, Simulator, SimulatorConfig};
-use crate::bankid::tls::TlsConfig;
+use crate::bankid::tls::SimulatorTls;
+use esign_shared::bankid::client::{BankIdClient, RetryPolicy};
+use esign_shared::bankid::tls::TlsConfig;
 
 /// One set of TLS material per test binary: generating CAs is the slow part, and every
 /// harness gets its own simulator, port and clock anyway.

@@ -29,9 +29,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::Certificate;
 use x509_tsp::{Accuracy, TimeStampReq, TspVersion, TstInfo};
 
-use super::cms_build::{self, ECDSA_WITH_SHA256, ID_SHA256, ID_SIGNED_DATA};
-use super::timestamp::{ID_CT_TST_INFO, ID_SHA384, ID_SHA512};
 use crate::pki::{CertificateAuthority, PkiError, SubjectName};
+use esign_shared::pdf::cms_build::{self, ECDSA_WITH_SHA256, ID_SHA256, ID_SIGNED_DATA};
+use esign_shared::pdf::timestamp::{ID_CT_TST_INFO, ID_SHA384, ID_SHA512};
 
 /// The local TSA's policy: under IANA enterprise number 32473, reserved for documentation
 /// (RFC 5612), so no real TSA uses it — a local, non-qualified policy.
@@ -120,7 +120,7 @@ impl LocalTsa {
                 "the key does not belong to the TSA certificate".into(),
             ));
         }
-        if !super::timestamp::has_time_stamping_eku(leaf) {
+        if !esign_shared::pdf::timestamp::has_time_stamping_eku(leaf) {
             return Err(TsaError::Setup(
                 "the certificate lacks the critical extended key usage timeStamping".into(),
             ));
@@ -342,15 +342,14 @@ fn der_sequence(content: &[u8]) -> Vec<u8> {
 
 /// In-process use of the local TSA (no HTTP): the seal can take it directly.
 #[async_trait::async_trait]
-impl super::timestamp::TimestampSource for LocalTsa {
+impl esign_shared::pdf::timestamp::TimestampSource for LocalTsa {
     async fn timestamp(
         &self,
         digest_sha256: [u8; 32],
-    ) -> Result<Vec<u8>, super::timestamp::TimestampError> {
-        let nonce = super::timestamp::random_nonce();
-        let request = super::timestamp::build_request(&digest_sha256, &nonce)?;
-        let response = self.respond(&request, Utc::now());
-        super::timestamp::check_response(&response, &digest_sha256, &nonce).map(|(t, _)| t)
+    ) -> Result<Vec<u8>, esign_shared::pdf::timestamp::TimestampError> {
+        esign_shared::pdf::timestamp::timestamp_in_process(digest_sha256, |request| {
+            self.respond(request, Utc::now())
+        })
     }
 }
 
@@ -412,10 +411,45 @@ fn error(status: StatusCode, code: &str, sv: &str, en: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::test_support::*;
-    use crate::pdf::timestamp::{
+    use crate::testkit::{run, serve, serve_openssl_tsa, temp_dir, tool};
+    use esign_shared::pdf::timestamp::{
         build_request, check_response, verify_token, HttpTimestampClient, TimestampSource,
     };
+
+    /// A root CA for the TSA's certificate (so `-CAfile ROOT` covers it).
+    struct TestPki {
+        root: CertificateAuthority,
+    }
+
+    impl TestPki {
+        fn new() -> Self {
+            let root =
+                CertificateAuthority::create_root("Test Rot-CA", "Örebro kommun", Utc::now())
+                    .expect("root");
+            Self { root }
+        }
+
+        fn write_root_pem(&self, dir: &Path) -> std::path::PathBuf {
+            let path = dir.join("root.pem");
+            std::fs::write(&path, crate::pki::pem_encode_cert(&self.root.cert_der)).unwrap();
+            path
+        }
+    }
+
+    fn test_tsa(pki: &TestPki) -> LocalTsa {
+        LocalTsa::generate(
+            &pki.root,
+            &[],
+            &SubjectName {
+                common_name: "Test-TSA Örebro".into(),
+                organization: "Örebro kommun".into(),
+                organization_identifier: None,
+                country: "SE".into(),
+            },
+            Utc::now(),
+        )
+        .expect("local TSA")
+    }
 
     fn digest(data: &[u8]) -> [u8; 32] {
         Sha256::digest(data).into()
@@ -461,7 +495,7 @@ mod tests {
     async fn client_accepts_openssl_ts_reply() {
         let dir = temp_dir("tsa-openssl");
         let pki = TestPki::new();
-        let (url, tsa_pem) = serve_openssl_tsa(&pki, &dir).await;
+        let (url, tsa_pem) = serve_openssl_tsa(&pki.root, &dir).await;
         let client = HttpTimestampClient::new(format!("{url}/tsa")).unwrap();
         let d = digest(b"signaturvarde");
         let token = client.timestamp(d).await.expect("openssl TSA token");
@@ -697,7 +731,7 @@ mod tests {
                 {
                     let mut r =
                         TimeStampReq::from_der(&build_request(&[1; 32], &[1]).unwrap()).unwrap();
-                    r.message_imprint.hash_algorithm.oid = super::super::timestamp::ID_SHA1;
+                    r.message_imprint.hash_algorithm.oid = esign_shared::pdf::timestamp::ID_SHA1;
                     r.message_imprint.hashed_message = OctetString::new(vec![0u8; 20]).unwrap();
                     r.to_der().unwrap()
                 },

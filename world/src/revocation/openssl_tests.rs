@@ -11,7 +11,10 @@ use x509_cert::Certificate;
 
 use super::*;
 use crate::pki::{pem_encode_cert, CertificateAuthority, IssuedCert, RevocationUrls, SubjectName};
-use crate::ports::Clock;
+use esign_shared::ports::Clock;
+use esign_shared::revocation::{
+    common_name, verify_crl, CrlPolicy, HttpRevocationSource, InProcessRevocation, RevocationSource,
+};
 
 fn openssl() -> String {
     std::env::var("ESIGN_OPENSSL").unwrap_or_else(|_| "openssl".into())
@@ -469,8 +472,10 @@ async fn start_openssl_responder(
 fn index_line(status: char, der: &[u8], revoked: Option<&str>) -> String {
     let cert = Certificate::from_der(der).unwrap();
     // Expiry and revocation times as openssl's ca database writes them (UTCTime).
-    let expiry = super::from_unix(cert.tbs_certificate.validity.not_after.to_unix_duration())
-        .format("%y%m%d%H%M%SZ");
+    let expiry = esign_shared::revocation::from_unix(
+        cert.tbs_certificate.validity.not_after.to_unix_duration(),
+    )
+    .format("%y%m%d%H%M%SZ");
     format!(
         "{status}\t{expiry}\t{}\t{}\tunknown\t/CN={}\n",
         revoked.unwrap_or(""),
@@ -711,9 +716,11 @@ async fn in_process_source_answers_like_the_http_one() {
         .issue_seal_cert_with_new_key(&subject("Sigill"), now)
         .unwrap();
     let registry = Arc::new(MemoryRevocations::new());
-    let service = RevocationService::new(registry.clone())
-        .with_authority("root", root.clone())
-        .unwrap();
+    let service = InProcessRevocation(
+        RevocationService::new(registry.clone())
+            .with_authority("root", root.clone())
+            .unwrap(),
+    );
     let data = service
         .collect(&[seal.cert_der.clone(), root.cert_der.clone()])
         .await

@@ -1,7 +1,7 @@
 //! Building the ports from configuration: the one place that knows which adapters exist.
 //! Local mode and the Lambda binaries both come through here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::app::{App, Ports, Settings};
@@ -20,7 +20,7 @@ pub enum ConfigError {
 /// The embedded adapters under one data directory, with the queue's worker to start.
 #[cfg(feature = "embedded")]
 pub fn embedded_ports(
-    data: &Path,
+    data: &std::path::Path,
     eid: Arc<dyn EidProvider>,
 ) -> Result<
     (
@@ -127,6 +127,51 @@ pub async fn aws_ports(
         revocation: None,
         uploads,
     })
+}
+
+/// Where a function keeps its data. There is no default: a function whose backend is not set
+/// refuses to start, rather than quietly keeping signatures in a local directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Files, an embedded database and an in-process queue under `ESIGN_DATA_DIR`.
+    #[cfg(feature = "embedded")]
+    Embedded,
+    /// S3, DynamoDB, KMS, SQS and SES.
+    #[cfg(feature = "aws")]
+    Aws,
+}
+
+impl Backend {
+    /// The backends this build has.
+    pub const ALL: &'static [(&'static str, Backend)] = &[
+        #[cfg(feature = "embedded")]
+        ("embedded", Backend::Embedded),
+        #[cfg(feature = "aws")]
+        ("aws", Backend::Aws),
+    ];
+
+    /// `ESIGN_BACKEND`'s value: one of this build's backends, or why not.
+    pub fn from_setting(value: Option<&str>) -> Result<Self, ConfigError> {
+        let value = value
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError::Missing("ESIGN_BACKEND"))?;
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, backend)| *backend)
+            .ok_or_else(|| ConfigError::Invalid {
+                name: "ESIGN_BACKEND",
+                why: format!(
+                    "{value:?} is not a backend of this build (it has: {})",
+                    Self::ALL
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+    }
 }
 
 fn env(name: &'static str) -> Result<String, ConfigError> {
@@ -336,22 +381,20 @@ pub fn revocation_from_env() -> Result<Option<Arc<dyn crate::pdf::RevocationSour
     }
 }
 
-/// The app for a function binary. `ESIGN_BACKEND=aws` (feature `aws`) builds the AWS adapters
-/// (`aws_ports`); `ESIGN_BACKEND=embedded`, the default, keeps everything under
+/// The app for a function binary, on the backend `ESIGN_BACKEND` names ([`Backend`]):
+/// `aws` builds the AWS adapters (`aws_ports`); `embedded` keeps everything under
 /// `ESIGN_DATA_DIR` and runs queued jobs in-process.
 pub async fn app_from_env() -> Result<App, ConfigError> {
-    let backend = std::env::var("ESIGN_BACKEND").unwrap_or_else(|_| "embedded".into());
+    let backend = Backend::from_setting(std::env::var("ESIGN_BACKEND").ok().as_deref())?;
     let settings = Settings {
         public_base_url: std::env::var("ESIGN_PUBLIC_URL")
             .unwrap_or_else(|_| Settings::default().public_base_url),
         ..Settings::default()
     };
-    match backend.as_str() {
+    match backend {
         #[cfg(feature = "embedded")]
-        "embedded" => {
-            let data = PathBuf::from(
-                std::env::var("ESIGN_DATA_DIR").unwrap_or_else(|_| "/tmp/esign-data".into()),
-            );
+        Backend::Embedded => {
+            let data = PathBuf::from(env("ESIGN_DATA_DIR")?);
             let eid = eid_from_env(
                 #[cfg(feature = "aws")]
                 None,
@@ -365,7 +408,7 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             Ok(app)
         }
         #[cfg(feature = "aws")]
-        "aws" => {
+        Backend::Aws => {
             let sdk =
                 crate::adapters::aws::sdk_config(&crate::adapters::aws::AwsSettings::from_env())
                     .await;
@@ -374,10 +417,28 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             ports.revocation = revocation_from_env()?;
             Ok(App::new(ports, settings))
         }
-        other => Err(ConfigError::Invalid {
-            name: "ESIGN_BACKEND",
-            why: format!("unknown backend {other:?}"),
-        }),
+    }
+}
+
+#[cfg(test)]
+mod backend_tests {
+    use super::*;
+
+    #[test]
+    fn a_function_without_a_backend_refuses_to_start() {
+        for unset in [None, Some(""), Some("  ")] {
+            let e = Backend::from_setting(unset).unwrap_err();
+            assert!(matches!(e, ConfigError::Missing("ESIGN_BACKEND")), "{e}");
+        }
+        let e = Backend::from_setting(Some("s3")).unwrap_err().to_string();
+        assert!(e.contains("ESIGN_BACKEND") && e.contains("\"s3\""), "{e}");
+        #[cfg(feature = "aws")]
+        assert_eq!(Backend::from_setting(Some("aws")).unwrap(), Backend::Aws);
+        #[cfg(feature = "embedded")]
+        assert_eq!(
+            Backend::from_setting(Some("embedded")).unwrap(),
+            Backend::Embedded
+        );
     }
 }
 

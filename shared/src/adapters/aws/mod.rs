@@ -35,9 +35,14 @@ impl AwsSettings {
     }
 }
 
-/// The shared SDK configuration every client is built from.
+/// The shared SDK configuration every client is built from. Its HTTPS client is rustls on
+/// ring, the service's one crypto provider (the SDK's default client would link aws-lc too).
 pub async fn sdk_config(settings: &AwsSettings) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
     if let Some(region) = &settings.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }

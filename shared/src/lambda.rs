@@ -838,6 +838,7 @@ mod event_tests {
         assert_eq!(r.status, 200, "{:?}", r.json());
         let login = r.json();
         assert!(login["qr_data"].as_str().unwrap().starts_with("bankid."));
+        assert!(login["qr_svg"].as_str().unwrap().starts_with("<svg "));
         assert!(
             login.get("qr_start_secret").is_none(),
             "the QR secret never leaves the server"
@@ -882,6 +883,7 @@ mod event_tests {
         .await;
         assert_eq!(r.status, 200, "{:?}", r.json());
         let sign = r.json();
+        assert!(sign["qr_svg"].as_str().unwrap().starts_with("<svg "));
         t.phone_approves(sign["auto_start_token"].as_str().unwrap(), "191212121212")
             .await;
         let mut collect = portal_ev("furl-portal-sign-collect.json", None);

@@ -4,6 +4,7 @@
 mod api;
 pub mod notice_html;
 pub mod pages;
+pub(crate) mod qr_svg;
 
 use axum::Router;
 

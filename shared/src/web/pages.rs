@@ -1,6 +1,6 @@
 //! The pages people read: start page, secretary, signer portal, the anslagstavla. Each page is
 //! served as one self-contained HTML file (inline CSS and script, no external requests),
-//! assembled once from its source in `pages/` with the shared stylesheet and the QR encoder.
+//! assembled once from its source in `pages/` with the shared stylesheet.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,12 +15,9 @@ use crate::domain::notice::Notice;
 use std::sync::LazyLock;
 
 const COMMON_CSS: &str = include_str!("pages/common.css");
-const QR_ENCODER: &str = include_str!("pages/qr-encoder.js");
 
 fn assemble(source: &str) -> String {
-    source
-        .replace("/*COMMON_CSS*/\n", COMMON_CSS)
-        .replace("/*QR_BLOCK*/\n", QR_ENCODER)
+    source.replace("/*COMMON_CSS*/\n", COMMON_CSS)
 }
 
 pub static SECRETARY_HTML: LazyLock<String> =
@@ -124,10 +121,7 @@ mod tests {
             ("portal", PORTAL_HTML.as_str()),
             ("phone", PHONE_HTML.as_str()),
         ] {
-            assert!(
-                !html.contains("/*COMMON_CSS*/") && !html.contains("/*QR_BLOCK*/"),
-                "{name}"
-            );
+            assert!(!html.contains("/*COMMON_CSS*/"), "{name}");
             assert!(
                 html.contains(COMMON_CSS),
                 "{name} lacks the shared stylesheet"
@@ -137,6 +131,7 @@ mod tests {
                 "{name}"
             );
         }
-        assert!(PORTAL_HTML.contains("BEGIN QR ENCODER"));
+        // The portal shows the server's QR code (qr_svg) and has no encoder of its own.
+        assert!(PORTAL_HTML.contains("data.qr_svg") && !PORTAL_HTML.contains("QrEncoder"));
     }
 }

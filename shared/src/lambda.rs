@@ -831,6 +831,14 @@ mod event_tests {
         let r = invoke(&app, &ev("furl-portal-page.json")).await;
         assert_eq!(r.status, 200);
         assert!(r.content_type.starts_with("text/html"));
+        // The page's script comes from the same function URL.
+        let mut script = ev("furl-portal-page.json");
+        set_path(&mut script, "/portal/static/portal.js");
+        let r = invoke(&app, &script).await;
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "text/javascript; charset=utf-8")
+        );
         let r = invoke(&app, &ev("furl-portal-orders.json")).await;
         assert_eq!(r.status, 401, "a made-up session is refused");
 

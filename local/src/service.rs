@@ -2,7 +2,6 @@
 //! local PKI: what `esign serve` runs and what the end-to-end tests start.
 
 use anyhow::{Context, Result};
-use axum::routing::get;
 use chrono::Utc;
 use esign_shared::adapters::embedded::InProcessQueue;
 use esign_shared::app::{App, Settings, TenantSetup};
@@ -189,12 +188,8 @@ impl LocalService {
                 esign_world::revocation::router(self.pki.revocation.clone()),
             )
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
-            .route(
-                "/bankid-sim/phone-ui",
-                get(|| async {
-                    axum::response::Html(esign_shared::web::pages::PHONE_HTML.as_str())
-                }),
-            )
+            // The phone page and its script and stylesheets.
+            .merge(esign_shared::web::pages::phone_ui())
     }
 
     /// Serve on `addr` (port 0 picks one). The queue worker and the hourly housekeeping

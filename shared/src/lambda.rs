@@ -831,6 +831,14 @@ mod event_tests {
         let r = invoke(&app, &ev("furl-portal-page.json")).await;
         assert_eq!(r.status, 200);
         assert!(r.content_type.starts_with("text/html"));
+        // The page's script comes from the same function URL.
+        let mut script = ev("furl-portal-page.json");
+        set_path(&mut script, "/portal/static/portal.js");
+        let r = invoke(&app, &script).await;
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "text/javascript; charset=utf-8")
+        );
         let r = invoke(&app, &ev("furl-portal-orders.json")).await;
         assert_eq!(r.status, 401, "a made-up session is refused");
 
@@ -838,6 +846,7 @@ mod event_tests {
         assert_eq!(r.status, 200, "{:?}", r.json());
         let login = r.json();
         assert!(login["qr_data"].as_str().unwrap().starts_with("bankid."));
+        assert!(login["qr_svg"].as_str().unwrap().starts_with("<svg "));
         assert!(
             login.get("qr_start_secret").is_none(),
             "the QR secret never leaves the server"
@@ -882,6 +891,7 @@ mod event_tests {
         .await;
         assert_eq!(r.status, 200, "{:?}", r.json());
         let sign = r.json();
+        assert!(sign["qr_svg"].as_str().unwrap().starts_with("<svg "));
         t.phone_approves(sign["auto_start_token"].as_str().unwrap(), "191212121212")
             .await;
         let mut collect = portal_ev("furl-portal-sign-collect.json", None);

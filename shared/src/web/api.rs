@@ -534,9 +534,18 @@ fn not_done_json(
         "message_en": en,
     });
     if let Some(qr) = qr_data {
-        out["qr_data"] = json!(qr);
+        put_qr(&mut out, &qr);
     }
     out
+}
+
+/// The QR code of this second: its text (`qr_data`, for integrators who draw their own) and
+/// the same code drawn as SVG (`qr_svg`, what the portal shows).
+fn put_qr(out: &mut Value, qr_data: &str) {
+    out["qr_data"] = json!(qr_data);
+    if let Some(svg) = super::qr_svg::qr_svg(qr_data) {
+        out["qr_svg"] = json!(svg);
+    }
 }
 
 fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
@@ -545,13 +554,14 @@ fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
         Some("outstandingTransaction"),
         true,
     );
-    json!({
+    let mut out = json!({
         ref_name: s.order_ref,
         "auto_start_token": s.auto_start_token,
-        "qr_data": s.qr_data,
         "message_sv": sv,
         "message_en": en,
-    })
+    });
+    put_qr(&mut out, &s.qr_data);
+    out
 }
 
 async fn login(State(app): State<App>, ClientIp(end_user): ClientIp) -> ApiResult {
@@ -867,6 +877,15 @@ mod tests {
             expected(Pending, "outstandingTransaction")
         );
         assert!(pending["qr_data"].as_str().unwrap().starts_with("bankid."));
+        // Both the start and the pending collect carry the code drawn as SVG, which reads back
+        // (librsvg and zbar) as exactly the QR text of that answer.
+        for answer in [&started, &pending] {
+            let svg = answer["qr_svg"].as_str().expect("qr_svg");
+            assert_eq!(
+                crate::web::qr_svg::tests::decode(svg),
+                answer["qr_data"].as_str().unwrap()
+            );
+        }
 
         let opened = phone(
             &t,
@@ -894,6 +913,7 @@ mod tests {
             (Some("failed"), Some("userCancel"))
         );
         assert_eq!(body["message_sv"], RFA6.0);
+        assert!(body.get("qr_svg").is_none(), "no code once it has failed");
 
         // Nobody scans: after the bounded restarts, the QR-specific startFailed text.
         let (_, started) = call(&t.app, "/portal/login", json!({})).await;

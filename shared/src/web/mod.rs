@@ -2,8 +2,12 @@
 //! One table of routes; each function serves its part of it.
 
 mod api;
+mod assets;
 pub mod notice_html;
 pub mod pages;
+#[cfg(all(test, feature = "embedded"))]
+mod pages_tests;
+pub(crate) mod qr_svg;
 
 use axum::Router;
 

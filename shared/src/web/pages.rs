@@ -1,12 +1,14 @@
 //! The pages people read: start page, secretary, signer portal, the anslagstavla. Each page is
-//! served as one self-contained HTML file (inline CSS and script, no external requests),
-//! assembled once from its source in `pages/` with the shared stylesheet and the QR encoder.
+//! one HTML file from `pages/` with its scripts and stylesheets as files beside it (served by
+//! the page's own router, see `assets.rs`); no page has inline script or style, so the
+//! Content-Security-Policy allows only files from the page's own origin.
 
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::assets;
 use super::notice_html::escape_html;
 use crate::app::App;
 use crate::domain::calendar::date_in_words_sv;
@@ -14,34 +16,31 @@ use crate::domain::notice::Notice;
 
 use std::sync::LazyLock;
 
-const COMMON_CSS: &str = include_str!("pages/common.css");
-const QR_ENCODER: &str = include_str!("pages/qr-encoder.js");
+/// What a page may load: its own scripts and stylesheets, and requests to its own origin. The
+/// same policy (without `frame-ancestors`, which only works as a header) is in each page's
+/// `<meta http-equiv>`.
+const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The portal also shows the QR code: an SVG image in a `data:` URL.
+const PORTAL_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-fn assemble(source: &str) -> String {
-    source
-        .replace("/*COMMON_CSS*/\n", COMMON_CSS)
-        .replace("/*QR_BLOCK*/\n", QR_ENCODER)
-}
-
-pub static SECRETARY_HTML: LazyLock<String> =
-    LazyLock::new(|| assemble(include_str!("pages/secretary.html")));
-pub static PORTAL_HTML: LazyLock<String> =
-    LazyLock::new(|| assemble(include_str!("pages/portal.html")));
+static SECRETARY_HTML: LazyLock<String> =
+    LazyLock::new(|| assets::versioned(include_str!("pages/secretary.html")));
+static PORTAL_HTML: LazyLock<String> =
+    LazyLock::new(|| assets::versioned(include_str!("pages/portal.html")));
 /// The simulated Mobilt BankID app (local mode only).
-pub static PHONE_HTML: LazyLock<String> =
-    LazyLock::new(|| assemble(include_str!("pages/phone.html")));
+static PHONE_HTML: LazyLock<String> =
+    LazyLock::new(|| assets::versioned(include_str!("pages/phone.html")));
+static START_HTML: LazyLock<String> = LazyLock::new(|| assets::versioned(START_SOURCE));
 
-fn page(html: &'static str) -> Response {
+fn page(html: &'static str, csp: &'static str) -> Response {
     let mut r = Html(html).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline' 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static(csp),
     );
     h.insert(
-        "x-content-type-options",
+        header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     h.insert(
@@ -51,11 +50,11 @@ fn page(html: &'static str) -> Response {
     r
 }
 
-const START_HTML: &str = r#"<!doctype html>
+const START_SOURCE: &str = r#"<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'">
 <title>e-underskrift</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}
-a{color:#0b4f8a}a:focus{outline:3px solid #f0b400;outline-offset:2px}</style></head>
+<link rel="stylesheet" href="/static/start.css"></head>
 <body><main><h1>e-underskrift</h1>
 <p>Digital justering av protokoll med Mobilt BankID, förseglad arkivversion, publicering på den digitala anslagstavlan och export till e-arkivet.</p>
 <ul><li><a href="/portal">Signera eller läs dokument (för dig som ska justera)</a></li>
@@ -64,15 +63,44 @@ a{color:#0b4f8a}a:focus{outline:3px solid #f0b400;outline-offset:2px}</style></h
 
 pub(super) fn staff_pages() -> Router<App> {
     Router::new()
-        .route("/", get(|| async { page(START_HTML) }))
+        .route("/", get(|| async { page(START_HTML.as_str(), PAGE_CSP) }))
         .route(
             "/sekreterare",
-            get(|| async { page(SECRETARY_HTML.as_str()) }),
+            get(|| async { page(SECRETARY_HTML.as_str(), PAGE_CSP) }),
         )
+        .merge(assets::routes(
+            "",
+            &["common.css", "start.css", "secretary.css", "secretary.js"],
+        ))
 }
 
+/// The portal and its files, all under `/portal` (the paths the portal's function URL gets).
 pub(super) fn portal_pages() -> Router<App> {
-    Router::new().route("/portal", get(|| async { page(PORTAL_HTML.as_str()) }))
+    Router::new()
+        .route(
+            "/portal",
+            get(|| async { page(PORTAL_HTML.as_str(), PORTAL_CSP) }),
+        )
+        .merge(assets::routes(
+            "/portal",
+            &["common.css", "portal.css", "portal.js"],
+        ))
+}
+
+/// The BankID simulator's phone page and its files (local mode, beside the simulator).
+pub fn phone_ui<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route(
+            "/bankid-sim/phone-ui",
+            get(|| async { page(PHONE_HTML.as_str(), PAGE_CSP) }),
+        )
+        .merge(assets::routes(
+            "/bankid-sim",
+            &["common.css", "phone.css", "phone.js"],
+        ))
 }
 
 pub(super) fn public_pages() -> Router<App> {
@@ -117,26 +145,23 @@ pub fn anslagstavla_html(tenant_name: &str, notices: &[(String, Notice)]) -> Str
 mod tests {
     use super::*;
 
+    /// Each page's `<meta>` policy is its header's, less what only a header can say.
     #[test]
-    fn pages_are_assembled_whole() {
-        for (name, html) in [
-            ("secretary", SECRETARY_HTML.as_str()),
-            ("portal", PORTAL_HTML.as_str()),
-            ("phone", PHONE_HTML.as_str()),
+    fn meta_and_header_policies_agree() {
+        for (name, html, csp) in [
+            ("start", START_HTML.as_str(), PAGE_CSP),
+            ("secretary", SECRETARY_HTML.as_str(), PAGE_CSP),
+            ("portal", PORTAL_HTML.as_str(), PORTAL_CSP),
+            ("phone", PHONE_HTML.as_str(), PAGE_CSP),
         ] {
+            let meta = csp.strip_suffix("; frame-ancestors 'none'").unwrap();
+            let tag = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{meta}\">");
+            assert!(html.contains(&tag), "{name}");
             assert!(
-                !html.contains("/*COMMON_CSS*/") && !html.contains("/*QR_BLOCK*/"),
-                "{name}"
-            );
-            assert!(
-                html.contains(COMMON_CSS),
-                "{name} lacks the shared stylesheet"
-            );
-            assert!(
-                html.starts_with("<!DOCTYPE html>") && html.contains("lang=\"sv\""),
+                html.to_ascii_lowercase().starts_with("<!doctype html>")
+                    && html.contains("lang=\"sv\""),
                 "{name}"
             );
         }
-        assert!(PORTAL_HTML.contains("BEGIN QR ENCODER"));
     }
 }

@@ -519,11 +519,12 @@ async fn sessions_are_checked_expire_and_end_at_logout() {
     assert_api_error("/portal/orders without a session", status, &body, &[401]);
 
     // Expiry: the same service state behind a clock 31 minutes ahead (sessions last 30).
-    let app = &svc.running().service.app;
+    let service = &svc.running().service;
+    let app = &service.app;
     let session_minutes = app.settings().session_minutes;
     assert_eq!(session_minutes, 30, "the test assumes 30-minute sessions");
     let later = |minutes: i64| {
-        let mut ports = app.ports().clone();
+        let mut ports = service.ports.clone();
         ports.clock = Arc::new(ManualClock::new(
             chrono::Utc::now() + chrono::Duration::minutes(minutes),
         ));
@@ -699,8 +700,9 @@ async fn nobody_signs_after_the_deadline() {
     let ordf = svc.logged_in(ordforande()).await;
     let token = ordf.session.clone().unwrap();
 
-    let app = &svc.running().service.app;
-    let mut ports = app.ports().clone();
+    let service = &svc.running().service;
+    let app = &service.app;
+    let mut ports = service.ports.clone();
     ports.clock = Arc::new(ManualClock::new(deadline + chrono::Duration::minutes(1)));
     let late_app = App::new(ports, app.settings().clone());
     let late = serve(late_app.clone()).await;
@@ -723,6 +725,7 @@ async fn nobody_signs_after_the_deadline() {
 
     let tenant = esign_shared::domain::TenantId::parse(t).unwrap();
     late_app
+        .housekeeping
         .expire_overdue(&tenant)
         .await
         .unwrap_or_else(|e| panic!("expire_overdue: {e}"));

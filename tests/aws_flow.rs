@@ -5,7 +5,7 @@
 //! PKI's timestamp authority and OCSP responder over HTTP), publish, export to S3. Every queue
 //! message and S3 event is delivered twice; the second delivery changes nothing.
 //!
-//! The app is built by `config::app_from_env` from the environment the SAM template sets, as
+//! The app is built by `config::ports_from_env` from the environment the SAM template sets, as
 //! the function binaries build it. This file is its own test binary, so the environment it
 //! sets is its own. Needs moto (`ESIGN_TEST_AWS_ENDPOINT`; `./scripts/test` starts it).
 
@@ -17,11 +17,9 @@ use aws_sdk_s3::types::{
     Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
     QueueConfiguration, S3KeyFilter,
 };
-use esign_shared::app::{App, TenantSetup};
+use esign_shared::app::TenantSetup;
 use esign_shared::domain::TenantId;
-use esign_shared::lambda::{
-    handle_s3_batch, handle_schedule, handle_sqs_batch, uploads_of, UploadIntake,
-};
+use esign_shared::lambda::{handle_s3_batch, handle_schedule, handle_sqs_batch};
 use esign_shared::lambda_harness::{
     event, failed, invoke, moto_bucket, moto_data_dump, moto_endpoint, phone_approves, set_body,
     set_meeting_date, set_path, set_session, snapshot, stockholm_today,
@@ -315,33 +313,34 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
 
     // Each function builds its app from the environment; the test moves the clock instead of
     // sleeping between BankID polls.
-    let built = esign_shared::config::app_from_env()
+    let mut built = esign_shared::config::ports_from_env()
         .await
         .expect("the app from the template's environment");
-    let mut ports = built.ports().clone();
-    ports.clock = clock.clone();
-    let app = App::new(ports, built.settings().clone());
-    assert!(
-        app.ports().uploads.is_some(),
-        "ESIGN_UPLOADS_BUCKET was read"
-    );
+    built.ports.clock = clock.clone();
+    let ports = built.ports.clone();
+    let app = built.into_app();
+    assert!(ports.uploads.is_some(), "ESIGN_UPLOADS_BUCKET was read");
 
     // --- the tenant: a seal key made in KMS, its certificate from the PKI.
     let tenant = TenantId::parse(TENANT).unwrap();
-    app.create_tenant(TenantSetup {
-        id: tenant.clone(),
-        name: "Demo kommun".into(),
-        organization_number: Some("212000-0000".into()),
-        storage_place: "Kommunkansliet".into(),
-    })
-    .await
-    .unwrap();
-    let spki = app.seal_public_key(&tenant).await.unwrap();
+    app.tenants
+        .create_tenant(TenantSetup {
+            id: tenant.clone(),
+            name: "Demo kommun".into(),
+            organization_number: Some("212000-0000".into()),
+            storage_place: "Kommunkansliet".into(),
+        })
+        .await
+        .unwrap();
+    let spki = app.tenants.seal_public_key(&tenant).await.unwrap();
     let chain = pki
         .seal_chain_pem("Demo kommun", Some("212000-0000"), &spki)
         .unwrap();
-    app.install_seal_chain(&tenant, &chain).await.unwrap();
-    let api_key = app.issue_api_key(&tenant).await.unwrap();
+    app.tenants
+        .install_seal_chain(&tenant, &chain)
+        .await
+        .unwrap();
+    let api_key = app.tenants.issue_api_key(&tenant).await.unwrap();
     let staff_event = |name: &str| {
         let mut v = event(name);
         v["headers"]["authorization"] = format!("Bearer {api_key}").into();
@@ -393,17 +392,14 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
         raw_key.contains(ticket["upload_id"].as_str().unwrap()),
         "{raw_key}"
     );
-    let intake = UploadIntake {
-        app: app.clone(),
-        uploads: uploads_of(&app),
-    };
+    let intake = app.documents.as_ref();
     for message in &arrived {
         let s3_event = lambda_sqs_event("sqs-s3-upload.json", message);
-        assert!(failed(&handle_s3_batch(&intake, s3_event.clone()).await).is_empty());
-        let before = snapshot(&app, TENANT).await;
-        assert!(failed(&handle_s3_batch(&intake, s3_event).await).is_empty());
+        assert!(failed(&handle_s3_batch(intake, s3_event.clone()).await).is_empty());
+        let before = snapshot(&ports, TENANT).await;
+        assert!(failed(&handle_s3_batch(intake, s3_event).await).is_empty());
         assert_eq!(
-            snapshot(&app, TENANT).await,
+            snapshot(&ports, TENANT).await,
             before,
             "a duplicate S3 event changes nothing"
         );
@@ -510,13 +506,13 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
             "{job}"
         );
         let ev = lambda_sqs_event(sample, &messages[0]);
-        let resp = handle_sqs_batch(&app, name, ev.clone()).await;
+        let resp = handle_sqs_batch(app.pipeline.as_ref(), name, ev.clone()).await;
         assert!(failed(&resp).is_empty(), "{name}");
-        let after_first = snapshot(&app, TENANT).await;
-        let resp = handle_sqs_batch(&app, name, ev).await;
+        let after_first = snapshot(&ports, TENANT).await;
+        let resp = handle_sqs_batch(app.pipeline.as_ref(), name, ev).await;
         assert!(failed(&resp).is_empty(), "{name} again");
         assert_eq!(
-            snapshot(&app, TENANT).await,
+            snapshot(&ports, TENANT).await,
             after_first,
             "{name}: a duplicate changes nothing"
         );
@@ -636,11 +632,11 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
 
     // --- the schedule, twice: nothing waits, nothing changes.
     let tick = event("schedule-housekeeping.json");
-    let first = handle_schedule(&app, &tick).await.unwrap();
-    let after_first = snapshot(&app, TENANT).await;
-    let second = handle_schedule(&app, &tick).await.unwrap();
+    let first = handle_schedule(&app.housekeeping, &tick).await.unwrap();
+    let after_first = snapshot(&ports, TENANT).await;
+    let second = handle_schedule(&app.housekeeping, &tick).await.unwrap();
     assert_eq!(
-        snapshot(&app, TENANT).await,
+        snapshot(&ports, TENANT).await,
         after_first,
         "a second tick changes nothing"
     );

@@ -256,6 +256,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
             let outcome = service
                 .app
+                .pipeline
                 .seal_path(&t, &input, &output)
                 .await
                 .map_err(|e| {
@@ -387,6 +388,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             service
                 .app
+                .tenants
                 .add_staff(&admin, &personnummer, &name, role)
                 .await
                 .map_err(|e| {

@@ -212,10 +212,11 @@ pub async fn import_chain(
     }
 
     let service = esign_local::LocalService::open(data, "http://127.0.0.1:0")?;
-    let mut ports = service.app.ports().clone();
+    let mut ports = service.ports.clone();
     ports.keys = kms;
     let app = esign_shared::app::App::new(ports, service.app.settings().clone());
-    app.install_seal_chain(&t, chain_pem)
+    app.tenants
+        .install_seal_chain(&t, chain_pem)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
     std::fs::write(

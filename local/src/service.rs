@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use chrono::Utc;
 use esign_shared::adapters::embedded::InProcessQueue;
-use esign_shared::app::{App, Settings, TenantSetup};
+use esign_shared::app::{App, Ports, Settings, TenantSetup};
 use esign_shared::bankid::provider::BankIdProvider;
 use esign_shared::bankid::BankIdClient;
 use esign_shared::domain::TenantId;
@@ -22,7 +22,10 @@ pub const DEFAULT_TENANT: &str = "demo";
 
 pub struct LocalService {
     pub data: PathBuf,
+    /// Every service, composed from `ports`.
     pub app: App,
+    /// What the app is composed from: tests compose it again with a port changed.
+    pub ports: Ports,
     pub queue: InProcessQueue,
     pub pki: LocalPki,
     pub simulator: Arc<Simulator>,
@@ -113,7 +116,8 @@ impl LocalService {
         };
         Ok(Self {
             data: data.to_path_buf(),
-            app: App::new(ports, settings),
+            app: App::new(ports.clone(), settings),
+            ports,
             queue,
             pki,
             simulator,
@@ -127,6 +131,7 @@ impl LocalService {
         let tenant_id = TenantId::parse(id).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
         let tenant = self
             .app
+            .tenants
             .create_tenant(TenantSetup {
                 id: tenant_id.clone(),
                 name: name.into(),
@@ -137,6 +142,7 @@ impl LocalService {
             .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
         let spki = self
             .app
+            .tenants
             .seal_public_key(&tenant_id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -149,10 +155,12 @@ impl LocalService {
             &chain,
         )?;
         self.app
+            .tenants
             .install_seal_chain(&tenant_id, &chain)
             .await
             .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
         self.app
+            .tenants
             .issue_api_key(&tenant_id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
@@ -163,7 +171,13 @@ impl LocalService {
     pub async fn ensure_default_tenant(&self) -> Result<String> {
         let file = self.data.join(format!("api-key-{DEFAULT_TENANT}.txt"));
         if let Ok(key) = std::fs::read_to_string(&file) {
-            if self.app.authenticate_api_key(key.trim()).await.is_ok() {
+            if self
+                .app
+                .tenants
+                .authenticate_api_key(key.trim())
+                .await
+                .is_ok()
+            {
                 return Ok(key.trim().to_string());
             }
         }
@@ -210,17 +224,19 @@ impl LocalService {
             Self::open_with_tls_bankid(data, &base_url).await?;
         let tsa_client = esign_shared::pdf::HttpTimestampClient::new(format!("{base_url}/tsa"))
             .map_err(|e| anyhow::anyhow!("TSA client: {e}"))?;
-        service.app = service.app.with_timestamp(Arc::new(tsa_client));
+        service.ports.timestamp = Some(Arc::new(tsa_client));
+        service.app = App::new(service.ports.clone(), service.app.settings().clone());
         let worker = service.worker.take().context("worker already started")?;
         let service = Arc::new(service);
-        tokio::spawn(worker.run(Arc::new(service.app.clone())));
+        tokio::spawn(worker.run(service.app.pipeline.clone()));
         for t in service
             .app
+            .tenants
             .list_tenants()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
         {
-            if let Err(e) = service.app.resume_pending_work(&t).await {
+            if let Err(e) = service.app.housekeeping.resume_pending_work(&t).await {
                 tracing::warn!(tenant = %t, error = %e, "could not resume pending work");
             }
         }
@@ -258,22 +274,15 @@ impl LocalService {
         })
     }
 
-    /// Remind signers before the deadline, expire overdue orders, take down notices whose
-    /// time is up.
+    /// One round of housekeeping, as the Lambda function runs it on its schedule: reminders,
+    /// expiry, the anslagstavla (notices taken down), dropped pipeline work queued again.
     pub async fn housekeeping(&self) {
-        let Ok(tenants) = self.app.list_tenants().await else {
-            return;
-        };
-        for t in tenants {
-            if let Err(e) = self.app.send_reminders(&t).await {
-                tracing::warn!(tenant = %t, error = %e, "reminders failed");
+        match self.app.housekeeping.run().await {
+            Ok(report) if report.failures > 0 => {
+                tracing::warn!(failures = report.failures, "housekeeping steps failed")
             }
-            if let Err(e) = self.app.expire_overdue(&t).await {
-                tracing::warn!(tenant = %t, error = %e, "expiry failed");
-            }
-            if let Err(e) = self.app.rebuild_anslagstavla(&t).await {
-                tracing::warn!(tenant = %t, error = %e, "anslagstavla not rebuilt");
-            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }
     }
 }

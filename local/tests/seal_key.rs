@@ -294,7 +294,7 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     // The tenant record holds it: an installation whose key signer is KMS seals with it, and
     // the seal verifies against the CA's root.
     let service = esign_local::LocalService::open(&data, "http://127.0.0.1:0").unwrap();
-    let mut ports = service.app.ports().clone();
+    let mut ports = service.ports.clone();
     let mut settings = KmsSignerSettings::default();
     settings.key_ids.insert("seal-t1".into(), alias.clone());
     ports.keys = Arc::new(
@@ -328,7 +328,8 @@ async fn import_chain_installs_only_a_chain_for_the_kms_key_and_the_tenant_seals
     let input = work.path().join("protokoll.pdf");
     let output = work.path().join("sealed.pdf");
     std::fs::write(&input, esign_local::demo::SAMPLE_PROTOCOL).unwrap();
-    app.seal_path(&t, &input, &output)
+    app.pipeline
+        .seal_path(&t, &input, &output)
         .await
         .map_err(|e| e.code())
         .unwrap();

@@ -381,10 +381,32 @@ pub fn revocation_from_env() -> Result<Option<Arc<dyn crate::pdf::RevocationSour
     }
 }
 
-/// The app for a function binary, on the backend `ESIGN_BACKEND` names ([`Backend`]):
-/// `aws` builds the AWS adapters (`aws_ports`); `embedded` keeps everything under
-/// `ESIGN_DATA_DIR` and runs queued jobs in-process.
-pub async fn app_from_env() -> Result<App, ConfigError> {
+/// What a function is composed from: the ports of its backend and its settings, and for the
+/// embedded backend the in-process queue's worker, started once the pipeline exists.
+pub struct Composition {
+    pub ports: Ports,
+    pub settings: Settings,
+    #[cfg(feature = "embedded")]
+    worker: Option<crate::adapters::embedded::QueueWorker>,
+}
+
+impl Composition {
+    /// Every service over these ports (and, on the embedded backend, its queue running).
+    pub fn into_app(self) -> App {
+        let app = App::new(self.ports, self.settings);
+        #[cfg(feature = "embedded")]
+        if let Some(worker) = self.worker {
+            tokio::spawn(worker.run(app.pipeline.clone()));
+        }
+        app
+    }
+}
+
+/// The ports and settings for a function binary, on the backend `ESIGN_BACKEND` names
+/// ([`Backend`]): `aws` builds the AWS adapters (`aws_ports`); `embedded` keeps everything
+/// under `ESIGN_DATA_DIR` and runs queued jobs in-process. Tests change a port before
+/// composing ([`Composition::into_app`]).
+pub async fn ports_from_env() -> Result<Composition, ConfigError> {
     let backend = Backend::from_setting(std::env::var("ESIGN_BACKEND").ok().as_deref())?;
     let settings = Settings {
         public_base_url: std::env::var("ESIGN_PUBLIC_URL")
@@ -403,9 +425,11 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             let (mut ports, _queue, worker) = embedded_ports(&data, eid)?;
             ports.timestamp = timestamp_from_env()?;
             ports.revocation = revocation_from_env()?;
-            let app = App::new(ports, settings);
-            tokio::spawn(worker.run(Arc::new(app.clone())));
-            Ok(app)
+            Ok(Composition {
+                ports,
+                settings,
+                worker: Some(worker),
+            })
         }
         #[cfg(feature = "aws")]
         Backend::Aws => {
@@ -415,9 +439,19 @@ pub async fn app_from_env() -> Result<App, ConfigError> {
             let mut ports = aws_ports(&sdk, eid_from_env(Some(&sdk)).await?).await?;
             ports.timestamp = timestamp_from_env()?;
             ports.revocation = revocation_from_env()?;
-            Ok(App::new(ports, settings))
+            Ok(Composition {
+                ports,
+                settings,
+                #[cfg(feature = "embedded")]
+                worker: None,
+            })
         }
     }
+}
+
+/// Every service for a function binary: [`ports_from_env`], composed.
+pub async fn app_from_env() -> Result<App, ConfigError> {
+    Ok(ports_from_env().await?.into_app())
 }
 
 #[cfg(test)]

@@ -6,17 +6,15 @@
 //! and SQS and S3 deliver at least once.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use bytes::Bytes;
-use serde::Serialize;
 use serde_json::Value;
 
-pub use crate::app::uploads::{parse_incoming_key, IncomingKey, INCOMING_PREFIX};
-use crate::app::{App, AppError, Staff, StaffRole};
-use crate::ports::{Job, ObjectStore, PortError, PresignedUpload, UploadsBucket};
+pub use crate::app::HousekeepingReport;
+pub use crate::app::{parse_incoming_key, IncomingKey, INCOMING_PREFIX};
+use crate::app::{AppError, ArrivedUpload, Documents, Housekeeping, HousekeepingError};
+use crate::ports::{Job, JobHandler, Retry};
 
 // --- SQS batches ------------------------------------------------------------------------------
 
@@ -46,7 +44,11 @@ where
 /// Handle every record of a batch; report the ones that failed so only they come back.
 /// `queue` is the job type this function serves (`seal`, `publish`, `archive-export`); a
 /// message of another type is a routing mistake and fails, so it ends in the dead-letter queue.
-pub async fn handle_sqs_batch(app: &App, queue: &str, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle_sqs_batch(
+    handler: &dyn JobHandler,
+    queue: &str,
+    event: SqsEvent,
+) -> SqsBatchResponse {
     run_batch(event, |record| async move {
         match record.body.as_deref().map(serde_json::from_str::<Job>) {
             None => Err("empty message".to_string()),
@@ -54,10 +56,7 @@ pub async fn handle_sqs_batch(app: &App, queue: &str, event: SqsEvent) -> SqsBat
             Some(Ok(job)) if job.queue_name() != queue => {
                 Err(format!("a {} job on the {queue} queue", job.queue_name()))
             }
-            Some(Ok(job)) => app
-                .handle_job(&job)
-                .await
-                .map_err(|e| format!("{}: {e}", e.code())),
+            Some(Ok(job)) => handler.handle(&job).await.map_err(|e| e.to_string()),
         }
     })
     .await
@@ -192,77 +191,23 @@ fn from_value(v: &Value, depth: u8) -> Result<S3Notification, S3EventError> {
 // --- uploads that arrive in the uploads bucket ------------------------------------------------
 
 /// What the upload function does with an object that arrived: the seam between the S3
-/// handler and the use case, so the handler can be tested with a fake.
+/// handler and the use case ([`Documents::take_in_upload`]), so the handler can be tested with
+/// a fake.
 #[async_trait]
 pub trait UploadArrivals: Send + Sync {
-    /// Take in the object. An error of the caller's kind (HTTP status below 500 but 409: not
-    /// a PDF, unknown tenant, gone) is final; any other (ours, or a concurrent write) is
-    /// retried.
+    /// Take in the object. An error that says not to retry (not a PDF, unknown tenant, gone)
+    /// is final; any other (ours, or a concurrent write) is retried.
     async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError>;
 }
 
-/// Uploads read through the object store where there is no uploads bucket (the embedded
-/// backend): its keys are ASCII by rule, and nothing is presigned.
-pub struct UploadsInObjectStore(pub Arc<dyn ObjectStore>);
-
 #[async_trait]
-impl UploadsBucket for UploadsInObjectStore {
-    async fn presign_put(
-        &self,
-        _key: &str,
-        _content_type: &str,
-        _valid_for: std::time::Duration,
-    ) -> Result<PresignedUpload, PortError> {
-        Err(PortError::new(
-            "uploads",
-            "no uploads bucket: documents come in the request body",
-        ))
-    }
-
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        self.0.get(key).await
-    }
-}
-
-/// The uploads bucket of the app (S3 `ESIGN_UPLOADS_BUCKET` in AWS), else its object store.
-pub fn uploads_of(app: &App) -> Arc<dyn UploadsBucket> {
-    app.ports()
-        .uploads
-        .clone()
-        .unwrap_or_else(|| Arc::new(UploadsInObjectStore(app.ports().objects.clone())))
-}
-
-/// Intake of uploaded objects through the ordinary upload use case, as a secretary of the
-/// tenant named in the key.
-pub struct UploadIntake {
-    pub app: App,
-    pub uploads: Arc<dyn UploadsBucket>,
-}
-
-#[async_trait]
-impl UploadArrivals for UploadIntake {
+impl UploadArrivals for Documents {
     async fn upload_arrived(&self, object: &ArrivedObject) -> Result<(), AppError> {
-        let incoming = parse_incoming_key(&object.key)?;
-        // Refuse before reading it into memory.
-        if object
-            .size
-            .is_some_and(|s| s > self.app.settings().max_upload_bytes)
-        {
-            return Err(crate::pdf::IntakeError::TooLarge.into());
-        }
-        let bytes = self
-            .uploads
-            .get(&object.key)
-            .await?
-            .ok_or(AppError::NotFound { what: "upload" })?;
-        let staff = Staff {
-            tenant: incoming.tenant.clone(),
-            role: StaffRole::Secretary,
+        let arrived = ArrivedUpload {
+            key: object.key.clone(),
+            size: object.size,
         };
-        let (doc, created) = self
-            .app
-            .upload_document(&staff, &incoming.file_name, bytes)
-            .await?;
+        let (incoming, doc, created) = self.take_in_upload(&arrived).await?;
         // Never the file name: a name may carry a personnummer.
         tracing::info!(tenant = %incoming.tenant, upload_id = %incoming.upload_id,
             document = %doc.id, created, "upload taken in");
@@ -287,7 +232,7 @@ pub async fn handle_s3_batch(arrivals: &dyn UploadArrivals, event: SqsEvent) -> 
         for object in &objects {
             match arrivals.upload_arrived(object).await {
                 Ok(()) => {}
-                Err(e) if e.http_status() < 500 && e.http_status() != 409 => {
+                Err(e) if e.retry() == Retry::Never => {
                     tracing::warn!(bucket = %object.bucket, code = %e.code(), "upload refused")
                 }
                 Err(e) => {
@@ -319,67 +264,11 @@ fn without_file_name(text: &str, key: &str) -> String {
 
 // --- the schedule -----------------------------------------------------------------------------
 
-/// What one round of housekeeping did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct HousekeepingReport {
-    pub tenants: usize,
-    pub reminders: usize,
-    pub expired: usize,
-    pub requeued: usize,
-    /// Steps that failed (each is logged with its tenant).
-    pub failures: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum HousekeepingError {
-    #[error("the tenants could not be listed: {0}")]
-    Tenants(AppError),
-    #[error("{failures} housekeeping steps failed")]
-    Steps { failures: usize },
-}
-
-/// For every tenant: remind signers before the deadline, expire overdue orders, rebuild the
-/// anslagstavla (which takes down notices whose time is up), as local mode does every minute;
-/// and queue again the work of orders that wait for sealing, publishing or export, in case a
-/// function stopped between its write and its enqueue (every job is idempotent).
-pub async fn housekeeping(app: &App) -> Result<HousekeepingReport, HousekeepingError> {
-    let tenants = app
-        .list_tenants()
-        .await
-        .map_err(HousekeepingError::Tenants)?;
-    let mut report = HousekeepingReport {
-        tenants: tenants.len(),
-        ..Default::default()
-    };
-    for t in &tenants {
-        let mut failed = |step: &str, e: AppError| {
-            tracing::warn!(tenant = %t, step, code = %e.code(), error = %e, "housekeeping step failed");
-            report.failures += 1;
-        };
-        match app.send_reminders(t).await {
-            Ok(n) => report.reminders += n,
-            Err(e) => failed("reminders", e),
-        }
-        match app.expire_overdue(t).await {
-            Ok(n) => report.expired += n,
-            Err(e) => failed("expiry", e),
-        }
-        if let Err(e) = app.rebuild_anslagstavla(t).await {
-            failed("anslagstavla", e);
-        }
-        match app.resume_pending_work(t).await {
-            Ok(n) => report.requeued += n,
-            Err(e) => failed("requeue", e),
-        }
-    }
-    Ok(report)
-}
-
 /// The schedule (an EventBridge `Scheduled Event`, or any payload when invoked by hand): one
 /// round of housekeeping. A failed step fails the invocation, so the function's error alarm
 /// sees it; EventBridge's retry runs the round again, which is harmless.
 pub async fn handle_schedule(
-    app: &App,
+    housekeeping: &Housekeeping,
     event: &Value,
 ) -> Result<HousekeepingReport, HousekeepingError> {
     tracing::info!(
@@ -387,7 +276,7 @@ pub async fn handle_schedule(
         time = event["time"].as_str().unwrap_or(""),
         "housekeeping"
     );
-    let report = housekeeping(app).await?;
+    let report = housekeeping.run().await?;
     tracing::info!(
         tenants = report.tenants,
         reminders = report.reminders,
@@ -621,13 +510,15 @@ mod event_tests {
     use serde_json::json;
 
     use super::*;
-    use crate::app::test_app;
+    use crate::app::{test_app, App};
     use crate::lambda_harness::{
         self as harness, event, events_dir, failed, set_body, set_meeting_date, set_path,
         set_session, stockholm_today, Reply,
     };
-    use crate::ports::{Item, Queue};
+    use crate::ports::{Item, PortError, PresignedUpload, Queue, UploadsBucket};
     use crate::web::Function;
+    use bytes::Bytes;
+    use std::sync::Arc;
 
     /// The events a test read, to find the files nobody tests.
     struct Events(Mutex<BTreeSet<String>>);
@@ -689,8 +580,8 @@ mod event_tests {
         harness::invoke(app, function_of(&path), ev).await
     }
 
-    async fn snapshot(app: &App) -> (Vec<Item>, Vec<(String, Bytes)>) {
-        harness::snapshot(app, "demo").await
+    async fn snapshot(t: &test_app::TestApp) -> (Vec<Item>, Vec<(String, Bytes)>) {
+        harness::snapshot(&t.ports, "demo").await
     }
 
     fn with_order(mut ev: Value, order_id: &str) -> SqsEvent {
@@ -716,9 +607,7 @@ mod event_tests {
         let t = test_app::start_at(now).await;
         let key = t.add_tenant("demo").await;
         let queue = Arc::new(RecordingQueue::default());
-        let mut ports = t.app.ports().clone();
-        ports.queue = queue.clone();
-        let app = App::new(ports, t.app.settings().clone());
+        let app = t.app_with(|ports| ports.queue = queue.clone());
         let events = Events(Mutex::new(BTreeSet::new()));
         let ev = |name: &str| {
             let mut v = events.get(name);
@@ -774,16 +663,20 @@ mod event_tests {
             .lock()
             .unwrap()
             .insert(decode_s3_key(raw_key).unwrap(), pdf.clone());
-        let intake = UploadIntake {
-            app: app.clone(),
-            uploads: bucket,
-        };
+        // The upload function on AWS: its documents service reads the uploads bucket.
+        let intake = t
+            .app_with(|ports| {
+                ports.queue = queue.clone();
+                ports.uploads = Some(bucket.clone());
+            })
+            .documents;
+        let intake = intake.as_ref();
         let sqs: SqsEvent = serde_json::from_value(s3_event.clone()).unwrap();
-        assert!(failed(&handle_s3_batch(&intake, sqs.clone()).await).is_empty());
-        let before = snapshot(&app).await;
-        assert!(failed(&handle_s3_batch(&intake, sqs).await).is_empty());
+        assert!(failed(&handle_s3_batch(intake, sqs.clone()).await).is_empty());
+        let before = snapshot(&t).await;
+        assert!(failed(&handle_s3_batch(intake, sqs).await).is_empty());
         assert_eq!(
-            snapshot(&app).await,
+            snapshot(&t).await,
             before,
             "a duplicate S3 event changes nothing"
         );
@@ -934,12 +827,12 @@ mod event_tests {
         ] {
             queue.0.lock().unwrap().clear();
             let batch = with_order(events.get(file), &order_id);
-            let resp = handle_sqs_batch(&app, queue_name, batch.clone()).await;
+            let resp = handle_sqs_batch(app.pipeline.as_ref(), queue_name, batch.clone()).await;
             assert!(failed(&resp).is_empty(), "{file}");
-            let after_first = snapshot(&app).await;
-            let resp = handle_sqs_batch(&app, queue_name, batch).await;
+            let after_first = snapshot(&t).await;
+            let resp = handle_sqs_batch(app.pipeline.as_ref(), queue_name, batch).await;
             assert!(failed(&resp).is_empty(), "{file} again");
-            assert_eq!(snapshot(&app).await, after_first, "{file} twice");
+            assert_eq!(snapshot(&t).await, after_first, "{file} twice");
             let queued: Vec<_> = queue
                 .0
                 .lock()
@@ -954,7 +847,8 @@ mod event_tests {
             );
             assert_eq!(queued.is_empty(), next.is_none(), "{file}: {queued:?}");
             // The sample's own order does not exist: that message fails alone.
-            let resp = handle_sqs_batch(&app, queue_name, sqs_event(&events, file)).await;
+            let resp =
+                handle_sqs_batch(app.pipeline.as_ref(), queue_name, sqs_event(&events, file)).await;
             assert_eq!(failed(&resp).len(), 1, "{file}");
         }
         let r = invoke(&app, &order_ev("furl-get-order.json", "")).await;
@@ -979,11 +873,11 @@ mod event_tests {
         let tick = events.get("schedule-housekeeping.json");
         assert_eq!(tick["detail-type"], "Scheduled Event");
         queue.0.lock().unwrap().clear();
-        let first = handle_schedule(&app, &tick).await.unwrap();
-        let after_first = snapshot(&app).await;
-        let second = handle_schedule(&app, &tick).await.unwrap();
+        let first = handle_schedule(&app.housekeeping, &tick).await.unwrap();
+        let after_first = snapshot(&t).await;
+        let second = handle_schedule(&app.housekeeping, &tick).await.unwrap();
         assert_eq!(
-            snapshot(&app).await,
+            snapshot(&t).await,
             after_first,
             "a second tick changes nothing"
         );
@@ -993,8 +887,8 @@ mod event_tests {
             (1, 0, 0),
             "nothing waits: the order is exported"
         );
-        let index = app
-            .ports()
+        let index = t
+            .ports
             .objects
             .get("public/demo/anslag/index.html")
             .await
@@ -1036,7 +930,7 @@ mod event_tests {
         bad.message_id = Some("not-json".into());
         bad.body = Some("{not json".into());
         ev.records.push(bad);
-        let resp = handle_sqs_batch(&t.app, "publish", ev).await;
+        let resp = handle_sqs_batch(t.app.pipeline.as_ref(), "publish", ev).await;
         assert_eq!(resp.batch_item_failures.len(), 2);
         let json = serde_json::to_value(&resp).unwrap();
         assert_eq!(json["batchItemFailures"][1]["itemIdentifier"], "not-json");

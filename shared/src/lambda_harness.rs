@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::ports::Item;
 use crate::web::{function_router, Function};
 
@@ -110,17 +110,15 @@ pub fn failed(resp: &SqsBatchResponse) -> Vec<String> {
 }
 
 /// Everything a delivery could change for `tenant`: its items, its files, its public files.
-pub async fn snapshot(app: &App, tenant: &str) -> (Vec<Item>, Vec<(String, Bytes)>) {
-    let items = app
-        .ports()
-        .state
-        .query(&format!("T#{tenant}"), "")
+pub async fn snapshot(ports: &Ports, tenant: &str) -> (Vec<Item>, Vec<(String, Bytes)>) {
+    let t = crate::domain::TenantId::parse(tenant).expect("a tenant id");
+    let items = crate::repo::tenant_items(ports.state.as_ref(), &t)
         .await
         .expect("the tenant's items");
     let mut files = Vec::new();
-    for prefix in [format!("tenants/{tenant}/"), format!("public/{tenant}/")] {
-        for key in app.ports().objects.list(&prefix).await.expect("a listing") {
-            let bytes = app.ports().objects.get(&key).await.expect("a file");
+    for prefix in crate::repo::files::tenant_prefixes(&t) {
+        for key in ports.objects.list(&prefix).await.expect("a listing") {
+            let bytes = ports.objects.get(&key).await.expect("a file");
             files.push((key, bytes.expect("a listed file exists")));
         }
     }

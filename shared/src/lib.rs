@@ -9,6 +9,8 @@ pub mod domain;
 pub mod lambda;
 pub mod pdf;
 pub mod ports;
+pub mod render;
+pub mod repo;
 pub mod revocation;
 pub mod web;
 pub mod x509;
@@ -18,3 +20,6 @@ pub mod lambda_harness;
 /// One behaviour suite per port, run against every adapter.
 #[cfg(any(test, feature = "port-tests"))]
 pub mod port_tests;
+
+#[cfg(test)]
+mod layer_tests;

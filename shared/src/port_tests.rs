@@ -432,7 +432,8 @@ where
 #[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
-    use crate::adapters::embedded::{InProcessQueue, JobHandler};
+    use crate::adapters::embedded::InProcessQueue;
+    use crate::ports::{JobFailure, JobHandler};
     use std::sync::{Arc, Mutex};
 
     #[derive(Default)]
@@ -440,7 +441,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl JobHandler for Recorder {
-        async fn handle(&self, job: &Job) -> Result<(), String> {
+        async fn handle(&self, job: &Job) -> Result<(), JobFailure> {
             self.0.lock().unwrap().push(job.clone());
             Ok(())
         }

@@ -1,4 +1,4 @@
-//! The publish function: SQS messages in, the publication version and the notice out. Thin: build the app once, hand each batch to
+//! The publish function: SQS messages in, the publication version and the notice out. Thin: build the pipeline once, hand each batch to
 //! the shared handler.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -7,11 +7,12 @@ use lambda_runtime::{service_fn, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let app = esign_shared::config::app_from_env().await?;
-    let app = &app;
+    // This function is the pipeline's: the other services of the app are never called.
+    let pipeline = esign_shared::config::app_from_env().await?.pipeline;
+    let pipeline = pipeline.as_ref();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            esign_shared::lambda::handle_sqs_batch(app, "publish", event.payload).await,
+            esign_shared::lambda::handle_sqs_batch(pipeline, "publish", event.payload).await,
         )
     }))
     .await

@@ -2,7 +2,7 @@
 //! uploads through SQS. Thin: build the app once; tell the two kinds of event apart and hand
 //! each to the shared code.
 
-use esign_shared::lambda::{handle_s3_batch, is_sqs_batch, uploads_of, UploadIntake};
+use esign_shared::lambda::{handle_s3_batch, is_sqs_batch};
 use esign_shared::web::{function_router, Function};
 use lambda_http::request::LambdaRequest;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -16,12 +16,9 @@ async fn main() -> Result<(), Error> {
     // The adapter `lambda_http::run` uses, so a function-URL request is answered exactly as the
     // other HTTP functions answer theirs.
     let http = lambda_http::Adapter::from(function_router(app.clone(), Function::Upload));
-    // The uploads bucket (ESIGN_UPLOADS_BUCKET on AWS), else the object store.
-    let intake = UploadIntake {
-        uploads: uploads_of(&app),
-        app: app.clone(),
-    };
-    let (intake, http) = (&intake, &http);
+    // Intake reads what arrives in the uploads bucket (ESIGN_UPLOADS_BUCKET on AWS).
+    let intake = app.documents.clone();
+    let (intake, http) = (intake.as_ref(), &http);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         if is_sqs_batch(&event.payload) {
             let batch = serde_json::from_value(event.payload)?;

@@ -3,7 +3,8 @@ use thiserror::Error;
 use crate::domain::personnummer::PersonnummerError;
 use crate::domain::DomainError;
 use crate::pdf::intake::IntakeError;
-use crate::ports::{EidError, PortError, StateError};
+use crate::ports::{EidError, JobFailure, PortError, Retry, StateError};
+use crate::repo::RepoError;
 
 /// Why a use case did not happen. Everything but `Internal` is the caller's to fix, and has a
 /// stable code and a message in Swedish and English.
@@ -98,6 +99,24 @@ impl AppError {
         }
     }
 
+    /// Whether doing the same again may succeed: a failure on our side, a lost race, or
+    /// BankID's; never for what the caller must change first.
+    pub fn retry(&self) -> Retry {
+        match self {
+            Self::Internal(_) | Self::Conflict | Self::Eid { .. } => Retry::Later,
+            _ => Retry::Never,
+        }
+    }
+
+    /// This error as a queue sees a failed job.
+    pub fn job_failure(&self) -> JobFailure {
+        JobFailure {
+            code: self.code(),
+            message: self.to_string(),
+            retry: self.retry(),
+        }
+    }
+
     /// The HTTP status this error maps to.
     pub fn http_status(&self) -> u16 {
         match self {
@@ -149,6 +168,15 @@ impl From<EidError> for AppError {
                 details: why,
             },
             EidError::Port(p) => p.into(),
+        }
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::Conflict => Self::Conflict,
+            other => Self::Internal(other.to_string()),
         }
     }
 }

@@ -80,6 +80,12 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
         "files": {
             "archive": files[0], "publication": files[1], "notice": files[2], "sip": files[3],
         },
+        // The notice's dates of law once published; `late` when it went up later than the law
+        // allows (the second day after justering), which the secretary must know of.
+        "anslag": order.anslag.map(|a| json!({
+            "posted": a.posted, "appeal_ends": a.appeal_ends, "taken_down": a.taken_down,
+            "late": a.late,
+        })),
     })
 }
 

@@ -7,6 +7,8 @@ pub mod ids;
 pub mod notice;
 pub mod order;
 pub mod personnummer;
+pub mod pipeline;
+pub mod seal_level;
 pub mod tenant;
 
 pub use document::Document;
@@ -16,4 +18,6 @@ pub use order::{
     NewSigner, OrderEvent, OrderStatus, Role, SignatureState, Signer, SigningOrder, SigningPlan,
 };
 pub use personnummer::Personnummer;
-pub use tenant::{SealLevel, Tenant};
+pub use pipeline::{PipelinePosition, PipelineStep};
+pub use seal_level::{MissingService, SealServices};
+pub use tenant::{SealLevel, StaffRole, Tenant};

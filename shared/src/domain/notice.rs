@@ -17,6 +17,9 @@ pub struct Notice {
     pub posted: NaiveDate,
     pub appeal_ends: NaiveDate,
     pub taken_down: NaiveDate,
+    /// Posted later than the law allows (the second day after justering): the secretary is told.
+    #[serde(default)]
+    pub posted_late: bool,
     /// Förvaringsplats för protokollet.
     pub storage_place: String,
     pub document_title: String,
@@ -47,6 +50,7 @@ impl Notice {
             posted: dates.posted,
             appeal_ends: dates.appeal_ends,
             taken_down: dates.taken_down,
+            posted_late: dates.late,
             storage_place,
             document_title,
             publication_url,
@@ -84,7 +88,28 @@ mod tests {
         assert_eq!(json["taken_down"], "2026-12-29");
         assert_eq!(json["storage_place"], "Kommunkansliet");
         assert!(json["publication_url"].is_null());
+        assert_eq!(
+            json["posted_late"], false,
+            "posted on the second day after justering"
+        );
         let back: Notice = serde_json::from_value(json).unwrap();
         assert_eq!(back, n);
+    }
+
+    #[test]
+    fn a_notice_posted_after_the_second_day_after_justering_says_so() {
+        let late = Notice::with_dates(
+            "Luleå kommun".into(),
+            "E-nämnden".into(),
+            date(2026, 11, 11),
+            "§§ 1–6".into(),
+            date(2026, 12, 1),
+            anslag_dates(date(2026, 12, 1), date(2026, 12, 7)),
+            "Kommunkansliet".into(),
+            "Protokoll".into(),
+            None,
+        );
+        assert!(late.posted_late);
+        assert_eq!(serde_json::to_value(&late).unwrap()["posted_late"], true);
     }
 }

@@ -13,6 +13,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::calendar::AnslagDates;
 use super::error::PlanProblem;
 use super::{DocumentId, DomainError, OrderId, Personnummer, SignerId, TenantId};
 
@@ -184,6 +185,9 @@ pub struct SigningOrder {
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub history: Vec<OrderEvent>,
+    /// The anslag's dates, from the day the notice was posted (set when published).
+    #[serde(default)]
+    pub anslag: Option<AnslagDates>,
 }
 
 pub struct NewOrder {
@@ -258,6 +262,7 @@ impl SigningOrder {
             versions: vec![version],
             created_at: now,
             completed_at: None,
+            anslag: None,
             history: Vec::new(),
         };
         order.record(now, "created", None, None);
@@ -285,7 +290,19 @@ impl SigningOrder {
         self.signers.iter().find(|s| &s.personnummer == who)
     }
 
-    pub fn names(&self, who: &Personnummer) -> bool {
+    /// The day of justering: when the last signature made the order complete, in Sweden
+    /// (the creation day for an order that is not complete).
+    pub fn justering_date(&self) -> chrono::NaiveDate {
+        self.completed_at
+            .unwrap_or(self.created_at)
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive()
+    }
+
+    /// Whether a signer logged in as `who` may see this order: only if it names them, on
+    /// any version. The index of orders by signer only finds candidates; this decides, and
+    /// the portal answers "not found" otherwise, so nobody learns an order exists by guessing.
+    pub fn is_visible_to(&self, who: &Personnummer) -> bool {
         self.signer_for(who).is_some()
     }
 
@@ -452,8 +469,15 @@ impl SigningOrder {
     pub fn mark_sealed(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
         self.advance(OrderStatus::Completed, OrderStatus::Sealed, "seal", at)
     }
-    pub fn mark_published(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
-        self.advance(OrderStatus::Sealed, OrderStatus::Published, "publish", at)
+    /// Published, with the notice's dates of law (the secretary sees them, late or not).
+    pub fn mark_published(
+        &mut self,
+        at: DateTime<Utc>,
+        anslag: AnslagDates,
+    ) -> Result<(), DomainError> {
+        self.advance(OrderStatus::Sealed, OrderStatus::Published, "publish", at)?;
+        self.anslag = Some(anslag);
+        Ok(())
     }
     pub fn mark_exported(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
         self.advance(OrderStatus::Published, OrderStatus::Exported, "export", at)
@@ -856,12 +880,14 @@ mod tests {
         for id in ids(&o) {
             o.sign(id, 1, at(1), "e".into()).unwrap();
         }
-        assert!(o.mark_published(at(2)).is_err());
+        let anslag = crate::domain::calendar::anslag_dates(at(2).date_naive(), at(2).date_naive());
+        assert!(o.mark_published(at(2), anslag).is_err());
         assert!(o.mark_exported(at(2)).is_err());
         o.mark_sealed(at(2)).unwrap();
         assert!(o.mark_sealed(at(2)).is_err(), "sealing twice is illegal");
         assert!(o.mark_exported(at(3)).is_err());
-        o.mark_published(at(3)).unwrap();
+        o.mark_published(at(3), anslag).unwrap();
+        assert_eq!(o.anslag, Some(anslag));
         o.mark_exported(at(4)).unwrap();
         assert_eq!(o.status, OrderStatus::Exported);
         assert!(o.status.is_complete());
@@ -929,7 +955,7 @@ mod tests {
     #[test]
     fn signer_lookup_by_personnummer() {
         let o = three(SigningPlan::Parallel);
-        assert!(o.names(&pnr("191212121212")));
-        assert!(!o.names(&pnr("198112189876")));
+        assert!(o.is_visible_to(&pnr("191212121212")));
+        assert!(!o.is_visible_to(&pnr("198112189876")));
     }
 }

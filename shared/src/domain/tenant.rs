@@ -57,3 +57,13 @@ pub struct Tenant {
     pub storage_place: String,
     pub seal_level: SealLevel,
 }
+
+/// What a member of staff may do for their tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// nämndsekreterare, registrator: documents and signing orders.
+    Secretary,
+    /// Also manages the tenant's staff. API keys act as admin.
+    Admin,
+}

@@ -113,7 +113,7 @@ impl SealError {
             SealError::Timestamp(e) => e.message_sv(),
             SealError::LevelUnavailable { level, missing } => format!(
                 "Nivån {level} kräver {}, som inte finns i den här installationen.",
-                missing.sv()
+                missing.name_sv()
             ),
             SealError::Revocation { sv, .. } => sv.clone(),
             SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
@@ -129,30 +129,7 @@ impl SealError {
     }
 }
 
-/// A service a level above B-B needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MissingService {
-    TimestampAuthority,
-    Revocation,
-}
-
-impl MissingService {
-    fn sv(self) -> &'static str {
-        match self {
-            MissingService::TimestampAuthority => "en tidsstämpeltjänst",
-            MissingService::Revocation => "spärrinformation (OCSP eller CRL)",
-        }
-    }
-}
-
-impl std::fmt::Display for MissingService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            MissingService::TimestampAuthority => "a timestamp authority",
-            MissingService::Revocation => "revocation data (OCSP or CRL)",
-        })
-    }
-}
+pub use crate::domain::seal_level::MissingService;
 
 fn io_error(e: std::io::Error) -> SealError {
     SealError::Io(e.to_string())
@@ -266,15 +243,20 @@ fn copy_and_hash(
     Ok(hasher)
 }
 
-/// Refuse before any work when the level needs a service the request lacks.
+/// Refuse before any work when the level needs a service the request lacks (the rule is the
+/// domain's: `domain::seal_level`).
 fn check_services(req: &SealRequest<'_>) -> Result<(), SealError> {
-    if req.level >= SealLevel::BT {
-        service(req.timestamp, req.level, MissingService::TimestampAuthority)?;
+    let services = crate::domain::seal_level::SealServices {
+        timestamp_authority: req.timestamp.is_some(),
+        revocation: req.revocation.is_some(),
+    };
+    match services.missing_for(req.level) {
+        Some(missing) => Err(SealError::LevelUnavailable {
+            level: req.level.name(),
+            missing,
+        }),
+        None => Ok(()),
     }
-    if req.level >= SealLevel::BLT {
-        service(req.revocation, req.level, MissingService::Revocation)?;
-    }
-    Ok(())
 }
 
 fn service<T: ?Sized>(

@@ -148,12 +148,14 @@ impl FromRequestParts<App> for StaffAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         if let Some(key) = bearer(parts).filter(|b| b.starts_with("esk_")) {
-            return Ok(StaffAuth(app.authenticate_api_key(key).await?));
+            return Ok(StaffAuth(app.tenants.authenticate_api_key(key).await?));
         }
         let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
-        let session = app.authenticate_session(&token).await?;
+        let session = app.portal.authenticate_session(&token).await?;
         let tenant = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok());
-        Ok(StaffAuth(app.staff_from_session(&session, tenant).await?))
+        Ok(StaffAuth(
+            app.tenants.staff_from_session(&session, tenant).await?,
+        ))
     }
 }
 
@@ -181,7 +183,7 @@ impl FromRequestParts<App> for SessionAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
-        Ok(SessionAuth(app.authenticate_session(&token).await?))
+        Ok(SessionAuth(app.portal.authenticate_session(&token).await?))
     }
 }
 
@@ -313,7 +315,7 @@ async fn upload(
                 })
         })
         .unwrap_or_else(|| "dokument.pdf".into());
-    let (doc, created) = app.upload_document(&staff, &name, body).await?;
+    let (doc, created) = app.documents.upload_document(&staff, &name, body).await?;
     ok(
         if created {
             StatusCode::CREATED
@@ -338,7 +340,10 @@ async fn start_direct_upload(
     StaffAuth(staff): StaffAuth,
     JsonBody(input): JsonBody<DirectUploadInput>,
 ) -> ApiResult {
-    let ticket = app.presign_upload(&staff, &input.file_name).await?;
+    let ticket = app
+        .documents
+        .presign_upload(&staff, &input.file_name)
+        .await?;
     ok(StatusCode::CREATED, json!({ "upload": ticket }))
 }
 
@@ -347,7 +352,7 @@ async fn get_document(
     StaffAuth(staff): StaffAuth,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let doc = app.get_document(&staff, &id).await?;
+    let doc = app.documents.get_document(&staff, &id).await?;
     ok(StatusCode::OK, json!({ "document": views::document(&doc) }))
 }
 
@@ -356,8 +361,8 @@ async fn get_document_bytes(
     StaffAuth(staff): StaffAuth,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let doc = app.get_document(&staff, &id).await?;
-    let bytes = app.document_bytes(&staff, &id).await?;
+    let doc = app.documents.get_document(&staff, &id).await?;
+    let bytes = app.documents.document_bytes(&staff, &id).await?;
     file(bytes, "application/pdf", &doc.file_name)
 }
 
@@ -382,7 +387,7 @@ async fn staff_order_response(
     order: &crate::domain::SigningOrder,
     status: StatusCode,
 ) -> ApiResult {
-    let files = app.outputs_present(staff, order).await;
+    let files = app.orders.outputs_present(staff, order).await;
     ok(
         status,
         json!({ "order": views::order_for_staff(order, files) }),
@@ -394,12 +399,12 @@ async fn create_order(
     StaffAuth(staff): StaffAuth,
     JsonBody(input): JsonBody<CreateOrderInput>,
 ) -> ApiResult {
-    let order = app.create_order(&staff, input).await?;
+    let order = app.orders.create_order(&staff, input).await?;
     staff_order_response(&app, &staff, &order, StatusCode::CREATED).await
 }
 
 async fn list_orders(State(app): State<App>, StaffAuth(staff): StaffAuth) -> ApiResult {
-    let orders = app.list_orders(&staff).await?;
+    let orders = app.orders.list_orders(&staff).await?;
     ok(
         StatusCode::OK,
         json!({ "orders": orders.iter().map(views::order_summary).collect::<Vec<_>>() }),
@@ -411,7 +416,7 @@ async fn get_order(
     StaffAuth(staff): StaffAuth,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let order = app.get_order(&staff, &id).await?;
+    let order = app.orders.get_order(&staff, &id).await?;
     staff_order_response(&app, &staff, &order, StatusCode::OK).await
 }
 
@@ -427,6 +432,7 @@ async fn recall(
     JsonBody(body): JsonBody<RecallBody>,
 ) -> ApiResult {
     let order = app
+        .orders
         .recall_order(&staff, &id, body.reason.as_deref())
         .await?;
     staff_order_response(&app, &staff, &order, StatusCode::OK).await
@@ -445,19 +451,10 @@ async fn resend(
     JsonBody(body): JsonBody<ResendBody>,
 ) -> ApiResult {
     let order = app
+        .orders
         .resend_order(&staff, &id, &body.document_id, body.deadline)
         .await?;
     staff_order_response(&app, &staff, &order, StatusCode::OK).await
-}
-
-fn content_type_of(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("pdf") => "application/pdf",
-        Some("json") => "application/json",
-        Some("html") => "text/html; charset=utf-8",
-        Some("zip") => "application/zip",
-        _ => "application/octet-stream",
-    }
 }
 
 async fn order_file(
@@ -465,8 +462,8 @@ async fn order_file(
     StaffAuth(staff): StaffAuth,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let bytes = app.order_file(&staff, &id, &name).await?;
-    file(bytes, content_type_of(&name), &name)
+    let bytes = app.orders.order_file(&staff, &id, &name).await?;
+    file(bytes, crate::app::content_type_of(&name), &name)
 }
 
 #[derive(Deserialize)]
@@ -481,7 +478,8 @@ async fn add_staff(
     StaffAuth(staff): StaffAuth,
     JsonBody(body): JsonBody<AddStaffBody>,
 ) -> ApiResult {
-    app.add_staff(&staff, &body.personnummer, &body.name, body.role)
+    app.tenants
+        .add_staff(&staff, &body.personnummer, &body.name, body.role)
         .await?;
     ok(StatusCode::CREATED, json!({}))
 }
@@ -565,7 +563,7 @@ fn started_json(s: &crate::app::StartedEid, ref_name: &str) -> Value {
 }
 
 async fn login(State(app): State<App>, ClientIp(end_user): ClientIp) -> ApiResult {
-    let started = app.start_login(&end_user).await?;
+    let started = app.portal.start_login(&end_user).await?;
     ok(StatusCode::OK, started_json(&started, "login_ref"))
 }
 
@@ -580,7 +578,7 @@ async fn login_collect(
 ) -> ApiResult {
     use crate::app::LoginOutcome;
     use crate::bankid::types::CollectStatus;
-    let outcome = app.collect_login(&body.login_ref).await?;
+    let outcome = app.portal.collect_login(&body.login_ref).await?;
     match outcome {
         LoginOutcome::Pending { hint_code, qr_data } => ok(
             StatusCode::OK,
@@ -623,12 +621,12 @@ struct CancelBody {
 }
 
 async fn cancel_eid(State(app): State<App>, JsonBody(body): JsonBody<CancelBody>) -> ApiResult {
-    app.cancel_eid(&body.order_ref).await?;
+    app.portal.cancel_eid(&body.order_ref).await?;
     ok(StatusCode::OK, json!({}))
 }
 
 async fn logout(State(app): State<App>, SessionAuth(s): SessionAuth) -> ApiResult {
-    app.logout(&s).await?;
+    app.portal.logout(&s).await?;
     let mut resp = (StatusCode::OK, axum::Json(json!({}))).into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
@@ -642,14 +640,15 @@ async fn me(SessionAuth(s): SessionAuth) -> ApiResult {
 }
 
 async fn tenant_name(app: &App, t: &crate::domain::TenantId) -> String {
-    app.tenant(t)
+    app.tenants
+        .tenant(t)
         .await
         .map(|t| t.name)
         .unwrap_or_else(|_| t.to_string())
 }
 
 async fn my_orders(State(app): State<App>, SessionAuth(s): SessionAuth) -> ApiResult {
-    let orders = app.my_orders(&s).await?;
+    let orders = app.portal.my_orders(&s).await?;
     let mut out = Vec::with_capacity(orders.len());
     for o in &orders {
         let name = tenant_name(&app, &o.tenant).await;
@@ -663,7 +662,7 @@ async fn my_order(
     SessionAuth(s): SessionAuth,
     Path((tenant, id)): Path<(String, String)>,
 ) -> ApiResult {
-    let o = app.order_for_signer(&s, &tenant, &id).await?;
+    let o = app.portal.order_for_signer(&s, &tenant, &id).await?;
     let name = tenant_name(&app, &o.tenant).await;
     ok(
         StatusCode::OK,
@@ -676,8 +675,8 @@ async fn my_document(
     SessionAuth(s): SessionAuth,
     Path((tenant, id)): Path<(String, String)>,
 ) -> ApiResult {
-    let o = app.order_for_signer(&s, &tenant, &id).await?;
-    let bytes = app.signer_document(&s, &tenant, &id).await?;
+    let o = app.portal.order_for_signer(&s, &tenant, &id).await?;
+    let bytes = app.portal.signer_document(&s, &tenant, &id).await?;
     file(bytes, "application/pdf", &o.current().file_name)
 }
 
@@ -687,7 +686,10 @@ async fn start_sign(
     ClientIp(end_user): ClientIp,
     Path((tenant, id)): Path<(String, String)>,
 ) -> ApiResult {
-    let started = app.start_signing(&s, &tenant, &id, &end_user).await?;
+    let started = app
+        .portal
+        .start_signing(&s, &tenant, &id, &end_user)
+        .await?;
     ok(StatusCode::OK, started_json(&started, "sign_ref"))
 }
 
@@ -703,7 +705,7 @@ async fn sign_collect(
 ) -> ApiResult {
     use crate::app::CollectOutcome;
     use crate::bankid::types::CollectStatus;
-    match app.collect_signing(&s, &body.sign_ref).await? {
+    match app.portal.collect_signing(&s, &body.sign_ref).await? {
         CollectOutcome::Pending { hint_code, qr_data } => ok(
             StatusCode::OK,
             not_done_json(CollectStatus::Pending, hint_code, Some(qr_data)),
@@ -733,7 +735,7 @@ async fn reject(
     Path((tenant, id)): Path<(String, String)>,
     JsonBody(body): JsonBody<RejectBody>,
 ) -> ApiResult {
-    let order = app.reject(&s, &tenant, &id, &body.comment).await?;
+    let order = app.portal.reject(&s, &tenant, &id, &body.comment).await?;
     ok(StatusCode::OK, json!({"order_status": order.status}))
 }
 
@@ -769,32 +771,15 @@ async fn public_file_route(
 }
 
 async fn public_file(app: App, tenant: String, name: String) -> ApiResult {
-    let t =
-        crate::domain::TenantId::parse(&tenant).map_err(|_| AppError::NotFound { what: "page" })?;
-    let valid_name = name.len() <= 80
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    if !valid_name {
-        return Err(AppError::NotFound { what: "page" }.into());
-    }
-    let key = format!("public/{t}/anslag/{name}");
-    let bytes = app
-        .ports()
-        .objects
-        .get(&key)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound { what: "page" })?;
-    let ctype = content_type_of(&name);
+    let found = app.pipeline.public_file(&tenant, &name).await?;
+    let ctype = found.content_type;
     if ctype.starts_with("text/html") || ctype == "application/json" {
-        let mut resp = (StatusCode::OK, bytes).into_response();
+        let mut resp = (StatusCode::OK, found.bytes).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
         return Ok(resp);
     }
-    file(bytes, ctype, &name)
+    file(found.bytes, ctype, &name)
 }
 
 pub(super) fn public_routes() -> Router<App> {
@@ -988,8 +973,9 @@ mod staff_tests {
         let t = test_app::start().await;
         let key = t.add_tenant("kommun-a").await;
         t.add_tenant("kommun-b").await;
-        let admin = t.app.authenticate_api_key(&key).await.unwrap();
+        let admin = t.app.tenants.authenticate_api_key(&key).await.unwrap();
         t.app
+            .tenants
             .add_staff(
                 &admin,
                 "191212121212",
@@ -1000,13 +986,18 @@ mod staff_tests {
             .unwrap();
         let started = t
             .app
+            .portal
             .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
             .await
             .unwrap();
         t.phone_approves(&started.auto_start_token, "191212121212")
             .await;
-        let LoginOutcome::Complete { session_token, .. } =
-            t.app.collect_login(&started.order_ref).await.unwrap()
+        let LoginOutcome::Complete { session_token, .. } = t
+            .app
+            .portal
+            .collect_login(&started.order_ref)
+            .await
+            .unwrap()
         else {
             panic!("login did not complete")
         };

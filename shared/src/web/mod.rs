@@ -3,7 +3,6 @@
 
 mod api;
 mod assets;
-pub mod notice_html;
 pub mod pages;
 #[cfg(all(test, feature = "embedded"))]
 mod pages_tests;

@@ -12,7 +12,7 @@ pub use cipher::LocalCipher;
 pub use key_signer::SoftwareKeySigner;
 pub use mailer::MailDir;
 pub use object_store::FsObjectStore;
-pub use queue::{DeadLetter, InProcessQueue, JobHandler, QueueWorker};
+pub use queue::{DeadLetter, InProcessQueue, QueueWorker};
 pub use state_store::RedbStateStore;
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, fsync, rename.

@@ -5,19 +5,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-use crate::ports::{Job, PortError, Queue};
-
-/// What processes jobs: the app's seal, publish and archive-export use cases.
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    async fn handle(&self, job: &Job) -> Result<(), String>;
-}
+use crate::ports::{Job, JobFailure, JobHandler, PortError, Queue, Retry};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetter {
     pub job: Job,
     pub attempts: u32,
+    /// The last failure's message, and its code.
     pub last_error: String,
+    #[serde(default)]
+    pub code: String,
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -94,7 +91,8 @@ impl QueueWorker {
         while let Some((job, attempt)) = self.rx.recv().await {
             match handler.handle(&job).await {
                 Ok(()) => {}
-                Err(e) if attempt < self.max_attempts => {
+                // A job that can never succeed is dead-lettered at once.
+                Err(e) if e.retry == Retry::Later && attempt < self.max_attempts => {
                     tracing::warn!(queue = job.queue_name(), attempt, error = %e, "job failed, retrying");
                     let queue = self.queue.clone();
                     let delay = self.backoff * 2u32.saturating_pow(attempt - 1);
@@ -109,10 +107,12 @@ impl QueueWorker {
                 }
                 Err(e) => {
                     tracing::error!(queue = job.queue_name(), attempt, error = %e, "job dead-lettered");
+                    let JobFailure { code, message, .. } = e;
                     let letter = DeadLetter {
                         job: job.clone(),
                         attempts: attempt,
-                        last_error: e,
+                        last_error: message,
+                        code,
                         at: chrono::Utc::now(),
                     };
                     if let Some(path) = &self.dead_letter_file {
@@ -156,14 +156,23 @@ mod tests {
     struct FailsTimes {
         fail_first: u32,
         calls: AtomicU32,
+        never: bool,
     }
 
     #[async_trait]
     impl JobHandler for FailsTimes {
-        async fn handle(&self, _job: &Job) -> Result<(), String> {
+        async fn handle(&self, _job: &Job) -> Result<(), JobFailure> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             if n <= self.fail_first {
-                Err(format!("failure {n}"))
+                Err(JobFailure {
+                    code: "test.failure".into(),
+                    message: format!("failure {n}"),
+                    retry: if self.never {
+                        Retry::Never
+                    } else {
+                        Retry::Later
+                    },
+                })
             } else {
                 Ok(())
             }
@@ -183,6 +192,7 @@ mod tests {
         let h = Arc::new(FailsTimes {
             fail_first: 2,
             calls: AtomicU32::new(0),
+            never: false,
         });
         tokio::spawn(
             worker
@@ -203,6 +213,7 @@ mod tests {
         let h = Arc::new(FailsTimes {
             fail_first: u32::MAX,
             calls: AtomicU32::new(0),
+            never: false,
         });
         tokio::spawn(
             worker
@@ -219,5 +230,26 @@ mod tests {
         let line = std::fs::read_to_string(file).unwrap();
         let parsed: DeadLetter = serde_json::from_str(line.trim()).unwrap();
         assert_eq!(parsed.last_error, "failure 3");
+    }
+
+    #[tokio::test]
+    async fn a_job_that_can_never_succeed_is_dead_lettered_without_retries() {
+        let (q, worker) = InProcessQueue::new(None);
+        let h = Arc::new(FailsTimes {
+            fail_first: u32::MAX,
+            calls: AtomicU32::new(0),
+            never: true,
+        });
+        tokio::spawn(
+            worker
+                .with_retry(5, Duration::from_millis(1))
+                .run(h.clone()),
+        );
+        q.enqueue(job()).await.unwrap();
+        q.wait_idle().await;
+        assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+        let dead = q.dead_letters();
+        assert_eq!((dead.len(), dead[0].attempts), (1, 1));
+        assert_eq!(dead[0].code, "test.failure");
     }
 }

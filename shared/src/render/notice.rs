@@ -163,6 +163,7 @@ mod tests {
             posted: date(2026, 12, 3),
             appeal_ends: date(2026, 12, 28),
             taken_down: date(2026, 12, 29),
+            posted_late: false,
             storage_place: "IT-kontoret, Luleå kommun".into(),
             document_title: "Protokoll E-nämnden 2026-11-11".into(),
             publication_url: Some("https://example.se/protokoll/e-namnden-2026-11-11.pdf".into()),

@@ -1,12 +1,12 @@
 //! Direct uploads: a presigned PUT to the uploads bucket for documents larger than a
 //! function's request body takes, and the keys they land under. The upload function takes
-//! each one in through `App::upload_document` when storage reports it arrived
-//! (`lambda::UploadIntake`).
+//! each one in through [`Documents::take_in_upload`](super::Documents::take_in_upload) when
+//! storage reports it arrived.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{App, AppError, Staff};
+use crate::app::AppError;
 use crate::domain::document::clean_file_name;
 use crate::domain::TenantId;
 use crate::ports::PresignedUpload;
@@ -76,7 +76,7 @@ pub struct UploadTicket {
 }
 
 /// A file name fit for a key segment: printable, no path, not `.` or `..`, at most 200 bytes.
-fn key_file_name(requested: &str) -> String {
+pub(super) fn key_file_name(requested: &str) -> String {
     let name = clean_file_name(requested);
     if name.trim_matches('.').is_empty() {
         return "dokument.pdf".into();
@@ -86,45 +86,6 @@ fn key_file_name(requested: &str) -> String {
         end -= 1;
     }
     name[..end].to_string()
-}
-
-impl App {
-    /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.
-    /// The tenant in the key is the caller's own, so intake files it under that tenant. The
-    /// document's id will be the SHA-256 of the bytes, as for any upload.
-    pub async fn presign_upload(
-        &self,
-        staff: &Staff,
-        file_name: &str,
-    ) -> Result<UploadTicket, AppError> {
-        let uploads = self.ports.uploads.as_ref().ok_or_else(|| {
-            AppError::bad_request(
-                "upload.direct_unavailable",
-                "Den här installationen tar emot dokument direkt i anropet: skicka PDF-filen till POST /api/documents.",
-                "This installation takes documents in the request body: send the PDF to POST /api/documents.",
-            )
-        })?;
-        let incoming = IncomingKey {
-            tenant: staff.tenant.clone(),
-            upload_id: uuid::Uuid::new_v4().to_string(),
-            file_name: key_file_name(file_name),
-        };
-        let valid_for = chrono::Duration::minutes(UPLOAD_URL_MINUTES);
-        let request = uploads
-            .presign_put(
-                &incoming.key(),
-                "application/pdf",
-                valid_for.to_std().expect("positive"),
-            )
-            .await?;
-        Ok(UploadTicket {
-            upload_id: incoming.upload_id,
-            file_name: incoming.file_name,
-            request,
-            expires_at: self.ports.clock.now() + valid_for,
-            max_bytes: self.settings.max_upload_bytes,
-        })
-    }
 }
 
 #[cfg(test)]

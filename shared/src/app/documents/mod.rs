@@ -1,0 +1,180 @@
+//! Documents and uploads: intake of a PDF (in the request body, or uploaded straight to the
+//! uploads bucket and taken in when storage reports it arrived), and reading them back.
+
+mod incoming;
+
+pub use incoming::{
+    parse_incoming_key, IncomingKey, UploadTicket, INCOMING_PREFIX, UPLOAD_URL_MINUTES,
+};
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::{AppError, Settings, Staff};
+use crate::domain::document::clean_file_name;
+use crate::domain::{Document, DocumentId, StaffRole};
+use crate::pdf::intake::inspect;
+use crate::ports::{Clock, ObjectStore, StateStore, UploadsBucket};
+use crate::repo::{files, DocumentRepo};
+
+pub struct Documents {
+    documents: DocumentRepo,
+    objects: Arc<dyn ObjectStore>,
+    /// Where presigned uploads go (None: documents come in the request body only).
+    uploads: Option<Arc<dyn UploadsBucket>>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+/// An object storage says has arrived in the uploads bucket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrivedUpload {
+    /// The key as stored (already decoded from the notification's URL encoding).
+    pub key: String,
+    /// Its size as the notification gives it, to refuse a file too large before reading it.
+    pub size: Option<u64>,
+}
+
+impl Documents {
+    pub fn new(
+        state: Arc<dyn StateStore>,
+        objects: Arc<dyn ObjectStore>,
+        uploads: Option<Arc<dyn UploadsBucket>>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            documents: DocumentRepo::new(state),
+            objects,
+            uploads,
+            clock,
+            settings,
+        }
+    }
+
+    /// Intake: check the file, then store the bytes and then the record. The same bytes twice
+    /// give the same document (its id is their SHA-256); `true` when it is new.
+    pub async fn upload_document(
+        &self,
+        staff: &Staff,
+        file_name: &str,
+        bytes: Bytes,
+    ) -> Result<(Document, bool), AppError> {
+        let facts = inspect(&bytes, &self.settings.intake_limits())?;
+        let id = DocumentId::of_bytes(&bytes);
+        if let Some(existing) = self.documents.get(&staff.tenant, &id).await? {
+            return Ok((existing, false));
+        }
+        let doc = Document {
+            tenant: staff.tenant.clone(),
+            id: id.clone(),
+            file_name: clean_file_name(file_name),
+            size: bytes.len() as u64,
+            page_count: facts.page_count,
+            pdfa_claim: facts.pdfa_claim,
+            title: facts.title,
+            uploaded_at: self.clock.now(),
+        };
+        // Bytes first: a record never points at a file that is not there.
+        self.objects
+            .put(
+                &files::original(&staff.tenant, &id),
+                bytes,
+                "application/pdf",
+            )
+            .await?;
+        if self.documents.create(&doc).await? {
+            Ok((doc, true))
+        } else {
+            // A concurrent upload of the same bytes won: same document.
+            Ok((self.document(staff, &id).await?, false))
+        }
+    }
+
+    async fn document(&self, staff: &Staff, id: &DocumentId) -> Result<Document, AppError> {
+        self.documents
+            .get(&staff.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound { what: "document" })
+    }
+
+    pub async fn get_document(&self, staff: &Staff, id: &str) -> Result<Document, AppError> {
+        self.document(staff, &DocumentId::parse(id)?).await
+    }
+
+    pub async fn document_bytes(&self, staff: &Staff, id: &str) -> Result<Bytes, AppError> {
+        let doc = self.get_document(staff, id).await?;
+        self.objects
+            .get(&files::original(&staff.tenant, &doc.id))
+            .await?
+            .ok_or(AppError::NotFound { what: "document" })
+    }
+
+    /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.
+    /// The tenant in the key is the caller's own, so intake files it under that tenant. The
+    /// document's id will be the SHA-256 of the bytes, as for any upload.
+    pub async fn presign_upload(
+        &self,
+        staff: &Staff,
+        file_name: &str,
+    ) -> Result<UploadTicket, AppError> {
+        let uploads = self.uploads.as_ref().ok_or_else(|| {
+            AppError::bad_request(
+                "upload.direct_unavailable",
+                "Den här installationen tar emot dokument direkt i anropet: skicka PDF-filen till POST /api/documents.",
+                "This installation takes documents in the request body: send the PDF to POST /api/documents.",
+            )
+        })?;
+        let incoming = IncomingKey {
+            tenant: staff.tenant.clone(),
+            upload_id: uuid::Uuid::new_v4().to_string(),
+            file_name: incoming::key_file_name(file_name),
+        };
+        let valid_for = chrono::Duration::minutes(UPLOAD_URL_MINUTES);
+        let request = uploads
+            .presign_put(
+                &incoming.key(),
+                "application/pdf",
+                valid_for.to_std().expect("positive"),
+            )
+            .await?;
+        Ok(UploadTicket {
+            upload_id: incoming.upload_id,
+            file_name: incoming.file_name,
+            request,
+            expires_at: self.clock.now() + valid_for,
+            max_bytes: self.settings.max_upload_bytes,
+        })
+    }
+
+    /// Take in an object that arrived in the uploads bucket (the object store where there is
+    /// none), as a secretary of the tenant its key names. Returns the document and whether it
+    /// is new.
+    pub async fn take_in_upload(
+        &self,
+        arrived: &ArrivedUpload,
+    ) -> Result<(IncomingKey, Document, bool), AppError> {
+        let incoming = parse_incoming_key(&arrived.key)?;
+        // Refuse before reading it into memory.
+        if arrived
+            .size
+            .is_some_and(|s| s > self.settings.max_upload_bytes)
+        {
+            return Err(crate::pdf::IntakeError::TooLarge.into());
+        }
+        let bytes = match &self.uploads {
+            Some(bucket) => bucket.get(&arrived.key).await?,
+            None => self.objects.get(&arrived.key).await?,
+        }
+        .ok_or(AppError::NotFound { what: "upload" })?;
+        let staff = Staff {
+            tenant: incoming.tenant.clone(),
+            role: StaffRole::Secretary,
+        };
+        let (doc, created) = self
+            .upload_document(&staff, &incoming.file_name, bytes)
+            .await?;
+        Ok((incoming, doc, created))
+    }
+}

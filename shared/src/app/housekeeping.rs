@@ -1,0 +1,321 @@
+//! Housekeeping, on a schedule (every minute in local mode, EventBridge in AWS): remind signers
+//! before the deadline, expire overdue orders, rebuild the anslagstavla (which takes down
+//! notices whose time is up), and queue again the pipeline work a crash may have dropped.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::board::Board;
+use super::notify::Notifier;
+use super::{AppError, Settings};
+use crate::domain::pipeline::{next_step, PipelinePosition};
+use crate::domain::{OrderStatus, TenantId};
+use crate::ports::{Clock, Job, PersonalDataCipher, Queue, StateStore};
+use crate::repo::{OrderRepo, TenantRepo};
+
+/// What one round of housekeeping did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HousekeepingReport {
+    pub tenants: usize,
+    pub reminders: usize,
+    pub expired: usize,
+    pub requeued: usize,
+    /// Steps that failed (each is logged with its tenant).
+    pub failures: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HousekeepingError {
+    #[error("the tenants could not be listed: {0}")]
+    Tenants(AppError),
+    #[error("{failures} housekeeping steps failed")]
+    Steps { failures: usize },
+}
+
+pub struct Housekeeping {
+    orders: OrderRepo,
+    tenants: TenantRepo,
+    queue: Arc<dyn Queue>,
+    notify: Notifier,
+    board: Board,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Housekeeping {
+    pub fn new(
+        state: Arc<dyn StateStore>,
+        cipher: Arc<dyn PersonalDataCipher>,
+        queue: Arc<dyn Queue>,
+        notify: Notifier,
+        board: Board,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            orders: OrderRepo::new(state.clone(), cipher),
+            tenants: TenantRepo::new(state),
+            queue,
+            notify,
+            board,
+            clock,
+            settings,
+        }
+    }
+
+    /// One round for every tenant. A failed step is logged and counted, and the others run
+    /// (the schedule's handler fails the invocation when any did, so an alarm sees it).
+    pub async fn run(&self) -> Result<HousekeepingReport, HousekeepingError> {
+        let tenants = self
+            .tenants
+            .list()
+            .await
+            .map_err(|e| HousekeepingError::Tenants(e.into()))?;
+        let mut report = HousekeepingReport {
+            tenants: tenants.len(),
+            ..Default::default()
+        };
+        for t in &tenants {
+            let mut failed = |step: &str, e: AppError| {
+                tracing::warn!(tenant = %t, step, code = %e.code(), error = %e, "housekeeping step failed");
+                report.failures += 1;
+            };
+            match self.send_reminders(t).await {
+                Ok(n) => report.reminders += n,
+                Err(e) => failed("reminders", e),
+            }
+            match self.expire_overdue(t).await {
+                Ok(n) => report.expired += n,
+                Err(e) => failed("expiry", e),
+            }
+            if let Err(e) = self.board.rebuild(t).await {
+                failed("anslagstavla", e);
+            }
+            match self.resume_pending_work(t).await {
+                Ok(n) => report.requeued += n,
+                Err(e) => failed("requeue", e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Remind the signers of this tenant's open orders whose deadline is near (once per
+    /// version). Answers how many orders were reminded.
+    pub async fn send_reminders(&self, t: &TenantId) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let before = Duration::hours(self.settings.remind_hours_before_deadline);
+        let tenant = self
+            .tenants
+            .get(t)
+            .await?
+            .ok_or(AppError::NotFound { what: "tenant" })?
+            .value
+            .tenant;
+        let mut n = 0;
+        for o in self.orders.list(t).await? {
+            if !o.reminder_due(now, before) {
+                continue;
+            }
+            // Recorded first: a crash after it loses a reminder, never sends it twice.
+            let Some((order, ())) = self
+                .orders
+                .update_with(t, o.id, |o| Ok::<_, AppError>(o.mark_reminded(now)?))
+                .await?
+            else {
+                continue;
+            };
+            self.notify.signers(&tenant, &order, true).await;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Expire this tenant's open orders whose deadline has passed.
+    pub async fn expire_overdue(&self, t: &TenantId) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let mut n = 0;
+        for o in self.orders.list(t).await? {
+            if o.status == OrderStatus::Open && now > o.current().deadline {
+                self.orders
+                    .update_with(t, o.id, |o| Ok::<_, AppError>(o.expire(now)?))
+                    .await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Queue again what a crash may have dropped: at-least-once across restarts. Every job
+    /// is idempotent, so queueing one twice is harmless.
+    pub async fn resume_pending_work(&self, t: &TenantId) -> Result<usize, AppError> {
+        let mut n = 0;
+        for o in self.orders.list(t).await? {
+            if let PipelinePosition::Waiting(step) = next_step(&o.status) {
+                self.queue.enqueue(Job::for_step(step, t, o.id)).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod reminder_tests {
+    use super::*;
+    use crate::app::{test_app, CreateOrderInput, SignerInput};
+    use crate::domain::{Role, SigningPlan};
+    use bytes::Bytes;
+
+    #[tokio::test]
+    async fn signers_are_reminded_once_before_the_deadline_and_the_secretary_hears_of_a_decline() {
+        let t = test_app::start().await;
+        let key = t.add_tenant("kommun").await;
+        let staff = t.app.tenants.authenticate_api_key(&key).await.unwrap();
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+        ))
+        .unwrap();
+        let (doc, _) = t
+            .app
+            .documents
+            .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
+            .await
+            .unwrap();
+        let now = t.ports.clock.now();
+        let signer = |name: &str, pnr: &str, email: Option<&str>| SignerInput {
+            name: name.into(),
+            email: email.map(str::to_string),
+            role: Role::Justerare,
+            personnummer: pnr.into(),
+            step: None,
+        };
+        t.app
+            .orders
+            .create_order(
+                &staff,
+                CreateOrderInput {
+                    document_id: doc.id.to_string(),
+                    committee: "KS".into(),
+                    meeting_date: now.date_naive(),
+                    paragraphs: "§ 1".into(),
+                    title: "Protokoll".into(),
+                    diarienummer: None,
+                    message: None,
+                    secretary_email: Some("sekreterare@example.se".into()),
+                    plan: SigningPlan::Parallel,
+                    deadline: Some(now + Duration::days(5)),
+                    signers: vec![
+                        signer("Anna", "191212121212", Some("anna@example.se")),
+                        signer("Bo", "198112189876", None),
+                    ],
+                },
+            )
+            .await
+            .unwrap();
+        let mail_dir = t._dir.path().join("mail");
+        let mails = || std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(mails(), 1, "the invitation");
+        let tenant = TenantId::parse("kommun").unwrap();
+        assert_eq!(
+            t.app.housekeeping.send_reminders(&tenant).await.unwrap(),
+            0,
+            "too early"
+        );
+        t.clock.advance(Duration::days(4));
+        assert_eq!(t.app.housekeeping.send_reminders(&tenant).await.unwrap(), 1);
+        assert_eq!(mails(), 2, "one reminder to the signer with an address");
+        assert_eq!(
+            t.app.housekeeping.send_reminders(&tenant).await.unwrap(),
+            0,
+            "only once"
+        );
+        assert_eq!(mails(), 2);
+        let texts: Vec<String> = std::fs::read_dir(&mail_dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        // Subjects are MIME encoded words where they are not ASCII: decode them.
+        let subjects: Vec<String> = texts
+            .iter()
+            .filter_map(|t| t.lines().find_map(|l| l.strip_prefix("Subject: ")))
+            .map(|s| {
+                s.split(' ')
+                    .map(|w| {
+                        match w
+                            .strip_prefix("=?utf-8?b?")
+                            .and_then(|w| w.strip_suffix("?="))
+                        {
+                            Some(b64) => {
+                                use base64::Engine;
+                                let raw = base64::engine::general_purpose::STANDARD
+                                    .decode(b64)
+                                    .unwrap();
+                                String::from_utf8(raw).unwrap()
+                            }
+                            None => w.to_string(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            subjects
+                .iter()
+                .filter(|s| s.starts_with("Påminnelse:"))
+                .count(),
+            1,
+            "{subjects:?}"
+        );
+        assert!(texts.iter().all(|t| t.contains("To: anna@example.se")));
+
+        // Bo declines: the secretary hears of it, with his comment; nobody else does.
+        let started = t
+            .app
+            .portal
+            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
+        t.phone_approves(&started.auto_start_token, "198112189876")
+            .await;
+        let crate::app::LoginOutcome::Complete { session_token, .. } = t
+            .app
+            .portal
+            .collect_login(&started.order_ref)
+            .await
+            .unwrap()
+        else {
+            panic!("login did not complete")
+        };
+        let bo = t
+            .app
+            .portal
+            .authenticate_session(&session_token)
+            .await
+            .unwrap();
+        let order = &t.app.portal.my_orders(&bo).await.unwrap()[0];
+        t.app
+            .portal
+            .reject(&bo, "kommun", &order.id.to_string(), "Fel datum i § 1")
+            .await
+            .unwrap();
+        let to_secretary: Vec<String> = std::fs::read_dir(&mail_dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|t| t.contains("To: sekreterare@example.se"))
+            .collect();
+        assert_eq!(to_secretary.len(), 1);
+        assert!(
+            to_secretary[0].contains("Fel datum i =C2=A7 1")
+                || to_secretary[0].contains("Fel datum i § 1"),
+            "{}",
+            to_secretary[0]
+        );
+        assert!(texts
+            .iter()
+            .all(|t| !t.contains("191212121212") && !t.contains("1212-1212")));
+    }
+}

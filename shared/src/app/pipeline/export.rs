@@ -1,0 +1,112 @@
+//! The archive-export step: the e-archive package with the archive version, the BankID
+//! evidence of every signature, a validation report made now, and the metadata the archive
+//! asks for.
+
+use bytes::Bytes;
+
+use super::{internal, Pipeline, SOFTWARE};
+use crate::app::AppError;
+use crate::archive::{build_sip, FileUse, SipFile, SipMetadata};
+use crate::domain::{OrderId, OrderStatus, PipelineStep, SignatureState, TenantId};
+use crate::repo::files;
+
+impl Pipeline {
+    /// The e-archive package: the archive version, the BankID evidence of every signature,
+    /// a validation report made now, and the metadata the archive asks for.
+    pub async fn export_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
+        let order = self.load(t, id).await?;
+        if self
+            .already_done(&order, PipelineStep::ArchiveExport)
+            .await?
+        {
+            return Ok(());
+        }
+        if order.status != OrderStatus::Published {
+            return Err(AppError::Internal(format!(
+                "order {id} is not published yet"
+            )));
+        }
+        let rec = self.tenant_record(t).await?;
+        let now = self.clock.now();
+        let archive = self
+            .objects
+            .get(&files::order_file(t, id, files::ARCHIVE_VERSION))
+            .await?
+            .ok_or_else(|| AppError::Internal("archive version missing".into()))?;
+        let anchors: Vec<Vec<u8>> = rec
+            .seal_chain_pem
+            .as_deref()
+            .map(crate::x509::pem_decode_certs)
+            .transpose()
+            .map_err(internal)?
+            .and_then(|c| c.last().cloned())
+            .into_iter()
+            .collect();
+        let report = crate::pdf::verify::verify(&archive, &anchors).map_err(internal)?;
+        let report_json = serde_json::to_vec_pretty(&serde_json::json!({
+            "validated_at": now,
+            "validator": SOFTWARE,
+            "file": "representations/rep1/data/archive.pdf",
+            "report": report,
+        }))
+        .map_err(internal)?;
+        let mut contents = vec![SipFile {
+            path: "representations/rep1/data/archive.pdf".into(),
+            bytes: archive.to_vec(),
+            mime: "application/pdf".into(),
+            use_: FileUse::Archive,
+        }];
+        let mut signers = Vec::new();
+        for (i, (s, st)) in order
+            .signers
+            .iter()
+            .zip(&order.current().signatures)
+            .enumerate()
+        {
+            if let SignatureState::Signed { at, evidence_key } = st {
+                let ev = self.objects.get(evidence_key).await?.ok_or_else(|| {
+                    AppError::Internal(format!("evidence {evidence_key} missing"))
+                })?;
+                contents.push(SipFile {
+                    path: format!(
+                        "representations/rep1/data/evidence/signature-{}.json",
+                        i + 1
+                    ),
+                    bytes: ev.to_vec(),
+                    mime: "application/json".into(),
+                    use_: FileUse::Evidence,
+                });
+                signers.push((s.name.clone(), s.role.label_sv().to_string(), *at));
+            }
+        }
+        contents.push(SipFile {
+            path: "metadata/other/validation-report.json".into(),
+            bytes: report_json,
+            mime: "application/json".into(),
+            use_: FileUse::ValidationReport,
+        });
+        let meta = SipMetadata {
+            package_id: format!("uuid-{id}"),
+            label: order.meeting.title.clone(),
+            created: now,
+            tenant_name: rec.tenant.name.clone(),
+            organization_number: rec.tenant.organization_number.clone(),
+            organ: order.meeting.committee.clone(),
+            meeting_date: order.meeting.meeting_date.to_string(),
+            paragraphs: order.meeting.paragraphs.clone(),
+            diarienummer: order.meeting.diarienummer.clone(),
+            signers,
+            software: SOFTWARE.into(),
+        };
+        let sip = build_sip(&meta, &contents).map_err(internal)?;
+        self.objects
+            .put(
+                &files::order_file(t, id, files::ARCHIVE_PACKAGE),
+                Bytes::from(sip),
+                "application/zip",
+            )
+            .await?;
+        self.finish(t, id, PipelineStep::ArchiveExport, |o| o.mark_exported(now))
+            .await
+    }
+}

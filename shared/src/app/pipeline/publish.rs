@@ -1,0 +1,116 @@
+//! The publish step: the publication version (no signature, no personnummer, a visible
+//! "Justerat digitalt" page) and the notice on the digital anslagstavla, with the dates of law.
+
+use bytes::Bytes;
+
+use super::{internal, Pipeline};
+use crate::app::texts::justering_page;
+use crate::app::AppError;
+use crate::domain::calendar::anslag_dates;
+use crate::domain::notice::Notice;
+use crate::domain::{OrderId, OrderStatus, PipelineStep, SigningOrder, TenantId};
+use crate::repo::files;
+
+impl Pipeline {
+    async fn original_of(&self, order: &SigningOrder) -> Result<Bytes, AppError> {
+        self.objects
+            .get(&files::original(
+                &order.tenant,
+                &order.current().document_id,
+            ))
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("original of order {} is missing", order.id)))
+    }
+
+    /// The publication version (no signature, no personnummer) and the notice on the
+    /// digital anslagstavla.
+    pub async fn publish_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
+        let order = self.load(t, id).await?;
+        if self.already_done(&order, PipelineStep::Publish).await? {
+            return Ok(());
+        }
+        if order.status != OrderStatus::Sealed {
+            return Err(AppError::Internal(format!("order {id} is not sealed yet")));
+        }
+        let tenant = self.tenant_record(t).await?.tenant;
+        let now = self.clock.now();
+        let original = self.original_of(&order).await?;
+        let justering = order.justering_date();
+        let page = justering_page(
+            &tenant,
+            &order,
+            &self.settings.signature_method,
+            "Justerat digitalt",
+            format!(
+                "Publiceringsversion. Protokollet justerades digitalt {}. Den elektroniskt \
+                 förseglade arkivversionen förvaras hos: {}.",
+                justering, tenant.storage_place
+            ),
+        );
+        let publication =
+            crate::pdf::publication::publication_version(&original, &page).map_err(internal)?;
+        let today = now
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive();
+        let base = self.settings.base_url();
+        let dates = anslag_dates(justering, today);
+        if dates.late {
+            tracing::warn!(order = %id, posted = %dates.posted, "notice posted later than the law allows");
+        }
+        let notice = Notice::with_dates(
+            tenant.name.clone(),
+            order.meeting.committee.clone(),
+            order.meeting.meeting_date,
+            order.meeting.paragraphs.clone(),
+            justering,
+            dates,
+            tenant.storage_place.clone(),
+            order.meeting.title.clone(),
+            Some(format!("{base}/public/{t}/anslag/{id}.pdf")),
+        );
+        let notice_json = serde_json::to_vec_pretty(&notice).map_err(internal)?;
+        let notice_html = crate::render::render_notice_html(&notice);
+        let made: [(&str, &str, Bytes); 3] = [
+            (
+                files::PUBLICATION_VERSION,
+                "application/pdf",
+                Bytes::from(publication),
+            ),
+            (
+                files::NOTICE_JSON,
+                "application/json",
+                Bytes::from(notice_json),
+            ),
+            (
+                files::NOTICE_HTML,
+                "text/html; charset=utf-8",
+                Bytes::from(notice_html),
+            ),
+        ];
+        for (name, ctype, bytes) in &made {
+            self.objects
+                .put(&files::order_file(t, id, name), bytes.clone(), ctype)
+                .await?;
+        }
+        let public = [
+            (format!("{id}.pdf"), "application/pdf", made[0].2.clone()),
+            (format!("{id}.json"), "application/json", made[1].2.clone()),
+            (
+                format!("{id}.html"),
+                "text/html; charset=utf-8",
+                made[2].2.clone(),
+            ),
+        ];
+        for (name, ctype, bytes) in public {
+            self.objects
+                .put(&files::public(t, &name), bytes, ctype)
+                .await?;
+        }
+        // The board first: once the order says published, a retry would skip this step.
+        self.board.rebuild(t).await?;
+        self.finish(t, id, PipelineStep::Publish, |o| {
+            o.mark_published(now, dates)
+        })
+        .await
+    }
+}

@@ -1,0 +1,147 @@
+//! The seal step: the archive version is the original bytes unchanged, then a signature page,
+//! each signature's BankID evidence as associated files, and the tenant's PAdES seal as
+//! incremental updates, at the tenant's level.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{internal, Pipeline};
+use crate::app::texts::{justering_page, stockholm};
+use crate::app::AppError;
+use crate::domain::{OrderId, PipelineStep, SignatureState, TenantId};
+use crate::pdf::seal::{SealAlgorithm, SealError, SealRequest, SealSigner};
+use crate::ports::{KeyAlgorithm, KeySigner};
+use crate::repo::{files, TenantRecord};
+
+/// The tenant's seal key (through the key-signer port) and its certificate chain.
+pub struct TenantSealSigner {
+    pub keys: Arc<dyn KeySigner>,
+    pub key_id: String,
+    pub chain_der: Vec<Vec<u8>>,
+}
+
+#[async_trait]
+impl SealSigner for TenantSealSigner {
+    fn certificate_chain_der(&self) -> Vec<Vec<u8>> {
+        self.chain_der.clone()
+    }
+    fn algorithm(&self) -> SealAlgorithm {
+        match self.keys.algorithm() {
+            KeyAlgorithm::EcdsaP256Sha256 => SealAlgorithm::EcdsaP256Sha256,
+            KeyAlgorithm::RsaPkcs1Sha256 => SealAlgorithm::RsaPkcs1Sha256,
+        }
+    }
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.keys
+            .sign(&self.key_id, message)
+            .await
+            .map_err(|e| SealError::Signer(e.to_string()))
+    }
+}
+
+impl Pipeline {
+    /// The tenant's seal key with its installed certificate chain.
+    pub(super) fn seal_signer(&self, rec: &TenantRecord) -> Result<TenantSealSigner, AppError> {
+        let chain_pem = rec.seal_chain_pem.as_deref().ok_or_else(|| {
+            AppError::bad_request(
+                "seal.no_certificate",
+                "Organisationen har inget sigillcertifikat installerat.",
+                "The tenant has no seal certificate installed.",
+            )
+        })?;
+        Ok(TenantSealSigner {
+            keys: self.keys.clone(),
+            key_id: rec.seal_key_id.clone(),
+            chain_der: crate::x509::pem_decode_certs(chain_pem).map_err(internal)?,
+        })
+    }
+
+    /// The archive version: the original bytes unchanged, then a signature page and the
+    /// tenant's PAdES seal as an incremental update.
+    pub async fn seal_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
+        let order = self.load(t, id).await?;
+        if self.already_done(&order, PipelineStep::Seal).await? {
+            return Ok(());
+        }
+        let rec = self.tenant_record(t).await?;
+        let signer = self.seal_signer(&rec)?;
+        let now = self.clock.now();
+        let page = justering_page(
+            &rec.tenant,
+            &order,
+            &self.settings.signature_method,
+            "Justering – underskrifter",
+            format!(
+                "Arkivexemplar. Underskrifterna gjordes med {} och bevisen ligger i arkivpaketet. \
+                 Dokumentet förseglades med {}s elektroniska sigill {}.",
+                self.settings.signature_method,
+                rec.tenant.name,
+                stockholm(now)
+            ),
+        );
+        // Each signature's BankID evidence travels inside the archive version (PDF/A-3
+        // associated files), so the document alone proves who signed, decades from now.
+        let mut evidence = Vec::new();
+        for (s, st) in order.signers.iter().zip(&order.current().signatures) {
+            if let SignatureState::Signed { at, evidence_key } = st {
+                let bytes = self.objects.get(evidence_key).await?.ok_or_else(|| {
+                    AppError::Internal(format!("evidence {evidence_key} missing"))
+                })?;
+                evidence.push((s, *at, bytes));
+            }
+        }
+        let attachments: Vec<crate::pdf::AttachedFile<'_>> = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, (s, at, bytes))| crate::pdf::AttachedFile {
+                name: format!("bankid-underskrift-{}.json", i + 1),
+                bytes,
+                mime_type: "application/json".into(),
+                description: format!(
+                    "BankID-underskrift av {} ({}), med signatur och OCSP-svar",
+                    s.name,
+                    s.role.label_sv()
+                ),
+                modified: *at,
+            })
+            .collect();
+        let level = rec.tenant.seal_level;
+        let request = SealRequest {
+            page: &page,
+            signing_time: now,
+            reason: Some("Arkivexemplar av justerat protokoll".into()),
+            location: None,
+            level,
+            timestamp: self.timestamp_for(level)?,
+            revocation: self.revocation_for(level)?,
+            attachments: &attachments,
+        };
+        // Files, not memory: an archive version may be hundreds of MB.
+        let work = tempfile::tempdir().map_err(internal)?;
+        let original_path = work.path().join("original.pdf");
+        let archive_path = work.path().join("archive.pdf");
+        let original_key = files::original(&order.tenant, &order.current().document_id);
+        if !self
+            .objects
+            .get_to_file(&original_key, &original_path)
+            .await?
+        {
+            return Err(AppError::Internal(format!(
+                "original of order {id} is missing"
+            )));
+        }
+        crate::pdf::seal::seal_file(&original_path, &archive_path, request, &signer)
+            .await
+            .map_err(internal)?;
+        self.objects
+            .put_file(
+                &files::order_file(t, id, files::ARCHIVE_VERSION),
+                &archive_path,
+                "application/pdf",
+            )
+            .await?;
+        self.finish(t, id, PipelineStep::Seal, |o| o.mark_sealed(now))
+            .await
+    }
+}

@@ -1,0 +1,71 @@
+//! `esign seal`: any PDF sealed with a tenant's seal at its level, streaming from file to
+//! file, outside any signing order.
+
+use super::{internal, Pipeline};
+use crate::app::texts::stockholm;
+use crate::app::AppError;
+use crate::domain::TenantId;
+use crate::pdf::seal::SealRequest;
+
+impl Pipeline {
+    /// `esign seal`: seal any PDF file with the tenant's seal at its level, streaming from
+    /// `input` to `output`. The page names the file; the seal itself protects its bytes. Intake's
+    /// content checks (scripts, page count) are for uploads; this refuses what cannot be sealed
+    /// safely (encrypted, damaged, certified, too large).
+    pub async fn seal_path(
+        &self,
+        t: &TenantId,
+        input: &std::path::Path,
+        output: &std::path::Path,
+    ) -> Result<crate::pdf::SealOutcome, AppError> {
+        let size = std::fs::metadata(input).map_err(internal)?.len();
+        if size > self.settings.max_upload_bytes {
+            return Err(crate::pdf::IntakeError::TooLarge.into());
+        }
+        let rec = self.tenant_record(t).await?;
+        let signer = self.seal_signer(&rec)?;
+        let now = self.clock.now();
+        let file_name = input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("dokument.pdf");
+        let page = crate::pdf::page::JusteringPage {
+            heading: "Elektroniskt sigill".into(),
+            organ: rec.tenant.name.clone(),
+            meeting_date: String::new(),
+            paragraphs: String::new(),
+            document_name: crate::domain::document::clean_file_name(file_name),
+            document_sha256: String::new(),
+            lines: Vec::new(),
+            footer: format!(
+                "Dokumentet förseglades med {}s elektroniska sigill {}.",
+                rec.tenant.name,
+                stockholm(now)
+            ),
+        };
+        let level = rec.tenant.seal_level;
+        crate::pdf::seal::seal_file(
+            input,
+            output,
+            SealRequest {
+                page: &page,
+                signing_time: now,
+                reason: Some("Elektroniskt sigill".into()),
+                location: None,
+                level,
+                timestamp: self.timestamp_for(level)?,
+                revocation: self.revocation_for(level)?,
+                attachments: &[],
+            },
+            &signer,
+        )
+        .await
+        .map_err(|e| match e {
+            // What is wrong with the file is the caller's to know.
+            crate::pdf::SealError::Pdf(pdf) => {
+                AppError::bad_request(pdf.code(), pdf.message_sv(), pdf.message_en())
+            }
+            other => internal(other),
+        })
+    }
+}

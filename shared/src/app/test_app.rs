@@ -1,0 +1,110 @@
+//! An app on the embedded adapters in a temp dir, with the real BankID simulator on a
+//! loopback port and a seal certificate from a throwaway root: for tests of the use cases.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::domain::TenantId;
+use crate::ports::JobHandler;
+use crate::x509::pem_encode_cert;
+use esign_world::bankid::{router, Simulator};
+use esign_world::pki::{CertificateAuthority, SubjectName};
+
+pub struct TestApp {
+    pub app: App,
+    /// What the app was composed from: a test swaps one and composes again (`app_with`).
+    pub ports: Ports,
+    /// Where the simulator listens: its phone API is under `/phone/`.
+    pub sim_base: String,
+    /// The one clock of the app and the simulator; tests move it instead of sleeping.
+    pub clock: Arc<crate::ports::ManualClock>,
+    pub root: CertificateAuthority,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn start() -> TestApp {
+    start_at(chrono::Utc::now()).await
+}
+
+/// Like [`start`], with the app's clock, the simulator's and every certificate starting
+/// at `now`: tests run on any day, and on a clock set ahead.
+pub async fn start_at(now: chrono::DateTime<chrono::Utc>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
+    let bankid_root = ca.chain_der.last().unwrap().clone();
+    let clock = Arc::new(crate::ports::ManualClock::new(now));
+    let sim_clock = clock.clone();
+    let sim = Simulator::new(ca, Arc::new(move || crate::ports::Clock::now(&*sim_clock)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(sim)).await.unwrap() });
+    let eid = crate::bankid::provider::BankIdProvider::new(
+        crate::bankid::BankIdClient::new(&format!("{sim_base}/rp/v6.0/"), reqwest::Client::new()),
+        vec![bankid_root],
+    );
+    let (mut ports, _queue, worker) =
+        crate::config::embedded_ports(dir.path(), Arc::new(eid)).unwrap();
+    ports.clock = clock.clone();
+    let app = App::new(ports.clone(), Settings::default());
+    tokio::spawn(worker.run(app.pipeline.clone() as Arc<dyn JobHandler>));
+    TestApp {
+        app,
+        ports,
+        sim_base,
+        clock,
+        root: CertificateAuthority::create_root("Test root", "Test", now).unwrap(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// The same world composed again with some ports changed (another clock, a timestamp
+    /// authority...). Its jobs still go to the first app's queue worker.
+    pub fn app_with(&self, change: impl FnOnce(&mut Ports)) -> App {
+        let mut ports = self.ports.clone();
+        change(&mut ports);
+        App::new(ports, Settings::default())
+    }
+
+    /// A tenant with an installed seal certificate; returns its API key.
+    pub async fn add_tenant(&self, id: &str) -> String {
+        let t = TenantId::parse(id).unwrap();
+        self.app
+            .tenants
+            .create_tenant(TenantSetup {
+                id: t.clone(),
+                name: format!("{id} kommun"),
+                organization_number: None,
+                storage_place: "Kansliet".into(),
+            })
+            .await
+            .unwrap();
+        let spki = self.app.tenants.seal_public_key(&t).await.unwrap();
+        let cert = self
+            .root
+            .issue_seal_cert(
+                &SubjectName {
+                    common_name: format!("{id} sigill"),
+                    organization: format!("{id} kommun"),
+                    organization_identifier: None,
+                    country: "SE".into(),
+                },
+                &spki,
+                crate::ports::Clock::now(&*self.clock),
+            )
+            .unwrap();
+        let chain = pem_encode_cert(&cert) + &pem_encode_cert(&self.root.cert_der);
+        self.app
+            .tenants
+            .install_seal_chain(&t, &chain)
+            .await
+            .unwrap();
+        self.app.tenants.issue_api_key(&t).await.unwrap()
+    }
+
+    /// The signer's phone: open the order by its autostart token, identify, confirm.
+    pub async fn phone_approves(&self, auto_start_token: &str, personal_number: &str) {
+        crate::lambda_harness::phone_approves(&self.sim_base, auto_start_token, personal_number)
+            .await
+    }
+}

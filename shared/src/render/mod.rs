@@ -1,0 +1,9 @@
+//! What the pipeline publishes as pages: the notice of a justering and the tenant's
+//! anslagstavla. Pure functions of the domain's notice, below the use cases that store them
+//! and the web layer that serves them.
+
+mod anslagstavla;
+mod notice;
+
+pub use anslagstavla::anslagstavla_html;
+pub use notice::{escape_html, render_notice_html};

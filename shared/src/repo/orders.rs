@@ -1,0 +1,185 @@
+//! Signing orders, with each signer's personnummer encrypted and looked up by keyed hash, and
+//! the index of orders by signer.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::tenants::tenant_pk;
+use super::{encode, item, RepoError, Versioned};
+use crate::domain::{OrderId, Personnummer, SigningOrder, TenantId};
+use crate::ports::{Expect, IndexKey, Item, PersonalDataCipher, StateStore, Write};
+
+fn order_sk(id: OrderId) -> String {
+    format!("ORDER#{id}")
+}
+
+fn signer_pk(person_hash: &str) -> String {
+    format!("SIGNER#{person_hash}")
+}
+
+/// How many times a change is tried again on fresh state when another writer won the race.
+const UPDATE_ATTEMPTS: usize = 5;
+
+#[derive(Clone)]
+pub struct OrderRepo {
+    state: Arc<dyn StateStore>,
+    cipher: Arc<dyn PersonalDataCipher>,
+}
+
+impl OrderRepo {
+    pub fn new(state: Arc<dyn StateStore>, cipher: Arc<dyn PersonalDataCipher>) -> Self {
+        Self { state, cipher }
+    }
+
+    /// The keyed hash a person's orders are indexed by.
+    pub fn person_hash(&self, who: &Personnummer) -> String {
+        self.cipher.lookup_hash(who.as_str().as_bytes())
+    }
+
+    pub async fn load(
+        &self,
+        t: &TenantId,
+        id: OrderId,
+    ) -> Result<Option<Versioned<SigningOrder>>, RepoError> {
+        match self.state.get(&tenant_pk(t), &order_sk(id)).await? {
+            Some(item) => Ok(Some(Versioned {
+                value: self.decode_item(&item).await?,
+                version: item.version,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// A new order and one index entry per signer, all or nothing.
+    pub async fn create(&self, order: &SigningOrder) -> Result<(), RepoError> {
+        let mut writes = vec![Write::Put {
+            item: self.encode_item(order).await?,
+            expect: Expect::Absent,
+        }];
+        for s in &order.signers {
+            writes.push(Write::Put {
+                item: item(
+                    signer_pk(&self.person_hash(&s.personnummer)),
+                    format!("ORDER#{}#{}", order.tenant, order.id),
+                    serde_json::json!({"tenant": order.tenant, "order_id": order.id}),
+                ),
+                expect: Expect::Absent,
+            });
+        }
+        self.state.transact(writes).await?;
+        Ok(())
+    }
+
+    /// Load, change, write back on the version read; on a lost race, start over (a few
+    /// times). The change sees fresh state each round, so a rule is never checked against
+    /// stale data. `None` when there is no such order.
+    pub async fn update_with<R, E>(
+        &self,
+        t: &TenantId,
+        id: OrderId,
+        mut change: impl FnMut(&mut SigningOrder) -> Result<R, E>,
+    ) -> Result<Option<(SigningOrder, R)>, E>
+    where
+        E: From<RepoError>,
+    {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(Versioned { mut value, version }) = self.load(t, id).await? else {
+                return Ok(None);
+            };
+            let result = change(&mut value)?;
+            let write = Write::Put {
+                item: self.encode_item(&value).await?,
+                expect: Expect::Version(version),
+            };
+            match self
+                .state
+                .transact(vec![write])
+                .await
+                .map_err(RepoError::from)
+            {
+                Ok(()) => return Ok(Some((value, result))),
+                Err(RepoError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RepoError::Conflict.into())
+    }
+
+    /// Every order of a tenant, newest first.
+    pub async fn list(&self, t: &TenantId) -> Result<Vec<SigningOrder>, RepoError> {
+        let items = self.state.query(&tenant_pk(t), "ORDER#").await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            out.push(self.decode_item(item).await?);
+        }
+        out.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+        Ok(out)
+    }
+
+    /// The orders the index says name the person with this keyed hash: candidates only, the
+    /// order itself decides (`SigningOrder::is_visible_to`).
+    pub async fn naming(&self, person_hash: &str) -> Result<Vec<(TenantId, OrderId)>, RepoError> {
+        let links = self.state.query(&signer_pk(person_hash), "ORDER#").await?;
+        Ok(links
+            .iter()
+            .filter_map(|link| {
+                let t = serde_json::from_value(link.data.get("tenant")?.clone()).ok()?;
+                let o = serde_json::from_value(link.data.get("order_id")?.clone()).ok()?;
+                Some((t, o))
+            })
+            .collect())
+    }
+
+    /// The stored form of an order: each signer's personnummer replaced by its ciphertext
+    /// and keyed hash, so the state store never holds one in clear.
+    async fn encode_item(&self, order: &SigningOrder) -> Result<Item, RepoError> {
+        let mut data = encode(order)?;
+        if let Some(signers) = data.get_mut("signers").and_then(Value::as_array_mut) {
+            for (s, signer) in signers.iter_mut().zip(&order.signers) {
+                let pnr = signer.personnummer.as_str().as_bytes();
+                if let Some(obj) = s.as_object_mut() {
+                    obj.remove("personnummer");
+                    obj.insert(
+                        "personnummer_enc".into(),
+                        Value::String(self.cipher.encrypt(pnr).await?),
+                    );
+                    obj.insert(
+                        "personnummer_hash".into(),
+                        Value::String(self.cipher.lookup_hash(pnr)),
+                    );
+                }
+            }
+        }
+        let mut out = item(tenant_pk(&order.tenant), order_sk(order.id), data);
+        out.gsi1 = Some(IndexKey {
+            pk: format!("T#{}#COMMITTEE#{}", order.tenant, order.meeting.committee),
+            sk: format!("{}#{}", order.meeting.meeting_date, order.id),
+        });
+        Ok(out)
+    }
+
+    async fn decode_item(&self, item: &Item) -> Result<SigningOrder, RepoError> {
+        let corrupt = |why: &str| RepoError::Corrupt {
+            at: item.sk.clone(),
+            why: why.to_string(),
+        };
+        let mut data = item.data.clone();
+        if let Some(signers) = data.get_mut("signers").and_then(Value::as_array_mut) {
+            for s in signers.iter_mut() {
+                if let Some(obj) = s.as_object_mut() {
+                    let enc = obj
+                        .remove("personnummer_enc")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .ok_or_else(|| corrupt("signer without personnummer"))?;
+                    obj.remove("personnummer_hash");
+                    let plain = self.cipher.decrypt(&enc).await?;
+                    let plain =
+                        String::from_utf8(plain).map_err(|_| corrupt("personnummer not UTF-8"))?;
+                    obj.insert("personnummer".into(), Value::String(plain));
+                }
+            }
+        }
+        serde_json::from_value(data).map_err(|e| corrupt(&e.to_string()))
+    }
+}

@@ -17,6 +17,17 @@ pub enum ConfigError {
     Port(#[from] crate::ports::PortError),
 }
 
+#[cfg(feature = "aws")]
+impl From<crate::adapters::aws::SettingError> for ConfigError {
+    fn from(e: crate::adapters::aws::SettingError) -> Self {
+        use crate::adapters::aws::SettingError;
+        match e {
+            SettingError::Missing(name) => ConfigError::Missing(name),
+            SettingError::Invalid { name, why } => ConfigError::Invalid { name, why },
+        }
+    }
+}
+
 /// The embedded adapters under one data directory, with the queue's worker to start.
 #[cfg(feature = "embedded")]
 pub fn embedded_ports(

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// Every `.rs` file under `dir`, with its production part: test-only files are skipped, and a
+/// Every `.rs` file under `dir`, with its production part: test-only files (`test_app.rs`,
+/// `test_support.rs`, `*_tests.rs`) are skipped, and a
 /// file's own test modules (they come last, after `#[cfg(test)]`) are cut off.
 fn production_sources(dir: &str) -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -26,7 +27,7 @@ fn production_sources(dir: &str) -> Vec<(PathBuf, String)> {
         .into_iter()
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name != "test_app.rs" && !name.ends_with("_tests.rs")
+            !matches!(name, "test_app.rs" | "test_support.rs") && !name.ends_with("_tests.rs")
         })
         .map(|p| {
             let text = std::fs::read_to_string(&p).expect("a source file");
@@ -104,4 +105,9 @@ fn the_use_cases_know_no_web_lambda_config_or_adapter() {
 #[test]
 fn the_ports_name_only_the_domain_and_the_traits_they_reexport() {
     check("ports", &["domain", "ports", "pdf", "revocation"]);
+}
+
+#[test]
+fn the_adapters_implement_ports_and_build_nothing_else() {
+    check("adapters", &["adapters", "domain", "ports", "pdf", "x509"]);
 }

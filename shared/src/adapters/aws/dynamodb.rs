@@ -71,12 +71,8 @@ impl DynamoStateStore {
     }
 
     /// The table name from `ESIGN_TABLE`.
-    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
-        let table = std::env::var("ESIGN_TABLE")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .ok_or(crate::config::ConfigError::Missing("ESIGN_TABLE"))?;
-        Ok(Self::from_conf(config, table))
+    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, super::SettingError> {
+        Ok(Self::from_conf(config, super::required_env("ESIGN_TABLE")?))
     }
 
     /// At most `limit` items per query page (DynamoDB's `Limit`).

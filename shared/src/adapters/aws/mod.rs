@@ -15,6 +15,24 @@ pub mod sqs;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+/// A setting an AWS adapter reads from the environment is missing or wrong. The adapters'
+/// own error: `config` turns it into its `ConfigError` when it builds them.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    #[error("missing setting {0}")]
+    Missing(&'static str),
+    #[error("invalid setting {name}: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+/// The value of `name`, which must be set and not empty.
+pub(crate) fn required_env(name: &'static str) -> Result<String, SettingError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(SettingError::Missing(name))
+}
+
 /// Where the AWS APIs are: the real ones, or an emulator or S3/DynamoDB-compatible service
 /// when `endpoint_url` is set (then S3 uses path-style addressing).
 #[derive(Clone, Debug, Default)]

@@ -8,7 +8,7 @@ use aws_sdk_sesv2::Client;
 use base64::Engine;
 use lettre::message::Mailbox;
 
-use crate::config::ConfigError;
+use super::{required_env, SettingError};
 use crate::ports::{Mailer, OutgoingMail, PortError};
 
 fn err(e: impl std::fmt::Display) -> PortError {
@@ -44,12 +44,9 @@ impl SesMailer {
 
     /// `ESIGN_MAIL_FROM` (required) and `ESIGN_SES_CONFIGURATION_SET` (optional: where SES
     /// reports bounces and complaints).
-    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let from = std::env::var("ESIGN_MAIL_FROM")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or(ConfigError::Missing("ESIGN_MAIL_FROM"))?;
-        let mailer = Self::from_conf(config, &from).map_err(|e| ConfigError::Invalid {
+    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, SettingError> {
+        let from = required_env("ESIGN_MAIL_FROM")?;
+        let mailer = Self::from_conf(config, &from).map_err(|e| SettingError::Invalid {
             name: "ESIGN_MAIL_FROM",
             why: e.message,
         })?;

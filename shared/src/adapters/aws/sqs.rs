@@ -8,7 +8,7 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
-use crate::config::ConfigError;
+use super::{required_env, SettingError};
 use crate::ports::{Job, PortError, Queue};
 
 fn err(e: impl std::fmt::Display) -> PortError {
@@ -25,17 +25,11 @@ pub struct QueueUrls {
 
 impl QueueUrls {
     /// `ESIGN_SEAL_QUEUE_URL`, `ESIGN_PUBLISH_QUEUE_URL`, `ESIGN_ARCHIVE_EXPORT_QUEUE_URL`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+    pub fn from_env() -> Result<Self, SettingError> {
         Ok(Self {
-            seal: var("ESIGN_SEAL_QUEUE_URL")?,
-            publish: var("ESIGN_PUBLISH_QUEUE_URL")?,
-            archive_export: var("ESIGN_ARCHIVE_EXPORT_QUEUE_URL")?,
+            seal: required_env("ESIGN_SEAL_QUEUE_URL")?,
+            publish: required_env("ESIGN_PUBLISH_QUEUE_URL")?,
+            archive_export: required_env("ESIGN_ARCHIVE_EXPORT_QUEUE_URL")?,
         })
     }
 

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use esign_local::{LocalService, DEFAULT_TENANT};
+use esign_shared::error::ErrorText;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -16,6 +16,7 @@ use esign_shared::adapters::aws::kms_signer::{
     certificate_spki, signature_verifies, KmsKeyInfo, KmsKeySigner, KmsSignerSettings,
 };
 use esign_shared::adapters::aws::{sdk_config, AwsSettings};
+use esign_shared::error::ErrorText;
 use esign_shared::ports::KeyAlgorithm;
 use sha2::Digest;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::pki::LocalPki;
+use esign_shared::error::ErrorText;
 
 /// The tenant `esign serve` and `esign demo` make if there is none.
 pub const DEFAULT_TENANT: &str = "demo";

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use esign_shared::adapters::aws::kms_signer::{KmsKeySigner, KmsSignerSettings};
 use esign_shared::adapters::aws::{sdk_config, AwsSettings};
+use esign_shared::error::ErrorText;
 use esign_shared::ports::{KeyAlgorithm, KeySigner};
 use esign_world::pki::{pem_encode_cert, CertificateAuthority, SubjectName};
 

@@ -1,4 +1,5 @@
-//! The layers of ARCHITECTURE.md, checked in the source: pure rules at the bottom, then ports
+//! The layers of ARCHITECTURE.md, checked in the source: pure rules (and the error table's
+//! trait, `crate::error`) at the bottom, then ports
 //! and the repositories, then the use cases, then web, lambda and config at the edges, and the
 //! adapters beside them implementing ports. A use case that reaches into the web layer or an
 //! adapter fails here, not in review.
@@ -70,12 +71,12 @@ fn check(layer: &str, allowed: &[&str]) {
 
 #[test]
 fn the_domain_is_pure() {
-    check("domain", &["domain"]);
+    check("domain", &["domain", "error"]);
 }
 
 #[test]
 fn rendering_reads_only_the_domain() {
-    check("render", &["domain", "render"]);
+    check("render", &["domain", "error", "render"]);
 }
 
 #[test]
@@ -90,6 +91,7 @@ fn the_use_cases_know_no_web_lambda_config_or_adapter() {
         &[
             "app",
             "domain",
+            "error",
             "ports",
             "repo",
             "render",
@@ -109,5 +111,8 @@ fn the_ports_name_only_the_domain_and_the_traits_they_reexport() {
 
 #[test]
 fn the_adapters_implement_ports_and_build_nothing_else() {
-    check("adapters", &["adapters", "domain", "ports", "pdf", "x509"]);
+    check(
+        "adapters",
+        &["adapters", "domain", "error", "ports", "pdf", "x509"],
+    );
 }

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod bankid;
 pub mod config;
 pub mod domain;
+pub mod error;
 pub mod lambda;
 pub mod pdf;
 pub mod ports;

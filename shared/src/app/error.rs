@@ -2,6 +2,7 @@ use thiserror::Error;
 
 use crate::domain::personnummer::PersonnummerError;
 use crate::domain::DomainError;
+use crate::error::ErrorText;
 use crate::pdf::intake::IntakeError;
 use crate::ports::{EidError, JobFailure, PortError, Retry, StateError};
 use crate::repo::RepoError;
@@ -18,7 +19,7 @@ pub enum AppError {
     Personnummer(#[from] PersonnummerError),
     #[error("{en}")]
     BadRequest {
-        code: &'static str,
+        code: std::borrow::Cow<'static, str>,
         sv: String,
         en: String,
     },
@@ -38,30 +39,56 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, sv: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn bad_request(
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        sv: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
         Self::BadRequest {
-            code,
+            code: code.into(),
             sv: sv.into(),
             en: en.into(),
         }
     }
 
-    pub fn code(&self) -> String {
+    /// Whether doing the same again may succeed: a failure on our side, a lost race, or
+    /// BankID's; never for what the caller must change first.
+    pub fn retry(&self) -> Retry {
         match self {
-            Self::Domain(e) => e.code().into(),
-            Self::Intake(e) => e.code().into(),
-            Self::Personnummer(e) => e.code().into(),
-            Self::BadRequest { code, .. } => (*code).into(),
-            Self::Unauthenticated => "auth.required".into(),
-            Self::Forbidden => "auth.forbidden".into(),
-            Self::NotFound { what } => format!("{what}.not_found"),
-            Self::Conflict => "state.conflict".into(),
-            Self::Eid { code, .. } => format!("bankid.{code}"),
-            Self::Internal(_) => "internal".into(),
+            Self::Internal(_) | Self::Conflict | Self::Eid { .. } => Retry::Later,
+            _ => Retry::Never,
         }
     }
 
-    pub fn message_sv(&self) -> String {
+    /// This error as a queue sees a failed job.
+    pub fn job_failure(&self) -> JobFailure {
+        JobFailure {
+            code: self.code().into_owned(),
+            message: self.to_string(),
+            retry: self.retry(),
+        }
+    }
+}
+
+impl crate::error::ErrorText for AppError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        {
+            match self {
+                Self::Domain(e) => e.code(),
+                Self::Intake(e) => e.code(),
+                Self::Personnummer(e) => e.code(),
+                Self::BadRequest { code, .. } => code.clone(),
+                Self::Unauthenticated => "auth.required".into(),
+                Self::Forbidden => "auth.forbidden".into(),
+                Self::NotFound { what } => format!("{what}.not_found").into(),
+                Self::Conflict => "state.conflict".into(),
+                Self::Eid { code, .. } => format!("bankid.{code}").into(),
+                Self::Internal(_) => "internal".into(),
+            }
+        }
+    }
+
+    fn message_sv(&self) -> String {
         match self {
             Self::Domain(e) => e.message_sv(),
             Self::Intake(e) => e.message_sv().to_string(),
@@ -86,7 +113,7 @@ impl AppError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         match self {
             Self::Domain(e) => e.message_en(),
             Self::Intake(e) => e.message_en().to_string(),
@@ -96,50 +123,6 @@ impl AppError {
                 "A technical error occurred on our side. Nothing you saved was lost.".into()
             }
             other => other.to_string(),
-        }
-    }
-
-    /// Whether doing the same again may succeed: a failure on our side, a lost race, or
-    /// BankID's; never for what the caller must change first.
-    pub fn retry(&self) -> Retry {
-        match self {
-            Self::Internal(_) | Self::Conflict | Self::Eid { .. } => Retry::Later,
-            _ => Retry::Never,
-        }
-    }
-
-    /// This error as a queue sees a failed job.
-    pub fn job_failure(&self) -> JobFailure {
-        JobFailure {
-            code: self.code(),
-            message: self.to_string(),
-            retry: self.retry(),
-        }
-    }
-
-    /// The HTTP status this error maps to.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::Domain(DomainError::IllegalTransition { .. })
-            | Self::Domain(DomainError::StaleVersion { .. })
-            | Self::Domain(DomainError::AlreadyActed) => 409,
-            Self::Domain(DomainError::NotASigner) => 403,
-            Self::Domain(DomainError::InvalidId { .. }) => 404,
-            Self::Domain(_) => 422,
-            Self::Intake(e) if e.code() == "pdf.too_large" => 413,
-            Self::Intake(_) => 400,
-            Self::Personnummer(_) => 400,
-            Self::BadRequest { .. } => 400,
-            Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
-            Self::NotFound { .. } => 404,
-            Self::Conflict => 409,
-            Self::Eid { code, .. } => match code.as_str() {
-                "alreadyInProgress" => 409,
-                "maintenance" | "internalError" => 503,
-                _ => 502,
-            },
-            Self::Internal(_) => 500,
         }
     }
 }

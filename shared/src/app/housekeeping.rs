@@ -12,6 +12,7 @@ use super::notify::Notifier;
 use super::{AppError, Settings};
 use crate::domain::pipeline::{next_step, PipelinePosition};
 use crate::domain::{OrderStatus, TenantId};
+use crate::error::ErrorText;
 use crate::ports::{Clock, Job, PersonalDataCipher, Queue, StateStore};
 use crate::repo::{OrderRepo, TenantRepo};
 

@@ -232,6 +232,7 @@ impl Tenants {
 mod staff_login_tests {
     use super::*;
     use crate::app::{test_app, LoginOutcome, SignerSession};
+    use crate::error::ErrorText;
 
     async fn login(t: &test_app::TestApp, pnr: &str) -> SignerSession {
         let started = t

@@ -464,6 +464,7 @@ fn validate_format(format: Option<&str>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
 
     #[test]
     fn sign_limits_are_checked_on_base64_length() {

@@ -114,25 +114,6 @@ impl BankIdError {
         }
     }
 
-    /// Machine-readable code for our own API.
-    pub fn code(&self) -> &'static str {
-        match self {
-            BankIdError::AlreadyInProgress { .. } => "bankid.already_in_progress",
-            BankIdError::InvalidParameters { .. } => "bankid.invalid_parameters",
-            BankIdError::Unauthorized { .. } => "bankid.unauthorized",
-            BankIdError::NotFound { .. } => "bankid.not_found",
-            BankIdError::MethodNotAllowed { .. } => "bankid.method_not_allowed",
-            BankIdError::RequestTimeout { .. } => "bankid.request_timeout",
-            BankIdError::UnsupportedMediaType { .. } => "bankid.unsupported_media_type",
-            BankIdError::TooManyRequests { .. } => "bankid.too_many_requests",
-            BankIdError::InternalError { .. } => "bankid.internal_error",
-            BankIdError::Maintenance { .. } => "bankid.maintenance",
-            BankIdError::Unknown { .. } => "bankid.unknown_error",
-            BankIdError::InvalidRequest(_) => "bankid.invalid_request",
-            BankIdError::Transport(_) => "bankid.transport",
-        }
-    }
-
     /// Whether a silent retry is reasonable (BankID: only `maintenance`, and back-off on 429).
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -140,21 +121,45 @@ impl BankIdError {
             BankIdError::Maintenance { .. } | BankIdError::TooManyRequests { .. }
         )
     }
+}
+
+impl crate::error::ErrorText for BankIdError {
+    /// Machine-readable code for our own API.
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                BankIdError::AlreadyInProgress { .. } => "bankid.already_in_progress",
+                BankIdError::InvalidParameters { .. } => "bankid.invalid_parameters",
+                BankIdError::Unauthorized { .. } => "bankid.unauthorized",
+                BankIdError::NotFound { .. } => "bankid.not_found",
+                BankIdError::MethodNotAllowed { .. } => "bankid.method_not_allowed",
+                BankIdError::RequestTimeout { .. } => "bankid.request_timeout",
+                BankIdError::UnsupportedMediaType { .. } => "bankid.unsupported_media_type",
+                BankIdError::TooManyRequests { .. } => "bankid.too_many_requests",
+                BankIdError::InternalError { .. } => "bankid.internal_error",
+                BankIdError::Maintenance { .. } => "bankid.maintenance",
+                BankIdError::Unknown { .. } => "bankid.unknown_error",
+                BankIdError::InvalidRequest(_) => "bankid.invalid_request",
+                BankIdError::Transport(_) => "bankid.transport",
+            }
+        })
+    }
 
     /// What the user reads, in Swedish (RFA texts, digest §1.11).
-    pub fn message_sv(&self) -> &'static str {
-        crate::bankid::messages::error_message(self).0
+    fn message_sv(&self) -> String {
+        String::from(crate::bankid::messages::error_message(self).0)
     }
 
     /// What the user reads, in English.
-    pub fn message_en(&self) -> &'static str {
-        crate::bankid::messages::error_message(self).1
+    fn message_en(&self) -> String {
+        String::from(crate::bankid::messages::error_message(self).1)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
 
     #[test]
     fn error_codes_map_case_insensitively() {

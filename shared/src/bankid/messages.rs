@@ -117,6 +117,7 @@ pub fn error_message(error: &BankIdError) -> (&'static str, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
 
     #[test]
     fn hint_codes_map_to_rfa() {

@@ -83,19 +83,48 @@ pub enum TlsError {
     Client(String),
 }
 
-impl TlsError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::ErrorText for TlsError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed({
+            match self {
+                TlsError::MissingIdentity => "bankid_tls.missing_identity",
+                TlsError::MissingServerRoot => "bankid_tls.missing_server_root",
+                TlsError::InvalidPem(_) => "bankid_tls.invalid_pem",
+                TlsError::InvalidCertificate(_) => "bankid_tls.invalid_certificate",
+                TlsError::InvalidKey(_) => "bankid_tls.invalid_key",
+                TlsError::WrongPassword => "bankid_tls.wrong_password",
+                TlsError::InvalidPkcs12(_) => "bankid_tls.invalid_pkcs12",
+                TlsError::KeyMismatch => "bankid_tls.key_mismatch",
+                TlsError::RootFingerprintMismatch { .. } => "bankid_tls.root_fingerprint_mismatch",
+                TlsError::Client(_) => "bankid_tls.client",
+            }
+        })
+    }
+
+    fn message_sv(&self) -> String {
         match self {
-            TlsError::MissingIdentity => "bankid_tls.missing_identity",
-            TlsError::MissingServerRoot => "bankid_tls.missing_server_root",
-            TlsError::InvalidPem(_) => "bankid_tls.invalid_pem",
-            TlsError::InvalidCertificate(_) => "bankid_tls.invalid_certificate",
-            TlsError::InvalidKey(_) => "bankid_tls.invalid_key",
-            TlsError::WrongPassword => "bankid_tls.wrong_password",
-            TlsError::InvalidPkcs12(_) => "bankid_tls.invalid_pkcs12",
-            TlsError::KeyMismatch => "bankid_tls.key_mismatch",
-            TlsError::RootFingerprintMismatch { .. } => "bankid_tls.root_fingerprint_mismatch",
-            TlsError::Client(_) => "bankid_tls.client",
+            TlsError::MissingIdentity => {
+                "BankID-kopplingen saknar certifikat och nyckel för förlitande part.".into()
+            }
+            TlsError::MissingServerRoot => {
+                "BankID-kopplingen saknar BankID:s rotcertifikat.".into()
+            }
+            TlsError::InvalidPem(d) => format!("Ogiltig PEM-fil för BankID-kopplingen: {d}"),
+            TlsError::InvalidCertificate(d) => {
+                format!("Ogiltigt certifikat för BankID-kopplingen: {d}")
+            }
+            TlsError::InvalidKey(d) => format!("Ogiltig privat nyckel för BankID-kopplingen: {d}"),
+            TlsError::WrongPassword => {
+                "Lösenordet till BankID-kopplingens nyckel saknas eller är fel.".into()
+            }
+            TlsError::InvalidPkcs12(d) => format!("Ogiltig PKCS#12-fil för BankID-kopplingen: {d}"),
+            TlsError::KeyMismatch => {
+                "Den privata nyckeln hör inte till BankID-kopplingens certifikat.".into()
+            }
+            TlsError::RootFingerprintMismatch { .. } => {
+                "BankID:s rotcertifikat är inte det väntade: kopplingen vägras.".into()
+            }
+            TlsError::Client(d) => format!("BankID-kopplingen kunde inte skapas: {d}"),
         }
     }
 }

@@ -31,28 +31,30 @@ pub enum DomainError {
     CommentRequired,
 }
 
-impl DomainError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidId { kind, .. } => match *kind {
-                "tenant" => "id.invalid_tenant",
-                "document" => "id.invalid_document",
-                "order" => "id.invalid_order",
-                _ => "id.invalid",
-            },
-            Self::IllegalTransition { .. } => "order.illegal_transition",
-            Self::StaleVersion { .. } => "order.stale_version",
-            Self::NotASigner => "order.not_a_signer",
-            Self::AlreadyActed => "order.already_acted",
-            Self::NotYourTurn => "order.not_your_turn",
-            Self::DeadlinePassed => "order.deadline_passed",
-            Self::InvalidPlan(p) => p.code(),
-            Self::NotDueYet => "order.not_due",
-            Self::CommentRequired => "order.comment_required",
-        }
+impl crate::error::ErrorText for DomainError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                Self::InvalidId { kind, .. } => match *kind {
+                    "tenant" => "id.invalid_tenant",
+                    "document" => "id.invalid_document",
+                    "order" => "id.invalid_order",
+                    _ => "id.invalid",
+                },
+                Self::IllegalTransition { .. } => "order.illegal_transition",
+                Self::StaleVersion { .. } => "order.stale_version",
+                Self::NotASigner => "order.not_a_signer",
+                Self::AlreadyActed => "order.already_acted",
+                Self::NotYourTurn => "order.not_your_turn",
+                Self::DeadlinePassed => "order.deadline_passed",
+                Self::InvalidPlan(p) => return p.code(),
+                Self::NotDueYet => "order.not_due",
+                Self::CommentRequired => "order.comment_required",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             Self::InvalidId { kind, .. } => format!("Ogiltig identitet ({kind})."),
             Self::IllegalTransition { action, from } => format!(
@@ -70,10 +72,6 @@ impl DomainError {
             Self::NotDueYet => "Sista dag för underskrift har inte passerats än.".into(),
             Self::CommentRequired => "Skriv en kommentar när du avböjer.".into(),
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 
@@ -95,19 +93,21 @@ pub enum PlanProblem {
     DeadlineInPast,
 }
 
-impl PlanProblem {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NoSigners => "order.no_signers",
-            Self::TooManySigners => "order.too_many_signers",
-            Self::SignerWithoutName(_) => "order.signer_without_name",
-            Self::DuplicateSigner(_) => "order.duplicate_signer",
-            Self::StepMissing(_) => "order.step_missing",
-            Self::DeadlineInPast => "order.deadline_in_past",
-        }
+impl crate::error::ErrorText for PlanProblem {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                Self::NoSigners => "order.no_signers",
+                Self::TooManySigners => "order.too_many_signers",
+                Self::SignerWithoutName(_) => "order.signer_without_name",
+                Self::DuplicateSigner(_) => "order.duplicate_signer",
+                Self::StepMissing(_) => "order.step_missing",
+                Self::DeadlineInPast => "order.deadline_in_past",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             Self::NoSigners => "Ange minst en person som ska signera.".into(),
             Self::TooManySigners => format!(

@@ -578,6 +578,7 @@ fn plan_steps(plan: SigningPlan, signers: &[NewSigner]) -> Result<Vec<u32>, Doma
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use chrono::{Duration, TimeZone};
 
     fn t0() -> DateTime<Utc> {

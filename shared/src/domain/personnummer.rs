@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::error::ErrorText;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -21,17 +22,20 @@ pub enum PersonnummerError {
     InvalidDate,
 }
 
-impl PersonnummerError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidFormat => "personnummer.invalid_format",
-            Self::InvalidChecksum => "personnummer.invalid_checksum",
-            Self::InvalidDate => "personnummer.invalid_date",
-        }
+impl crate::error::ErrorText for PersonnummerError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                Self::InvalidFormat => "personnummer.invalid_format",
+                Self::InvalidChecksum => "personnummer.invalid_checksum",
+                Self::InvalidDate => "personnummer.invalid_date",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> &'static str {
-        match self {
+    fn message_sv(&self) -> String {
+        String::from({
+            match self {
             Self::InvalidFormat => {
                 "Personnumret har fel format. Ange det som ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN."
             }
@@ -42,10 +46,12 @@ impl PersonnummerError {
                 "Personnumret innehåller ett datum som inte finns eller som ligger i framtiden."
             }
         }
+        })
     }
 
-    pub fn message_en(&self) -> &'static str {
-        match self {
+    fn message_en(&self) -> String {
+        String::from({
+            match self {
             Self::InvalidFormat => {
                 "The personal identity number has the wrong format. Use YYYYMMDD-NNNN or YYMMDD-NNNN."
             }
@@ -56,6 +62,7 @@ impl PersonnummerError {
                 "The personal identity number contains a date that does not exist or is in the future."
             }
         }
+        })
     }
 }
 

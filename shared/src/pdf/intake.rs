@@ -59,24 +59,26 @@ pub enum IntakeError {
     Unreadable(String),
 }
 
-impl IntakeError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            IntakeError::NotPdf => "pdf.not_pdf",
-            IntakeError::Truncated => "pdf.truncated",
-            IntakeError::BrokenXref => "pdf.broken_xref",
-            IntakeError::Encrypted => "pdf.encrypted",
-            IntakeError::JavaScript => "pdf.javascript",
-            IntakeError::LaunchAction => "pdf.launch_action",
-            IntakeError::TooLarge => "pdf.too_large",
-            IntakeError::TooManyPages => "pdf.too_many_pages",
-            IntakeError::NoPages => "pdf.no_pages",
-            IntakeError::Certified => "pdf.certified",
-            IntakeError::Unreadable(_) => "pdf.unreadable",
-        }
+impl crate::error::ErrorText for IntakeError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                IntakeError::NotPdf => "pdf.not_pdf",
+                IntakeError::Truncated => "pdf.truncated",
+                IntakeError::BrokenXref => "pdf.broken_xref",
+                IntakeError::Encrypted => "pdf.encrypted",
+                IntakeError::JavaScript => "pdf.javascript",
+                IntakeError::LaunchAction => "pdf.launch_action",
+                IntakeError::TooLarge => "pdf.too_large",
+                IntakeError::TooManyPages => "pdf.too_many_pages",
+                IntakeError::NoPages => "pdf.no_pages",
+                IntakeError::Certified => "pdf.certified",
+                IntakeError::Unreadable(_) => "pdf.unreadable",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             IntakeError::NotPdf => "Filen är inte en PDF-fil.".into(),
             IntakeError::Truncated => {
@@ -104,7 +106,7 @@ impl IntakeError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         format!("{}.", capitalise(&self.to_string()))
     }
 }
@@ -376,11 +378,12 @@ fn info_title(doc: &Document) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use crate::pdf::test_support::*;
 
-    fn code(bytes: &[u8]) -> &'static str {
+    fn code(bytes: &[u8]) -> std::borrow::Cow<'static, str> {
         match inspect(bytes, &IntakeLimits::default()) {
-            Ok(_) => "ok",
+            Ok(_) => "ok".into(),
             Err(e) => e.code(),
         }
     }

@@ -47,18 +47,20 @@ pub enum PdfError {
     Certified,
 }
 
-impl PdfError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            PdfError::Unreadable(_) => "pdf.unreadable",
-            PdfError::Encrypted => "pdf.encrypted",
-            PdfError::Unsupported(_) => "pdf.unsupported_structure",
-            PdfError::TooLarge => "pdf.too_large",
-            PdfError::Certified => "pdf.certified",
-        }
+impl crate::error::ErrorText for PdfError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                PdfError::Unreadable(_) => "pdf.unreadable",
+                PdfError::Encrypted => "pdf.encrypted",
+                PdfError::Unsupported(_) => "pdf.unsupported_structure",
+                PdfError::TooLarge => "pdf.too_large",
+                PdfError::Certified => "pdf.certified",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             PdfError::Unreadable(d) => format!("PDF-filen kunde inte läsas: {d}"),
             PdfError::Encrypted => "PDF-filen är krypterad.".into(),
@@ -69,9 +71,5 @@ impl PdfError {
                     .into()
             }
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }

@@ -80,47 +80,50 @@ pub enum SealError {
     Io(String),
 }
 
-impl SealError {
-    pub fn code(&self) -> &'static str {
+impl crate::error::ErrorText for SealError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow;
         match self {
             SealError::Pdf(e) => e.code(),
-            SealError::InvalidCertificate(_) => "seal.invalid_certificate",
-            SealError::Signer(_) => "seal.signer_failed",
-            SealError::SignatureMismatch => "seal.signature_mismatch",
-            SealError::ContentsOverflow { .. } => "seal.contents_overflow",
-            SealError::Cms(_) => "seal.cms_failed",
-            SealError::Timestamp(e) => e.code(),
-            SealError::LevelUnavailable { .. } => "seal.level_unavailable",
-            SealError::Revocation { code, .. } => code,
-            SealError::Io(_) => "seal.io_failed",
+            SealError::Timestamp(e) => e.code().into(),
+            SealError::Revocation { code, .. } => Cow::Borrowed(*code),
+            SealError::InvalidCertificate(_) => "seal.invalid_certificate".into(),
+            SealError::Signer(_) => "seal.signer_failed".into(),
+            SealError::SignatureMismatch => "seal.signature_mismatch".into(),
+            SealError::ContentsOverflow { .. } => "seal.contents_overflow".into(),
+            SealError::Cms(_) => "seal.cms_failed".into(),
+            SealError::LevelUnavailable { .. } => "seal.level_unavailable".into(),
+            SealError::Io(_) => "seal.io_failed".into(),
         }
     }
 
-    pub fn message_sv(&self) -> String {
-        match self {
-            SealError::Pdf(e) => e.message_sv(),
-            SealError::InvalidCertificate(d) => {
-                format!("Sigillets certifikatkedja är ogiltig: {d}")
-            }
-            SealError::Signer(d) => format!("Sigillnyckeln kunde inte signera: {d}"),
-            SealError::SignatureMismatch => {
-                "Sigillets signatur stämmer inte med sigillcertifikatet.".into()
-            }
-            SealError::ContentsOverflow { needed, reserved } => format!(
+    fn message_sv(&self) -> String {
+        {
+            match self {
+                SealError::Pdf(e) => e.message_sv(),
+                SealError::InvalidCertificate(d) => {
+                    format!("Sigillets certifikatkedja är ogiltig: {d}")
+                }
+                SealError::Signer(d) => format!("Sigillnyckeln kunde inte signera: {d}"),
+                SealError::SignatureMismatch => {
+                    "Sigillets signatur stämmer inte med sigillcertifikatet.".into()
+                }
+                SealError::ContentsOverflow { needed, reserved } => format!(
                 "Signaturen ({needed} byte) ryms inte i det reserverade utrymmet ({reserved} byte)."
             ),
-            SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
-            SealError::Timestamp(e) => e.message_sv(),
-            SealError::LevelUnavailable { level, missing } => format!(
-                "Nivån {level} kräver {}, som inte finns i den här installationen.",
-                missing.name_sv()
-            ),
-            SealError::Revocation { sv, .. } => sv.clone(),
-            SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
+                SealError::Cms(d) => format!("Signaturen kunde inte byggas: {d}"),
+                SealError::Timestamp(e) => e.message_sv(),
+                SealError::LevelUnavailable { level, missing } => format!(
+                    "Nivån {level} kräver {}, som inte finns i den här installationen.",
+                    missing.name_sv()
+                ),
+                SealError::Revocation { sv, .. } => sv.clone(),
+                SealError::Io(d) => format!("Dokumentet kunde inte läsas eller skrivas: {d}"),
+            }
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         match self {
             SealError::Pdf(e) => e.message_en(),
             SealError::Timestamp(e) => e.message_en(),
@@ -778,6 +781,7 @@ fn unique_name(stem: &str, taken: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use crate::pdf::test_support::*;
     use crate::pdf::verify::verify;
     use crate::pdf::RevocationSource;

@@ -7,12 +7,13 @@ pub mod pages;
 #[cfg(all(test, feature = "embedded"))]
 mod pages_tests;
 pub(crate) mod qr_svg;
+pub mod status;
 
 use axum::Router;
 
 use crate::app::App;
 
-pub use api::ApiError;
+pub use status::{ApiError, RequestError};
 
 /// Which function a route belongs to (each is one Lambda with one function URL).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +32,8 @@ pub fn function_router(app: App, f: Function) -> Router {
         Function::BankidCollect => api::portal_routes().merge(pages::portal_pages()),
         Function::Publish => api::public_routes().merge(pages::public_pages()),
     }
-    .fallback(api::not_found)
-    .method_not_allowed_fallback(api::method_not_allowed)
+    .fallback(status::not_found)
+    .method_not_allowed_fallback(status::method_not_allowed)
     .with_state(app)
 }
 
@@ -45,7 +46,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::portal_pages())
         .merge(pages::public_pages())
         .merge(pages::staff_pages())
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(status::not_found)
+        .method_not_allowed_fallback(status::method_not_allowed)
         .with_state(app)
 }

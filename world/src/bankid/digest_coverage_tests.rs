@@ -31,6 +31,7 @@ use esign_shared::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, HintCode, PhoneAuthRequest,
     Requirement, SignRequest,
 };
+use esign_shared::error::ErrorText;
 
 const PNR: &str = "198001019876";
 
@@ -659,7 +660,11 @@ fn assert_error(err: &BankIdError, wire: &str, code: &str, retryable: bool, rfa:
     assert_eq!(err.code(), code, "{err:?}");
     assert_eq!(err.is_retryable(), retryable, "{err:?}");
     assert_eq!(error_message(err), rfa, "{err:?}");
-    assert_eq!((err.message_sv(), err.message_en()), rfa, "{err:?}");
+    assert_eq!(
+        (err.message_sv().as_str(), err.message_en().as_str()),
+        rfa,
+        "{err:?}"
+    );
 }
 
 /// A raw RP call with the RP certificate: (status, body).

@@ -19,6 +19,7 @@ use esign_shared::bankid::types::{
     AuthRequest, CallInitiator, CollectResponse, CollectStatus, HintCode, PhoneAuthRequest,
     PhoneRequirement, PhoneSignRequest, Requirement, SignRequest,
 };
+use esign_shared::error::ErrorText;
 
 const PNR: &str = "198001019876";
 const OTHER: &str = "197002021234";

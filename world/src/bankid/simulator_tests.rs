@@ -18,6 +18,7 @@ use esign_shared::bankid::qr::qr_data;
 use esign_shared::bankid::types::{
     AuthRequest, CollectResponse, CollectStatus, HintCode, OrderStarted, Requirement, SignRequest,
 };
+use esign_shared::error::ErrorText;
 
 const PNR: &str = "198001019876";
 

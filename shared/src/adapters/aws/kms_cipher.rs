@@ -26,6 +26,7 @@ use sha2::Sha256;
 
 use crate::adapters::personal_data_keys::PersonalDataKeys;
 
+use crate::error::ErrorText;
 use crate::ports::{Expect, Item, PersonalDataCipher, PortError, StateError, StateStore, Write};
 
 /// Where the encrypted data key is kept in the state store.
@@ -50,17 +51,19 @@ pub enum KmsCipherError {
     MissingSetting(&'static str),
 }
 
-impl KmsCipherError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Kms { .. } => "cipher.kms_unavailable",
-            Self::DamagedKey(_) => "cipher.damaged_key",
-            Self::Store(_) => "cipher.store_unavailable",
-            Self::MissingSetting(_) => "cipher.missing_setting",
-        }
+impl crate::error::ErrorText for KmsCipherError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                Self::Kms { .. } => "cipher.kms_unavailable",
+                Self::DamagedKey(_) => "cipher.damaged_key",
+                Self::Store(_) => "cipher.store_unavailable",
+                Self::MissingSetting(_) => "cipher.missing_setting",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             Self::Kms { operation, message } => {
                 format!("Anropet {operation} till KMS misslyckades: {message}")
@@ -69,10 +72,6 @@ impl KmsCipherError {
             Self::Store(e) => format!("Datanyckeln kunde inte läsas eller sparas: {e}"),
             Self::MissingSetting(name) => format!("Inställningen {name} saknas."),
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 

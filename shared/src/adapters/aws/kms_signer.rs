@@ -26,6 +26,7 @@ use aws_sdk_kms::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
 
+use crate::error::ErrorText;
 use crate::pdf::seal::{SealAlgorithm, SealError, SealSigner};
 use crate::ports::{KeyAlgorithm, KeySigner, PortError};
 
@@ -61,21 +62,23 @@ pub enum KmsSignerError {
     },
 }
 
-impl KmsSignerError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::MessageSize { .. } => "kms.message_size",
-            Self::InvalidKeyId(_) => "kms.invalid_key_id",
-            Self::InvalidSetting { .. } => "kms.invalid_setting",
-            Self::KeyNotFound(_) => "kms.key_not_found",
-            Self::WrongKeyType { .. } => "kms.wrong_key_type",
-            Self::CertificateMismatch { .. } => "kms.certificate_mismatch",
-            Self::InvalidCertificate(_) => "kms.invalid_certificate",
-            Self::Kms { .. } => "kms.unavailable",
-        }
+impl crate::error::ErrorText for KmsSignerError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                Self::MessageSize { .. } => "kms.message_size",
+                Self::InvalidKeyId(_) => "kms.invalid_key_id",
+                Self::InvalidSetting { .. } => "kms.invalid_setting",
+                Self::KeyNotFound(_) => "kms.key_not_found",
+                Self::WrongKeyType { .. } => "kms.wrong_key_type",
+                Self::CertificateMismatch { .. } => "kms.certificate_mismatch",
+                Self::InvalidCertificate(_) => "kms.invalid_certificate",
+                Self::Kms { .. } => "kms.unavailable",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             Self::MessageSize { len } => format!(
                 "Meddelandet att signera är {len} byte; KMS signerar 1 till \
@@ -99,10 +102,6 @@ impl KmsSignerError {
                 format!("Anropet {operation} till KMS misslyckades: {message}")
             }
         }
-    }
-
-    pub fn message_en(&self) -> String {
-        self.to_string()
     }
 }
 

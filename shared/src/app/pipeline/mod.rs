@@ -215,6 +215,7 @@ impl JobHandler for Pipeline {
 mod tests {
     use super::*;
     use crate::app::test_app;
+    use crate::error::ErrorText;
 
     #[tokio::test]
     async fn seal_level_follows_what_the_installation_can_make() {

@@ -5,6 +5,7 @@ use super::{internal, Pipeline};
 use crate::app::texts::stockholm;
 use crate::app::AppError;
 use crate::domain::TenantId;
+use crate::error::ErrorText;
 use crate::pdf::seal::SealRequest;
 
 impl Pipeline {

@@ -1,0 +1,122 @@
+//! The upload function's routes: documents in the request body, presigned direct uploads,
+//! reading documents back.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{JsonBody, QueryParams, StaffAuth};
+use super::{file, ok, ApiResult};
+use crate::app::{views, App};
+use crate::web::status::RequestError;
+
+// --- upload ---------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    file_name: Option<String>,
+}
+
+async fn upload(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    QueryParams(q): QueryParams<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        essence.as_str(),
+        "application/pdf" | "application/octet-stream"
+    ) {
+        return Err(RequestError::NotAPdfUpload.into());
+    }
+    let name = q
+        .file_name
+        .or_else(|| {
+            headers
+                .get("x-file-name")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        })
+        .unwrap_or_else(|| "dokument.pdf".into());
+    let (doc, created) = app.documents.upload_document(&staff, &name, body).await?;
+    ok(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        json!({ "document": views::document(&doc) }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectUploadInput {
+    file_name: String,
+}
+
+/// A presigned PUT for a document too large for this function's request body (about 6 MB on
+/// a function URL): the client PUTs the PDF there, and the document appears under its
+/// SHA-256 once the upload function has taken it in.
+async fn start_direct_upload(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(input): JsonBody<DirectUploadInput>,
+) -> ApiResult {
+    let ticket = app
+        .documents
+        .presign_upload(&staff, &input.file_name)
+        .await?;
+    ok(StatusCode::CREATED, json!({ "upload": ticket }))
+}
+
+async fn get_document(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let doc = app.documents.get_document(&staff, &id).await?;
+    ok(StatusCode::OK, json!({ "document": views::document(&doc) }))
+}
+
+async fn get_document_bytes(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let doc = app.documents.get_document(&staff, &id).await?;
+    let bytes = app.documents.document_bytes(&staff, &id).await?;
+    file(bytes, "application/pdf", &doc.file_name)
+}
+
+pub(in crate::web) fn upload_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/api/documents",
+            // The embedded default takes large files directly; in AWS uploads above the
+            // function-URL cap go by presigned PUT.
+            post(upload).layer(DefaultBodyLimit::max(512 * 1024 * 1024)),
+        )
+        .route("/api/documents/uploads", post(start_direct_upload))
+        .route("/api/documents/{id}", get(get_document))
+        .route("/api/documents/{id}/original.pdf", get(get_document_bytes))
+}

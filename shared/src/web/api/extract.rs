@@ -1,0 +1,144 @@
+//! What the routes take from a request: the JSON body and query with our error shape, the
+//! caller (staff or signer), and the end user BankID's risk assessment wants.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use crate::app::{App, AppError, SignerSession, Staff};
+use crate::web::status::{ApiError, RequestError};
+
+/// A JSON body, with our error shape when it is not JSON or not the right shape.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> axum::extract::FromRequest<App> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &App) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| RequestError::UnreadableBody)?;
+        let bytes = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            Bytes::from_static(b"{}")
+        } else {
+            bytes
+        };
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| RequestError::InvalidJson(e.to_string()).into())
+    }
+}
+
+pub(super) fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Who acts for a tenant: `Authorization: Bearer <api key>` (e-services, admins), or a member
+/// of staff logged in with BankID (the session cookie or bearer token; `X-Tenant` picks the
+/// tenant when they serve several).
+pub struct StaffAuth(pub Staff);
+
+impl FromRequestParts<App> for StaffAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        if let Some(key) = bearer(parts).filter(|b| b.starts_with("esk_")) {
+            return Ok(StaffAuth(app.tenants.authenticate_api_key(key).await?));
+        }
+        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        let session = app.portal.authenticate_session(&token).await?;
+        let tenant = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok());
+        Ok(StaffAuth(
+            app.tenants.staff_from_session(&session, tenant).await?,
+        ))
+    }
+}
+
+pub const SESSION_COOKIE: &str = "esign_session";
+
+fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(b) = bearer(parts) {
+        return Some(b.to_string());
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The signer behind the session cookie (or a session bearer token).
+pub struct SessionAuth(pub SignerSession);
+
+impl FromRequestParts<App> for SessionAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        Ok(SessionAuth(app.portal.authenticate_session(&token).await?))
+    }
+}
+
+/// The end user for BankID's risk assessment: the IP is the first X-Forwarded-For hop
+/// (function URLs and proxies set it), else the socket's peer; the user agent and the site's
+/// host name come from the request.
+pub struct ClientIp(pub crate::ports::EndUser);
+
+impl FromRequestParts<App> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, ApiError> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let header = |name: header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let host = header(header::HOST).map(|h| {
+            // Drop the port: BankID wants a bare domain.
+            match h.rsplit_once(':') {
+                Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
+                _ => h,
+            }
+        });
+        Ok(ClientIp(crate::ports::EndUser {
+            ip: forwarded
+                .map(str::to_string)
+                .or(peer)
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            user_agent: header(header::USER_AGENT),
+            referring_domain: host,
+        }))
+    }
+}
+
+/// Query parameters, with our error shape when they do not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<App> for QueryParams<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, app)
+            .await
+            .map(|Query(q)| QueryParams(q))
+            .map_err(|e| RequestError::InvalidQuery(e.body_text()).into())
+    }
+}

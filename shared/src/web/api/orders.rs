@@ -1,0 +1,136 @@
+//! The create-signing-order function's routes: signing orders, their files, staff.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{JsonBody, StaffAuth};
+use super::{file, ok, ApiResult};
+use crate::app::{views, App, CreateOrderInput, Staff};
+
+// --- orders ---------------------------------------------------------------------------------
+
+async fn staff_order_response(
+    app: &App,
+    staff: &Staff,
+    order: &crate::domain::SigningOrder,
+    status: StatusCode,
+) -> ApiResult {
+    let files = app.orders.outputs_present(staff, order).await;
+    ok(
+        status,
+        json!({ "order": views::order_for_staff(order, files) }),
+    )
+}
+
+async fn create_order(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(input): JsonBody<CreateOrderInput>,
+) -> ApiResult {
+    let order = app.orders.create_order(&staff, input).await?;
+    staff_order_response(&app, &staff, &order, StatusCode::CREATED).await
+}
+
+async fn list_orders(State(app): State<App>, StaffAuth(staff): StaffAuth) -> ApiResult {
+    let orders = app.orders.list_orders(&staff).await?;
+    ok(
+        StatusCode::OK,
+        json!({ "orders": orders.iter().map(views::order_summary).collect::<Vec<_>>() }),
+    )
+}
+
+async fn get_order(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let order = app.orders.get_order(&staff, &id).await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct RecallBody {
+    reason: Option<String>,
+}
+
+async fn recall(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RecallBody>,
+) -> ApiResult {
+    let order = app
+        .orders
+        .recall_order(&staff, &id, body.reason.as_deref())
+        .await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ResendBody {
+    document_id: String,
+    deadline: Option<DateTime<Utc>>,
+}
+
+async fn resend(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ResendBody>,
+) -> ApiResult {
+    let order = app
+        .orders
+        .resend_order(&staff, &id, &body.document_id, body.deadline)
+        .await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
+async fn order_file(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path((id, name)): Path<(String, String)>,
+) -> ApiResult {
+    let bytes = app.orders.order_file(&staff, &id, &name).await?;
+    file(bytes, crate::app::content_type_of(&name), &name)
+}
+
+#[derive(Deserialize)]
+struct AddStaffBody {
+    personnummer: String,
+    name: String,
+    role: crate::app::StaffRole,
+}
+
+async fn add_staff(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(body): JsonBody<AddStaffBody>,
+) -> ApiResult {
+    app.tenants
+        .add_staff(&staff, &body.personnummer, &body.name, body.role)
+        .await?;
+    ok(StatusCode::CREATED, json!({}))
+}
+
+async fn whoami(StaffAuth(staff): StaffAuth) -> ApiResult {
+    ok(
+        StatusCode::OK,
+        json!({"tenant": staff.tenant, "role": staff.role}),
+    )
+}
+
+pub(in crate::web) fn order_routes() -> Router<App> {
+    Router::new()
+        .route("/api/orders", post(create_order).get(list_orders))
+        .route("/api/staff", post(add_staff))
+        .route("/api/whoami", get(whoami))
+        .route("/api/orders/{id}", get(get_order))
+        .route("/api/orders/{id}/recall", post(recall))
+        .route("/api/orders/{id}/resend", post(resend))
+        .route("/api/orders/{id}/{file}", get(order_file))
+}

@@ -204,7 +204,7 @@ impl LocalService {
             )
             .nest("/bankid-sim", simulator::router(self.simulator.clone()))
             // The phone page and its script and stylesheets.
-            .merge(esign_shared::web::pages::phone_ui())
+            .merge(esign_world::bankid::phone_ui())
     }
 
     /// Serve on `addr` (port 0 picks one). The queue worker and the hourly housekeeping

@@ -10,37 +10,31 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
 
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static str,
+/// A script or stylesheet a page links.
+pub struct Asset {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub body: &'static str,
 }
 
-const CSS: &str = "text/css; charset=utf-8";
-const JS: &str = "text/javascript; charset=utf-8";
+pub const CSS: &str = "text/css; charset=utf-8";
+pub const JS: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: &[Asset] = &[
-    Asset {
-        name: "common.css",
-        content_type: CSS,
-        body: include_str!("pages/common.css"),
-    },
+/// The stylesheet every page shares (the local world's phone page too).
+pub const COMMON_CSS: Asset = Asset {
+    name: "common.css",
+    content_type: CSS,
+    body: include_str!("pages/common.css"),
+};
+
+/// The staff pages' files: the start page and the secretary's.
+pub(super) const STAFF: &[Asset] = &[
+    COMMON_CSS,
     Asset {
         name: "start.css",
         content_type: CSS,
         body: include_str!("pages/start.css"),
-    },
-    Asset {
-        name: "portal.css",
-        content_type: CSS,
-        body: include_str!("pages/portal.css"),
-    },
-    Asset {
-        name: "portal.js",
-        content_type: JS,
-        body: include_str!("pages/portal.js"),
     },
     Asset {
         name: "secretary.css",
@@ -52,41 +46,42 @@ const ASSETS: &[Asset] = &[
         content_type: JS,
         body: include_str!("pages/secretary.js"),
     },
+];
+
+/// The signer portal's files.
+pub(super) const PORTAL: &[Asset] = &[
+    COMMON_CSS,
     Asset {
-        name: "phone.css",
+        name: "portal.css",
         content_type: CSS,
-        body: include_str!("pages/phone.css"),
+        body: include_str!("pages/portal.css"),
     },
     Asset {
-        name: "phone.js",
+        name: "portal.js",
         content_type: JS,
-        body: include_str!("pages/phone.js"),
+        body: include_str!("pages/portal.js"),
     },
 ];
 
-/// Each asset's version: the start of the SHA-256 of its content.
-static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    ASSETS
-        .iter()
-        .map(|a| hex::encode(&Sha256::digest(a.body.as_bytes())[..6]))
-        .collect()
-});
+/// An asset's version: the start of the SHA-256 of its content.
+fn version(a: &Asset) -> String {
+    hex::encode(&Sha256::digest(a.body.as_bytes())[..6])
+}
 
-/// `html` with every link to one of our assets (`/static/NAME"`) carrying its version.
-pub(super) fn versioned(html: &str) -> String {
+/// `html` with every link to one of `assets` (`/static/NAME"`) carrying its version.
+pub fn versioned(html: &str, assets: &[Asset]) -> String {
     let mut out = html.to_string();
-    for (a, v) in ASSETS.iter().zip(VERSIONS.iter()) {
+    for a in assets {
         out = out.replace(
             &format!("/static/{}\"", a.name),
-            &format!("/static/{}?v={v}\"", a.name),
+            &format!("/static/{}?v={}\"", a.name, version(a)),
         );
     }
     out
 }
 
-fn serve(index: usize, query: Option<String>) -> Response {
-    let (a, v) = (&ASSETS[index], &VERSIONS[index]);
-    let cache = if query.as_deref() == Some(format!("v={v}").as_str()) {
+fn serve(a: &'static Asset, query: Option<String>) -> Response {
+    let cache = if query.as_deref() == Some(format!("v={}", version(a)).as_str()) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -105,20 +100,16 @@ fn serve(index: usize, query: Option<String>) -> Response {
     r
 }
 
-/// GET `{prefix}/static/NAME` for each asset in `names` (the page tests check that every file a
+/// GET `{prefix}/static/NAME` for each of `assets` (the page tests check that every file a
 /// page links is served by the page's router).
-pub(super) fn routes<S>(prefix: &str, names: &[&str]) -> Router<S>
+pub fn routes<S>(prefix: &str, assets: &'static [Asset]) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    ASSETS
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| names.contains(&a.name))
-        .fold(Router::new(), |router, (index, a)| {
-            router.route(
-                &format!("{prefix}/static/{}", a.name),
-                get(move |RawQuery(q): RawQuery| async move { serve(index, q) }),
-            )
-        })
+    assets.iter().fold(Router::new(), |router, a| {
+        router.route(
+            &format!("{prefix}/static/{}", a.name),
+            get(move |RawQuery(q): RawQuery| async move { serve(a, q) }),
+        )
+    })
 }

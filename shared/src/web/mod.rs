@@ -2,7 +2,7 @@
 //! One table of routes; each function serves its part of it.
 
 mod api;
-mod assets;
+pub mod assets;
 pub mod pages;
 #[cfg(all(test, feature = "embedded"))]
 mod pages_tests;

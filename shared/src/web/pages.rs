@@ -16,20 +16,19 @@ use std::sync::LazyLock;
 /// What a page may load: its own scripts and stylesheets, and requests to its own origin. The
 /// same policy (without `frame-ancestors`, which only works as a header) is in each page's
 /// `<meta http-equiv>`.
-const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /// The portal also shows the QR code: an SVG image in a `data:` URL.
 const PORTAL_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 static SECRETARY_HTML: LazyLock<String> =
-    LazyLock::new(|| assets::versioned(include_str!("pages/secretary.html")));
+    LazyLock::new(|| assets::versioned(include_str!("pages/secretary.html"), assets::STAFF));
 static PORTAL_HTML: LazyLock<String> =
-    LazyLock::new(|| assets::versioned(include_str!("pages/portal.html")));
-/// The simulated Mobilt BankID app (local mode only).
-static PHONE_HTML: LazyLock<String> =
-    LazyLock::new(|| assets::versioned(include_str!("pages/phone.html")));
-static START_HTML: LazyLock<String> = LazyLock::new(|| assets::versioned(START_SOURCE));
+    LazyLock::new(|| assets::versioned(include_str!("pages/portal.html"), assets::PORTAL));
+static START_HTML: LazyLock<String> =
+    LazyLock::new(|| assets::versioned(START_SOURCE, assets::STAFF));
 
-fn page(html: &'static str, csp: &'static str) -> Response {
+/// A page with our headers: its Content-Security-Policy, no sniffing, no referrer.
+pub fn page(html: &'static str, csp: &'static str) -> Response {
     let mut r = Html(html).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -65,10 +64,7 @@ pub(super) fn staff_pages() -> Router<App> {
             "/sekreterare",
             get(|| async { page(SECRETARY_HTML.as_str(), PAGE_CSP) }),
         )
-        .merge(assets::routes(
-            "",
-            &["common.css", "start.css", "secretary.css", "secretary.js"],
-        ))
+        .merge(assets::routes("", assets::STAFF))
 }
 
 /// The portal and its files, all under `/portal` (the paths the portal's function URL gets).
@@ -78,26 +74,7 @@ pub(super) fn portal_pages() -> Router<App> {
             "/portal",
             get(|| async { page(PORTAL_HTML.as_str(), PORTAL_CSP) }),
         )
-        .merge(assets::routes(
-            "/portal",
-            &["common.css", "portal.css", "portal.js"],
-        ))
-}
-
-/// The BankID simulator's phone page and its files (local mode, beside the simulator).
-pub fn phone_ui<S>() -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    Router::new()
-        .route(
-            "/bankid-sim/phone-ui",
-            get(|| async { page(PHONE_HTML.as_str(), PAGE_CSP) }),
-        )
-        .merge(assets::routes(
-            "/bankid-sim",
-            &["common.css", "phone.css", "phone.js"],
-        ))
+        .merge(assets::routes("/portal", assets::PORTAL))
 }
 
 pub(super) fn public_pages() -> Router<App> {
@@ -115,7 +92,6 @@ mod tests {
             ("start", START_HTML.as_str(), PAGE_CSP),
             ("secretary", SECRETARY_HTML.as_str(), PAGE_CSP),
             ("portal", PORTAL_HTML.as_str(), PORTAL_CSP),
-            ("phone", PHONE_HTML.as_str(), PAGE_CSP),
         ] {
             let meta = csp.strip_suffix("; frame-ancestors 'none'").unwrap();
             let tag = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{meta}\">");

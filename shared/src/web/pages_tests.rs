@@ -6,7 +6,7 @@ use axum::Router;
 use http::HeaderMap;
 use tower::ServiceExt;
 
-use super::{function_router, pages, router, Function};
+use super::{function_router, router, Function};
 use crate::app::test_app;
 
 async fn get(router: &Router, path: &str) -> (u16, HeaderMap, String) {
@@ -168,7 +168,11 @@ async fn pages_run_only_their_own_files_under_a_strict_policy() {
             router(t.app.clone()),
             vec!["/", "/sekreterare", "/portal"],
         ),
-        ("phone", pages::phone_ui(), vec!["/bankid-sim/phone-ui"]),
+        (
+            "phone",
+            esign_world::bankid::phone_ui(),
+            vec!["/bankid-sim/phone-ui"],
+        ),
     ];
     for (router_name, router, paths) in &routers {
         for path in paths {

@@ -3,6 +3,7 @@
 //! users, mutual TLS as BankID speaks it, and the phone control API that plays the signer's app.
 
 mod ocsp;
+mod phone;
 mod pki;
 pub mod simulator;
 pub mod tls;
@@ -21,5 +22,6 @@ mod simulator_tests;
 #[cfg(test)]
 mod tls_tests;
 
+pub use phone::phone_ui;
 pub use pki::{generate_simulator_ca, issue_tls_client_cert, issue_tls_server_cert};
 pub use simulator::{router, Simulator, SimulatorCa};

@@ -12,6 +12,7 @@
 //! | `SIGNER#<hmac(pnr)>`  | `ORDER#<t>#<id>`           | "orders naming this signer" | [`OrderRepo`] |
 //! | `SESSION#<sha256>`    | `SESSION`                  | a portal session (TTL) | [`SessionRepo`] |
 //! | `EID#<our ref>`       | `EID`                      | a BankID order in progress (TTL) | [`EidOrderRepo`] |
+//! | `KEYRING`             | `PERSONAL_DATA#1`          | the personal-data key, wrapped by KMS | [`keyring`] |
 //!
 //! Files: [`files`].
 
@@ -19,6 +20,7 @@ mod access;
 mod documents;
 mod eid_orders;
 pub mod files;
+pub mod keyring;
 mod orders;
 mod sessions;
 mod tenants;

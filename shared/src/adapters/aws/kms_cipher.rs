@@ -20,18 +20,15 @@ use async_trait::async_trait;
 use aws_sdk_kms::error::DisplayErrorContext;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::DataKeySpec;
-use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::adapters::personal_data_keys::PersonalDataKeys;
 
 use crate::error::ErrorText;
-use crate::ports::{Expect, Item, PersonalDataCipher, PortError, StateError, StateStore, Write};
+use crate::ports::{PersonalDataCipher, PortError, StateStore};
+use crate::repo::{keyring, RepoError};
 
-/// Where the encrypted data key is kept in the state store.
-pub const KEY_ITEM_PK: &str = "KEYRING";
-pub const KEY_ITEM_SK: &str = "PERSONAL_DATA#1";
 const CONTEXT_KEY: &str = "purpose";
 const CONTEXT_VALUE: &str = "e-underskrift-personal-data";
 const PREFIX: &str = "k1:";
@@ -106,31 +103,15 @@ impl KmsCipher {
             Some(blob) => blob,
             None => {
                 let (blob, key) = generate(&kms, kms_key_id).await?;
-                let item = Item {
-                    pk: KEY_ITEM_PK.into(),
-                    sk: KEY_ITEM_SK.into(),
-                    version: 0,
-                    data: serde_json::json!({
-                        "ciphertext_blob": B64.encode(&blob),
-                        "kms_key_id": kms_key_id,
-                        "created_at": chrono::Utc::now(),
-                    }),
-                    gsi1: None,
-                    expires_at: None,
-                };
-                match state
-                    .transact(vec![Write::Put {
-                        item,
-                        expect: Expect::Absent,
-                    }])
+                match keyring::store_wrapped_data_key(state, &blob, kms_key_id, chrono::Utc::now())
                     .await
                 {
                     Ok(()) => return Ok(Self::from_data_key(&key)),
                     // Another cold start stored its key first: use that one.
-                    Err(StateError::ConditionFailed { .. }) => stored_blob(state)
+                    Err(RepoError::Conflict) => stored_blob(state)
                         .await?
                         .ok_or_else(|| KmsCipherError::DamagedKey("vanished".into()))?,
-                    Err(StateError::Port(e)) => return Err(e.into()),
+                    Err(e) => return Err(repo_error(e)),
                 }
             }
         };
@@ -170,17 +151,14 @@ impl KmsCipher {
 }
 
 async fn stored_blob(state: &dyn StateStore) -> Result<Option<Vec<u8>>, KmsCipherError> {
-    let Some(item) = state.get(KEY_ITEM_PK, KEY_ITEM_SK).await? else {
-        return Ok(None);
-    };
-    let text = item
-        .data
-        .get("ciphertext_blob")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| KmsCipherError::DamagedKey("no ciphertext_blob".into()))?;
-    B64.decode(text)
-        .map(Some)
-        .map_err(|e| KmsCipherError::DamagedKey(e.to_string()))
+    keyring::wrapped_data_key(state).await.map_err(repo_error)
+}
+
+fn repo_error(e: RepoError) -> KmsCipherError {
+    match e {
+        RepoError::Port(p) => p.into(),
+        other => KmsCipherError::DamagedKey(other.to_string()),
+    }
 }
 
 async fn generate(
@@ -246,6 +224,8 @@ mod tests {
     use super::*;
     use crate::adapters::aws::test_support::*;
     use crate::adapters::embedded::RedbStateStore;
+    use crate::repo::keyring::{KEY_ITEM_PK, KEY_ITEM_SK};
+    use base64::{engine::general_purpose::STANDARD as B64, Engine};
 
     fn state(dir: &tempfile::TempDir) -> RedbStateStore {
         RedbStateStore::open(&dir.path().join("state.redb")).unwrap()

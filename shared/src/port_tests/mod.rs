@@ -1,0 +1,28 @@
+//! The contract of each port. Every adapter runs the same suite, so the embedded default and
+//! the AWS adapters cannot drift apart. Panics are the assertions. One file per port; each
+//! suite is run from the test module of every adapter that implements the port:
+//!
+//! | suite | run against |
+//! |-------|-------------|
+//! | [`object_store_suite`] | `FsObjectStore`, `S3ObjectStore` (plain, and prefixed with SSE-KMS), `RoutedObjectStore` |
+//! | [`state_store_suite`] | `RedbStateStore`, `DynamoStateStore` |
+//! | [`key_signer_suite`] | `SoftwareKeySigner`, `KmsKeySigner` |
+//! | [`cipher_suite`] | `LocalCipher`, `KmsCipher` |
+//! | [`queue_suite`] | `InProcessQueue`, `SqsQueue` |
+//! | [`mailer_suite`] | `SesMailer` (what moto recorded) |
+//!
+//! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
+
+mod cipher;
+mod keys;
+mod mail;
+mod objects;
+mod queue;
+mod state;
+
+pub use cipher::cipher_suite;
+pub use keys::key_signer_suite;
+pub use mail::mailer_suite;
+pub use objects::object_store_suite;
+pub use queue::queue_suite;
+pub use state::{item, put_new, state_store_suite};

@@ -9,7 +9,7 @@
 //! | [`key_signer_suite`] | `SoftwareKeySigner`, `KmsKeySigner` |
 //! | [`cipher_suite`] | `LocalCipher`, `KmsCipher` |
 //! | [`queue_suite`] | `InProcessQueue`, `SqsQueue` |
-//! | [`mailer_suite`] | `SesMailer` (what moto recorded) |
+//! | [`mailer_suite`] | `MailDir` (its `.eml` files read back by mail-parser), `SesMailer` (what moto recorded) |
 //!
 //! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
 

@@ -10,6 +10,7 @@
 //! | [`cipher_suite`] | `LocalCipher`, `KmsCipher` |
 //! | [`queue_suite`] | `InProcessQueue`, `SqsQueue` |
 //! | [`mailer_suite`] | `MailDir` (its `.eml` files read back by mail-parser), `SesMailer` (what moto recorded) |
+//! | [`uploads_bucket_suite`] | `S3UploadsBucket` (the embedded backend has no uploads bucket) |
 //!
 //! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
 
@@ -19,6 +20,7 @@ mod mail;
 mod objects;
 mod queue;
 mod state;
+mod uploads;
 
 pub use cipher::cipher_suite;
 pub use keys::key_signer_suite;
@@ -26,3 +28,4 @@ pub use mail::mailer_suite;
 pub use objects::object_store_suite;
 pub use queue::queue_suite;
 pub use state::{item, put_new, state_store_suite};
+pub use uploads::uploads_bucket_suite;

@@ -11,10 +11,16 @@
 //! | [`queue_suite`] | `InProcessQueue`, `SqsQueue` |
 //! | [`mailer_suite`] | `MailDir` (its `.eml` files read back by mail-parser), `SesMailer` (what moto recorded) |
 //! | [`uploads_bucket_suite`] | `S3UploadsBucket` (the embedded backend has no uploads bucket) |
+//! | [`eid_provider_suite`] | `BankIdProvider` against the simulator, over plain HTTP and over mutual TLS |
+//! | [`unconfigured_eid_suite`] | `BankIdNotConfigured` |
 //!
 //! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
+//! Those that need the local world (the BankID simulator, the TSA, the OCSP/CRL responder) run
+//! in `esign-world`'s `port_suites`, where the world and the suites share one copy of this
+//! crate: this crate's own unit tests would see a second one.
 
 mod cipher;
+mod eid;
 mod keys;
 mod mail;
 mod objects;
@@ -23,6 +29,7 @@ mod state;
 mod uploads;
 
 pub use cipher::cipher_suite;
+pub use eid::{eid_provider_suite, unconfigured_eid_suite};
 pub use keys::key_signer_suite;
 pub use mail::mailer_suite;
 pub use objects::object_store_suite;

@@ -13,6 +13,7 @@
 //! | [`uploads_bucket_suite`] | `S3UploadsBucket` (the embedded backend has no uploads bucket) |
 //! | [`eid_provider_suite`] | `BankIdProvider` against the simulator, over plain HTTP and over mutual TLS |
 //! | [`unconfigured_eid_suite`] | `BankIdNotConfigured` |
+//! | [`timestamp_source_suite`] | `HttpTimestampClient` against the world's TSA and against `openssl ts -reply`; `LocalTsa` in process |
 //!
 //! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
 //! Those that need the local world (the BankID simulator, the TSA, the OCSP/CRL responder) run
@@ -26,6 +27,7 @@ mod mail;
 mod objects;
 mod queue;
 mod state;
+mod timestamp;
 mod uploads;
 
 pub use cipher::cipher_suite;
@@ -35,4 +37,5 @@ pub use mail::mailer_suite;
 pub use objects::object_store_suite;
 pub use queue::queue_suite;
 pub use state::{item, put_new, state_store_suite};
+pub use timestamp::timestamp_source_suite;
 pub use uploads::uploads_bucket_suite;

@@ -14,6 +14,7 @@
 //! | [`eid_provider_suite`] | `BankIdProvider` against the simulator, over plain HTTP and over mutual TLS |
 //! | [`unconfigured_eid_suite`] | `BankIdNotConfigured` |
 //! | [`timestamp_source_suite`] | `HttpTimestampClient` against the world's TSA and against `openssl ts -reply`; `LocalTsa` in process |
+//! | [`revocation_source_suite`] | `HttpRevocationSource` against the world's responder; `InProcessRevocation` over it |
 //!
 //! The adapters of `esign-shared` run them in their own test modules (the AWS ones on moto).
 //! Those that need the local world (the BankID simulator, the TSA, the OCSP/CRL responder) run
@@ -26,6 +27,7 @@ mod keys;
 mod mail;
 mod objects;
 mod queue;
+mod revocation;
 mod state;
 mod timestamp;
 mod uploads;
@@ -36,6 +38,7 @@ pub use keys::key_signer_suite;
 pub use mail::mailer_suite;
 pub use objects::object_store_suite;
 pub use queue::queue_suite;
+pub use revocation::{revocation_source_suite, RevocationFixture};
 pub use state::{item, put_new, state_store_suite};
 pub use timestamp::timestamp_source_suite;
 pub use uploads::uploads_bucket_suite;

@@ -18,3 +18,6 @@ pub mod pki;
 pub mod revocation;
 pub mod testkit;
 pub mod tsa;
+
+#[cfg(test)]
+mod port_suites;

@@ -432,6 +432,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn behaves_like_an_uploads_bucket() {
+        let sdk = moto_sdk().await;
+        let kms_key = symmetric_kms_key(&sdk).await;
+        let (s, _) = store("uploads/", Some(kms_key)).await;
+        let prefix = format!("incoming/t1/{}/", uuid::Uuid::new_v4());
+        // moto checks neither the signature nor the expiry of a presigned request.
+        crate::port_tests::uploads_bucket_suite(&S3UploadsBucket(s), &prefix, None).await;
+    }
+
+    /// What moto cannot check: the ticket asks S3 to refuse it after the validity asked for.
+    #[tokio::test]
+    async fn a_ticket_is_valid_for_as_long_as_asked() {
+        let (s, _) = store("", None).await;
+        let bucket = S3UploadsBucket(s);
+        for (valid_for, expires) in [(1, "X-Amz-Expires=1&"), (900, "X-Amz-Expires=900&")] {
+            let ticket = bucket
+                .presign_put(
+                    "incoming/t1/u/a.pdf",
+                    "application/pdf",
+                    Duration::from_secs(valid_for),
+                )
+                .await
+                .unwrap();
+            assert!(ticket.url.contains(expires), "{}", ticket.url);
+        }
+    }
+
+    #[tokio::test]
     async fn a_missing_bucket_is_an_error_not_an_absent_object() {
         let sdk = moto_sdk().await;
         let s = S3ObjectStore::new(

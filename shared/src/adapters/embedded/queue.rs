@@ -252,4 +252,35 @@ mod tests {
         assert_eq!((dead.len(), dead[0].attempts), (1, 1));
         assert_eq!(dead[0].code, "test.failure");
     }
+
+    /// Records every job it is handed.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Job>>);
+
+    #[async_trait]
+    impl JobHandler for Recorder {
+        async fn handle(&self, job: &Job) -> Result<(), JobFailure> {
+            self.0.lock().unwrap().push(job.clone());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn behaves_like_a_queue() {
+        let (q, worker) = InProcessQueue::new(None);
+        let seen = Arc::new(Recorder::default());
+        tokio::spawn(worker.run(seen.clone()));
+        crate::port_tests::queue_suite(&q, |_| {
+            let (q, seen) = (q.clone(), seen.clone());
+            async move {
+                q.wait_idle().await;
+                // One worker serves every kind: a job's queue is its kind.
+                let jobs = seen.0.lock().unwrap().clone();
+                jobs.into_iter()
+                    .map(|j| (j.queue_name().to_string(), j))
+                    .collect()
+            }
+        })
+        .await;
+    }
 }

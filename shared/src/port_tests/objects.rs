@@ -1,0 +1,69 @@
+//! The object store's contract (files under `DATA/objects`, S3).
+
+use bytes::Bytes;
+
+use crate::ports::ObjectStore;
+
+pub async fn object_store_suite(s: &dyn ObjectStore) {
+    let key = "tenants/t1/documents/abc/original.pdf";
+    assert_eq!(s.get(key).await.unwrap(), None);
+    assert!(!s.exists(key).await.unwrap());
+    s.put(key, Bytes::from_static(b"%PDF-1.7 one"), "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(s.get(key).await.unwrap().unwrap(), &b"%PDF-1.7 one"[..]);
+    assert!(s.exists(key).await.unwrap());
+    // Overwrite replaces the whole object.
+    s.put(key, Bytes::from_static(b"two"), "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(s.get(key).await.unwrap().unwrap(), &b"two"[..]);
+    s.put(
+        "tenants/t1/documents/abc/archive.pdf",
+        Bytes::new(),
+        "application/pdf",
+    )
+    .await
+    .unwrap();
+    s.put(
+        "tenants/t2/documents/x/original.pdf",
+        Bytes::from_static(b"x"),
+        "application/pdf",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.list("tenants/t1/").await.unwrap(),
+        vec![
+            "tenants/t1/documents/abc/archive.pdf".to_string(),
+            "tenants/t1/documents/abc/original.pdf".to_string()
+        ]
+    );
+    assert_eq!(
+        s.get("tenants/t1/documents/abc/archive.pdf")
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Files in and out without holding them in memory: same bytes, same atomic replace.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("in.pdf");
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&source, &big).unwrap();
+    let file_key = "tenants/t1/documents/abc/archive-file.pdf";
+    s.put_file(file_key, &source, "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(s.get(file_key).await.unwrap().unwrap(), &big[..]);
+    let target = dir.path().join("out.pdf");
+    assert!(s.get_to_file(file_key, &target).await.unwrap());
+    assert_eq!(std::fs::read(&target).unwrap(), big);
+    assert!(!s
+        .get_to_file("tenants/t1/none.pdf", &dir.path().join("none"))
+        .await
+        .unwrap());
+    assert!(!dir.path().join("none").exists());
+}

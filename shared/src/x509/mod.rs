@@ -45,6 +45,8 @@ pub mod signature;
 mod tst_info;
 
 #[cfg(test)]
+mod bad_chain_tests;
+#[cfg(test)]
 mod ocsp_tests;
 #[cfg(test)]
 mod path_tests;

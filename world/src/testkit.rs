@@ -132,3 +132,110 @@ pub async fn serve_openssl_tsa(root: &CertificateAuthority, dir: &Path) -> (Stri
     let url = serve(axum::Router::new().route("/tsa", axum::routing::post(handler))).await;
     (url, cert_path)
 }
+
+/// The three ways a chain can be wrong that every certificate validator of the service must
+/// refuse (issue 9, "One X.509 module"), each an issuing CA under a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadChainKind {
+    /// The "intermediate" is an end-entity certificate (basicConstraints cA false) whose key
+    /// signs as if it were a CA.
+    LeafAsIntermediate,
+    /// The intermediate's validity ended a day before the time the chain is used at.
+    ExpiredIntermediate,
+    /// The intermediate is a CA (cA true) whose keyUsage lacks keyCertSign.
+    CaWithoutKeyCertSign,
+}
+
+/// A wrong issuing CA under `root`: certificates it issues (seal, TSA, person) make the chain
+/// `[leaf, issuer, root]`, which validators must refuse at the time the chain was made for.
+pub struct BadChain {
+    pub kind: BadChainKind,
+    pub issuer: CertificateAuthority,
+}
+
+impl BadChain {
+    /// `[leaf, the bad intermediate, root]`.
+    pub fn chain(&self, leaf_der: &[u8], root: &CertificateAuthority) -> Vec<Vec<u8>> {
+        vec![
+            leaf_der.to_vec(),
+            self.issuer.cert_der.clone(),
+            root.cert_der.clone(),
+        ]
+    }
+
+    /// A seal certificate (fresh P-256 key) from the bad issuer, as `[leaf, issuer, root]`, and
+    /// the leaf's key (PKCS#8 DER).
+    pub fn seal_chain(
+        &self,
+        root: &CertificateAuthority,
+        now: chrono::DateTime<Utc>,
+    ) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let leaf = self
+            .issuer
+            .issue_seal_cert_with_new_key(&bad_subject("Sigill under fel utfärdare"), now)
+            .expect("seal certificate from a bad issuer");
+        let key = leaf.key_pkcs8_der.expect("a new key");
+        (self.chain(&leaf.cert_der, root), key)
+    }
+}
+
+fn bad_subject(common_name: &str) -> SubjectName {
+    SubjectName {
+        common_name: common_name.into(),
+        organization: "Testkommun".into(),
+        organization_identifier: None,
+        country: "SE".into(),
+    }
+}
+
+/// The three bad issuers under `root`, for use at `now` (the one place tests get them, so that
+/// every validator is tried with the same chains). Leaves they issue are valid at `now`; the
+/// issuers carry `root`'s revocation pointers, like `issue_sub_ca`'s.
+pub fn bad_chains(root: &CertificateAuthority, now: chrono::DateTime<Utc>) -> Vec<BadChain> {
+    use crate::pki::SubCaOptions;
+    let leaf = root
+        .issue_seal_cert_with_new_key(&bad_subject("Slutanvändare, inte CA"), now)
+        .expect("leaf");
+    let leaf_as_ca =
+        CertificateAuthority::from_parts(leaf.cert_der, &leaf.key_pkcs8_der.expect("a new key"))
+            .expect("the leaf's key signs");
+    let expired = root
+        .issue_sub_ca_with(
+            "Utgånget under-CA",
+            "Testkommun",
+            SubCaOptions {
+                validity: Some((
+                    now - chrono::Duration::days(3 * 365),
+                    now - chrono::Duration::days(1),
+                )),
+                ..SubCaOptions::default()
+            },
+            now,
+        )
+        .expect("expired sub-CA");
+    let no_cert_sign = root
+        .issue_sub_ca_with(
+            "Under-CA utan keyCertSign",
+            "Testkommun",
+            SubCaOptions {
+                key_cert_sign: false,
+                ..SubCaOptions::default()
+            },
+            now,
+        )
+        .expect("sub-CA without keyCertSign");
+    vec![
+        BadChain {
+            kind: BadChainKind::LeafAsIntermediate,
+            issuer: leaf_as_ca,
+        },
+        BadChain {
+            kind: BadChainKind::ExpiredIntermediate,
+            issuer: expired,
+        },
+        BadChain {
+            kind: BadChainKind::CaWithoutKeyCertSign,
+            issuer: no_cert_sign,
+        },
+    ]
+}

@@ -120,7 +120,7 @@ impl LocalTsa {
                 "the key does not belong to the TSA certificate".into(),
             ));
         }
-        if !esign_shared::pdf::timestamp::has_time_stamping_eku(leaf) {
+        if !esign_shared::x509::has_time_stamping_eku(leaf) {
             return Err(TsaError::Setup(
                 "the certificate lacks the critical extended key usage timeStamping".into(),
             ));

@@ -121,6 +121,19 @@ impl Tenants {
                 format!("Invalid certificate: {e}"),
             )
         })?;
+        // A valid path now, anchored at the chain's last certificate (the x509 module's checks).
+        crate::x509::validate_supplied_chain(
+            &certs,
+            self.clock.now(),
+            crate::x509::Purpose::Signing,
+        )
+        .map_err(|e| {
+            AppError::bad_request(
+                "seal.bad_chain",
+                format!("Ogiltig certifikatkedja: {}", e.message_sv()),
+                format!("Invalid certificate chain: {}", e.message_en()),
+            )
+        })?;
         let cert_spki = cert
             .tbs_certificate
             .subject_public_key_info

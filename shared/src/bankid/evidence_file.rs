@@ -28,9 +28,10 @@ use der::Encode;
 use serde_json::{json, Map, Value};
 
 use crate::bankid::evidence::{
-    is_ca, key_info_certificates, verify_completion, verify_signature_xml, EvidenceError,
-    EvidenceReport, ExpectedEvidence,
+    key_info_certificates, verify_completion, verify_signature_xml, EvidenceError, EvidenceReport,
+    ExpectedEvidence,
 };
+use crate::x509::is_ca;
 
 /// The wording the report uses when the chain was anchored at the CA the signature carries.
 pub const CARRIED_CA_NOTE: &str = "chain checked up to the bank CA it carries";

@@ -6,16 +6,18 @@
 //! The token checks ([`verify_token`]) are shared with `verify`, which also checks the TSA
 //! chain to a trust anchor.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use cms::signed_data::SignedData;
 use const_oid::ObjectIdentifier;
 use der::asn1::{Int, OctetString};
-use der::{Decode, Encode, Reader, Tagged};
+use der::{Decode, Encode, Reader};
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
+
+use crate::x509::{has_time_stamping_eku, parse_tst_info};
 
 use super::cms_build::{
     self, EssCertIdV2, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE,
@@ -333,7 +335,7 @@ pub(crate) fn verify_signed_data_token(
         .ok_or_else(|| malformed(&"the token has no TSTInfo content"))?
         .as_bytes()
         .to_vec();
-    let tst = parse_tst_info(&tst_der).ok_or_else(|| malformed(&"TSTInfo unreadable"))?;
+    let tst = parse_tst_info(&tst_der).map_err(|e| malformed(&e))?;
     if tst.imprint_algorithm != ID_SHA256 || tst.imprint != expected {
         return Err(TimestampError::ImprintMismatch);
     }
@@ -480,132 +482,9 @@ fn first_v1_cert_hash(der_bytes: &[u8]) -> Option<Vec<u8>> {
         .ok()
 }
 
-pub fn has_time_stamping_eku(cert: &Certificate) -> bool {
-    cert.tbs_certificate
-        .extensions
-        .as_ref()
-        .and_then(|exts| {
-            exts.iter()
-                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
-        })
-        .is_some_and(|e| {
-            e.critical
-                && x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes())
-                    .is_ok_and(|eku| eku.0 == [const_oid::db::rfc5280::ID_KP_TIME_STAMPING])
-        })
-}
-
-pub(crate) struct ParsedTstInfo {
-    pub policy: ObjectIdentifier,
-    pub imprint_algorithm: ObjectIdentifier,
-    pub imprint: Vec<u8>,
-    pub serial: Vec<u8>,
-    pub gen_time: DateTime<Utc>,
-    pub gen_time_text: String,
-    pub nonce: Option<Vec<u8>>,
-}
-
-/// TSTInfo, read leniently: GeneralizedTime with fractional seconds (which der 0.7 refuses
-/// and real TSAs send) is read as text.
-pub(crate) fn parse_tst_info(der_bytes: &[u8]) -> Option<ParsedTstInfo> {
-    let mut reader = der::SliceReader::new(der_bytes).ok()?;
-    let parsed = reader
-        .sequence(|r| {
-            let version: Int = r.decode()?;
-            if version.as_bytes() != [1] {
-                return Err(der::ErrorKind::Value {
-                    tag: der::Tag::Integer,
-                }
-                .into());
-            }
-            let policy: ObjectIdentifier = r.decode()?;
-            let imprint: MessageImprint = r.decode()?;
-            let serial: Int = r.decode()?;
-            let gen_time: der::asn1::Any = r.decode()?;
-            if gen_time.tag() != der::Tag::GeneralizedTime {
-                return Err(der::ErrorKind::Value {
-                    tag: der::Tag::GeneralizedTime,
-                }
-                .into());
-            }
-            let mut nonce = None;
-            while !r.is_finished() {
-                let item: der::asn1::Any = r.decode()?;
-                if item.tag() == der::Tag::Integer {
-                    nonce = Some(item.value().to_vec());
-                }
-            }
-            Ok((policy, imprint, serial, gen_time, nonce))
-        })
-        .ok()?;
-    let (policy, imprint, serial, gen_time, nonce) = parsed;
-    let gen_time_text = String::from_utf8_lossy(gen_time.value()).into_owned();
-    Some(ParsedTstInfo {
-        policy,
-        imprint_algorithm: imprint.hash_algorithm.oid,
-        imprint: imprint.hashed_message.as_bytes().to_vec(),
-        serial: serial.as_bytes().to_vec(),
-        gen_time: parse_generalized_time(&gen_time_text)?,
-        gen_time_text,
-        nonce,
-    })
-}
-
-/// `YYYYMMDDHHMMSS[.f+]Z` (RFC 3161 §2.4.2 requires UTC).
-pub fn parse_generalized_time(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.strip_suffix('Z')?;
-    let (whole, fraction) = match s.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (s, None),
-    };
-    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n = |a: usize, b: usize| whole[a..b].parse::<u32>().ok();
-    let date = NaiveDate::from_ymd_opt(whole[..4].parse().ok()?, n(4, 6)?, n(6, 8)?)?;
-    let mut naive = date.and_hms_opt(n(8, 10)?, n(10, 12)?, n(12, 14)?)?;
-    if let Some(f) = fraction {
-        if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let nanos: u32 = format!("{f:0<9}").parse().ok()?;
-        naive = naive.with_nanosecond_checked(nanos)?;
-    }
-    Utc.from_local_datetime(&naive).single()
-}
-
-trait WithNanos: Sized {
-    fn with_nanosecond_checked(self, nanos: u32) -> Option<Self>;
-}
-
-impl WithNanos for chrono::NaiveDateTime {
-    fn with_nanosecond_checked(self, nanos: u32) -> Option<Self> {
-        chrono::Timelike::with_nanosecond(&self, nanos)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generalized_times_parse() {
-        assert_eq!(
-            parse_generalized_time("20261123045500Z")
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-23T04:55:00+00:00"
-        );
-        assert_eq!(
-            parse_generalized_time("20261123045500.25Z")
-                .unwrap()
-                .timestamp_subsec_millis(),
-            250
-        );
-        assert!(parse_generalized_time("20261123045500").is_none());
-        assert!(parse_generalized_time("2026112304550Z").is_none());
-        assert!(parse_generalized_time("20261123045500.Z").is_none());
-    }
 
     #[test]
     fn request_has_imprint_nonce_and_cert_req() {

@@ -1,25 +1,35 @@
 //! Verify every signature field of the final revision: ByteRange digest vs CMS
-//! message-digest, the CMS signature over the signed attributes, and the chain to a trust
-//! anchor at the claimed signing time. Never panics on hostile input.
+//! message-digest, the CMS signature over the signed attributes, and the certificate path to a
+//! trust anchor (the x509 module's) at the claimed signing time, or a timestamp's genTime.
+//! Never panics on hostile input.
 
-use std::collections::HashSet;
+mod dss;
+mod fields;
+mod signer;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use der::{Decode, Encode};
-use lopdf::{Dictionary, Document, Object};
+use cms::signed_data::SignedData;
+use der::Encode;
+use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use super::cms_build::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
 use super::cms_build::{
-    self, SigningCertificateV2, ECDSA_WITH_SHA256, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE,
-    ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME, RSA_ENCRYPTION, SHA256_WITH_RSA,
+    self, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE, ID_DATA,
+    ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME,
 };
 use super::timestamp::TimestampError;
 use super::update::{decode_text_string, load_document};
 use super::PdfError;
+use crate::x509::{parse_tst_info, validate_path, Purpose};
+
+pub(crate) use fields::signature_fields;
+pub(crate) use signer::{
+    find_signer_cert, signer_signature_ok, verify_ecdsa_p256, verify_rsa_pkcs1_sha256,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignatureReport {
@@ -65,158 +75,34 @@ impl VerifyReport {
     }
 }
 
-const MAX_FIELD_DEPTH: usize = 32;
-const MAX_CHAIN_LENGTH: usize = 8;
-
 pub fn verify(bytes: &[u8], trust_anchors_der: &[Vec<u8>]) -> Result<VerifyReport, PdfError> {
     let doc = load_document(bytes)?;
     if doc.trailer.has(b"Encrypt") {
         return Err(PdfError::Encrypted);
     }
-    let anchors: Vec<Certificate> = trust_anchors_der
-        .iter()
-        .filter_map(|d| Certificate::from_der(d).ok())
-        .collect();
+    let anchors = trust_anchors_der;
     let fields = signature_fields(&doc);
-    let dss = read_dss(&doc);
+    let dss = dss::read_dss(&doc);
     let mut signatures = Vec::new();
     let mut needs = Vec::new();
     for (name, sig) in fields {
-        let (report, need) = catch_unwind(AssertUnwindSafe(|| {
-            verify_one(bytes, &name, &sig, &anchors)
-        }))
-        .unwrap_or_else(|_| {
-            (
-                failed_report(&name, "internal failure while verifying"),
-                Vec::new(),
-            )
-        });
+        let (report, need) =
+            catch_unwind(AssertUnwindSafe(|| verify_one(bytes, &name, &sig, anchors)))
+                .unwrap_or_else(|_| {
+                    (
+                        failed_report(&name, "internal failure while verifying"),
+                        Vec::new(),
+                    )
+                });
         signatures.push(report);
         needs.push(need);
     }
     for i in 0..signatures.len() {
         if signatures[i].level == "PAdES-B-T" {
-            long_term_levels(bytes, i, &mut signatures, &needs[i], dss.as_ref());
+            dss::long_term_levels(bytes, i, &mut signatures, &needs[i], dss.as_ref());
         }
     }
     Ok(VerifyReport { signatures })
-}
-
-/// The validation data in the document security store (the last revision's).
-struct Dss {
-    ocsp: Vec<x509_ocsp::BasicOcspResponse>,
-    crls: Vec<x509_cert::crl::CertificateList>,
-}
-
-fn read_dss(doc: &Document) -> Option<Dss> {
-    let catalog = doc.catalog().ok()?;
-    let (_, dss) = doc.dereference(catalog.get(b"DSS").ok()?).ok()?;
-    let dss = dss.as_dict().ok()?;
-    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
-        let Ok(array) = dss.get(key).and_then(|a| doc.dereference(a)) else {
-            return Vec::new();
-        };
-        let Ok(items) = array.1.as_array() else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .filter_map(|item| doc.dereference(item).ok())
-            .filter_map(|(_, o)| o.as_stream().ok())
-            .filter_map(|s| {
-                if s.dict.has(b"Filter") {
-                    s.decompressed_content_with_limit(16 * 1024 * 1024).ok()
-                } else {
-                    Some(s.content.clone())
-                }
-            })
-            .collect()
-    };
-    let ocsp = streams(b"OCSPs")
-        .iter()
-        .filter_map(|der| x509_ocsp::OcspResponse::from_der(der).ok())
-        .filter_map(|r| r.response_bytes)
-        .filter_map(|b| x509_ocsp::BasicOcspResponse::from_der(b.response.as_bytes()).ok())
-        .collect();
-    let crls = streams(b"CRLs")
-        .iter()
-        .filter_map(|der| x509_cert::crl::CertificateList::from_der(der).ok())
-        .collect();
-    Some(Dss { ocsp, crls })
-}
-
-/// Revocation data for `cert` in the DSS: an OCSP response saying good, or a CRL of its
-/// issuer not listing it. (The responses' own signatures are left to full validators such as
-/// pyHanko, which the tests run.)
-fn revocation_covered(cert: &Certificate, dss: &Dss) -> bool {
-    let serial = &cert.tbs_certificate.serial_number;
-    let by_ocsp = dss.ocsp.iter().any(|r| {
-        r.tbs_response_data.responses.iter().any(|single| {
-            &single.cert_id.serial_number == serial
-                && matches!(single.cert_status, x509_ocsp::CertStatus::Good(_))
-        })
-    });
-    let by_crl = dss.crls.iter().any(|crl| {
-        crl.tbs_cert_list.issuer == cert.tbs_certificate.issuer
-            && !crl
-                .tbs_cert_list
-                .revoked_certificates
-                .as_ref()
-                .is_some_and(|list| list.iter().any(|r| &r.serial_number == serial))
-    });
-    by_ocsp || by_crl
-}
-
-/// B-LT: the DSS holds revocation data for every certificate of the seal's and the signature
-/// timestamp's chains (but the self-signed roots). B-LTA: then a valid document timestamp
-/// covers a revision that already had that DSS.
-fn long_term_levels(
-    bytes: &[u8],
-    index: usize,
-    reports: &mut [SignatureReport],
-    needs: &[Certificate],
-    dss: Option<&Dss>,
-) {
-    let Some(dss) = dss else {
-        reports[index]
-            .higher_level_missing
-            .push("PAdES-B-LT: no DSS".into());
-        return;
-    };
-    let missing: Vec<String> = needs
-        .iter()
-        .filter(|c| c.tbs_certificate.issuer != c.tbs_certificate.subject)
-        .filter(|c| !revocation_covered(c, dss))
-        .map(|c| c.tbs_certificate.subject.to_string())
-        .collect();
-    if !missing.is_empty() {
-        reports[index].higher_level_missing.push(format!(
-            "PAdES-B-LT: no revocation data in the DSS for {}",
-            missing.join("; ")
-        ));
-        return;
-    }
-    reports[index].level = "PAdES-B-LT".into();
-    let signed_end = reports[index].revision_length;
-    let lta = reports.iter().any(|r| {
-        r.level == "DocTimeStamp"
-            && r.intact
-            && r.signature_valid
-            && r.trusted
-            && r.covers_whole_revision
-            && r.revision_length > signed_end
-            && (r.revision_length as usize) <= bytes.len()
-            && load_document(&bytes[..r.revision_length as usize])
-                .ok()
-                .is_some_and(|prefix| prefix.catalog().map(|c| c.has(b"DSS")).unwrap_or(false))
-    });
-    if lta {
-        reports[index].level = "PAdES-B-LTA".into();
-    } else {
-        reports[index]
-            .higher_level_missing
-            .push("PAdES-B-LTA: no valid document timestamp after the DSS".into());
-    }
 }
 
 fn failed_report(name: &str, problem: &str) -> SignatureReport {
@@ -238,101 +124,13 @@ fn failed_report(name: &str, problem: &str) -> SignatureReport {
     }
 }
 
-/// (fully qualified field name, signature dictionary) for every /FT /Sig field with /V.
-pub(crate) fn signature_fields(doc: &Document) -> Vec<(String, Dictionary)> {
-    let mut out = Vec::new();
-    let Ok(catalog) = doc.catalog() else {
-        return out;
-    };
-    let form = match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
-        Ok(Object::Dictionary(d)) => Some(d),
-        _ => None,
-    };
-    let Some(form) = form else { return out };
-    let fields = match form.get(b"Fields") {
-        Ok(Object::Array(a)) => a.clone(),
-        Ok(Object::Reference(r)) => match doc.get_object(*r) {
-            Ok(Object::Array(a)) => a.clone(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let mut visited = HashSet::new();
-    for field in &fields {
-        walk_field(doc, field, "", None, 0, &mut visited, &mut out);
-    }
-    out
-}
-
-fn walk_field(
-    doc: &Document,
-    field: &Object,
-    parent_name: &str,
-    inherited_ft: Option<Vec<u8>>,
-    depth: usize,
-    visited: &mut HashSet<(u32, u16)>,
-    out: &mut Vec<(String, Dictionary)>,
-) {
-    if depth > MAX_FIELD_DEPTH {
-        return;
-    }
-    let dict = match field {
-        Object::Reference(id) => {
-            if !visited.insert(*id) {
-                return;
-            }
-            match doc.get_dictionary(*id) {
-                Ok(d) => d,
-                Err(_) => return,
-            }
-        }
-        Object::Dictionary(d) => d,
-        _ => return,
-    };
-    let partial = dict
-        .get(b"T")
-        .ok()
-        .and_then(|t| t.as_str().ok())
-        .map(decode_text_string);
-    let name = match (&partial, parent_name.is_empty()) {
-        (Some(p), true) => p.clone(),
-        (Some(p), false) => format!("{parent_name}.{p}"),
-        (None, _) => parent_name.to_string(),
-    };
-    let ft = match dict.get(b"FT") {
-        Ok(Object::Name(n)) => Some(n.clone()),
-        _ => inherited_ft,
-    };
-    let kids = match dict.get(b"Kids") {
-        Ok(Object::Reference(r)) => doc.get_object(*r).ok(),
-        Ok(other) => Some(other),
-        Err(_) => None,
-    };
-    if let Some(Object::Array(kids)) = kids {
-        for kid in kids {
-            walk_field(doc, kid, &name, ft.clone(), depth + 1, visited, out);
-        }
-    }
-    if ft.as_deref() == Some(b"Sig".as_slice()) {
-        let value = match dict.get(b"V") {
-            Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok().cloned(),
-            Ok(Object::Dictionary(d)) => Some(d.clone()),
-            _ => None,
-        };
-        if let Some(v) = value {
-            out.push((name, v));
-        }
-    }
-}
-
 /// The report, and the certificates whose revocation data B-LT needs (the signer's and the
 /// signature timestamp's).
 fn verify_one(
     bytes: &[u8],
     name: &str,
     sig: &Dictionary,
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
 ) -> (SignatureReport, Vec<Certificate>) {
     let mut needs = Vec::new();
     let report = verify_one_into(bytes, name, sig, anchors, &mut needs);
@@ -343,7 +141,7 @@ fn verify_one_into(
     bytes: &[u8],
     name: &str,
     sig: &Dictionary,
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
     needs: &mut Vec<Certificate>,
 ) -> SignatureReport {
     let mut report = failed_report(name, "");
@@ -404,7 +202,7 @@ fn check_document_timestamp(
     bytes: &[u8],
     ranges: &[(usize, usize); 2],
     signed_data: &SignedData,
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
     report: &mut SignatureReport,
 ) {
     report.level = "DocTimeStamp".into();
@@ -428,16 +226,16 @@ fn check_document_timestamp(
             return;
         }
     };
-    let Some((imprint_alg, imprint, gen_time)) = parse_tst_info(&tst_info_der) else {
+    let Ok(tst) = parse_tst_info(&tst_info_der) else {
         report.problems.push("TSTInfo unreadable".into());
         return;
     };
-    report.signing_time = Some(gen_time.clone());
+    report.signing_time = Some(tst.gen_time_text.clone());
     let mut hasher = Sha256::new();
     for (start, len) in ranges {
         hasher.update(&bytes[*start..*start + *len]);
     }
-    report.intact = imprint_alg == ID_SHA256 && imprint == hasher.finalize()[..];
+    report.intact = tst.imprint_algorithm == ID_SHA256 && tst.imprint == hasher.finalize()[..];
     if !report.intact {
         report
             .problems
@@ -469,46 +267,10 @@ fn check_document_timestamp(
             .problems
             .push("timestamp token signature does not verify".into());
     }
-    let at = parse_generalized_time(&gen_time).unwrap_or_else(Utc::now);
-    match chain_to_anchor(&leaf, &certs, anchors, at) {
+    match trusted(&leaf, &certs, anchors, tst.gen_time, Purpose::TimeStamping) {
         Ok(()) => report.trusted = true,
         Err(problem) => report.problems.push(problem),
     }
-}
-
-/// (messageImprint hash algorithm, hashed message, genTime text) from TSTInfo DER.
-fn parse_tst_info(der_bytes: &[u8]) -> Option<(der::asn1::ObjectIdentifier, Vec<u8>, String)> {
-    use der::Reader;
-    let mut reader = der::SliceReader::new(der_bytes).ok()?;
-    reader
-        .sequence(|r| {
-            let _version: der::asn1::Int = r.decode()?;
-            let _policy: der::asn1::ObjectIdentifier = r.decode()?;
-            let imprint: MessageImprint = r.decode()?;
-            let _serial: der::asn1::Int = r.decode()?;
-            // GeneralizedTime may carry fractional seconds, which der 0.7 refuses: read raw.
-            let gen_time: der::asn1::Any = r.decode()?;
-            while !r.is_finished() {
-                let _rest: der::asn1::Any = r.decode()?;
-            }
-            Ok((
-                imprint.hash_algorithm.oid,
-                imprint.hashed_message.as_bytes().to_vec(),
-                String::from_utf8_lossy(gen_time.value()).into_owned(),
-            ))
-        })
-        .ok()
-}
-
-#[derive(der::Sequence)]
-struct MessageImprint {
-    hash_algorithm: spki::AlgorithmIdentifierOwned,
-    hashed_message: der::asn1::OctetString,
-}
-
-/// `YYYYMMDDHHMMSS[.fff]Z`
-fn parse_generalized_time(s: &str) -> Option<DateTime<Utc>> {
-    parse_pdf_date(s.split('.').next()?.trim_end_matches('Z'))
 }
 
 /// [(start, len), (start, len)] when the ByteRange is 4 non-negative in-bounds integers.
@@ -550,7 +312,7 @@ fn check_signed_data(
     bytes: &[u8],
     ranges: &[(usize, usize); 2],
     signed_data: &SignedData,
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
     report: &mut SignatureReport,
 ) {
     let Some(signer_info) = signed_data.signer_infos.0.iter().next() else {
@@ -660,7 +422,7 @@ fn check_signed_data(
         .as_deref()
         .and_then(parse_pdf_date)
         .unwrap_or_else(Utc::now);
-    match chain_to_anchor(&leaf, &certs, anchors, at) {
+    match trusted(&leaf, &certs, anchors, at, Purpose::Signing) {
         Ok(()) => report.trusted = true,
         Err(problem) => report.problems.push(problem),
     }
@@ -670,7 +432,7 @@ fn check_signed_data(
 /// the signature value, its signature verifies, and its TSA chains to a trust anchor at genTime.
 fn check_signature_timestamp(
     signed_data: &SignedData,
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
     report: &mut SignatureReport,
     needs: &mut Vec<Certificate>,
 ) {
@@ -710,11 +472,12 @@ fn check_signature_timestamp(
             .problems
             .push(format!("signature timestamp: {warning}"));
     }
-    if let Err(problem) = chain_to_anchor(
+    if let Err(problem) = trusted(
         &info.tsa_certificate,
         &info.certificates,
         anchors,
         info.gen_time,
+        Purpose::TimeStamping,
     ) {
         let problem = format!("signature timestamp not trusted: {problem}");
         report.problems.push(problem.clone());
@@ -734,169 +497,23 @@ fn check_signature_timestamp(
     report.level = "PAdES-B-T".into();
 }
 
-/// The SignerInfo signature over the DER SET of its signed attributes.
-pub(crate) fn signer_signature_ok(
-    signer_info: &SignerInfo,
-    leaf: &Certificate,
-    attrs: &cms::signed_data::SignedAttributes,
-    problems: &mut Vec<String>,
-) -> bool {
-    let spki = leaf
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .unwrap_or_default();
-    let message = match attrs.to_der() {
-        Ok(m) => m,
-        Err(e) => {
-            problems.push(format!("signed attributes unreadable: {e}"));
-            return false;
-        }
-    };
-    let signature = signer_info.signature.as_bytes();
-    match signer_info.signature_algorithm.oid {
-        oid if oid == ECDSA_WITH_SHA256 => verify_ecdsa_p256(&spki, &message, signature),
-        oid if oid == SHA256_WITH_RSA || oid == RSA_ENCRYPTION => {
-            verify_rsa_pkcs1_sha256(&spki, &message, signature)
-        }
-        other => {
-            problems.push(format!("unsupported signature algorithm {other}"));
-            false
-        }
-    }
-}
-
-pub(crate) fn find_signer_cert(
-    signer_info: &SignerInfo,
-    certs: &[Certificate],
-) -> Option<Certificate> {
-    certs
-        .iter()
-        .find(|c| match &signer_info.sid {
-            SignerIdentifier::IssuerAndSerialNumber(ias) => {
-                c.tbs_certificate.issuer == ias.issuer
-                    && c.tbs_certificate.serial_number == ias.serial_number
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => subject_key_identifier(c)
-                .map(|k| k == ski.0.as_bytes())
-                .unwrap_or(false),
-        })
-        .cloned()
-}
-
-fn subject_key_identifier(cert: &Certificate) -> Option<Vec<u8>> {
-    cert.tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-        .and_then(|e| der::asn1::OctetString::from_der(e.extn_value.as_bytes()).ok())
-        .map(|o| o.as_bytes().to_vec())
-}
-
-fn valid_at(cert: &Certificate, at: DateTime<Utc>) -> bool {
-    let validity = &cert.tbs_certificate.validity;
-    let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
-    let now = at.timestamp();
-    secs(&validity.not_before) <= now && now <= secs(&validity.not_after)
-}
-
-pub(crate) fn chain_to_anchor(
+/// Whether `leaf` has a valid path through `pool` to one of `anchors` at `at`, for `purpose`;
+/// the reason as a report problem when not.
+fn trusted(
     leaf: &Certificate,
     pool: &[Certificate],
-    anchors: &[Certificate],
+    anchors: &[Vec<u8>],
     at: DateTime<Utc>,
+    purpose: Purpose,
 ) -> Result<(), String> {
-    if anchors.is_empty() {
-        return Err("no trust anchors given".into());
-    }
-    let mut current = leaf.clone();
-    for _ in 0..MAX_CHAIN_LENGTH {
-        if !valid_at(&current, at) {
-            return Err(format!(
-                "certificate {} not valid at signing time",
-                current.tbs_certificate.subject
-            ));
-        }
-        if anchors.contains(&current) {
-            return Ok(());
-        }
-        let issuer_name = &current.tbs_certificate.issuer;
-        let candidates = anchors
-            .iter()
-            .map(|a| (a, true))
-            .chain(pool.iter().map(|c| (c, false)))
-            .filter(|(c, _)| &c.tbs_certificate.subject == issuer_name && *c != &current);
-        let mut next = None;
-        for (candidate, is_anchor) in candidates {
-            if cert_signed_by(&current, candidate) {
-                next = Some((candidate.clone(), is_anchor));
-                break;
-            }
-        }
-        match next {
-            Some((anchor, true)) => {
-                return if valid_at(&anchor, at) {
-                    Ok(())
-                } else {
-                    Err("trust anchor not valid at signing time".into())
-                }
-            }
-            Some((intermediate, false)) => current = intermediate,
-            None => {
-                return Err(format!(
-                    "no trusted issuer found for {}",
-                    current.tbs_certificate.subject
-                ))
-            }
-        }
-    }
-    Err("certificate chain too long".into())
-}
-
-fn cert_signed_by(cert: &Certificate, issuer: &Certificate) -> bool {
-    let Ok(tbs) = cert.tbs_certificate.to_der() else {
-        return false;
+    let der = |c: &Certificate| {
+        c.to_der()
+            .map_err(|e| format!("certificate unreadable: {e}"))
     };
-    let Ok(spki) = issuer.tbs_certificate.subject_public_key_info.to_der() else {
-        return false;
-    };
-    let Some(signature) = cert.signature.as_bytes() else {
-        return false;
-    };
-    match cert.signature_algorithm.oid {
-        oid if oid == ECDSA_WITH_SHA256 => verify_ecdsa_p256(&spki, &tbs, signature),
-        oid if oid == SHA256_WITH_RSA => verify_rsa_pkcs1_sha256(&spki, &tbs, signature),
-        _ => false,
-    }
-}
-
-/// ECDSA P-256 with SHA-256 over `message`; `signature` is DER Ecdsa-Sig-Value.
-pub(crate) fn verify_ecdsa_p256(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    use p256::pkcs8::DecodePublicKey;
-    use signature::Verifier;
-    let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(spki_der) else {
-        return false;
-    };
-    let Ok(sig) = p256::ecdsa::Signature::from_der(signature) else {
-        return false;
-    };
-    key.verify(message, &sig).is_ok()
-}
-
-/// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
-pub(crate) fn verify_rsa_pkcs1_sha256(spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    use rsa::pkcs8::DecodePublicKey;
-    use signature::Verifier;
-    let Ok(key) = rsa::RsaPublicKey::from_public_key_der(spki_der) else {
-        return false;
-    };
-    let Ok(sig) = rsa::pkcs1v15::Signature::try_from(signature) else {
-        return false;
-    };
-    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-        .verify(message, &sig)
-        .is_ok()
+    let pool = pool.iter().map(der).collect::<Result<Vec<_>, _>>()?;
+    validate_path(&der(leaf)?, &pool, anchors, at, purpose)
+        .map(|_| ())
+        .map_err(|e| e.message_en())
 }
 
 fn name_value(dict: &Dictionary, key: &[u8]) -> Option<String> {
@@ -946,133 +563,4 @@ pub(crate) fn parse_pdf_date(s: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pdf_dates_parse() {
-        assert_eq!(
-            parse_pdf_date("D:20261123140500Z").unwrap().to_rfc3339(),
-            "2026-11-23T14:05:00+00:00"
-        );
-        assert_eq!(
-            parse_pdf_date("D:20261123140500+01'00'")
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-23T13:05:00+00:00"
-        );
-        assert!(parse_pdf_date("garbage").is_none());
-    }
-
-    #[test]
-    fn hostile_byte_ranges_are_rejected() {
-        assert!(checked_ranges(&[0, 10, 5, 1], 100).is_none());
-        assert!(checked_ranges(&[0, 10, 20, 200], 100).is_none());
-        assert!(checked_ranges(&[0, -1, 20, 2], 100).is_none());
-        assert!(checked_ranges(&[0, i64::MAX, 20, 2], 100).is_none());
-        assert!(checked_ranges(&[0, 10, 20, 80], 100).is_some());
-    }
-
-    #[tokio::test]
-    async fn document_timestamp_over_a_seal_is_verified() {
-        use crate::pdf::test_support::*;
-        use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
-        let dir = temp_dir("verify-doc-ts");
-        let pki = TestPki::new();
-        let original = fixture(FIXTURE_2B);
-        let page = sample_page("Justerat digitalt");
-        let sealed = crate::pdf::seal::seal(
-            &original,
-            crate::pdf::SealRequest {
-                page: &page,
-                signing_time: now(),
-                reason: None,
-                location: None,
-                timestamp: None,
-                level: crate::domain::SealLevel::BB,
-                revocation: None,
-                attachments: &[],
-            },
-            &pki.signer,
-        )
-        .await
-        .unwrap();
-        // An RSA TSA certificate from our PKI (pyHanko's dummy TSA is RSA-only).
-        let key_path = dir.join("tsa-key.pem");
-        let out = run(
-            &tool("ESIGN_OPENSSL", "openssl"),
-            &[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-                key_path.to_str().unwrap(),
-            ],
-        );
-        assert!(out.status.success());
-        let private =
-            rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_path).unwrap())
-                .unwrap();
-        let spki = private.to_public_key().to_public_key_der().unwrap();
-        let tsa_cert = pki
-            .root
-            .issue_tsa_cert(
-                &esign_world::pki::SubjectName {
-                    common_name: "Test-TSA".into(),
-                    organization: "Örebro kommun".into(),
-                    organization_identifier: None,
-                    country: "SE".into(),
-                },
-                spki.as_bytes(),
-                now(),
-            )
-            .unwrap();
-        let cert_path = dir.join("tsa-cert.pem");
-        std::fs::write(&cert_path, crate::x509::pem_encode_cert(&tsa_cert)).unwrap();
-        let stamped = add_document_timestamp(&sealed, &cert_path, &key_path, &dir);
-        assert!(stamped.starts_with(&sealed));
-
-        let report = verify(&stamped, std::slice::from_ref(&pki.root.cert_der)).unwrap();
-        assert_eq!(report.signatures.len(), 2, "{report:?}");
-        let seal = &report.signatures[0];
-        assert_eq!(seal.level, "PAdES-B-B");
-        assert!(seal.intact && seal.signature_valid && seal.trusted && seal.covers_whole_revision);
-        let ts = &report.signatures[1];
-        assert_eq!(ts.level, "DocTimeStamp", "{ts:?}");
-        assert_eq!(ts.sub_filter, "ETSI.RFC3161");
-        assert!(
-            ts.intact && ts.signature_valid && ts.trusted && ts.covers_whole_revision,
-            "{ts:?}"
-        );
-        assert!(ts.signer_subject.contains("Test-TSA"));
-
-        // pyHanko agrees about the seal under the LTA update.
-        let path = dir.join("stamped.pdf");
-        let (code, out) = pyhanko_validate(&path, &pki.write_root_pem(&dir));
-        assert_eq!(code, 0, "{out}");
-        assert!(
-            out.contains(":INTACT:TRUSTED,EXTENDED_WITH_LTA_UPDATES"),
-            "{out}"
-        );
-
-        // Tampering inside the original breaks both.
-        let mut tampered = stamped.clone();
-        tampered[original.len() / 2] ^= 0x01;
-        let report = verify(&tampered, std::slice::from_ref(&pki.root.cert_der)).unwrap();
-        assert!(report.signatures.iter().all(|s| !s.intact), "{report:?}");
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn garbage_never_panics() {
-        for input in [
-            b"".as_slice(),
-            b"%PDF-1.7\n",
-            b"%PDF-1.7\n1 0 obj << /Type /Catalog /AcroForm << /Fields [2 0 R] >> >> endobj\n2 0 obj << /FT /Sig /V << /ByteRange [0 1 2 99999999999] /Contents <3082> >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
-        ] {
-            let _ = verify(input, &[]);
-        }
-    }
-}
+mod tests;

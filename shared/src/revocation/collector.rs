@@ -4,29 +4,23 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
-use der::{Decode, Encode, Reader, SliceReader};
-use x509_cert::crl::CertificateList;
+use chrono::{DateTime, Utc};
+use der::{Decode, Encode};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
-use x509_cert::ext::pkix::{
-    AuthorityInfoAccessSyntax, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
-};
+use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, CrlDistributionPoints};
 use x509_cert::Certificate;
 use x509_ocsp::builder::OcspRequestBuilder;
 use x509_ocsp::ext::Nonce;
-use x509_ocsp::{BasicOcspResponse, CertStatus, OcspResponse, OcspResponseStatus, Request};
+use x509_ocsp::Request;
 
-use super::{
-    cert_id, cert_id_issued_by, common_name, from_unix, serial_hex, CertIdHash, RevocationError,
-};
-use crate::bankid::evidence::{is_issued_by, is_valid_at, verify_with_certificate_key};
+use super::crl::check_crl;
+use super::{cert_id, common_name, serial_hex, CertIdHash, RevocationError};
 use crate::ports::{Clock, SystemClock};
+use crate::x509::{
+    is_issued_by, validate_supplied_chain, CheckedOcsp, NonceCheck, OcspError, OcspQuery, Purpose,
+};
 
-const OID_OCSP_BASIC: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
-/// Clock difference tolerated between us and a responder (thisUpdate slightly ahead).
-const CLOCK_SKEW: Duration = Duration::minutes(5);
 /// A chain longer than this is refused (and fetched issuers cannot loop).
 const MAX_CHAIN: usize = 8;
 const MAX_OCSP_BYTES: usize = 256 * 1024;
@@ -112,7 +106,7 @@ impl std::fmt::Debug for HttpRevocationSource {
 }
 
 /// One source's verdict on one certificate.
-enum Verdict {
+pub(super) enum Verdict {
     Revoked(Option<DateTime<Utc>>),
     Failed(String),
 }
@@ -229,7 +223,13 @@ impl HttpRevocationSource {
             )
             .await
             .map_err(Verdict::Failed)?;
-        let checked = check_ocsp(&body, cert, issuer, Some(&nonce), self.clock.now())?;
+        let query = OcspQuery {
+            cert,
+            issuer,
+            at: Some(self.clock.now()),
+            nonce: NonceCheck::EchoedIfPresent(&nonce),
+        };
+        let checked = crate::x509::verify_ocsp_response(&body, &query).map_err(verdict)?;
         Ok((body, checked))
     }
 
@@ -317,7 +317,10 @@ impl HttpRevocationSource {
 impl RevocationSource for HttpRevocationSource {
     async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
         let mut pool = parse_chain(chain_der)?;
+        let mut pool_der = chain_der.to_vec();
         let mut data = RevocationData::default();
+        // Each certificate below a root with its issuer (from the chain, or fetched).
+        let mut links = Vec::new();
         let mut index = 0;
         while index < pool.len() {
             if pool.len() > MAX_CHAIN {
@@ -339,15 +342,29 @@ impl RevocationSource for HttpRevocationSource {
                             subject: common_name(&cert),
                         }
                     })?;
-                    data.extra_certs.push(der);
+                    data.extra_certs.push(der.clone());
                     pool.push(issuer.clone());
+                    pool_der.push(der);
                     issuer
                 }
             };
-            self.collect_one(&cert, &issuer, &mut data).await?;
+            links.push((cert, issuer));
+        }
+        check_chain(&pool_der, self.clock.now())?;
+        for (cert, issuer) in &links {
+            self.collect_one(cert, issuer, &mut data).await?;
         }
         Ok(data)
     }
+}
+
+/// Revocation data is collected only for a valid chain (the x509 module's path validation, the
+/// chain's last certificate as anchor, as of `at`): a leaf posing as a CA, an expired
+/// intermediate or a CA that may not sign certificates must not get as far as a DSS.
+fn check_chain(chain_der: &[Vec<u8>], at: DateTime<Utc>) -> Result<(), RevocationError> {
+    validate_supplied_chain(chain_der, at, Purpose::Any)
+        .map(|_| ())
+        .map_err(RevocationError::InvalidChain)
 }
 
 /// A responder in the same process (the local world's, in local mode and tests): what the
@@ -388,9 +405,8 @@ impl<R: LocalResponder> RevocationSource for InProcessRevocation<R> {
     async fn collect(&self, chain_der: &[Vec<u8>]) -> Result<RevocationData, RevocationError> {
         let responder = &self.0;
         let pool = parse_chain(chain_der)?;
-        let mut data = RevocationData::default();
-        // Each issuer's CRL once: a CRL is signed anew every time it is asked for.
-        let mut crl_issuers: Vec<Certificate> = Vec::new();
+        let mut full_chain = chain_der.to_vec();
+        let mut links = Vec::new();
         for cert in pool.iter().filter(|c| !is_self_signed(c)) {
             let issuer =
                 responder
@@ -399,6 +415,21 @@ impl<R: LocalResponder> RevocationSource for InProcessRevocation<R> {
                         serial: serial_hex(&cert.tbs_certificate.serial_number),
                         subject: common_name(cert),
                     })?;
+            if !pool.contains(&issuer) {
+                let der = issuer
+                    .to_der()
+                    .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))?;
+                if !full_chain.contains(&der) {
+                    full_chain.push(der);
+                }
+            }
+            links.push((cert, issuer));
+        }
+        check_chain(&full_chain, responder.now())?;
+        let mut data = RevocationData::default();
+        // Each issuer's CRL once: a CRL is signed anew every time it is asked for.
+        let mut crl_issuers: Vec<Certificate> = Vec::new();
+        for (cert, issuer) in links {
             let request = cert_id(
                 &issuer,
                 &cert.tbs_certificate.serial_number,
@@ -418,7 +449,13 @@ impl<R: LocalResponder> RevocationSource for InProcessRevocation<R> {
                 data.crls.push(responder.crl_of(&issuer)?);
                 crl_issuers.push(issuer.clone());
             }
-            match check_ocsp(&response, cert, &issuer, None, responder.now()) {
+            let query = OcspQuery {
+                cert,
+                issuer: &issuer,
+                at: Some(responder.now()),
+                nonce: NonceCheck::NotAsked,
+            };
+            match crate::x509::verify_ocsp_response(&response, &query).map_err(verdict) {
                 Ok(_) => data.ocsp_responses.push(response),
                 Err(Verdict::Revoked(at)) => return Err(revoked(cert, at)),
                 Err(Verdict::Failed(detail)) => {
@@ -448,7 +485,7 @@ fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Vec<Certificate>, RevocationErro
         .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))
 }
 
-fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
+pub(super) fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
     RevocationError::Revoked {
         serial: serial_hex(&cert.tbs_certificate.serial_number),
         subject: common_name(cert),
@@ -456,7 +493,7 @@ fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
     }
 }
 
-fn unavailable(cert: &Certificate, detail: String) -> RevocationError {
+pub(super) fn unavailable(cert: &Certificate, detail: String) -> RevocationError {
     RevocationError::Unavailable {
         serial: serial_hex(&cert.tbs_certificate.serial_number),
         subject: common_name(cert),
@@ -507,29 +544,18 @@ fn http_uri(name: &GeneralName) -> Option<String> {
     }
 }
 
-/// The encoded first element of a DER SEQUENCE: the signed part of a CRL or a
-/// BasicOCSPResponse, as the signer encoded it (never re-encoded before verifying).
-fn signed_part(der: &[u8]) -> Option<&[u8]> {
-    let mut reader = SliceReader::new(der).ok()?;
-    let _outer = der::Header::decode(&mut reader).ok()?;
-    reader.tlv_bytes().ok()
+/// The verdict a failed OCSP check gives: revoked is final, anything else lets another
+/// source try.
+fn verdict(e: OcspError) -> Verdict {
+    match e {
+        OcspError::Revoked(at) => Verdict::Revoked(at),
+        other => Verdict::Failed(other.to_string()),
+    }
 }
 
-/// What a verified OCSP response relied on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedOcsp {
-    pub this_update: DateTime<Utc>,
-    pub next_update: Option<DateTime<Utc>>,
-    /// The delegated responder's certificate (id-kp-OCSPSigning, issued by the CA), if the CA
-    /// did not sign itself: a validator needs it beside the chain.
-    pub delegated_responder_der: Option<Vec<u8>>,
-}
-
-/// Verifies a DER OCSPResponse for `cert` issued by `issuer` as of `now`: successful basic
-/// response, signed by the issuer or by a delegated responder it certified (EKU OCSPSigning,
-/// valid now), a SingleResponse whose CertID names `cert`, thisUpdate not ahead of now (5 min
-/// tolerance), nextUpdate (if any) not passed, the nonce echoed when there is one, and status
-/// `good`. `revoked` is [`RevocationError::Revoked`]; anything else is `Unavailable`.
+/// Verifies a DER OCSPResponse for `cert` issued by `issuer` as of `now` with the x509 module's
+/// verifier (the nonce echoed when the response has one); `revoked` is
+/// [`RevocationError::Revoked`], anything else `Unavailable`.
 pub fn verify_ocsp_response(
     response_der: &[u8],
     cert: &Certificate,
@@ -537,215 +563,14 @@ pub fn verify_ocsp_response(
     expected_nonce: Option<&[u8]>,
     now: DateTime<Utc>,
 ) -> Result<CheckedOcsp, RevocationError> {
-    check_ocsp(response_der, cert, issuer, expected_nonce, now).map_err(|v| match v {
-        Verdict::Revoked(at) => revoked(cert, at),
-        Verdict::Failed(detail) => unavailable(cert, detail),
-    })
-}
-
-fn check_ocsp(
-    response_der: &[u8],
-    cert: &Certificate,
-    issuer: &Certificate,
-    expected_nonce: Option<&[u8]>,
-    now: DateTime<Utc>,
-) -> Result<CheckedOcsp, Verdict> {
-    let fail = |s: String| Verdict::Failed(s);
-    let response = OcspResponse::from_der(response_der)
-        .map_err(|e| fail(format!("not an OCSPResponse: {e}")))?;
-    if response.response_status != OcspResponseStatus::Successful {
-        return Err(fail(format!(
-            "responder status {:?}",
-            response.response_status
-        )));
-    }
-    let bytes = response
-        .response_bytes
-        .ok_or_else(|| fail("successful response without body".into()))?;
-    if bytes.response_type != OID_OCSP_BASIC {
-        return Err(fail(format!("response type {}", bytes.response_type)));
-    }
-    let basic_der = bytes.response.as_bytes();
-    let basic = BasicOcspResponse::from_der(basic_der)
-        .map_err(|e| fail(format!("BasicOCSPResponse: {e}")))?;
-    let embedded = basic.certs.clone().unwrap_or_default();
-    let mut candidates = std::iter::once(issuer).chain(embedded.iter());
-    let responder = match &basic.tbs_response_data.responder_id {
-        x509_ocsp::ResponderId::ByName(name) => candidates
-            .filter(|c| &c.tbs_certificate.subject == name)
-            .find(|c| {
-                // Same name as the issuer but another key: a delegated responder never has that.
-                *c == issuer || c.tbs_certificate.subject != issuer.tbs_certificate.subject
-            })
-            .cloned(),
-        x509_ocsp::ResponderId::ByKey(hash) => candidates
-            .find(|c| super::public_key_sha1(c)[..] == *hash.as_bytes())
-            .cloned(),
-    }
-    .ok_or_else(|| fail("responder certificate not found".into()))?;
-    let tbs = signed_part(basic_der).ok_or_else(|| fail("unreadable tbsResponseData".into()))?;
-    let signature = basic
-        .signature
-        .as_bytes()
-        .ok_or_else(|| fail("signature has unused bits".into()))?;
-    if !verify_with_certificate_key(&responder, basic.signature_algorithm.oid, tbs, signature) {
-        return Err(fail(format!(
-            "signature does not verify (algorithm {})",
-            basic.signature_algorithm.oid
-        )));
-    }
-    let delegated = if responder == *issuer {
-        None
-    } else {
-        let eku_ok = responder
-            .tbs_certificate
-            .get::<ExtendedKeyUsage>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, eku)| eku.0.contains(&const_oid::db::rfc5280::ID_KP_OCSP_SIGNING));
-        if !is_issued_by(&responder, issuer) || !eku_ok {
-            return Err(fail(
-                "signed by neither the issuer nor a responder it authorised (id-kp-OCSPSigning)"
-                    .into(),
-            ));
-        }
-        if !is_valid_at(&responder, now) {
-            return Err(fail(
-                "the delegated responder's certificate is not valid now".into(),
-            ));
-        }
-        Some(
-            responder
-                .to_der()
-                .map_err(|e| fail(format!("responder certificate: {e}")))?,
-        )
+    let query = OcspQuery {
+        cert,
+        issuer,
+        at: Some(now),
+        nonce: expected_nonce.map_or(NonceCheck::NotAsked, NonceCheck::EchoedIfPresent),
     };
-    if let (Some(expected), Some(got)) = (expected_nonce, basic.nonce()) {
-        if got.0.as_bytes() != expected {
-            return Err(fail("the nonce does not match the request".into()));
-        }
-    }
-    let single = basic
-        .tbs_response_data
-        .responses
-        .iter()
-        .find(|s| {
-            s.cert_id.serial_number == cert.tbs_certificate.serial_number
-                && cert_id_issued_by(&s.cert_id, issuer)
-        })
-        .ok_or_else(|| fail("no answer for this certificate in the response".into()))?;
-    let this_update = from_unix(single.this_update.0.to_unix_duration());
-    if this_update > now + CLOCK_SKEW {
-        return Err(fail(format!("thisUpdate {this_update} is in the future")));
-    }
-    let next_update = single
-        .next_update
-        .map(|t| from_unix(t.0.to_unix_duration()));
-    if let Some(next) = next_update {
-        if next < now {
-            return Err(fail(format!("stale: nextUpdate {next} has passed")));
-        }
-    }
-    match &single.cert_status {
-        CertStatus::Good(_) => Ok(CheckedOcsp {
-            this_update,
-            next_update,
-            delegated_responder_der: delegated,
-        }),
-        CertStatus::Revoked(info) => Err(Verdict::Revoked(Some(from_unix(
-            info.revocation_time.0.to_unix_duration(),
-        )))),
-        CertStatus::Unknown(_) => Err(fail("the responder does not know the certificate".into())),
-    }
-}
-
-/// Verifies a CRL (DER, or PEM) for `cert` issued by `issuer` as of `now`: issued and signed by
-/// `issuer` (which may sign CRLs), thisUpdate not ahead, nextUpdate not passed, not a delta
-/// CRL, and `cert` not listed. Returns the CRL as DER. A listed certificate is
-/// [`RevocationError::Revoked`]; anything else is `Unavailable`.
-pub fn verify_crl(
-    crl: &[u8],
-    cert: &Certificate,
-    issuer: &Certificate,
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>, RevocationError> {
-    check_crl(crl, cert, issuer, now).map_err(|v| match v {
+    crate::x509::verify_ocsp_response(response_der, &query).map_err(|e| match verdict(e) {
         Verdict::Revoked(at) => revoked(cert, at),
         Verdict::Failed(detail) => unavailable(cert, detail),
     })
-}
-
-fn check_crl(
-    bytes: &[u8],
-    cert: &Certificate,
-    issuer: &Certificate,
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>, Verdict> {
-    let fail = |s: String| Verdict::Failed(s);
-    // Verified over the bytes the CA signed (DER as given, PEM decoded), not a re-encoding.
-    let (crl, original) = parse_crl(bytes).map_err(fail)?;
-    let tbs = &crl.tbs_cert_list;
-    if tbs.issuer != issuer.tbs_certificate.subject {
-        return Err(fail(
-            "the CRL is not issued by the certificate's issuer".into(),
-        ));
-    }
-    if let Ok(Some((_, usage))) = issuer.tbs_certificate.get::<KeyUsage>() {
-        if !usage.crl_sign() {
-            return Err(fail("the issuer may not sign CRLs (keyUsage)".into()));
-        }
-    }
-    let signed = signed_part(&original).ok_or_else(|| fail("unreadable tbsCertList".into()))?;
-    let signature = crl
-        .signature
-        .as_bytes()
-        .ok_or_else(|| fail("signature has unused bits".into()))?;
-    if !verify_with_certificate_key(issuer, crl.signature_algorithm.oid, signed, signature) {
-        return Err(fail(format!(
-            "CRL signature does not verify (algorithm {})",
-            crl.signature_algorithm.oid
-        )));
-    }
-    let extensions = tbs.crl_extensions.as_deref().unwrap_or_default();
-    if extensions
-        .iter()
-        .any(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR)
-    {
-        return Err(fail("a delta CRL alone is not enough".into()));
-    }
-    let this_update = from_unix(tbs.this_update.to_unix_duration());
-    if this_update > now + CLOCK_SKEW {
-        return Err(fail(format!("thisUpdate {this_update} is in the future")));
-    }
-    if let Some(next) = tbs.next_update.map(|t| from_unix(t.to_unix_duration())) {
-        if next < now {
-            return Err(fail(format!("stale: nextUpdate {next} has passed")));
-        }
-    }
-    if let Some(entry) = tbs
-        .revoked_certificates
-        .iter()
-        .flatten()
-        .find(|r| r.serial_number == cert.tbs_certificate.serial_number)
-    {
-        return Err(Verdict::Revoked(Some(from_unix(
-            entry.revocation_date.to_unix_duration(),
-        ))));
-    }
-    Ok(original)
-}
-
-/// Parses a DER CRL (a PEM one is accepted too: some CAs serve that); returns it with its DER.
-pub fn parse_crl(bytes: &[u8]) -> Result<(CertificateList, Vec<u8>), String> {
-    if let Ok(crl) = CertificateList::from_der(bytes) {
-        return Ok((crl, bytes.to_vec()));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| "not a DER CRL".to_string())?;
-    let (label, der) =
-        der::pem::decode_vec(text.trim().as_bytes()).map_err(|e| format!("CRL: {e}"))?;
-    if label != "X509 CRL" {
-        return Err(format!("PEM block {label:?} is not an X509 CRL"));
-    }
-    let crl = CertificateList::from_der(&der).map_err(|e| format!("CRL: {e}"))?;
-    Ok((crl, der))
 }

@@ -7,25 +7,25 @@
 //! [`RevocationError::Revoked`] is a hard error of its own.
 
 mod collector;
+mod crl;
 
 use chrono::{DateTime, Utc};
 use const_oid::ObjectIdentifier;
-use der::asn1::{GeneralizedTime, Null, OctetString, UtcTime};
-use der::Encode;
+use der::asn1::{GeneralizedTime, UtcTime};
 use serde::{Deserialize, Serialize};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
-use spki::AlgorithmIdentifierOwned;
 use x509_cert::ext::pkix::CrlReason;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 use x509_cert::Certificate;
-use x509_ocsp::{CertId, OcspGeneralizedTime};
+use x509_ocsp::OcspGeneralizedTime;
 
 pub use collector::{
-    parse_crl, verify_crl, verify_ocsp_response, CheckedOcsp, CrlPolicy, HttpRevocationSource,
-    InProcessRevocation, LocalResponder, RevocationData, RevocationSource, StaticRevocationSource,
+    verify_ocsp_response, CrlPolicy, HttpRevocationSource, InProcessRevocation, LocalResponder,
+    RevocationData, RevocationSource, StaticRevocationSource,
 };
+pub use crl::{parse_crl, verify_crl};
+// OCSP identifiers and the verified-response record live with the one OCSP verifier.
+pub use crate::x509::{cert_id, cert_id_issued_by, public_key_sha1, CertIdHash, CheckedOcsp};
 
 pub const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 pub const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
@@ -62,6 +62,9 @@ pub enum RevocationError {
     },
     #[error("invalid certificate: {0}")]
     InvalidCertificate(String),
+    /// The chain is not a valid certificate path (see [`crate::x509`]).
+    #[error("the certificate chain is not valid: {0}")]
+    InvalidChain(crate::x509::X509Error),
     #[error("the revocation list could not be read or written: {0}")]
     Registry(String),
     #[error("revocation data could not be signed: {0}")]
@@ -78,6 +81,7 @@ impl RevocationError {
             RevocationError::IssuerNotFound { .. } => "revocation.issuer_not_found",
             RevocationError::Unavailable { .. } => "revocation.unavailable",
             RevocationError::InvalidCertificate(_) => "revocation.invalid_certificate",
+            RevocationError::InvalidChain(_) => "revocation.invalid_chain",
             RevocationError::Registry(_) => "revocation.registry_failed",
             RevocationError::Signing(_) => "revocation.signing_failed",
         }
@@ -111,6 +115,9 @@ impl RevocationError {
                 "Ingen giltig spärrinformation kunde hämtas för certifikatet {serial} ({subject}): {detail}"
             ),
             RevocationError::InvalidCertificate(d) => format!("Ogiltigt certifikat: {d}"),
+            RevocationError::InvalidChain(e) => {
+                format!("Certifikatkedjan är ogiltig: {}", e.message_sv())
+            }
             RevocationError::Registry(d) => format!("Spärrlistan kunde inte läsas eller skrivas: {d}"),
             RevocationError::Signing(d) => format!("Spärrinformationen kunde inte signeras: {d}"),
         }
@@ -215,75 +222,6 @@ pub fn common_name(cert: &Certificate) -> String {
         .next_back()
         .unwrap_or("")
         .to_string()
-}
-
-/// The hash of an OCSP CertID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CertIdHash {
-    /// What most clients (openssl, BankID) send.
-    Sha1,
-    Sha256,
-}
-
-/// SHA-1 of a certificate's public key bits: the key identifier of RFC 5280 4.2.1.2 (1) and
-/// OCSP's ResponderID byKey (RFC 6960 4.2.1).
-pub fn public_key_sha1(cert: &Certificate) -> [u8; 20] {
-    Sha1::digest(
-        cert.tbs_certificate
-            .subject_public_key_info
-            .subject_public_key
-            .raw_bytes(),
-    )
-    .into()
-}
-
-/// CertID for `serial` issued by `issuer` (RFC 6960 4.1.1: hashes of the issuer's DER name
-/// and of its public key bits).
-pub fn cert_id(
-    issuer: &Certificate,
-    serial: &SerialNumber,
-    hash: CertIdHash,
-) -> Result<CertId, der::Error> {
-    let name_der = issuer.tbs_certificate.subject.to_der()?;
-    let key_bits = issuer
-        .tbs_certificate
-        .subject_public_key_info
-        .subject_public_key
-        .raw_bytes();
-    let (oid, name_hash, key_hash) = match hash {
-        CertIdHash::Sha1 => (
-            OID_SHA1,
-            Sha1::digest(&name_der).to_vec(),
-            Sha1::digest(key_bits).to_vec(),
-        ),
-        CertIdHash::Sha256 => (
-            OID_SHA256,
-            Sha256::digest(&name_der).to_vec(),
-            Sha256::digest(key_bits).to_vec(),
-        ),
-    };
-    Ok(CertId {
-        hash_algorithm: AlgorithmIdentifierOwned {
-            oid,
-            parameters: Some(Null.into()),
-        },
-        issuer_name_hash: OctetString::new(name_hash)?,
-        issuer_key_hash: OctetString::new(key_hash)?,
-        serial_number: serial.clone(),
-    })
-}
-
-/// Whether `id` names a certificate of `issuer` (serial not compared).
-pub fn cert_id_issued_by(id: &CertId, issuer: &Certificate) -> bool {
-    let hash = match id.hash_algorithm.oid {
-        o if o == OID_SHA1 => CertIdHash::Sha1,
-        o if o == OID_SHA256 => CertIdHash::Sha256,
-        _ => return false,
-    };
-    cert_id(issuer, &id.serial_number, hash).is_ok_and(|expected| {
-        expected.issuer_name_hash == id.issuer_name_hash
-            && expected.issuer_key_hash == id.issuer_key_hash
-    })
 }
 
 fn unix_secs(at: DateTime<Utc>) -> Result<std::time::Duration, der::Error> {

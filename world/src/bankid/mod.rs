@@ -10,6 +10,8 @@ pub mod tls;
 mod xml;
 
 #[cfg(test)]
+mod bad_chain_tests;
+#[cfg(test)]
 mod digest_coverage_tests;
 #[cfg(test)]
 mod phone_scenario_tests;

@@ -455,8 +455,8 @@ mod tests {
     #[test]
     fn rsa_issuing_key_is_supported() {
         let now = Utc::now();
-        // 1024 bits keeps the debug-build test fast; the lead's PKI will use 2048+ or P-256.
-        let rsa_key = rsa::RsaPrivateKey::new(&mut OsRng, 1024).expect("rsa key");
+        // 2048 bits: the verifier (ring, through the x509 module) refuses smaller RSA keys.
+        let rsa_key = rsa::RsaPrivateKey::new(&mut OsRng, 2048).expect("rsa key");
         let pkcs8 = rsa_key.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec();
         let spki_der = rsa_key.to_public_key().to_public_key_der().expect("spki");
         let spki = SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).expect("spki parses");

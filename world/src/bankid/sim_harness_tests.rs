@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use crate::bankid::pki::generate_simulator_ca;
-use crate::bankid::simulator::{Clock, Simulator, SimulatorConfig};
+use crate::bankid::simulator::{Clock, Simulator, SimulatorCa, SimulatorConfig};
 use crate::bankid::tls::SimulatorTls;
 use esign_shared::bankid::client::{BankIdClient, RetryPolicy};
 use esign_shared::bankid::tls::TlsConfig;
@@ -53,13 +53,23 @@ impl SimHarness {
 
     /// `config`, and the wall clock when `clock` is `Some` (otherwise the injected clock).
     pub async fn start_with(config: SimulatorConfig, clock: Option<Clock>) -> SimHarness {
+        SimHarness::start_with_ca(config, clock, None).await
+    }
+
+    /// Like [`SimHarness::start_with`], the users' certificates issued by `ca` when given
+    /// (otherwise by a fresh simulator CA).
+    pub async fn start_with_ca(
+        config: SimulatorConfig,
+        clock: Option<Clock>,
+        ca: Option<SimulatorCa>,
+    ) -> SimHarness {
         let start = Utc::now();
         let now = Arc::new(Mutex::new(start));
         let clock = clock.unwrap_or_else(|| {
             let clock_now = now.clone();
             Arc::new(move || *clock_now.lock().expect("clock lock"))
         });
-        let ca = generate_simulator_ca(start).expect("simulator CA");
+        let ca = ca.unwrap_or_else(|| generate_simulator_ca(start).expect("simulator CA"));
         let sim = Simulator::with_config(ca, clock, config);
         let material = tls_material();
         let (rp_base, _task) = material

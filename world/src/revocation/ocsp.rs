@@ -105,7 +105,7 @@ impl RevocationService {
     pub fn issuer_of(&self, cert: &Certificate) -> Option<Certificate> {
         self.authorities
             .iter()
-            .find(|a| esign_shared::bankid::evidence::is_issued_by(cert, &a.cert))
+            .find(|a| esign_shared::x509::is_issued_by(cert, &a.cert))
             .map(|a| a.cert.clone())
     }
 

@@ -10,6 +10,7 @@
 
 use anyhow::{Context, Result};
 use chrono::Utc;
+use esign_shared::error::ErrorText;
 use esign_shared::revocation::RevocationReason;
 use esign_world::pki::{
     pem_decode_certs, pem_encode_cert, CertificateAuthority, RevocationUrls, SubjectName,

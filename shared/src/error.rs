@@ -19,3 +19,12 @@ pub trait ErrorText: std::fmt::Display {
         self.to_string()
     }
 }
+
+/// An error's code as `&'static str`, for tests that compare codes in `Result`s and tuples.
+#[cfg(test)]
+pub(crate) fn static_code(e: &dyn ErrorText) -> &'static str {
+    match e.code() {
+        Cow::Borrowed(code) => code,
+        Cow::Owned(code) => Box::leak(code.into_boxed_str()),
+    }
+}

@@ -113,6 +113,8 @@ fn the_ports_name_only_the_domain_and_the_traits_they_reexport() {
 fn the_adapters_implement_ports_and_build_nothing_else() {
     check(
         "adapters",
-        &["adapters", "domain", "error", "ports", "repo", "pdf", "x509"],
+        &[
+            "adapters", "domain", "error", "ports", "repo", "pdf", "x509",
+        ],
     );
 }

@@ -57,21 +57,23 @@ pub enum PkiError {
     InvalidUrl(String),
 }
 
-impl PkiError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            PkiError::InvalidName(_) => "pki.invalid_name",
-            PkiError::InvalidPublicKey(_) => "pki.invalid_public_key",
-            PkiError::InvalidPrivateKey(_) => "pki.invalid_private_key",
-            PkiError::InvalidCertificate(_) => "pki.invalid_certificate",
-            PkiError::KeyMismatch => "pki.key_mismatch",
-            PkiError::InvalidPem(_) => "pki.invalid_pem",
-            PkiError::Build(_) => "pki.build_failed",
-            PkiError::InvalidUrl(_) => "pki.invalid_url",
-        }
+impl esign_shared::error::ErrorText for PkiError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                PkiError::InvalidName(_) => "pki.invalid_name",
+                PkiError::InvalidPublicKey(_) => "pki.invalid_public_key",
+                PkiError::InvalidPrivateKey(_) => "pki.invalid_private_key",
+                PkiError::InvalidCertificate(_) => "pki.invalid_certificate",
+                PkiError::KeyMismatch => "pki.key_mismatch",
+                PkiError::InvalidPem(_) => "pki.invalid_pem",
+                PkiError::Build(_) => "pki.build_failed",
+                PkiError::InvalidUrl(_) => "pki.invalid_url",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             PkiError::InvalidName(d) => format!("Ogiltigt namn i certifikatet: {d}"),
             PkiError::InvalidPublicKey(d) => format!("Ogiltig publik nyckel: {d}"),
@@ -84,7 +86,7 @@ impl PkiError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }

@@ -30,6 +30,7 @@ use x509_cert::Certificate;
 use x509_tsp::{Accuracy, TimeStampReq, TspVersion, TstInfo};
 
 use crate::pki::{CertificateAuthority, PkiError, SubjectName};
+use esign_shared::error::ErrorText;
 use esign_shared::pdf::cms_build::{self, ECDSA_WITH_SHA256, ID_SHA256, ID_SIGNED_DATA};
 use esign_shared::pdf::timestamp::{ID_CT_TST_INFO, ID_SHA384, ID_SHA512};
 
@@ -46,15 +47,17 @@ pub enum TsaError {
     Setup(String),
 }
 
-impl TsaError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            TsaError::MalformedRequest(_) => "tsa.malformed_request",
-            TsaError::Setup(_) => "tsa.setup_failed",
-        }
+impl esign_shared::error::ErrorText for TsaError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                TsaError::MalformedRequest(_) => "tsa.malformed_request",
+                TsaError::Setup(_) => "tsa.setup_failed",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             TsaError::MalformedRequest(d) => format!("Begäran om tidsstämpel är felaktig: {d}"),
             TsaError::Setup(d) => {
@@ -63,7 +66,7 @@ impl TsaError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }
@@ -382,15 +385,15 @@ async fn handle(State(tsa): State<Arc<LocalTsa>>, headers: HeaderMap, body: Byte
             .into_response(),
         Err(e @ TsaError::MalformedRequest(_)) => error(
             StatusCode::BAD_REQUEST,
-            e.code(),
+            &e.code(),
             &e.message_sv(),
             &e.message_en(),
         ),
         Err(e) => {
-            tracing::error!(code = e.code(), error = %e, "local TSA failed");
+            tracing::error!(code = %e.code(), error = %e, "local TSA failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                e.code(),
+                &e.code(),
                 "Tidsstämplingstjänsten kunde inte skapa en tidsstämpel.",
                 "The timestamp authority could not create a timestamp.",
             )

@@ -9,6 +9,7 @@ use super::board::Board;
 use super::validate::text_field;
 use super::{AppError, SignerSession, Staff};
 use crate::domain::{Personnummer, SealServices, StaffRole, Tenant, TenantId};
+use crate::error::ErrorText;
 use crate::ports::{Clock, KeySigner, PersonalDataCipher, StateStore};
 use crate::repo::{
     sha256_hex, ApiKeyRepo, StaffMembership, StaffRepo, TenantRecord, TenantRepo, Versioned,

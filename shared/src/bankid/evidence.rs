@@ -98,34 +98,42 @@ fn failed_names(report: &EvidenceReport) -> String {
         .join(", ")
 }
 
-impl EvidenceError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            EvidenceError::NotBase64 | EvidenceError::Malformed(_) => "bankid.evidence_malformed",
-            EvidenceError::NotCanonical(_) => "bankid.evidence_not_canonical",
-            EvidenceError::Unsupported(_) => "bankid.evidence_unsupported",
-            EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
-                "bankid.evidence_invalid"
+impl crate::error::ErrorText for EvidenceError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                EvidenceError::NotBase64 | EvidenceError::Malformed(_) => {
+                    "bankid.evidence_malformed"
+                }
+                EvidenceError::NotCanonical(_) => "bankid.evidence_not_canonical",
+                EvidenceError::Unsupported(_) => "bankid.evidence_unsupported",
+                EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
+                    "bankid.evidence_invalid"
+                }
             }
-        }
+        })
     }
 
-    pub fn message_sv(&self) -> &'static str {
-        match self {
-            EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
-                "BankID-underskriften kunde inte verifieras."
+    fn message_sv(&self) -> String {
+        String::from({
+            match self {
+                EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
+                    "BankID-underskriften kunde inte verifieras."
+                }
+                _ => "BankID-underskriften är inte i ett format som kan läsas.",
             }
-            _ => "BankID-underskriften är inte i ett format som kan läsas.",
-        }
+        })
     }
 
-    pub fn message_en(&self) -> &'static str {
-        match self {
-            EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
-                "The BankID signature could not be verified."
+    fn message_en(&self) -> String {
+        String::from({
+            match self {
+                EvidenceError::ChecksFailed(_) | EvidenceError::OcspFailed(_) => {
+                    "The BankID signature could not be verified."
+                }
+                _ => "The BankID signature is not in a readable format.",
             }
-            _ => "The BankID signature is not in a readable format.",
-        }
+        })
     }
 }
 

@@ -31,6 +31,7 @@ use crate::bankid::evidence::{
     key_info_certificates, verify_completion, verify_signature_xml, EvidenceError, EvidenceReport,
     ExpectedEvidence,
 };
+use crate::error::ErrorText;
 use crate::x509::is_ca;
 
 /// The wording the report uses when the chain was anchored at the CA the signature carries.

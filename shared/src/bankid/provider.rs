@@ -6,6 +6,7 @@ use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use super::evidence::{verify_completion, ExpectedEvidence};
 use super::types::{AuthRequest, CollectStatus, Requirement, SignRequest, WebDevice};
 use super::{BankIdClient, BankIdError};
+use crate::error::ErrorText;
 use crate::ports::{
     EidCollect, EidError, EidIdentity, EidProvider, EidSignText, EidStarted, EndUser, PortError,
 };

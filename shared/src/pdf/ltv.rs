@@ -14,6 +14,7 @@ use super::seal::SealError;
 use super::update::UpdateWriter;
 use super::PdfError;
 
+use crate::error::ErrorText;
 pub use crate::revocation::{RevocationData, RevocationSource};
 
 impl From<crate::revocation::RevocationError> for SealError {

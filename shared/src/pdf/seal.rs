@@ -72,7 +72,7 @@ pub enum SealError {
     },
     #[error("revocation data could not be collected: {en}")]
     Revocation {
-        code: &'static str,
+        code: std::borrow::Cow<'static, str>,
         sv: String,
         en: String,
     },
@@ -82,11 +82,10 @@ pub enum SealError {
 
 impl crate::error::ErrorText for SealError {
     fn code(&self) -> std::borrow::Cow<'static, str> {
-        use std::borrow::Cow;
         match self {
             SealError::Pdf(e) => e.code(),
-            SealError::Timestamp(e) => e.code().into(),
-            SealError::Revocation { code, .. } => Cow::Borrowed(*code),
+            SealError::Timestamp(e) => e.code(),
+            SealError::Revocation { code, .. } => code.clone(),
             SealError::InvalidCertificate(_) => "seal.invalid_certificate".into(),
             SealError::Signer(_) => "seal.signer_failed".into(),
             SealError::SignatureMismatch => "seal.signature_mismatch".into(),

@@ -61,22 +61,24 @@ pub enum TimestampError {
     Request(String),
 }
 
-impl TimestampError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            TimestampError::Unreachable(_) => "timestamp.unreachable",
-            TimestampError::HttpStatus(_) => "timestamp.http_status",
-            TimestampError::WrongContentType(_) => "timestamp.wrong_content_type",
-            TimestampError::Malformed(_) => "timestamp.malformed_response",
-            TimestampError::Rejected { .. } => "timestamp.rejected",
-            TimestampError::ImprintMismatch => "timestamp.imprint_mismatch",
-            TimestampError::NonceMismatch => "timestamp.nonce_mismatch",
-            TimestampError::BadSignature(_) => "timestamp.bad_signature",
-            TimestampError::Request(_) => "timestamp.request_failed",
-        }
+impl crate::error::ErrorText for TimestampError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                TimestampError::Unreachable(_) => "timestamp.unreachable",
+                TimestampError::HttpStatus(_) => "timestamp.http_status",
+                TimestampError::WrongContentType(_) => "timestamp.wrong_content_type",
+                TimestampError::Malformed(_) => "timestamp.malformed_response",
+                TimestampError::Rejected { .. } => "timestamp.rejected",
+                TimestampError::ImprintMismatch => "timestamp.imprint_mismatch",
+                TimestampError::NonceMismatch => "timestamp.nonce_mismatch",
+                TimestampError::BadSignature(_) => "timestamp.bad_signature",
+                TimestampError::Request(_) => "timestamp.request_failed",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             TimestampError::Unreachable(d) => {
                 format!("Tidsstämplingstjänsten kunde inte nås: {d}")
@@ -104,7 +106,7 @@ impl TimestampError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }
@@ -485,6 +487,7 @@ fn first_v1_cert_hash(der_bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
 
     #[test]
     fn request_has_imprint_nonce_and_cert_req() {

@@ -9,6 +9,7 @@ mod signer;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::error::ErrorText;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use cms::signed_data::SignedData;
 use der::Encode;

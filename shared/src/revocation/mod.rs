@@ -71,23 +71,25 @@ pub enum RevocationError {
     Signing(String),
 }
 
-impl RevocationError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            RevocationError::MalformedRequest(_) => "revocation.malformed_request",
-            RevocationError::UnknownAuthority(_) => "revocation.unknown_authority",
-            RevocationError::Revoked { .. } => "revocation.certificate_revoked",
-            RevocationError::NoRevocationSource { .. } => "revocation.no_source",
-            RevocationError::IssuerNotFound { .. } => "revocation.issuer_not_found",
-            RevocationError::Unavailable { .. } => "revocation.unavailable",
-            RevocationError::InvalidCertificate(_) => "revocation.invalid_certificate",
-            RevocationError::InvalidChain(_) => "revocation.invalid_chain",
-            RevocationError::Registry(_) => "revocation.registry_failed",
-            RevocationError::Signing(_) => "revocation.signing_failed",
-        }
+impl crate::error::ErrorText for RevocationError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                RevocationError::MalformedRequest(_) => "revocation.malformed_request",
+                RevocationError::UnknownAuthority(_) => "revocation.unknown_authority",
+                RevocationError::Revoked { .. } => "revocation.certificate_revoked",
+                RevocationError::NoRevocationSource { .. } => "revocation.no_source",
+                RevocationError::IssuerNotFound { .. } => "revocation.issuer_not_found",
+                RevocationError::Unavailable { .. } => "revocation.unavailable",
+                RevocationError::InvalidCertificate(_) => "revocation.invalid_certificate",
+                RevocationError::InvalidChain(_) => "revocation.invalid_chain",
+                RevocationError::Registry(_) => "revocation.registry_failed",
+                RevocationError::Signing(_) => "revocation.signing_failed",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             RevocationError::MalformedRequest(d) => format!("OCSP-förfrågan är felaktig: {d}"),
             RevocationError::UnknownAuthority(n) => format!("Här finns ingen utfärdare som heter {n}."),
@@ -123,17 +125,8 @@ impl RevocationError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
-    }
-
-    /// The HTTP status the router answers with.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            RevocationError::MalformedRequest(_) => 400,
-            RevocationError::UnknownAuthority(_) => 404,
-            _ => 500,
-        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! (The BankID evidence verifier's are in `esign-world`, beside the simulator:
 //! `world/src/bankid/bad_chain_tests.rs`.)
 
+use crate::error::ErrorText;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

@@ -43,27 +43,29 @@ pub enum X509Error {
     Invalid { subject: String, detail: String },
 }
 
-impl X509Error {
-    pub fn code(&self) -> &'static str {
-        match self {
-            X509Error::Malformed(_) => "x509.malformed",
-            X509Error::NoTrustAnchor => "x509.no_trust_anchor",
-            X509Error::UnknownIssuer { .. } => "x509.unknown_issuer",
-            X509Error::NotValidAt { .. } => "x509.not_valid_at_time",
-            X509Error::IssuerNotCa { .. } => "x509.issuer_not_ca",
-            X509Error::CaAsEndEntity { .. } => "x509.ca_as_end_entity",
-            X509Error::PathLength { .. } => "x509.path_length",
-            X509Error::NoKeyCertSign { .. } => "x509.no_key_cert_sign",
-            X509Error::KeyUsage { .. } => "x509.key_usage",
-            X509Error::ExtendedKeyUsage { .. } => "x509.extended_key_usage",
-            X509Error::CriticalExtension { .. } => "x509.unknown_critical_extension",
-            X509Error::UnsupportedAlgorithm(_) => "x509.unsupported_algorithm",
-            X509Error::BadSignature { .. } => "x509.bad_signature",
-            X509Error::Invalid { .. } => "x509.invalid_path",
-        }
+impl crate::error::ErrorText for X509Error {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                X509Error::Malformed(_) => "x509.malformed",
+                X509Error::NoTrustAnchor => "x509.no_trust_anchor",
+                X509Error::UnknownIssuer { .. } => "x509.unknown_issuer",
+                X509Error::NotValidAt { .. } => "x509.not_valid_at_time",
+                X509Error::IssuerNotCa { .. } => "x509.issuer_not_ca",
+                X509Error::CaAsEndEntity { .. } => "x509.ca_as_end_entity",
+                X509Error::PathLength { .. } => "x509.path_length",
+                X509Error::NoKeyCertSign { .. } => "x509.no_key_cert_sign",
+                X509Error::KeyUsage { .. } => "x509.key_usage",
+                X509Error::ExtendedKeyUsage { .. } => "x509.extended_key_usage",
+                X509Error::CriticalExtension { .. } => "x509.unknown_critical_extension",
+                X509Error::UnsupportedAlgorithm(_) => "x509.unsupported_algorithm",
+                X509Error::BadSignature { .. } => "x509.bad_signature",
+                X509Error::Invalid { .. } => "x509.invalid_path",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             X509Error::Malformed(d) => format!("Kan inte läsas: {d}"),
             X509Error::NoTrustAnchor => "Inget tillitsankare (rotcertifikat) har angetts.".into(),
@@ -107,7 +109,7 @@ impl X509Error {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }
@@ -115,6 +117,7 @@ impl X509Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
 
     #[test]
     fn every_error_has_a_code_and_two_messages() {

@@ -57,25 +57,27 @@ pub enum OcspError {
     UnknownCertificate,
 }
 
-impl OcspError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            OcspError::Malformed(_) => "ocsp.malformed",
-            OcspError::ResponderStatus(_) => "ocsp.responder_status",
-            OcspError::NotBasic(_) => "ocsp.not_basic",
-            OcspError::ResponderNotFound => "ocsp.responder_not_found",
-            OcspError::BadSignature(_) => "ocsp.bad_signature",
-            OcspError::NotAuthorised(_) => "ocsp.responder_not_authorised",
-            OcspError::NonceMismatch => "ocsp.nonce_mismatch",
-            OcspError::NoAnswer => "ocsp.no_answer",
-            OcspError::NotYetValid(_) => "ocsp.not_yet_valid",
-            OcspError::Stale(_) => "ocsp.stale",
-            OcspError::Revoked(_) => "ocsp.revoked",
-            OcspError::UnknownCertificate => "ocsp.unknown_certificate",
-        }
+impl crate::error::ErrorText for OcspError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                OcspError::Malformed(_) => "ocsp.malformed",
+                OcspError::ResponderStatus(_) => "ocsp.responder_status",
+                OcspError::NotBasic(_) => "ocsp.not_basic",
+                OcspError::ResponderNotFound => "ocsp.responder_not_found",
+                OcspError::BadSignature(_) => "ocsp.bad_signature",
+                OcspError::NotAuthorised(_) => "ocsp.responder_not_authorised",
+                OcspError::NonceMismatch => "ocsp.nonce_mismatch",
+                OcspError::NoAnswer => "ocsp.no_answer",
+                OcspError::NotYetValid(_) => "ocsp.not_yet_valid",
+                OcspError::Stale(_) => "ocsp.stale",
+                OcspError::Revoked(_) => "ocsp.revoked",
+                OcspError::UnknownCertificate => "ocsp.unknown_certificate",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         let time = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
         match self {
             OcspError::Malformed(d) => format!("OCSP-svaret kan inte läsas: {d}"),
@@ -101,7 +103,7 @@ impl OcspError {
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }

@@ -11,22 +11,24 @@ pub enum CertError {
     InvalidPem(String),
 }
 
-impl CertError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            CertError::InvalidCertificate(_) => "pki.invalid_certificate",
-            CertError::InvalidPem(_) => "pki.invalid_pem",
-        }
+impl crate::error::ErrorText for CertError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                CertError::InvalidCertificate(_) => "pki.invalid_certificate",
+                CertError::InvalidPem(_) => "pki.invalid_pem",
+            }
+        })
     }
 
-    pub fn message_sv(&self) -> String {
+    fn message_sv(&self) -> String {
         match self {
             CertError::InvalidCertificate(d) => format!("Ogiltigt certifikat: {d}"),
             CertError::InvalidPem(d) => format!("Ogiltig PEM-fil: {d}"),
         }
     }
 
-    pub fn message_en(&self) -> String {
+    fn message_en(&self) -> String {
         self.to_string()
     }
 }

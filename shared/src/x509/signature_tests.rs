@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 
 use super::*;
+use crate::error::ErrorText;
 
 const MESSAGE: &[u8] = b"Justerat digitalt";
 
@@ -224,7 +225,7 @@ fn pss_params(hash: &str, salt: u8) -> Any {
 fn algorithm_identifiers_name_their_schemes() {
     let scheme = |alg: AlgorithmIdentifierOwned, digest: Option<&str>| {
         SignatureScheme::from_algorithm(&alg, digest.map(const_oid::ObjectIdentifier::new_unwrap))
-            .map_err(|e| e.code())
+            .map_err(|e| crate::error::static_code(&e))
     };
     let sha384 = "2.16.840.1.101.3.4.2.2";
     assert_eq!(

@@ -101,6 +101,7 @@ pub fn parse_generalized_time(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use der::asn1::{GeneralizedTime, OctetString};
     use der::Encode;
 

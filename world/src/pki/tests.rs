@@ -1,6 +1,7 @@
 //! The local CA checked by openssl and by reading back what it issued.
 
 use super::*;
+use esign_shared::error::ErrorText;
 use std::process::Command;
 
 fn now() -> DateTime<Utc> {

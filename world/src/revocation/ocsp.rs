@@ -217,6 +217,7 @@ mod tests {
     use crate::revocation::{
         cert_id, verify_ocsp_response, CertIdHash, MemoryRevocations, RevocationError,
     };
+    use esign_shared::error::ErrorText;
     use x509_ocsp::builder::OcspRequestBuilder;
     use x509_ocsp::Request;
 
@@ -320,6 +321,9 @@ mod tests {
             let err = service.ocsp_response(&input).unwrap_err();
             assert_eq!(err.code(), "revocation.malformed_request");
         }
-        assert_eq!(service.crl("nope").unwrap_err().http_status(), 404);
+        assert_eq!(
+            super::super::router::http_status(&service.crl("nope").unwrap_err()),
+            404
+        );
     }
 }

@@ -11,6 +11,7 @@ use x509_cert::Certificate;
 
 use super::*;
 use crate::pki::{pem_encode_cert, CertificateAuthority, IssuedCert, RevocationUrls, SubjectName};
+use esign_shared::error::ErrorText;
 use esign_shared::ports::Clock;
 use esign_shared::revocation::{
     common_name, verify_crl, CrlPolicy, HttpRevocationSource, InProcessRevocation, RevocationSource,

@@ -142,6 +142,7 @@ impl RevocationRegistry for JsonFileRevocations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use esign_shared::error::ErrorText;
 
     #[test]
     fn json_file_keeps_entries_and_refuses_garbage() {

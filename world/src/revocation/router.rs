@@ -12,6 +12,7 @@ use axum::Router;
 use base64::Engine;
 
 use super::{RevocationError, RevocationService};
+use esign_shared::error::ErrorText;
 
 /// OCSP requests are a few hundred bytes; anything near this is not one.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -27,10 +28,19 @@ pub fn router(service: Arc<RevocationService>) -> Router {
         .with_state(service)
 }
 
+/// The status the responder answers an error with: the caller's mistakes are 4xx.
+pub(crate) fn http_status(e: &RevocationError) -> u16 {
+    match e {
+        RevocationError::MalformedRequest(_) => 400,
+        RevocationError::UnknownAuthority(_) => 404,
+        _ => 500,
+    }
+}
+
 fn error(e: &RevocationError) -> Response {
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(http_status(e)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
-        tracing::error!(code = e.code(), error = %e, "revocation service failed");
+        tracing::error!(code = %e.code(), error = %e, "revocation service failed");
     }
     (
         status,

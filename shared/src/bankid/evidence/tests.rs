@@ -1,6 +1,7 @@
 //! The verifier on BankID's real test-environment signature and edits of it.
 
 use super::*;
+use crate::error::ErrorText;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use chrono::TimeZone;

@@ -1,0 +1,90 @@
+//! The e-archive export package: a zipped E-ARK CSIP/SIP 2.1 shaped submission package
+//! (FGS Paketstruktur 2.0), built in memory.
+//!
+//! Layout inside the zip (one root folder named after the package id, CSIPSTR1/2):
+//! ```text
+//! <package_id>/METS.xml                                   package METS (generated)
+//! <package_id>/metadata/descriptive/esign-metadata.xml    protocol metadata (generated)
+//! <package_id>/<every SipFile path>                        supplied files
+//! ```
+//! Supplied files must live under `representations/<rep>/…`, `documentation/…`, `schemas/…`
+//! or `metadata/{descriptive,preservation,other}/…`. Representation, documentation and schema
+//! files are listed in the METS `fileSec`; metadata files are referenced from `dmdSec`
+//! (descriptive) or `amdSec/digiprovMD` (preservation, other) as CSIP asks. Every file carries
+//! SIZE, CREATED, MIMETYPE, CHECKSUM and CHECKSUMTYPE="SHA-256".
+//!
+//! The package is built in `build` (the METS documents in `mets`, the protocol metadata in
+//! `descriptive`) and checked in `read`. Not yet: PREMIS generation, `schemas/` content,
+//! the FGS 1.x `sip.xml` profile; the METS writers are split so those can be added.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+mod build;
+mod descriptive;
+mod error;
+mod mets;
+mod paths;
+mod read;
+mod xml;
+
+pub use build::build_sip;
+pub use descriptive::descriptive_metadata_xml;
+pub use error::ArchiveError;
+pub use read::{read_sip_manifest, verify_sip};
+
+/// Name of the generated descriptive metadata file, relative to the package root.
+pub const DESCRIPTIVE_METADATA_PATH: &str = "metadata/descriptive/esign-metadata.xml";
+pub const METS_FILE_NAME: &str = "METS.xml";
+
+/// What a file is in the package; written as the METS `USE` of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileUse {
+    /// The archive version (sealed PDF/A).
+    Archive,
+    /// Signature evidence (BankID signature XML, OCSP responses).
+    Evidence,
+    Metadata,
+    ValidationReport,
+}
+
+impl FileUse {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Archive => "Archive",
+            Self::Evidence => "Evidence",
+            Self::Metadata => "Metadata",
+            Self::ValidationReport => "ValidationReport",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipFile {
+    /// Path inside the package, e.g. "representations/rep1/data/archive.pdf".
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub use_: FileUse,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipMetadata {
+    /// "uuid-…": the METS OBJID and the root folder name.
+    pub package_id: String,
+    pub label: String,
+    pub created: DateTime<Utc>,
+    pub tenant_name: String,
+    pub organization_number: Option<String>,
+    pub organ: String,
+    pub meeting_date: String,
+    pub paragraphs: String,
+    pub diarienummer: Option<String>,
+    /// (name, role, signed at)
+    pub signers: Vec<(String, String, DateTime<Utc>)>,
+    /// "name version", e.g. "e-underskrift 0.1.0".
+    pub software: String,
+}
+
+#[cfg(test)]
+mod tests;

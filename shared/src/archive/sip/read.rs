@@ -1,0 +1,197 @@
+//! Reading a package back: the files its METS documents list, and the check that the zip holds
+//! exactly those files with the listed checksums.
+
+use std::collections::HashSet;
+use std::io::{Cursor, Read};
+
+use quick_xml::events::Event;
+use sha2::{Digest, Sha256};
+
+use super::error::ArchiveError;
+use super::METS_FILE_NAME;
+
+/// Upper bound when reading a METS file back (a protocol package lists a handful of files).
+const MAX_METS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The root folder and the bytes of its METS.xml.
+fn open_root_mets(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+) -> Result<(String, Vec<u8>), ArchiveError> {
+    let candidates: Vec<String> = archive
+        .file_names()
+        .filter(|name| {
+            name.split('/').count() == 2 && name.ends_with(&format!("/{METS_FILE_NAME}"))
+        })
+        .map(str::to_string)
+        .collect();
+    let [mets_name] = candidates.as_slice() else {
+        return Err(ArchiveError::MetsMissing);
+    };
+    let root = mets_name.split('/').next().unwrap_or_default().to_string();
+    let bytes = read_entry_limited(archive, mets_name)?;
+    Ok((root, bytes))
+}
+
+/// Reads a METS entry, refusing more than `MAX_METS_BYTES` (zip bombs).
+fn read_entry_limited(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<Vec<u8>, ArchiveError> {
+    let entry = archive
+        .by_name(name)
+        .map_err(|_| ArchiveError::MissingFile(name.to_string()))?;
+    let mut bytes = Vec::new();
+    entry
+        .take(MAX_METS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    if bytes.len() as u64 > MAX_METS_BYTES {
+        return Err(ArchiveError::InvalidMets("METS.xml is too large".into()));
+    }
+    Ok(bytes)
+}
+
+/// Files listed in a METS document: `file/FLocat` and `mdRef`, with their checksums.
+pub(super) fn parse_mets_listing(mets: &[u8]) -> Result<Vec<(String, String)>, ArchiveError> {
+    let invalid = |e: &dyn std::fmt::Display| ArchiveError::InvalidMets(e.to_string());
+    let mut reader = quick_xml::Reader::from_reader(mets);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut listed = Vec::new();
+    let mut file_checksum: Option<String> = None;
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| invalid(&e))?;
+        let (element, is_start) = match &event {
+            Event::Start(e) => (Some(e.clone()), true),
+            Event::Empty(e) => (Some(e.clone()), false),
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                if e.local_name().as_ref() == b"file" {
+                    file_checksum = None;
+                }
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        if let Some(e) = element {
+            if depth == 0 {
+                if seen_root || e.local_name().as_ref() != b"mets" {
+                    return Err(ArchiveError::InvalidMets("root element is not mets".into()));
+                }
+                seen_root = true;
+            }
+            if is_start {
+                depth += 1;
+            }
+            let mut href = None;
+            let mut checksum = None;
+            for attr in e.attributes() {
+                let attr = attr.map_err(|err| invalid(&err))?;
+                let value = attr
+                    .unescape_value()
+                    .map_err(|err| invalid(&err))?
+                    .into_owned();
+                match attr.key.local_name().as_ref() {
+                    b"href" => href = Some(value),
+                    b"CHECKSUM" => checksum = Some(value),
+                    _ => {}
+                }
+            }
+            match e.local_name().as_ref() {
+                b"file" => file_checksum = checksum,
+                b"FLocat" => {
+                    let href = href
+                        .ok_or_else(|| ArchiveError::InvalidMets("FLocat without href".into()))?;
+                    let sum = file_checksum.clone().ok_or_else(|| {
+                        ArchiveError::InvalidMets(format!("file without CHECKSUM: {href}"))
+                    })?;
+                    listed.push((href, sum));
+                }
+                b"mdRef" => {
+                    let href =
+                        href.ok_or_else(|| ArchiveError::InvalidMets("mdRef without href".into()))?;
+                    let sum = checksum.ok_or_else(|| {
+                        ArchiveError::InvalidMets(format!("mdRef without CHECKSUM: {href}"))
+                    })?;
+                    listed.push((href, sum));
+                }
+                _ => {}
+            }
+        }
+        buf.clear();
+    }
+    if !seen_root || depth != 0 {
+        return Err(ArchiveError::InvalidMets("document is incomplete".into()));
+    }
+    Ok(listed)
+}
+
+pub(super) fn open_zip(zip_bytes: &[u8]) -> Result<zip::ZipArchive<Cursor<&[u8]>>, ArchiveError> {
+    zip::ZipArchive::new(Cursor::new(zip_bytes)).map_err(|e| ArchiveError::Zip(e.to_string()))
+}
+
+/// Parses the root METS.xml of a package and returns the files it lists (paths relative to
+/// the package root) with their SHA-256 checksums in hex.
+pub fn read_sip_manifest(zip_bytes: &[u8]) -> Result<Vec<(String, String)>, ArchiveError> {
+    let mut archive = open_zip(zip_bytes)?;
+    let (_root, mets) = open_root_mets(&mut archive)?;
+    parse_mets_listing(&mets)
+}
+
+/// Checks that the zip entry `name` is there with the SHA-256 `expected` (hex); the errors
+/// name the file by its package path `path`.
+fn check_entry(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    path: &str,
+    expected: &str,
+) -> Result<(), ArchiveError> {
+    let mut entry = archive
+        .by_name(name)
+        .map_err(|_| ArchiveError::MissingFile(path.to_string()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut entry, &mut hasher).map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    if !hex::encode(hasher.finalize()).eq_ignore_ascii_case(expected) {
+        return Err(ArchiveError::ChecksumMismatch(path.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks a package: every file METS lists is present with the listed SHA-256, and every file
+/// in the package other than METS.xml is listed.
+pub fn verify_sip(zip_bytes: &[u8]) -> Result<(), ArchiveError> {
+    let mut archive = open_zip(zip_bytes)?;
+    let (root, mets) = open_root_mets(&mut archive)?;
+    let listed = parse_mets_listing(&mets)?;
+    let mut listed_names = HashSet::new();
+    for (path, expected) in &listed {
+        let name = format!("{root}/{path}");
+        check_entry(&mut archive, &name, path, expected)?;
+        listed_names.insert(name);
+    }
+    // Representation METS files list their files relative to their own folder.
+    for (path, _) in &listed {
+        let Some(rep_folder) = path
+            .strip_suffix(METS_FILE_NAME)
+            .filter(|p| p.starts_with("representations/"))
+        else {
+            continue;
+        };
+        let rep_mets = read_entry_limited(&mut archive, &format!("{root}/{path}"))?;
+        for (relative, expected) in parse_mets_listing(&rep_mets)? {
+            let full = format!("{rep_folder}{relative}");
+            check_entry(&mut archive, &format!("{root}/{full}"), &full, &expected)?;
+        }
+    }
+    let mets_name = format!("{root}/{METS_FILE_NAME}");
+    for name in archive.file_names() {
+        let is_dir = name.ends_with('/');
+        if !is_dir && name != mets_name && !listed_names.contains(name) {
+            return Err(ArchiveError::UnlistedFile(name.to_string()));
+        }
+    }
+    Ok(())
+}

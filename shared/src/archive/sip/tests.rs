@@ -1,0 +1,444 @@
+//! Tests of the package: built, read back, verified, and tampered with.
+
+use std::io::{Cursor, Read, Write};
+
+use chrono::{DateTime, TimeZone, Utc};
+use quick_xml::events::Event;
+use sha2::{Digest, Sha256};
+
+use super::mets::software_name_and_version;
+use super::read::{open_zip, parse_mets_listing};
+use super::*;
+
+fn created() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 3, 9, 15, 31).unwrap()
+}
+
+fn meta() -> SipMetadata {
+    SipMetadata {
+        package_id: "uuid-2f1c9a56-7d1e-4c55-9a53-5c1d3c0f0b11".into(),
+        label: "Protokoll Barn- & utbildningsnämnden <2026-11-11>".into(),
+        created: created(),
+        tenant_name: "Åre kommun & Östersunds \"kommun\"".into(),
+        organization_number: Some("212000-2411".into()),
+        organ: "Barn- & utbildningsnämnden <BUN>".into(),
+        meeting_date: "2026-11-11".into(),
+        paragraphs: "§§ 1–6 & 8".into(),
+        diarienummer: Some("BUN 2026/123".into()),
+        signers: vec![
+            (
+                "Åsa Öberg".into(),
+                "ordförande".into(),
+                Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0).unwrap(),
+            ),
+            (
+                "Per <Ängel> & 'Co'".into(),
+                "justerare".into(),
+                Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap(),
+            ),
+        ],
+        software: "e-underskrift 0.1.0".into(),
+    }
+}
+
+fn files() -> Vec<SipFile> {
+    vec![
+        SipFile {
+            path: "representations/rep1/data/archive.pdf".into(),
+            bytes: b"%PDF-1.7\n... archive version ...\n%%EOF\n".to_vec(),
+            mime: "application/pdf".into(),
+            use_: FileUse::Archive,
+        },
+        SipFile {
+            path: "representations/rep1/data/evidence/bankid-åsa öberg.xml".into(),
+            bytes: b"<sig>evidence & more</sig>".to_vec(),
+            mime: "application/xml".into(),
+            use_: FileUse::Evidence,
+        },
+        SipFile {
+            path: "documentation/validation-report.xml".into(),
+            bytes: b"<report/>".to_vec(),
+            mime: "application/xml".into(),
+            use_: FileUse::ValidationReport,
+        },
+        SipFile {
+            path: "metadata/preservation/premis.xml".into(),
+            bytes: b"<premis/>".to_vec(),
+            mime: "application/xml".into(),
+            use_: FileUse::Metadata,
+        },
+    ]
+}
+
+fn zip_entry(zip_bytes: &[u8], name: &str) -> Vec<u8> {
+    let mut archive = open_zip(zip_bytes).unwrap();
+    let mut entry = archive.by_name(name).unwrap();
+    let mut out = Vec::new();
+    entry.read_to_end(&mut out).unwrap();
+    out
+}
+
+/// Every entry of a zip, in order, with its bytes (to rebuild a package with changes).
+fn zip_entries(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = open_zip(zip_bytes).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            (entry.name().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// A zip written by hand, with the zip crate's default options.
+fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn every_listed_checksum_matches_the_zip() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let listed = read_sip_manifest(&zip_bytes).unwrap();
+    let root = meta().package_id;
+    // The generated descriptive metadata and representation METS plus the four supplied files.
+    assert_eq!(listed.len(), 6);
+    assert!(listed
+        .iter()
+        .any(|(p, _)| p == "representations/rep1/METS.xml"));
+    for file in files() {
+        let (_, sum) = listed
+            .iter()
+            .find(|(p, _)| *p == file.path)
+            .unwrap_or_else(|| panic!("{} not listed", file.path));
+        assert_eq!(*sum, hex::encode(Sha256::digest(&file.bytes)));
+    }
+    for (path, sum) in &listed {
+        let bytes = zip_entry(&zip_bytes, &format!("{root}/{path}"));
+        assert_eq!(*sum, hex::encode(Sha256::digest(&bytes)), "{path}");
+    }
+    verify_sip(&zip_bytes).unwrap();
+}
+
+#[test]
+fn layout_is_one_root_folder_named_after_the_package() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let archive = open_zip(&zip_bytes).unwrap();
+    let root = meta().package_id;
+    let names: Vec<&str> = archive.file_names().collect();
+    assert!(names.iter().all(|n| n.starts_with(&format!("{root}/"))));
+    assert!(names.contains(&format!("{root}/METS.xml").as_str()));
+    assert!(names.contains(&format!("{root}/{DESCRIPTIVE_METADATA_PATH}").as_str()));
+    assert!(names.contains(
+        &format!("{root}/representations/rep1/data/evidence/bankid-åsa öberg.xml").as_str()
+    ));
+}
+
+#[test]
+fn mets_has_csip_attributes_and_parses_back() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let mets = zip_entry(&zip_bytes, &format!("{}/METS.xml", meta().package_id));
+    let text = String::from_utf8(mets.clone()).unwrap();
+    for needle in [
+        "OBJID=\"uuid-2f1c9a56-7d1e-4c55-9a53-5c1d3c0f0b11\"",
+        "PROFILE=\"https://earksip.dilcis.eu/profile/E-ARK-SIP.xml\"",
+        "TYPE=\"Textual works – Digital\"",
+        "csip:OAISPACKAGETYPE=\"SIP\"",
+        "CREATEDATE=\"2026-12-03T09:15:31Z\"",
+        "OTHERTYPE=\"SOFTWARE\"",
+        "<mets:name>e-underskrift</mets:name>",
+        "csip:NOTETYPE=\"SOFTWARE VERSION\">0.1.0<",
+        "ROLE=\"ARCHIVIST\" TYPE=\"ORGANIZATION\"",
+        "ORG:212000-2411",
+        "USE=\"Representations/rep1\"",
+        "USE=\"Documentation\"",
+        "CHECKSUMTYPE=\"SHA-256\"",
+        "MDTYPE=\"PREMIS\"",
+        "TYPE=\"PHYSICAL\" LABEL=\"CSIP\"",
+        "LABEL=\"Representations/rep1\"",
+        "DMDID=\"dmd-1\"",
+        "ADMID=\"digiprov-1\"",
+        "Protokoll Barn- &amp; utbildningsnämnden &lt;2026-11-11&gt;",
+        "Åre kommun &amp; Östersunds &quot;kommun&quot;",
+    ] {
+        assert!(text.contains(needle), "METS lacks {needle:?}\n{text}");
+    }
+    // Well-formed: a full pass of the reader with end-name checks.
+    let mut reader = quick_xml::Reader::from_reader(mets.as_slice());
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut files_with_size = 0;
+    loop {
+        match reader.read_event_into(&mut buf).unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"file" => {
+                let size = e
+                    .try_get_attribute("SIZE")
+                    .unwrap()
+                    .unwrap()
+                    .unescape_value()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap();
+                assert!(size > 0);
+                for attr in ["ID", "MIMETYPE", "CREATED", "CHECKSUM", "CHECKSUMTYPE"] {
+                    assert!(e.try_get_attribute(attr).unwrap().is_some(), "{attr}");
+                }
+                files_with_size += 1;
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    // Three supplied files plus the representation METS.
+    assert_eq!(files_with_size, 4);
+}
+
+#[test]
+fn representation_mets_lists_its_files_relative_to_its_folder() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let root = meta().package_id;
+    let rep_mets = zip_entry(&zip_bytes, &format!("{root}/representations/rep1/METS.xml"));
+    let listed = parse_mets_listing(&rep_mets).unwrap();
+    let mut paths: Vec<&str> = listed.iter().map(|(p, _)| p.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["data/archive.pdf", "data/evidence/bankid-åsa öberg.xml"]
+    );
+    for (path, sum) in &listed {
+        let bytes = zip_entry(&zip_bytes, &format!("{root}/representations/rep1/{path}"));
+        assert_eq!(*sum, hex::encode(Sha256::digest(&bytes)));
+    }
+    let text = String::from_utf8(rep_mets).unwrap();
+    assert!(text.contains("USE=\"Data\""));
+    // The root structMap points at it.
+    let root_mets = String::from_utf8(zip_entry(&zip_bytes, &format!("{root}/METS.xml"))).unwrap();
+    assert!(root_mets.contains("<mets:mptr LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:href=\"representations/rep1/METS.xml\""));
+}
+
+#[test]
+fn special_characters_survive_in_descriptive_metadata() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let xml = zip_entry(
+        &zip_bytes,
+        &format!("{}/{DESCRIPTIVE_METADATA_PATH}", meta().package_id),
+    );
+    // Collect all text nodes, unescaped.
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut texts = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).unwrap() {
+            Event::Eof => break,
+            Event::Text(t) => texts.push(t.unescape().unwrap().into_owned()),
+            _ => {}
+        }
+        buf.clear();
+    }
+    for expected in [
+        "Barn- & utbildningsnämnden <BUN>",
+        "Åre kommun & Östersunds \"kommun\"",
+        "§§ 1–6 & 8",
+        "Åsa Öberg",
+        "Per <Ängel> & 'Co'",
+        "justerare",
+        "2026-11-21T08:30:00Z",
+        "BUN 2026/123",
+        "212000-2411",
+        "2026-11-11",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == expected),
+            "{expected:?} not in {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = build_sip(&meta(), &files()).unwrap();
+    let b = build_sip(&meta(), &files()).unwrap();
+    assert_eq!(a, b);
+    let mut other = meta();
+    other.created = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    assert_ne!(a, build_sip(&other, &files()).unwrap());
+    let archive = open_zip(&a).unwrap();
+    let mut archive = archive;
+    let entry = archive.by_index(0).unwrap();
+    let modified = entry.last_modified().unwrap();
+    assert_eq!(
+        (
+            modified.year(),
+            modified.month(),
+            modified.day(),
+            modified.hour(),
+            modified.minute(),
+            modified.second()
+        ),
+        (2026, 12, 3, 9, 15, 30)
+    );
+}
+
+#[test]
+fn bad_paths_and_ids_are_rejected() {
+    for path in [
+        "archive.pdf",
+        "/representations/rep1/data/a.pdf",
+        "representations/rep1",
+        "representations/../METS.xml",
+        "representations/rep1/data/../../x",
+        "representations//data/a.pdf",
+        "representations\\rep1\\a.pdf",
+        "metadata/descriptive",
+        "metadata/unknown/x.xml",
+        "METS.xml",
+        "documentation/a\u{0}b",
+        "",
+    ] {
+        let mut fs = files();
+        fs[0].path = path.into();
+        let err = build_sip(&meta(), &fs).unwrap_err();
+        assert_eq!(err.code(), "archive.invalid_path", "{path:?}");
+    }
+    let mut fs = files();
+    fs.push(fs[0].clone());
+    assert_eq!(
+        build_sip(&meta(), &fs).unwrap_err().code(),
+        "archive.duplicate_path"
+    );
+    let mut fs = files();
+    fs[1].path = "representations/rep1/METS.xml".into();
+    assert_eq!(
+        build_sip(&meta(), &fs).unwrap_err().code(),
+        "archive.duplicate_path"
+    );
+    let mut fs = files();
+    fs[0].path = DESCRIPTIVE_METADATA_PATH.into();
+    assert_eq!(
+        build_sip(&meta(), &fs).unwrap_err().code(),
+        "archive.duplicate_path"
+    );
+    for mime in [
+        "",
+        "pdf",
+        "application/",
+        "/pdf",
+        "application/pdf x",
+        "a/b/c",
+    ] {
+        let mut fs = files();
+        fs[0].mime = mime.into();
+        assert_eq!(
+            build_sip(&meta(), &fs).unwrap_err().code(),
+            "archive.invalid_media_type",
+            "{mime:?}"
+        );
+    }
+    let mut fs = files();
+    fs[0].mime = "application/xml; charset=utf-8".into();
+    assert!(build_sip(&meta(), &fs).is_ok());
+    for id in ["", "../x", "a/b", "a b", ".hidden", "ü"] {
+        let mut m = meta();
+        m.package_id = id.into();
+        assert_eq!(
+            build_sip(&m, &files()).unwrap_err().code(),
+            "archive.invalid_package_id",
+            "{id:?}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_metadata_still_give_well_formed_xml() {
+    let mut m = meta();
+    m.organ = "Nämnd\u{1}\u{FFFF}".into();
+    let zip_bytes = build_sip(&m, &files()).unwrap();
+    verify_sip(&zip_bytes).unwrap();
+}
+
+#[test]
+fn verification_detects_tampering_and_garbage() {
+    assert_eq!(
+        read_sip_manifest(b"not a zip").unwrap_err().code(),
+        "archive.invalid_zip"
+    );
+    // A zip without METS.xml.
+    let no_mets = zip_of(&[("x/a.txt".into(), b"a".to_vec())]);
+    assert_eq!(
+        read_sip_manifest(&no_mets).unwrap_err().code(),
+        "archive.mets_missing"
+    );
+
+    // Rebuild a package with one file's bytes changed but the original METS.
+    let good = build_sip(&meta(), &files()).unwrap();
+    let root = meta().package_id;
+    let mut entries = zip_entries(&good);
+    for (name, bytes) in &mut entries {
+        if name.ends_with("archive.pdf") {
+            bytes.push(b'!');
+        }
+    }
+    entries.push((format!("{root}/extra.txt"), b"x".to_vec()));
+    let tampered = zip_of(&entries);
+    assert_eq!(
+        verify_sip(&tampered).unwrap_err().code(),
+        "archive.checksum_mismatch"
+    );
+
+    // Malformed METS.
+    let bad = zip_of(&[(
+        "p/METS.xml".into(),
+        b"<mets:mets><mets:file CHECKSUM=\"ab\"></mets:mets>".to_vec(),
+    )]);
+    assert_eq!(
+        read_sip_manifest(&bad).unwrap_err().code(),
+        "archive.invalid_mets"
+    );
+}
+
+#[test]
+fn unlisted_files_are_reported() {
+    let good = build_sip(&meta(), &files()).unwrap();
+    let mut entries = zip_entries(&good);
+    entries.push((
+        format!("{}/documentation/extra.txt", meta().package_id),
+        b"x".to_vec(),
+    ));
+    let extra = zip_of(&entries);
+    assert_eq!(
+        verify_sip(&extra).unwrap_err().code(),
+        "archive.unlisted_file"
+    );
+}
+
+#[test]
+fn software_string_is_split_into_name_and_version() {
+    assert_eq!(
+        software_name_and_version("e-underskrift 0.1.0"),
+        ("e-underskrift", "0.1.0")
+    );
+    assert_eq!(
+        software_name_and_version("e-underskrift"),
+        ("e-underskrift", "unknown")
+    );
+    assert_eq!(
+        software_name_and_version("Min tjänst 2.3"),
+        ("Min tjänst", "2.3")
+    );
+}
+
+#[test]
+fn errors_have_codes_and_messages() {
+    let e = ArchiveError::ChecksumMismatch("a.pdf".into());
+    assert_eq!(e.code(), "archive.checksum_mismatch");
+    assert!(e.message_sv().contains("a.pdf"));
+    assert!(e.message_en().contains("a.pdf"));
+}

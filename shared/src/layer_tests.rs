@@ -118,3 +118,40 @@ fn the_adapters_implement_ports_and_build_nothing_else() {
         ],
     );
 }
+
+/// Making a signature and checking one share only `pdf::signed_data` (and the PDF plumbing):
+/// the verifier must not trust code the seal relies on to be right, and the reverse.
+#[test]
+fn signing_and_validating_do_not_import_each_other() {
+    for (side, other) in [("pdf/sign", "validate"), ("pdf/validate", "sign")] {
+        let wrong: Vec<String> = production_sources(side)
+            .into_iter()
+            .flat_map(|(path, text)| {
+                let names = [format!("pdf::{other}"), format!("super::{other}")];
+                text.lines()
+                    .enumerate()
+                    .filter(|(_, line)| {
+                        let code = line.split("//").next().unwrap_or_default();
+                        names.iter().any(|n| names_module(code, n))
+                    })
+                    .map(|(i, _)| format!("{}:{}", path.display(), i + 1))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{side} imports {other}:\n{}",
+            wrong.join("\n")
+        );
+    }
+}
+
+/// `code` names the module path `name` itself (`pdf::sign`, not `pdf::signed_data`).
+fn names_module(code: &str, name: &str) -> bool {
+    code.match_indices(name).any(|(at, _)| {
+        !code[at + name.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}

@@ -31,7 +31,8 @@ use x509_tsp::{Accuracy, TimeStampReq, TspVersion, TstInfo};
 
 use crate::pki::{CertificateAuthority, PkiError, SubjectName};
 use esign_shared::error::ErrorText;
-use esign_shared::pdf::cms_build::{self, ECDSA_WITH_SHA256, ID_SHA256, ID_SIGNED_DATA};
+use esign_shared::pdf::sign::cms_build;
+use esign_shared::pdf::signed_data::{ECDSA_WITH_SHA256, ID_SHA256, ID_SIGNED_DATA};
 use esign_shared::pdf::timestamp::{ID_CT_TST_INFO, ID_SHA384, ID_SHA512};
 
 /// The local TSA's policy: under IANA enterprise number 32473, reserved for documentation

@@ -218,7 +218,7 @@ fn facts(doc: &Document, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError>
     let xmp_text = xmp.as_deref().map(String::from_utf8_lossy);
     let pdfa_claim = xmp_text.as_deref().and_then(pdfa_claim_from_xmp);
     let title = info_title(doc).or_else(|| xmp_text.as_deref().and_then(xmp_title));
-    let existing_signatures = super::verify::signature_fields(doc).len() as u32;
+    let existing_signatures = super::fields::signature_fields(doc).len() as u32;
     Ok(PdfFacts {
         page_count,
         pdfa_claim,

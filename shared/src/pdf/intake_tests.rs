@@ -115,7 +115,7 @@ fn mangled_inputs_never_panic() {
             bytes[pos] = (state >> 32) as u8;
         }
         let _ = inspect(&bytes, &IntakeLimits::default());
-        let _ = crate::pdf::verify::verify(&bytes, &[]);
+        let _ = crate::pdf::validate::verify(&bytes, &[]);
     }
     let tiny = tiny_pdf("", &[]);
     for cut in (0..tiny.len()).step_by(7) {

@@ -1,22 +1,22 @@
 //! PDF handling: intake checks, the incremental-update writer, the appended signature page,
-//! the PAdES B-B seal, the publication version and a verifier.
+//! the PAdES seal (`sign`), the publication version and the verifier (`validate`). Both
+//! `sign` and `validate` read CMS through `signed_data`; neither imports the other.
 //!
 //! Every output keeps the input bytes verbatim as a prefix and appends exactly one
 //! incremental update, so earlier signatures (BankID, previous seals) stay valid.
 
 pub mod attachments;
-pub mod cms_build;
+pub(crate) mod fields;
 pub mod font;
 pub mod intake;
-pub mod ltv;
 pub mod page;
 pub mod publication;
 pub(crate) mod random_access;
-pub mod seal;
-pub mod software_signer;
+pub mod sign;
+pub mod signed_data;
 pub mod timestamp;
 pub(crate) mod update;
-pub mod verify;
+pub mod validate;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -24,13 +24,15 @@ pub(crate) mod test_support;
 pub use attachments::AttachedFile;
 pub use font::register_embedded_fonts;
 pub use intake::{inspect, IntakeError, IntakeLimits, PdfFacts};
-pub use ltv::{RevocationData, RevocationSource};
 pub use page::{JusteringPage, SignatureLine};
 pub use publication::publication_version;
-pub use seal::{seal, seal_file, SealAlgorithm, SealError, SealOutcome, SealRequest, SealSigner};
-pub use software_signer::SoftwareSealSigner;
+pub use sign::ltv::{RevocationData, RevocationSource};
+pub use sign::seal::{
+    seal, seal_file, SealAlgorithm, SealError, SealOutcome, SealRequest, SealSigner,
+};
+pub use sign::software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
-pub use verify::{verify, SignatureReport, VerifyReport};
+pub use validate::{verify, SignatureReport, VerifyReport};
 
 /// Errors of the PDF writer and verifier that are not intake or seal specific.
 #[derive(Debug, thiserror::Error)]

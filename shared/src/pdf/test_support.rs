@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
 use crate::pdf::page::{JusteringPage, SignatureLine};
-use crate::pdf::software_signer::SoftwareSealSigner;
+use crate::pdf::sign::software_signer::SoftwareSealSigner;
 use crate::x509::pem_encode_cert;
 use esign_world::pki::{CertificateAuthority, SubjectName};
 pub use esign_world::testkit::{run, serve, temp_dir, tool};
@@ -181,11 +181,11 @@ impl TestPki {
 }
 
 /// The plain archive-version seal (PAdES B-B, the sample page) of `original` by `signer`.
-pub async fn seal_b_b(original: &[u8], signer: &dyn crate::pdf::seal::SealSigner) -> Vec<u8> {
+pub async fn seal_b_b(original: &[u8], signer: &dyn crate::pdf::sign::seal::SealSigner) -> Vec<u8> {
     let page = sample_page("Justerat digitalt – arkivexemplar");
-    crate::pdf::seal::seal(
+    crate::pdf::sign::seal::seal(
         original,
-        crate::pdf::seal::SealRequest {
+        crate::pdf::sign::seal::SealRequest {
             page: &page,
             signing_time: now(),
             reason: Some("Arkivexemplar fastställt".into()),

@@ -19,7 +19,7 @@ use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
 use crate::x509::{has_time_stamping_eku, parse_tst_info};
 
-use super::cms_build::{
+use super::signed_data::{
     self, EssCertIdV2, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE,
     ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNED_DATA,
 };
@@ -317,7 +317,7 @@ pub fn verify_token(token_der: &[u8], expected: &[u8]) -> Result<TimestampInfo, 
         return Err(malformed(&"the token is not a SignedData"));
     }
     let signed_data: SignedData =
-        cms_build::decode_signed_data_lenient(&info.content).map_err(|e| malformed(&e))?;
+        signed_data::decode_signed_data_lenient(&info.content).map_err(|e| malformed(&e))?;
     verify_signed_data_token(&signed_data, expected)
 }
 
@@ -348,16 +348,16 @@ pub(crate) fn verify_signed_data_token(
     if signer_infos.next().is_some() {
         return Err(malformed(&"the token has more than one SignerInfo"));
     }
-    let certificates = cms_build::certificates_of(signed_data);
-    let tsa_certificate =
-        super::verify::find_signer_cert(signer_info, &certificates).ok_or_else(|| {
+    let certificates = signed_data::certificates_of(signed_data);
+    let tsa_certificate = super::signed_data::find_signer_cert(signer_info, &certificates)
+        .ok_or_else(|| {
             TimestampError::BadSignature("the TSA certificate is not in the token".into())
         })?;
     let attrs = signer_info
         .signed_attrs
         .as_ref()
         .ok_or_else(|| TimestampError::BadSignature("no signed attributes".into()))?;
-    let content_type_ok = cms_build::attribute_value(attrs, ID_CONTENT_TYPE)
+    let content_type_ok = signed_data::attribute_value(attrs, ID_CONTENT_TYPE)
         .first()
         .and_then(|a| a.decode_as::<ObjectIdentifier>().ok())
         == Some(ID_CT_TST_INFO);
@@ -372,7 +372,7 @@ pub(crate) fn verify_signed_data_token(
             signer_info.digest_alg.oid
         ))
     })?;
-    let digests = cms_build::attribute_value(attrs, ID_MESSAGE_DIGEST);
+    let digests = signed_data::attribute_value(attrs, ID_MESSAGE_DIGEST);
     let digest_ok = digests.len() == 1
         && digests[0]
             .decode_as::<OctetString>()
@@ -384,7 +384,8 @@ pub(crate) fn verify_signed_data_token(
     }
     ess_names_signer(attrs, &tsa_certificate)?;
     let mut problems = Vec::new();
-    if !super::verify::signer_signature_ok(signer_info, &tsa_certificate, attrs, &mut problems) {
+    if !super::signed_data::signer_signature_ok(signer_info, &tsa_certificate, attrs, &mut problems)
+    {
         problems.push("the signature over the signed attributes is wrong".into());
         return Err(TimestampError::BadSignature(problems.join("; ")));
     }
@@ -424,7 +425,7 @@ fn ess_names_signer(
     let cert_der = signer
         .to_der()
         .map_err(|e| TimestampError::Malformed(e.to_string()))?;
-    if let Some(v2) = cms_build::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE_V2).first() {
+    if let Some(v2) = signed_data::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE_V2).first() {
         let ess: SigningCertificateV2 = v2
             .decode_as()
             .map_err(|e| TimestampError::BadSignature(format!("signing-certificate-v2: {e}")))?;
@@ -445,7 +446,7 @@ fn ess_names_signer(
             ))
         };
     }
-    if let Some(v1) = cms_build::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE).first() {
+    if let Some(v1) = signed_data::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE).first() {
         // SigningCertificate ::= SEQUENCE { certs SEQUENCE OF ESSCertID, .. };
         // ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial OPTIONAL }
         let hash = first_v1_cert_hash(v1.to_der().unwrap_or_default().as_slice());

@@ -27,7 +27,7 @@ use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
 
 use crate::error::ErrorText;
-use crate::pdf::seal::{SealAlgorithm, SealError, SealSigner};
+use crate::pdf::sign::seal::{SealAlgorithm, SealError, SealSigner};
 use crate::ports::{KeyAlgorithm, KeySigner, PortError};
 
 /// KMS signs at most this many bytes with `MessageType=RAW`.
@@ -503,10 +503,10 @@ pub fn certificate_spki(cert_der: &[u8]) -> Result<Vec<u8>, KmsSignerError> {
 pub fn signature_verifies(key: &KmsKeyInfo, message: &[u8], signature: &[u8]) -> bool {
     match key.algorithm {
         KeyAlgorithm::EcdsaP256Sha256 => {
-            crate::pdf::verify::verify_ecdsa_p256(&key.spki, message, signature)
+            crate::pdf::signed_data::verify_ecdsa_p256(&key.spki, message, signature)
         }
         KeyAlgorithm::RsaPkcs1Sha256 => {
-            crate::pdf::verify::verify_rsa_pkcs1_sha256(&key.spki, message, signature)
+            crate::pdf::signed_data::verify_rsa_pkcs1_sha256(&key.spki, message, signature)
         }
     }
 }

@@ -42,7 +42,7 @@ impl Pipeline {
             .and_then(|c| c.last().cloned())
             .into_iter()
             .collect();
-        let report = crate::pdf::verify::verify(&archive, &anchors).map_err(internal)?;
+        let report = crate::pdf::validate::verify(&archive, &anchors).map_err(internal)?;
         let report_json = serde_json::to_vec_pretty(&serde_json::json!({
             "validated_at": now,
             "validator": SOFTWARE,

@@ -10,7 +10,7 @@ use super::{internal, Pipeline};
 use crate::app::texts::{justering_page, stockholm};
 use crate::app::AppError;
 use crate::domain::{OrderId, PipelineStep, SignatureState, TenantId};
-use crate::pdf::seal::{SealAlgorithm, SealError, SealRequest, SealSigner};
+use crate::pdf::sign::seal::{SealAlgorithm, SealError, SealRequest, SealSigner};
 use crate::ports::{KeyAlgorithm, KeySigner};
 use crate::repo::{files, TenantRecord};
 
@@ -131,7 +131,7 @@ impl Pipeline {
                 "original of order {id} is missing"
             )));
         }
-        crate::pdf::seal::seal_file(&original_path, &archive_path, request, &signer)
+        crate::pdf::sign::seal::seal_file(&original_path, &archive_path, request, &signer)
             .await
             .map_err(internal)?;
         self.objects

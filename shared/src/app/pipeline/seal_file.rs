@@ -6,7 +6,7 @@ use crate::app::texts::stockholm;
 use crate::app::AppError;
 use crate::domain::TenantId;
 use crate::error::ErrorText;
-use crate::pdf::seal::SealRequest;
+use crate::pdf::sign::seal::SealRequest;
 
 impl Pipeline {
     /// `esign seal`: seal any PDF file with the tenant's seal at its level, streaming from
@@ -45,7 +45,7 @@ impl Pipeline {
             ),
         };
         let level = rec.tenant.seal_level;
-        crate::pdf::seal::seal_file(
+        crate::pdf::sign::seal::seal_file(
             input,
             output,
             SealRequest {

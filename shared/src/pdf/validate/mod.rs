@@ -4,8 +4,6 @@
 //! Never panics on hostile input.
 
 mod dss;
-mod fields;
-mod signer;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -17,20 +15,17 @@ use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use super::cms_build::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
-use super::cms_build::{
-    self, SigningCertificateV2, ID_AA_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE, ID_DATA,
-    ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME,
+use super::signed_data::{
+    self, SigningCertificateV2, ID_AA_SIGNATURE_TIME_STAMP_TOKEN, ID_AA_SIGNING_CERTIFICATE_V2,
+    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME,
 };
 use super::timestamp::TimestampError;
 use super::update::{decode_text_string, load_document};
 use super::PdfError;
 use crate::x509::{parse_tst_info, validate_path, Purpose};
 
-pub(crate) use fields::signature_fields;
-pub(crate) use signer::{
-    find_signer_cert, signer_signature_ok, verify_ecdsa_p256, verify_rsa_pkcs1_sha256,
-};
+use super::fields::signature_fields;
+use super::signed_data::{find_signer_cert, signer_signature_ok};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignatureReport {
@@ -178,7 +173,7 @@ fn verify_one_into(
             return report;
         }
     };
-    let signed_data = match cms_build::parse_signed_data(&contents) {
+    let signed_data = match signed_data::parse_signed_data(&contents) {
         Ok(sd) => sd,
         Err(e) => {
             report.problems.push(format!("CMS unreadable: {e}"));
@@ -189,7 +184,7 @@ fn verify_one_into(
         check_document_timestamp(bytes, &ranges, &signed_data, anchors, &mut report);
     } else {
         check_signed_data(bytes, &ranges, &signed_data, anchors, &mut report);
-        needs.extend(cms_build::certificates_of(&signed_data));
+        needs.extend(signed_data::certificates_of(&signed_data));
         if report.level == "PAdES-B-B" {
             check_signature_timestamp(&signed_data, anchors, &mut report, needs);
         }
@@ -242,7 +237,7 @@ fn check_document_timestamp(
             .problems
             .push("document digest does not match the timestamp's messageImprint".into());
     }
-    let certs = cms_build::certificates_of(signed_data);
+    let certs = signed_data::certificates_of(signed_data);
     let Some(leaf) = find_signer_cert(signer_info, &certs) else {
         report
             .problems
@@ -257,7 +252,7 @@ fn check_document_timestamp(
         return;
     };
     let digest_ok = signer_info.digest_alg.oid == ID_SHA256
-        && cms_build::attribute_value(attrs, ID_MESSAGE_DIGEST)
+        && signed_data::attribute_value(attrs, ID_MESSAGE_DIGEST)
             .first()
             .and_then(|a| a.decode_as::<der::asn1::OctetString>().ok())
             .is_some_and(|d| d.as_bytes() == &Sha256::digest(&tst_info_der)[..]);
@@ -335,7 +330,7 @@ fn check_signed_data(
         ));
         return;
     }
-    let certs = cms_build::certificates_of(signed_data);
+    let certs = signed_data::certificates_of(signed_data);
     let Some(leaf) = find_signer_cert(signer_info, &certs) else {
         report
             .problems
@@ -354,7 +349,7 @@ fn check_signed_data(
         hasher.update(&bytes[*start..*start + *len]);
     }
     let digest = hasher.finalize();
-    let message_digests = cms_build::attribute_value(attrs, ID_MESSAGE_DIGEST);
+    let message_digests = signed_data::attribute_value(attrs, ID_MESSAGE_DIGEST);
     let claimed = message_digests
         .first()
         .and_then(|a| a.decode_as::<der::asn1::OctetString>().ok());
@@ -373,16 +368,16 @@ fn check_signed_data(
     }
 
     // Baseline-B structure.
-    let content_type_ok = cms_build::attribute_value(attrs, ID_CONTENT_TYPE)
+    let content_type_ok = signed_data::attribute_value(attrs, ID_CONTENT_TYPE)
         .first()
         .and_then(|a| a.decode_as::<der::asn1::ObjectIdentifier>().ok())
         == Some(ID_DATA);
-    let has_signing_time = !cms_build::attribute_value(attrs, ID_SIGNING_TIME).is_empty();
+    let has_signing_time = !signed_data::attribute_value(attrs, ID_SIGNING_TIME).is_empty();
     let leaf_hash = leaf
         .to_der()
         .map(|d| Sha256::digest(d).to_vec())
         .unwrap_or_default();
-    let ess_ok = cms_build::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE_V2)
+    let ess_ok = signed_data::attribute_value(attrs, ID_AA_SIGNING_CERTIFICATE_V2)
         .first()
         .and_then(|a| a.decode_as::<SigningCertificateV2>().ok())
         .and_then(|s| s.certs.first().cloned())
@@ -443,7 +438,7 @@ fn check_signature_timestamp(
     let tokens: Vec<&der::asn1::Any> = signer_info
         .unsigned_attrs
         .as_ref()
-        .map(|attrs| cms_build::attribute_value(attrs, ID_AA_SIGNATURE_TIME_STAMP_TOKEN))
+        .map(|attrs| signed_data::attribute_value(attrs, ID_AA_SIGNATURE_TIME_STAMP_TOKEN))
         .unwrap_or_default();
     let Some(token) = tokens.first() else {
         report
@@ -564,4 +559,5 @@ pub(crate) fn parse_pdf_date(s: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
+#[path = "verify_tests.rs"]
 mod tests;

@@ -11,8 +11,8 @@ use sha1::{Digest as _, Sha1};
 use x509_cert::Certificate;
 
 use super::seal::SealError;
-use super::update::UpdateWriter;
-use super::PdfError;
+use crate::pdf::update::UpdateWriter;
+use crate::pdf::PdfError;
 
 use crate::error::ErrorText;
 pub use crate::revocation::{RevocationData, RevocationSource};
@@ -133,10 +133,11 @@ pub(crate) fn token_certificates(token_der: &[u8]) -> Vec<Vec<u8>> {
     let Ok(content_info) = cms::content_info::ContentInfo::from_der(token_der) else {
         return Vec::new();
     };
-    let Ok(signed) = super::cms_build::decode_signed_data_lenient(&content_info.content) else {
+    let Ok(signed) = crate::pdf::signed_data::decode_signed_data_lenient(&content_info.content)
+    else {
         return Vec::new();
     };
-    super::cms_build::certificates_of(&signed)
+    crate::pdf::signed_data::certificates_of(&signed)
         .iter()
         .filter_map(|c| c.to_der().ok())
         .collect()

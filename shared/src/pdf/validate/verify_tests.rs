@@ -34,7 +34,7 @@ async fn document_timestamp_over_a_seal_is_verified() {
     let pki = TestPki::new();
     let original = fixture(FIXTURE_2B);
     let page = sample_page("Justerat digitalt");
-    let sealed = crate::pdf::seal::seal(
+    let sealed = crate::pdf::sign::seal::seal(
         &original,
         crate::pdf::SealRequest {
             page: &page,

@@ -1,0 +1,8 @@
+//! Making signatures: the PAdES seal (B-B up to B-LTA) with its CMS, the long-term validation
+//! data it embeds, and a software signer for local mode and tests. Reads CMS through
+//! [`super::signed_data`]; never imports the validating side ([`super::validate`]).
+
+pub mod cms_build;
+pub mod ltv;
+pub mod seal;
+pub mod software_signer;

@@ -1,6 +1,7 @@
-//! Building CMS SignedData for PAdES baseline B (reading it is `pdf::signed_data`'s), built from `cms` 0.2.3 structs by hand so the
-//! signature can come from an async signer (KMS). Signed attributes: content-type (id-data),
-//! message-digest, signing-certificate-v2; never signing-time (PAdES puts the time in /M).
+//! Building CMS SignedData for PAdES baseline B (reading it is `pdf::signed_data`'s), from
+//! `cms` 0.2.3 structs by hand so the signature can come from an async signer (KMS). Signed
+//! attributes: content-type (id-data), message-digest, signing-certificate-v2; never
+//! signing-time (PAdES puts the time in /M).
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};

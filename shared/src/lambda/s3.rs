@@ -34,12 +34,20 @@ pub enum S3EventError {
     BadRecord { index: usize, why: String },
 }
 
-impl S3EventError {
-    pub fn code(&self) -> &'static str {
-        match self {
+impl crate::error::ErrorText for S3EventError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from(match self {
             Self::NotJson(_) => "s3_event.not_json",
             Self::NotS3 => "s3_event.not_s3",
             Self::BadRecord { .. } => "s3_event.bad_record",
+        })
+    }
+
+    fn message_sv(&self) -> String {
+        match self {
+            Self::NotJson(d) => format!("Meddelandet är inte JSON: {d}"),
+            Self::NotS3 => "Meddelandet är inte en S3-händelse.".into(),
+            Self::BadRecord { index, why } => format!("S3-händelsens post {index}: {why}"),
         }
     }
 }
@@ -121,6 +129,7 @@ fn from_value(v: &Value, depth: u8) -> Result<S3Notification, S3EventError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use serde_json::json;
 
     #[test]

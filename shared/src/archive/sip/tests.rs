@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::mets::software_name_and_version;
 use super::read::{open_zip, parse_mets_listing};
 use super::*;
+use crate::error::ErrorText;
 
 fn created() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 9, 15, 31).unwrap()

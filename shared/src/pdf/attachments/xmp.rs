@@ -31,30 +31,36 @@ pub enum XmpError {
     NoRdf,
 }
 
-impl XmpError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            XmpError::Malformed(_) => "pdf.xmp_malformed",
-            XmpError::NoRdf => "pdf.xmp_no_rdf",
-        }
-    }
-
-    pub fn message_sv(&self) -> String {
-        match self {
-            XmpError::Malformed(d) => {
-                format!("PDF-filens XMP-metadata är inte välformad XML: {d}")
+impl crate::error::ErrorText for XmpError {
+    fn code(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::from({
+            match self {
+                XmpError::Malformed(_) => "pdf.xmp_malformed",
+                XmpError::NoRdf => "pdf.xmp_no_rdf",
             }
-            XmpError::NoRdf => "PDF-filens XMP-metadata saknar rdf:RDF.".into(),
-        }
+        })
     }
 
-    pub fn message_en(&self) -> String {
-        let text = self.to_string();
-        let mut chars = text.chars();
-        match chars.next() {
-            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-            None => text,
-        }
+    fn message_sv(&self) -> String {
+        String::from({
+            match self {
+                XmpError::Malformed(d) => {
+                    format!("PDF-filens XMP-metadata är inte välformad XML: {d}")
+                }
+                XmpError::NoRdf => "PDF-filens XMP-metadata saknar rdf:RDF.".into(),
+            }
+        })
+    }
+
+    fn message_en(&self) -> String {
+        String::from({
+            let text = self.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+                None => text,
+            }
+        })
     }
 }
 
@@ -288,6 +294,7 @@ fn copy_rest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorText;
     use crate::pdf::attachments::tests::{claim, when};
     use crate::pdf::test_support::*;
 

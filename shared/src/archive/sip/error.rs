@@ -47,45 +47,41 @@ impl crate::error::ErrorText for ArchiveError {
     }
 
     fn message_sv(&self) -> String {
-        String::from({
-            match self {
-                Self::InvalidPackageId => "Paketets id är ogiltigt.".to_string(),
-                Self::InvalidPath(p) => format!("Ogiltig sökväg i arkivpaketet: {p}"),
-                Self::DuplicatePath(p) => {
-                    format!("Sökvägen förekommer två gånger i arkivpaketet: {p}")
-                }
-                Self::InvalidMediaType(p) => format!("Ogiltig filtyp (MIME-typ) för {p}"),
-                Self::Write(_) => "Arkivpaketet kunde inte skapas.".to_string(),
-                Self::Zip(_) => "Filen är inte ett läsbart zip-paket.".to_string(),
-                Self::MetsMissing => "Arkivpaketet saknar METS.xml i roten.".to_string(),
-                Self::InvalidMets(_) => "METS.xml i arkivpaketet är inte giltig.".to_string(),
-                Self::MissingFile(p) => format!("En fil som METS.xml anger saknas i paketet: {p}"),
-                Self::UnlistedFile(p) => format!("En fil i paketet saknas i METS.xml: {p}"),
-                Self::ChecksumMismatch(p) => format!("Kontrollsumman stämmer inte för {p}"),
+        match self {
+            Self::InvalidPackageId => "Paketets id är ogiltigt.".to_string(),
+            Self::InvalidPath(p) => format!("Ogiltig sökväg i arkivpaketet: {p}"),
+            Self::DuplicatePath(p) => {
+                format!("Sökvägen förekommer två gånger i arkivpaketet: {p}")
             }
-        })
+            Self::InvalidMediaType(p) => format!("Ogiltig filtyp (MIME-typ) för {p}"),
+            Self::Write(_) => "Arkivpaketet kunde inte skapas.".to_string(),
+            Self::Zip(_) => "Filen är inte ett läsbart zip-paket.".to_string(),
+            Self::MetsMissing => "Arkivpaketet saknar METS.xml i roten.".to_string(),
+            Self::InvalidMets(_) => "METS.xml i arkivpaketet är inte giltig.".to_string(),
+            Self::MissingFile(p) => format!("En fil som METS.xml anger saknas i paketet: {p}"),
+            Self::UnlistedFile(p) => format!("En fil i paketet saknas i METS.xml: {p}"),
+            Self::ChecksumMismatch(p) => format!("Kontrollsumman stämmer inte för {p}"),
+        }
     }
 
     fn message_en(&self) -> String {
-        String::from({
-            match self {
-                Self::InvalidPackageId => "The package id is invalid.".to_string(),
-                Self::InvalidPath(p) => format!("Invalid path in the archive package: {p}"),
-                Self::DuplicatePath(p) => {
-                    format!("The path occurs twice in the archive package: {p}")
-                }
-                Self::InvalidMediaType(p) => format!("Invalid media type (MIME type) for {p}"),
-                Self::Write(_) => "The archive package could not be created.".to_string(),
-                Self::Zip(_) => "The file is not a readable zip package.".to_string(),
-                Self::MetsMissing => "The archive package has no METS.xml at its root.".to_string(),
-                Self::InvalidMets(_) => "The package's METS.xml is not valid.".to_string(),
-                Self::MissingFile(p) => format!("A file listed in METS.xml is missing: {p}"),
-                Self::UnlistedFile(p) => {
-                    format!("A file in the package is not listed in METS.xml: {p}")
-                }
-                Self::ChecksumMismatch(p) => format!("The checksum does not match for {p}"),
+        match self {
+            Self::InvalidPackageId => "The package id is invalid.".to_string(),
+            Self::InvalidPath(p) => format!("Invalid path in the archive package: {p}"),
+            Self::DuplicatePath(p) => {
+                format!("The path occurs twice in the archive package: {p}")
             }
-        })
+            Self::InvalidMediaType(p) => format!("Invalid media type (MIME type) for {p}"),
+            Self::Write(_) => "The archive package could not be created.".to_string(),
+            Self::Zip(_) => "The file is not a readable zip package.".to_string(),
+            Self::MetsMissing => "The archive package has no METS.xml at its root.".to_string(),
+            Self::InvalidMets(_) => "The package's METS.xml is not valid.".to_string(),
+            Self::MissingFile(p) => format!("A file listed in METS.xml is missing: {p}"),
+            Self::UnlistedFile(p) => {
+                format!("A file in the package is not listed in METS.xml: {p}")
+            }
+            Self::ChecksumMismatch(p) => format!("The checksum does not match for {p}"),
+        }
     }
 }
 

@@ -42,25 +42,21 @@ impl crate::error::ErrorText for XmpError {
     }
 
     fn message_sv(&self) -> String {
-        String::from({
-            match self {
-                XmpError::Malformed(d) => {
-                    format!("PDF-filens XMP-metadata är inte välformad XML: {d}")
-                }
-                XmpError::NoRdf => "PDF-filens XMP-metadata saknar rdf:RDF.".into(),
+        match self {
+            XmpError::Malformed(d) => {
+                format!("PDF-filens XMP-metadata är inte välformad XML: {d}")
             }
-        })
+            XmpError::NoRdf => "PDF-filens XMP-metadata saknar rdf:RDF.".into(),
+        }
     }
 
     fn message_en(&self) -> String {
-        String::from({
-            let text = self.to_string();
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-                None => text,
-            }
-        })
+        let text = self.to_string();
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+            None => text,
+        }
     }
 }
 

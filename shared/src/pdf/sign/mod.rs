@@ -3,6 +3,8 @@
 //! [`super::signed_data`]; never imports the validating side ([`super::validate`]).
 
 pub mod cms_build;
+mod field;
 pub mod ltv;
+mod placeholder;
 pub mod seal;
 pub mod software_signer;

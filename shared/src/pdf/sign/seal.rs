@@ -21,7 +21,12 @@ use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use super::cms_build::{self, CmsSignatureAlgorithm};
+use super::field::{current_acroform, field_names, invisible_widget, set_fields, unique_name};
 use super::ltv::{self, RevocationSource};
+pub use super::placeholder::CONTENTS_RESERVED_BYTES;
+use super::placeholder::{
+    check_fits, fill_byte_range, fill_contents, hash_outside_contents, SigDictionary,
+};
 use crate::domain::SealLevel;
 use crate::pdf::attachments::{
     catalog_with_attachments, pdfa3_metadata, write_attachments, write_metadata, ArchiveMetadata,
@@ -36,10 +41,6 @@ use crate::pdf::update::{
 };
 use crate::pdf::PdfError;
 
-/// Bytes of DER reserved for the CMS (hex doubles it). Under PDF/A's 32,767-byte string limit.
-pub const CONTENTS_RESERVED_BYTES: usize = 16 * 1024;
-/// Width of the /ByteRange array placeholder: room for four offsets of 11+ digits.
-const BYTE_RANGE_WIDTH: usize = 60;
 /// The original is copied and hashed in chunks of this size: the whole memory it costs.
 const COPY_CHUNK: usize = 1024 * 1024;
 
@@ -603,178 +604,6 @@ async fn complete(
     out.write_all(&update3).map_err(io_error)?;
     out.flush().map_err(io_error)?;
     Ok(after3.len)
-}
-
-/// The bytes of /Contents, `<` to `>`, that a ByteRange leaves out.
-fn contents_hole(contents_lt: usize) -> std::ops::Range<usize> {
-    contents_lt..contents_lt + 2 + 2 * CONTENTS_RESERVED_BYTES
-}
-
-/// Hash an update but for its /Contents (the signed ranges within it).
-fn hash_outside_contents(hasher: &mut Sha256, update: &[u8], contents_lt: usize) {
-    let hole = contents_hole(contents_lt);
-    hasher.update(&update[..hole.start]);
-    hasher.update(&update[hole.end..]);
-}
-
-/// Write `der` as hex into the zeros of /Contents.
-fn fill_contents(update: &mut [u8], contents_lt: usize, der: &[u8]) -> Result<(), SealError> {
-    check_fits(der.len())?;
-    let hex = hex::encode_upper(der);
-    update[contents_lt + 1..contents_lt + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(())
-}
-
-fn check_fits(needed: usize) -> Result<(), SealError> {
-    if needed > CONTENTS_RESERVED_BYTES {
-        return Err(SealError::ContentsOverflow {
-            needed,
-            reserved: CONTENTS_RESERVED_BYTES,
-        });
-    }
-    Ok(())
-}
-
-/// A /Sig or /DocTimeStamp dictionary serialised by hand, so the offsets of its /ByteRange and
-/// /Contents placeholders are known exactly.
-struct SigDictionary {
-    body: Vec<u8>,
-}
-
-impl SigDictionary {
-    fn new(head: &[u8]) -> Self {
-        let mut body = b"<<\n".to_vec();
-        body.extend_from_slice(head);
-        Self { body }
-    }
-
-    fn text(&mut self, key: &str, value: &str) -> Result<(), PdfError> {
-        self.body.extend_from_slice(format!("\n/{key} ").as_bytes());
-        lopdf::Writer::write_object(&mut self.body, &text_string(value))
-            .map_err(|e| PdfError::Unreadable(e.to_string()))
-    }
-
-    /// Write it; returns the offsets in the update of the `[` of /ByteRange and the `<` of
-    /// /Contents.
-    fn write(
-        mut self,
-        writer: &mut UpdateWriter,
-        id: ObjectId,
-    ) -> Result<(usize, usize), PdfError> {
-        self.body.extend_from_slice(b"\n/ByteRange ");
-        let byte_range_rel = self.body.len();
-        let mut placeholder = b"[0 0 0 0".to_vec();
-        placeholder.resize(BYTE_RANGE_WIDTH - 1, b' ');
-        placeholder.push(b']');
-        self.body.extend_from_slice(&placeholder);
-        self.body.extend_from_slice(b"\n/Contents ");
-        let contents_rel = self.body.len();
-        self.body.push(b'<');
-        self.body
-            .resize(self.body.len() + 2 * CONTENTS_RESERVED_BYTES, b'0');
-        self.body.extend_from_slice(b">\n>>");
-        let start = writer.write_raw_object(id, &self.body)?;
-        Ok((start + byte_range_rel, start + contents_rel))
-    }
-}
-
-/// Patch /ByteRange [0 a b c] in place, padded with spaces inside the brackets. `base` is the
-/// file offset where `update` starts, `total` the file length after it.
-fn fill_byte_range(
-    update: &mut [u8],
-    base: u64,
-    total: u64,
-    byte_range_at: usize,
-    contents_lt: usize,
-) -> Result<(), PdfError> {
-    let hole = contents_hole(contents_lt);
-    let (contents_start, contents_end) = (base + hole.start as u64, base + hole.end as u64);
-    let byte_range = format!(
-        "[0 {contents_start} {contents_end} {}",
-        total - contents_end
-    );
-    if byte_range.len() + 1 > BYTE_RANGE_WIDTH {
-        return Err(PdfError::TooLarge);
-    }
-    let mut field = byte_range.into_bytes();
-    field.resize(BYTE_RANGE_WIDTH - 1, b' ');
-    field.push(b']');
-    update[byte_range_at..byte_range_at + BYTE_RANGE_WIDTH].copy_from_slice(&field);
-    Ok(())
-}
-
-/// An invisible widget merged with its signature field.
-fn invisible_widget(
-    name: &str,
-    value: ObjectId,
-    page: ObjectId,
-    appearance: ObjectId,
-) -> Dictionary {
-    dictionary! {
-        "Type" => "Annot",
-        "Subtype" => "Widget",
-        "FT" => "Sig",
-        "T" => text_string(name),
-        "V" => Object::Reference(value),
-        "F" => 132,
-        "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        "P" => Object::Reference(page),
-        "AP" => dictionary! { "N" => Object::Reference(appearance) },
-    }
-}
-
-/// The document's AcroForm as an indirect object (a new one when there is none or it sits
-/// directly in the catalog), with its current /Fields.
-fn current_acroform(
-    prev: &PreviousRevision<'_>,
-    catalog: &Dictionary,
-    writer: &mut UpdateWriter,
-) -> Result<(ObjectId, Dictionary, Vec<Object>), PdfError> {
-    let (id, form) = match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => match prev.get_object(*id)? {
-            Object::Dictionary(d) => (*id, d),
-            _ => (writer.allocate_id(), Dictionary::new()),
-        },
-        Ok(Object::Dictionary(d)) => (writer.allocate_id(), d.clone()),
-        _ => (writer.allocate_id(), Dictionary::new()),
-    };
-    let fields = match form.get(b"Fields").map(|f| prev.resolve(f)) {
-        Ok(Ok(Object::Array(a))) => a,
-        _ => Vec::new(),
-    };
-    Ok((id, form, fields))
-}
-
-/// /Fields and /SigFlags 3 (signatures exist, append only). PDF/A forbids NeedAppearances
-/// true, and signed forms must not be regenerated by viewers.
-fn set_fields(form: &mut Dictionary, fields: Vec<Object>) {
-    form.set("Fields", Object::Array(fields));
-    form.set("SigFlags", 3);
-    form.remove(b"NeedAppearances");
-}
-
-/// Names of the top-level fields already in the document.
-fn field_names(prev: &PreviousRevision<'_>, fields: &[Object]) -> Vec<String> {
-    fields
-        .iter()
-        .filter_map(|f| prev.resolve(f).ok())
-        .filter_map(|f| match f {
-            Object::Dictionary(d) => d
-                .get(b"T")
-                .ok()
-                .and_then(|t| t.as_str().ok())
-                .map(crate::pdf::update::decode_text_string),
-            _ => None,
-        })
-        .collect()
-}
-
-/// "Sigill1", or the first "SigillN" not already used by a top-level field.
-fn unique_name(stem: &str, taken: &[String]) -> String {
-    (1..)
-        .map(|n| format!("{stem}{n}"))
-        .find(|name| !taken.contains(name))
-        .unwrap_or_else(|| stem.into())
 }
 
 #[cfg(test)]

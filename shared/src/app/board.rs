@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::tenants::existing_tenant;
 use super::AppError;
 use crate::domain::notice::Notice;
 use crate::domain::TenantId;
@@ -36,13 +37,7 @@ impl Board {
 
     /// The tenant's anslagstavla: every notice still up today, newest first.
     pub async fn rebuild(&self, t: &TenantId) -> Result<(), AppError> {
-        let tenant = self
-            .tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })?
-            .value
-            .tenant;
+        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
         let today = self
             .clock
             .now()

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::board::Board;
 use super::notify::Notifier;
+use super::tenants::existing_tenant;
 use super::{AppError, Settings};
 use crate::domain::pipeline::{next_step, PipelinePosition};
 use crate::domain::{OrderStatus, TenantId};
@@ -107,13 +108,7 @@ impl Housekeeping {
     pub async fn send_reminders(&self, t: &TenantId) -> Result<usize, AppError> {
         let now = self.clock.now();
         let before = Duration::hours(self.settings.remind_hours_before_deadline);
-        let tenant = self
-            .tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })?
-            .value
-            .tenant;
+        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
         let mut n = 0;
         for o in self.orders.list(t).await? {
             if !o.reminder_due(now, before) {

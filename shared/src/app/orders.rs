@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::notify::Notifier;
+use super::tenants::existing_tenant;
 use super::validate::{optional_text, text_field, valid_email};
 use super::{AppError, Staff};
 use crate::domain::order::{MeetingDetails, NewOrder};
@@ -88,13 +89,7 @@ impl Orders {
     }
 
     async fn tenant(&self, t: &TenantId) -> Result<Tenant, AppError> {
-        Ok(self
-            .tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })?
-            .value
-            .tenant)
+        Ok(existing_tenant(&self.tenants, t).await?.value.tenant)
     }
 
     async fn document(&self, staff: &Staff, id: &str) -> Result<crate::domain::Document, AppError> {

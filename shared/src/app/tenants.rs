@@ -34,6 +34,17 @@ pub struct Tenants {
     seal_services: SealServices,
 }
 
+/// The tenant `t` as stored, or "not found": where every service's work for a tenant starts.
+pub(super) async fn existing_tenant(
+    tenants: &TenantRepo,
+    t: &TenantId,
+) -> Result<Versioned<TenantRecord>, AppError> {
+    tenants
+        .get(t)
+        .await?
+        .ok_or(AppError::NotFound { what: "tenant" })
+}
+
 impl Tenants {
     pub fn new(
         state: Arc<dyn StateStore>,
@@ -56,10 +67,7 @@ impl Tenants {
     }
 
     async fn record(&self, t: &TenantId) -> Result<Versioned<TenantRecord>, AppError> {
-        self.tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })
+        existing_tenant(&self.tenants, t).await
     }
 
     /// Create a tenant with its seal key; returns nothing secret. Idempotent for the same id.

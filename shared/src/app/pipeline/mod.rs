@@ -13,6 +13,7 @@ use async_trait::async_trait;
 
 use super::board::{Board, PublicFile};
 use super::{AppError, Settings};
+use crate::app::tenants::existing_tenant;
 use crate::domain::pipeline::{is_done, next_step, PipelinePosition, PipelineStep};
 use crate::domain::{DomainError, OrderId, SealLevel, SealServices, SigningOrder, TenantId};
 use crate::ports::{
@@ -101,12 +102,7 @@ impl Pipeline {
     }
 
     async fn tenant_record(&self, t: &TenantId) -> Result<TenantRecord, AppError> {
-        Ok(self
-            .tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })?
-            .value)
+        Ok(existing_tenant(&self.tenants, t).await?.value)
     }
 
     async fn load(&self, t: &TenantId, id: OrderId) -> Result<SigningOrder, AppError> {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::eid::Step;
 use super::{CollectOutcome, Portal, StartedEid};
+use crate::app::tenants::existing_tenant;
 use crate::app::{texts, AppError, SignerSession};
 use crate::domain::pipeline::{next_step, PipelinePosition};
 use crate::domain::{OrderId, Signer, SigningOrder, SigningPlan, Tenant, TenantId};
@@ -13,13 +14,7 @@ use crate::repo::{files, EidPurpose, Versioned};
 
 impl Portal {
     async fn tenant(&self, t: &TenantId) -> Result<Tenant, AppError> {
-        Ok(self
-            .tenants
-            .get(t)
-            .await?
-            .ok_or(AppError::NotFound { what: "tenant" })?
-            .value
-            .tenant)
+        Ok(existing_tenant(&self.tenants, t).await?.value.tenant)
     }
 
     /// The order if this signer may see it (`SigningOrder::is_visible_to`), else "not found",

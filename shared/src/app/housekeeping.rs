@@ -269,23 +269,7 @@ mod reminder_tests {
         assert!(texts.iter().all(|t| t.contains("To: anna@example.se")));
 
         // Bo declines: the secretary hears of it, with his comment; nobody else does.
-        let started = t
-            .app
-            .portal
-            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
-            .await
-            .unwrap();
-        t.phone_approves(&started.auto_start_token, "198112189876")
-            .await;
-        let crate::app::LoginOutcome::Complete { session_token, .. } = t
-            .app
-            .portal
-            .collect_login(&started.order_ref)
-            .await
-            .unwrap()
-        else {
-            panic!("login did not complete")
-        };
+        let session_token = t.log_in("198112189876").await;
         let bo = t
             .app
             .portal

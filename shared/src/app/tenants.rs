@@ -253,26 +253,11 @@ impl Tenants {
 #[cfg(all(test, feature = "embedded"))]
 mod staff_login_tests {
     use super::*;
-    use crate::app::{test_app, LoginOutcome, SignerSession};
+    use crate::app::{test_app, SignerSession};
     use crate::error::ErrorText;
 
     async fn login(t: &test_app::TestApp, pnr: &str) -> SignerSession {
-        let started = t
-            .app
-            .portal
-            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
-            .await
-            .unwrap();
-        t.phone_approves(&started.auto_start_token, pnr).await;
-        let LoginOutcome::Complete { session_token, .. } = t
-            .app
-            .portal
-            .collect_login(&started.order_ref)
-            .await
-            .unwrap()
-        else {
-            panic!("login did not complete")
-        };
+        let session_token = t.log_in(pnr).await;
         t.app
             .portal
             .authenticate_session(&session_token)

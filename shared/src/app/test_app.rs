@@ -102,6 +102,28 @@ impl TestApp {
         self.app.tenants.issue_api_key(&t).await.unwrap()
     }
 
+    /// Log in to the portal with BankID as `personal_number`: the session token.
+    pub async fn log_in(&self, personal_number: &str) -> String {
+        let started = self
+            .app
+            .portal
+            .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
+            .await
+            .unwrap();
+        self.phone_approves(&started.auto_start_token, personal_number)
+            .await;
+        match self
+            .app
+            .portal
+            .collect_login(&started.order_ref)
+            .await
+            .unwrap()
+        {
+            crate::app::LoginOutcome::Complete { session_token, .. } => session_token,
+            other => panic!("login did not complete: {other:?}"),
+        }
+    }
+
     /// The signer's phone: open the order by its autostart token, identify, confirm.
     pub async fn phone_approves(&self, auto_start_token: &str, personal_number: &str) {
         crate::lambda_harness::phone_approves(&self.sim_base, auto_start_token, personal_number)

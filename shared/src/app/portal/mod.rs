@@ -225,23 +225,7 @@ mod tests {
     #[tokio::test]
     async fn sessions_expire_and_logout_revokes_them() {
         let t = test_app::start().await;
-        let started = t
-            .app
-            .portal
-            .start_login(&EndUser::at_ip("192.0.2.1"))
-            .await
-            .unwrap();
-        t.phone_approves(&started.auto_start_token, "191212121212")
-            .await;
-        let LoginOutcome::Complete { session_token, .. } = t
-            .app
-            .portal
-            .collect_login(&started.order_ref)
-            .await
-            .unwrap()
-        else {
-            panic!("login did not complete")
-        };
+        let session_token = t.log_in("191212121212").await;
         let s = t
             .app
             .portal

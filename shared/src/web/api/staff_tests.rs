@@ -1,5 +1,5 @@
 use crate::app::App;
-use crate::app::{test_app, LoginOutcome, StaffRole};
+use crate::app::{test_app, StaffRole};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -36,23 +36,7 @@ async fn staff_sessions_reach_the_secretary_routes_of_their_tenant_only() {
         )
         .await
         .unwrap();
-    let started = t
-        .app
-        .portal
-        .start_login(&crate::ports::EndUser::at_ip("192.0.2.1"))
-        .await
-        .unwrap();
-    t.phone_approves(&started.auto_start_token, "191212121212")
-        .await;
-    let LoginOutcome::Complete { session_token, .. } = t
-        .app
-        .portal
-        .collect_login(&started.order_ref)
-        .await
-        .unwrap()
-    else {
-        panic!("login did not complete")
-    };
+    let session_token = t.log_in("191212121212").await;
     let cookie = format!("esign_session={session_token}");
 
     let (status, who) = get(&t.app, "/api/whoami", &[("cookie", &cookie)]).await;

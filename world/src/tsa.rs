@@ -136,6 +136,17 @@ impl LocalTsa {
         })
     }
 
+    /// The tests' TSA, "Test-TSA Örebro", certified by `root` as of `now`.
+    pub fn for_tests(root: &CertificateAuthority, now: DateTime<Utc>) -> Self {
+        let subject = SubjectName {
+            common_name: "Test-TSA Örebro".into(),
+            organization: "Örebro kommun".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        };
+        Self::generate(root, &[], &subject, now).expect("local TSA")
+    }
+
     /// A fresh key and a TSA certificate issued by `ca`; `ca_chain` (the issuing CA and above,
     /// root optional) is included in tokens after the TSA certificate.
     pub fn generate(
@@ -441,18 +452,7 @@ mod tests {
     }
 
     fn test_tsa(pki: &TestPki) -> LocalTsa {
-        LocalTsa::generate(
-            &pki.root,
-            &[],
-            &SubjectName {
-                common_name: "Test-TSA Örebro".into(),
-                organization: "Örebro kommun".into(),
-                organization_identifier: None,
-                country: "SE".into(),
-            },
-            Utc::now(),
-        )
-        .expect("local TSA")
+        LocalTsa::for_tests(&pki.root, Utc::now())
     }
 
     fn digest(data: &[u8]) -> [u8; 32] {

@@ -389,20 +389,7 @@ impl crate::pdf::TimestampSource for TestTsa {
 
 /// A local TSA whose certificate the test PKI's root issued (so `--trust ROOT` covers it).
 pub fn test_tsa(pki: &TestPki) -> TestTsa {
-    TestTsa(
-        esign_world::tsa::LocalTsa::generate(
-            &pki.root,
-            &[],
-            &SubjectName {
-                common_name: "Test-TSA Örebro".into(),
-                organization: "Örebro kommun".into(),
-                organization_identifier: None,
-                country: "SE".into(),
-            },
-            now(),
-        )
-        .expect("local TSA"),
-    )
+    TestTsa(esign_world::tsa::LocalTsa::for_tests(&pki.root, now()))
 }
 
 /// The PDF/A-3 associated-file rules (ISO 19005-3 6.8) that page-validation 0.11 does not

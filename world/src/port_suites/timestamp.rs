@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::pki::{CertificateAuthority, SubjectName};
+use crate::pki::CertificateAuthority;
 use crate::testkit::{serve, serve_openssl_tsa};
 use crate::tsa::{router, LocalTsa};
 use esign_shared::pdf::timestamp::HttpTimestampClient;
@@ -17,18 +17,7 @@ fn root() -> CertificateAuthority {
 }
 
 fn local_tsa(root: &CertificateAuthority) -> LocalTsa {
-    LocalTsa::generate(
-        root,
-        &[],
-        &SubjectName {
-            common_name: "Test-TSA Örebro".into(),
-            organization: "Örebro kommun".into(),
-            organization_identifier: None,
-            country: "SE".into(),
-        },
-        Utc::now(),
-    )
-    .expect("local TSA")
+    LocalTsa::for_tests(root, Utc::now())
 }
 
 #[tokio::test]

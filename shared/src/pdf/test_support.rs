@@ -523,30 +523,36 @@ pub fn input_shapes() -> Vec<(&'static str, Vec<u8>)> {
 /// `input` with an approval signature (not a certification) by `pki`'s seal key in field
 /// `field`, added by pyHanko as an incremental update.
 pub fn signed_by(pki: &TestPki, input: &[u8], field: &str) -> Vec<u8> {
+    pyhanko_addsig(pki, input, field, &[])
+}
+
+/// `input` with a certification signature (DocMDP: no changes allowed) by `pki`'s seal key in
+/// field `field`, added by pyHanko.
+pub fn certified_by(pki: &TestPki, input: &[u8], field: &str) -> Vec<u8> {
+    pyhanko_addsig(pki, input, field, &["--certify"])
+}
+
+fn pyhanko_addsig(pki: &TestPki, input: &[u8], field: &str, options: &[&str]) -> Vec<u8> {
     let dir = temp_dir("signed-by");
     let (key, cert, chain) = pki.write_signer_pems(&dir);
     let inp = dir.join("in.pdf");
     let outp = dir.join("signed.pdf");
     std::fs::write(&inp, input).expect("write");
-    let out = run(
-        &pyhanko(),
-        &[
-            "sign",
-            "addsig",
-            "--field",
-            field,
-            "pemder",
-            "--key",
-            key.to_str().unwrap_or_default(),
-            "--cert",
-            cert.to_str().unwrap_or_default(),
-            "--chain",
-            chain.to_str().unwrap_or_default(),
-            "--no-pass",
-            inp.to_str().unwrap_or_default(),
-            outp.to_str().unwrap_or_default(),
-        ],
-    );
+    let mut args = vec!["sign", "addsig", "--field", field];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&[
+        "pemder",
+        "--key",
+        key.to_str().unwrap_or_default(),
+        "--cert",
+        cert.to_str().unwrap_or_default(),
+        "--chain",
+        chain.to_str().unwrap_or_default(),
+        "--no-pass",
+        inp.to_str().unwrap_or_default(),
+        outp.to_str().unwrap_or_default(),
+    ]);
+    let out = run(&pyhanko(), &args);
     assert!(
         out.status.success(),
         "pyhanko addsig: {}",

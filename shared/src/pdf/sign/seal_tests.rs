@@ -271,35 +271,7 @@ async fn sealing_twice_keeps_the_first_signature_valid() {
 async fn input_signed_by_pyhanko_keeps_its_signature_and_field() {
     let dir = temp_dir("seal-pyhanko");
     let pki = TestPki::new();
-    let input = dir.join("input.pdf");
-    std::fs::write(&input, fixture(FIXTURE_2B)).unwrap();
-    let (key, cert, chain) = pki.write_signer_pems(&dir);
-    let presigned = dir.join("presigned.pdf");
-    let out = run(
-        &pyhanko(),
-        &[
-            "sign",
-            "addsig",
-            "--field",
-            "BankID1",
-            "pemder",
-            "--key",
-            key.to_str().unwrap(),
-            "--cert",
-            cert.to_str().unwrap(),
-            "--chain",
-            chain.to_str().unwrap(),
-            "--no-pass",
-            input.to_str().unwrap(),
-            presigned.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pyhanko addsig: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let original = std::fs::read(&presigned).unwrap();
+    let original = signed_by(&pki, &fixture(FIXTURE_2B), "BankID1");
     let facts = crate::pdf::intake::inspect(&original, &Default::default()).unwrap();
     assert_eq!(facts.existing_signatures, 1);
     let sealed = seal_b_b(&original, &pki.signer).await;
@@ -543,36 +515,7 @@ async fn rsa_seal_validates_everywhere() {
 async fn certified_input_is_refused() {
     let dir = temp_dir("seal-certified");
     let pki = TestPki::new();
-    let input = dir.join("input.pdf");
-    std::fs::write(&input, tiny_pdf("", &[])).unwrap();
-    let (key, cert, chain) = pki.write_signer_pems(&dir);
-    let certified = dir.join("certified.pdf");
-    let out = run(
-        &pyhanko(),
-        &[
-            "sign",
-            "addsig",
-            "--field",
-            "Cert1",
-            "--certify",
-            "pemder",
-            "--key",
-            key.to_str().unwrap(),
-            "--cert",
-            cert.to_str().unwrap(),
-            "--chain",
-            chain.to_str().unwrap(),
-            "--no-pass",
-            input.to_str().unwrap(),
-            certified.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pyhanko: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let original = std::fs::read(&certified).unwrap();
+    let original = certified_by(&pki, &tiny_pdf("", &[]), "Cert1");
     let intake = crate::pdf::intake::inspect(&original, &Default::default()).unwrap_err();
     assert_eq!(intake.code(), "pdf.certified");
     let page = sample_page("x");

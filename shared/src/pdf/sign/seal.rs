@@ -607,5 +607,8 @@ async fn complete(
 }
 
 #[cfg(test)]
+#[path = "seal_level_tests.rs"]
+mod level_tests;
+#[cfg(test)]
 #[path = "seal_tests.rs"]
 mod tests;

@@ -180,20 +180,30 @@ impl TestPki {
     }
 }
 
+/// A request for a plain PAdES B-B seal with `page`, signed now: tests change only what they
+/// are about (`SealRequest { level, ..b_b_request(&page) }`).
+pub fn b_b_request(page: &JusteringPage) -> crate::pdf::sign::seal::SealRequest<'_> {
+    crate::pdf::sign::seal::SealRequest {
+        page,
+        signing_time: now(),
+        reason: None,
+        location: None,
+        timestamp: None,
+        level: crate::domain::SealLevel::BB,
+        revocation: None,
+        attachments: &[],
+    }
+}
+
 /// The plain archive-version seal (PAdES B-B, the sample page) of `original` by `signer`.
 pub async fn seal_b_b(original: &[u8], signer: &dyn crate::pdf::sign::seal::SealSigner) -> Vec<u8> {
     let page = sample_page("Justerat digitalt – arkivexemplar");
     crate::pdf::sign::seal::seal(
         original,
         crate::pdf::sign::seal::SealRequest {
-            page: &page,
-            signing_time: now(),
             reason: Some("Arkivexemplar fastställt".into()),
             location: Some("Örebro".into()),
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
+            ..b_b_request(&page)
         },
         signer,
     )

@@ -15,7 +15,7 @@ use esign_world::revocation::{MemoryRevocations, RevocationService};
 use esign_world::testkit::{bad_chains, BadChain, BadChainKind};
 
 use super::*;
-use crate::pdf::test_support::{seal_b_b, tiny_pdf, TestResponder, TestTsa};
+use crate::pdf::test_support::{b_b_request, seal_b_b, tiny_pdf, TestResponder, TestTsa};
 use crate::revocation::{HttpRevocationSource, InProcessRevocation, RevocationSource};
 
 fn subject(cn: &str) -> SubjectName {
@@ -142,14 +142,10 @@ async fn the_pades_verifier_does_not_trust_a_seal_or_timestamp_under_a_bad_chain
         let stamped = crate::pdf::seal(
             &tiny_pdf("", &[]),
             crate::pdf::SealRequest {
-                page: &page,
                 signing_time: now,
-                reason: None,
-                location: None,
                 timestamp: Some(&tsa),
                 level: crate::domain::SealLevel::BT,
-                revocation: None,
-                attachments: &[],
+                ..b_b_request(&page)
             },
             &signer,
         )

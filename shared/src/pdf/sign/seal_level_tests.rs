@@ -36,14 +36,11 @@ async fn seal_b_t(original: &[u8], pki: &TestPki, source: &dyn TimestampSource) 
     seal(
         original,
         SealRequest {
-            page: &page,
-            signing_time: now(),
             reason: Some("Arkivexemplar fastställt".into()),
             location: Some("Örebro".into()),
             timestamp: Some(source),
             level: crate::domain::SealLevel::BT,
-            revocation: None,
-            attachments: &[],
+            ..b_b_request(&page)
         },
         &pki.signer,
     )
@@ -250,14 +247,9 @@ async fn a_token_over_another_digest_is_not_embedded() {
     let err = seal(
         &tiny_pdf("", &[]),
         SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
             timestamp: Some(&source),
             level: crate::domain::SealLevel::BT,
-            revocation: None,
-            attachments: &[],
+            ..b_b_request(&page)
         },
         &pki.signer,
     )
@@ -276,14 +268,9 @@ fn b_t_seal_future_is_send() {
     let future = seal(
         &original,
         SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
             timestamp: Some(&tsa),
             level: crate::domain::SealLevel::BT,
-            revocation: None,
-            attachments: &[],
+            ..b_b_request(&page)
         },
         &pki.signer,
     );
@@ -301,14 +288,11 @@ async fn seal_at(
     seal(
         original,
         SealRequest {
-            page: &page,
-            signing_time: now(),
             reason: Some("Arkivexemplar fastställt".into()),
-            location: None,
             level,
             timestamp: Some(tsa),
             revocation: Some(revocation),
-            attachments: &[],
+            ..b_b_request(&page)
         },
         &pki.signer,
     )
@@ -432,14 +416,8 @@ async fn levels_above_b_b_need_their_services() {
         let err = seal(
             &tiny_pdf("", &[]),
             SealRequest {
-                page: &page,
-                signing_time: now(),
-                reason: None,
-                location: None,
                 level,
-                timestamp: None,
-                revocation: None,
-                attachments: &[],
+                ..b_b_request(&page)
             },
             &pki.signer,
         )
@@ -465,14 +443,10 @@ async fn seal_file_streams_the_same_archive_version() {
         &input,
         &output,
         SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
             level: SealLevel::BLTA,
             timestamp: Some(&tsa),
             revocation: Some(&revocation),
-            attachments: &[],
+            ..b_b_request(&page)
         },
         &pki.signer,
     )
@@ -509,14 +483,12 @@ async fn b_lta_on_every_input_shape_satisfies_every_oracle() {
         let sealed = seal(
             &original,
             SealRequest {
-                page: &page,
-                signing_time: now(),
                 reason: Some("Arkivexemplar".into()),
-                location: None,
                 level: SealLevel::BLTA,
                 timestamp: Some(&tsa),
                 revocation: Some(&revocation),
                 attachments: &attachments,
+                ..b_b_request(&page)
             },
             &pki.signer,
         )

@@ -139,16 +139,7 @@ async fn embedded_fonts_keep_pdfa_2b() {
 
     let fonts = test_fonts();
     let page = sample_page("Justerat digitalt – arkivexemplar");
-    let request = || SealRequest {
-        page: &page,
-        signing_time: now(),
-        reason: None,
-        location: None,
-        timestamp: None,
-        level: crate::domain::SealLevel::BB,
-        revocation: None,
-        attachments: &[],
-    };
+    let request = || b_b_request(&page);
     let sealed = seal_with_fonts(&original, request(), &pki.signer, Some(&fonts))
         .await
         .unwrap();
@@ -293,20 +284,7 @@ fn seal_future_is_send() {
     let pki = TestPki::new();
     let page = sample_page("x");
     let original = tiny_pdf("", &[]);
-    let future = seal(
-        &original,
-        SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
-        &pki.signer,
-    );
+    let future = seal(&original, b_b_request(&page), &pki.signer);
     assert_send(&future);
 }
 
@@ -491,22 +469,7 @@ async fn rsa_seal_validates_everywhere() {
     pki.chain = vec![cert];
     let original = fixture(FIXTURE_2B);
     let page = sample_page("Justerat digitalt");
-    let sealed = seal(
-        &original,
-        SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
-        &signer,
-    )
-    .await
-    .unwrap();
+    let sealed = seal(&original, b_b_request(&page), &signer).await.unwrap();
     assert_valid_everywhere(&original, &sealed, &pki, 1, &dir);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -519,22 +482,9 @@ async fn certified_input_is_refused() {
     let intake = crate::pdf::intake::inspect(&original, &Default::default()).unwrap_err();
     assert_eq!(intake.code(), "pdf.certified");
     let page = sample_page("x");
-    let err = seal(
-        &original,
-        SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
-        &pki.signer,
-    )
-    .await
-    .unwrap_err();
+    let err = seal(&original, b_b_request(&page), &pki.signer)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "pdf.certified", "{err}");
     let err = crate::pdf::publication_version(&original, &page).unwrap_err();
     assert_eq!(err.code(), "pdf.certified");
@@ -557,22 +507,9 @@ async fn oversized_chain_is_a_clear_error() {
     let signer =
         crate::pdf::SoftwareSealSigner::from_pkcs8_der(&pki.seal_key_pkcs8_der, chain).unwrap();
     let page = sample_page("x");
-    let err = seal(
-        &tiny_pdf("", &[]),
-        SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
-        &signer,
-    )
-    .await
-    .unwrap_err();
+    let err = seal(&tiny_pdf("", &[]), b_b_request(&page), &signer)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "seal.contents_overflow", "{err}");
 }
 
@@ -586,22 +523,9 @@ async fn key_not_matching_the_certificate_is_refused() {
     )
     .unwrap();
     let page = sample_page("x");
-    let err = seal(
-        &tiny_pdf("", &[]),
-        SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
-        &signer,
-    )
-    .await
-    .unwrap_err();
+    let err = seal(&tiny_pdf("", &[]), b_b_request(&page), &signer)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "seal.signature_mismatch");
 }
 
@@ -613,21 +537,7 @@ async fn encrypted_or_garbage_input_is_refused_not_panicking() {
         b"not a pdf".to_vec(),
         qpdf_transform(&tiny_pdf("", &[]), &["--encrypt", "u", "o", "256", "--"]),
     ] {
-        let result = seal(
-            &input,
-            SealRequest {
-                page: &page,
-                signing_time: now(),
-                reason: None,
-                location: None,
-                timestamp: None,
-                level: crate::domain::SealLevel::BB,
-                revocation: None,
-                attachments: &[],
-            },
-            &pki.signer,
-        )
-        .await;
+        let result = seal(&input, b_b_request(&page), &pki.signer).await;
         assert!(result.is_err());
     }
 }

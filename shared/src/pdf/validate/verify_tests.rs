@@ -36,16 +36,7 @@ async fn document_timestamp_over_a_seal_is_verified() {
     let page = sample_page("Justerat digitalt");
     let sealed = crate::pdf::sign::seal::seal(
         &original,
-        crate::pdf::SealRequest {
-            page: &page,
-            signing_time: now(),
-            reason: None,
-            location: None,
-            timestamp: None,
-            level: crate::domain::SealLevel::BB,
-            revocation: None,
-            attachments: &[],
-        },
+        crate::pdf::test_support::b_b_request(&page),
         &pki.signer,
     )
     .await

@@ -10,7 +10,7 @@ use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
 use sha1::{Digest as _, Sha1};
 use x509_cert::Certificate;
 
-use super::seal::SealError;
+use super::error::SealError;
 use crate::pdf::update::UpdateWriter;
 use crate::pdf::PdfError;
 

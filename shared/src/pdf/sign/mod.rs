@@ -3,6 +3,7 @@
 //! [`super::signed_data`]; never imports the validating side ([`super::validate`]).
 
 pub mod cms_build;
+mod error;
 mod field;
 pub mod ltv;
 mod placeholder;

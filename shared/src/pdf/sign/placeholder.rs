@@ -4,7 +4,7 @@
 use lopdf::ObjectId;
 use sha2::{Digest, Sha256};
 
-use super::seal::SealError;
+use super::error::SealError;
 use crate::pdf::update::{text_string, UpdateWriter};
 use crate::pdf::PdfError;
 

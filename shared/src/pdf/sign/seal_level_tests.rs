@@ -5,6 +5,7 @@
 use super::*;
 use crate::error::ErrorText;
 use crate::pdf::test_support::*;
+use crate::pdf::timestamp::TimestampError;
 use crate::pdf::validate::verify;
 use crate::pdf::RevocationSource;
 

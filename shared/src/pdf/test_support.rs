@@ -180,6 +180,29 @@ impl TestPki {
     }
 }
 
+/// A 2048-bit RSA key, written to `dir/rsa-key.pem` (PKCS#8) by openssl: RSA key generation
+/// in a debug build is slow, openssl's is not.
+pub fn rsa_key(dir: &Path) -> (PathBuf, rsa::RsaPrivateKey) {
+    use rsa::pkcs8::DecodePrivateKey;
+    let path = dir.join("rsa-key.pem");
+    let out = run(
+        &tool("ESIGN_OPENSSL", "openssl"),
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            path.to_str().unwrap_or_default(),
+        ],
+    );
+    assert!(out.status.success(), "openssl genpkey");
+    let pem = std::fs::read_to_string(&path).expect("the RSA key");
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).expect("a PKCS#8 RSA key");
+    (path, key)
+}
+
 /// A request for a plain PAdES B-B seal with `page`, signed now: tests change only what they
 /// are about (`SealRequest { level, ..b_b_request(&page) }`).
 pub fn b_b_request(page: &JusteringPage) -> crate::pdf::sign::seal::SealRequest<'_> {

@@ -424,25 +424,9 @@ impl SealSigner for RsaTestSigner {
 
 #[tokio::test]
 async fn rsa_seal_validates_everywhere() {
-    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+    use rsa::pkcs8::EncodePublicKey;
     let dir = temp_dir("seal-rsa");
-    let key_path = dir.join("rsa.pem");
-    // openssl makes the key quickly; RSA key generation in a debug build is slow.
-    let out = run(
-        &tool("ESIGN_OPENSSL", "openssl"),
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            key_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
-    let private =
-        rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_path).unwrap()).unwrap();
+    let (_, private) = rsa_key(&dir);
     let spki = private.to_public_key().to_public_key_der().unwrap();
     let mut pki = TestPki::new();
     let ca = esign_world::pki::CertificateAuthority::from_parts(

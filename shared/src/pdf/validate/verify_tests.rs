@@ -29,7 +29,7 @@ fn hostile_byte_ranges_are_rejected() {
 #[tokio::test]
 async fn document_timestamp_over_a_seal_is_verified() {
     use crate::pdf::test_support::*;
-    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
+    use rsa::pkcs8::EncodePublicKey;
     let dir = temp_dir("verify-doc-ts");
     let pki = TestPki::new();
     let original = fixture(FIXTURE_2B);
@@ -42,22 +42,7 @@ async fn document_timestamp_over_a_seal_is_verified() {
     .await
     .unwrap();
     // An RSA TSA certificate from our PKI (pyHanko's dummy TSA is RSA-only).
-    let key_path = dir.join("tsa-key.pem");
-    let out = run(
-        &tool("ESIGN_OPENSSL", "openssl"),
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            key_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
-    let private =
-        rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&key_path).unwrap()).unwrap();
+    let (key_path, private) = rsa_key(&dir);
     let spki = private.to_public_key().to_public_key_der().unwrap();
     let tsa_cert = pki
         .root

@@ -16,6 +16,7 @@ use x509_ocsp::Request;
 
 use super::crl::check_crl;
 use super::{cert_id, common_name, serial_hex, CertIdHash, RevocationError};
+use super::{revoked, unavailable, Verdict};
 use crate::ports::{Clock, SystemClock};
 use crate::x509::{
     is_issued_by, validate_supplied_chain, CheckedOcsp, NonceCheck, OcspError, OcspQuery, Purpose,
@@ -103,12 +104,6 @@ impl std::fmt::Debug for HttpRevocationSource {
             .field("crl_policy", &self.crl_policy)
             .finish_non_exhaustive()
     }
-}
-
-/// One source's verdict on one certificate.
-pub(super) enum Verdict {
-    Revoked(Option<DateTime<Utc>>),
-    Failed(String),
 }
 
 impl HttpRevocationSource {
@@ -483,22 +478,6 @@ fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Vec<Certificate>, RevocationErro
         .map(|d| Certificate::from_der(d))
         .collect::<Result<_, _>>()
         .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))
-}
-
-pub(super) fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
-    RevocationError::Revoked {
-        serial: serial_hex(&cert.tbs_certificate.serial_number),
-        subject: common_name(cert),
-        revoked_at: at,
-    }
-}
-
-pub(super) fn unavailable(cert: &Certificate, detail: String) -> RevocationError {
-    RevocationError::Unavailable {
-        serial: serial_hex(&cert.tbs_certificate.serial_number),
-        subject: common_name(cert),
-        detail,
-    }
 }
 
 fn is_self_signed(cert: &Certificate) -> bool {

@@ -7,8 +7,8 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::KeyUsage;
 use x509_cert::Certificate;
 
-use super::collector::{revoked, unavailable, Verdict};
 use super::{from_unix, RevocationError};
+use super::{revoked, unavailable, Verdict};
 use crate::x509::{signed_part, verify_with_certificate, SignatureScheme};
 
 /// Clock difference tolerated between us and a CRL issuer (thisUpdate slightly ahead).

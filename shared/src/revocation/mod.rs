@@ -203,6 +203,28 @@ pub fn serial_hex(serial: &SerialNumber) -> String {
     hex::encode_upper(&bytes[start..])
 }
 
+/// One source's verdict on one certificate.
+enum Verdict {
+    Revoked(Option<DateTime<Utc>>),
+    Failed(String),
+}
+
+fn revoked(cert: &Certificate, at: Option<DateTime<Utc>>) -> RevocationError {
+    RevocationError::Revoked {
+        serial: serial_hex(&cert.tbs_certificate.serial_number),
+        subject: common_name(cert),
+        revoked_at: at,
+    }
+}
+
+fn unavailable(cert: &Certificate, detail: String) -> RevocationError {
+    RevocationError::Unavailable {
+        serial: serial_hex(&cert.tbs_certificate.serial_number),
+        subject: common_name(cert),
+        detail,
+    }
+}
+
 /// The CN of a name (for messages: never the whole subject, see [`RevocationError::Revoked`]).
 pub fn common_name(cert: &Certificate) -> String {
     cert.tbs_certificate

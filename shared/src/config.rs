@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::app::{App, Ports, Settings};
-use crate::ports::{EidProvider, SystemClock};
+use crate::ports::EidProvider;
+#[cfg(any(feature = "embedded", feature = "aws"))]
+use crate::ports::SystemClock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -419,11 +421,6 @@ impl Composition {
 /// composing ([`Composition::into_app`]).
 pub async fn ports_from_env() -> Result<Composition, ConfigError> {
     let backend = Backend::from_setting(std::env::var("ESIGN_BACKEND").ok().as_deref())?;
-    let settings = Settings {
-        public_base_url: std::env::var("ESIGN_PUBLIC_URL")
-            .unwrap_or_else(|_| Settings::default().public_base_url),
-        ..Settings::default()
-    };
     match backend {
         #[cfg(feature = "embedded")]
         Backend::Embedded => {
@@ -438,7 +435,7 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
             ports.revocation = revocation_from_env()?;
             Ok(Composition {
                 ports,
-                settings,
+                settings: settings_from_env(),
                 worker: Some(worker),
             })
         }
@@ -452,11 +449,21 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
             ports.revocation = revocation_from_env()?;
             Ok(Composition {
                 ports,
-                settings,
+                settings: settings_from_env(),
                 #[cfg(feature = "embedded")]
                 worker: None,
             })
         }
+    }
+}
+
+/// The settings a function reads from its environment (`ESIGN_PUBLIC_URL`); the rest default.
+#[cfg(any(feature = "embedded", feature = "aws"))]
+fn settings_from_env() -> Settings {
+    Settings {
+        public_base_url: std::env::var("ESIGN_PUBLIC_URL")
+            .unwrap_or_else(|_| Settings::default().public_base_url),
+        ..Settings::default()
     }
 }
 

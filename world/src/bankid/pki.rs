@@ -22,8 +22,6 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::Certificate;
 
-use crate::bankid::simulator::SimulatorCa;
-
 /// Test-environment policy OID of Mobile BankID.
 pub(crate) const MOBILE_BANKID_TEST_POLICY: &str = "1.2.3.4.25";
 
@@ -138,6 +136,15 @@ fn build_cert(
         }
     };
     cert.to_der().map_err(|e| e.to_string())
+}
+
+/// The CA that issues the simulated users' certificates.
+#[derive(Clone)]
+pub struct SimulatorCa {
+    /// DER certificates: the issuing CA first, then its issuers up to the root.
+    pub chain_der: Vec<Vec<u8>>,
+    /// PKCS#8 DER of the issuing CA's key (P-256 or RSA).
+    pub issuing_key_pkcs8_der: Vec<u8>,
 }
 
 /// An ephemeral two-level CA ("Sim BankID Root CA v1 Test" → "Sim Bank CA v1 for BankID Test"),

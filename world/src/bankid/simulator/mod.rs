@@ -58,6 +58,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::bankid::pki::PersonCredential;
+pub use crate::bankid::pki::SimulatorCa;
 use order::Order;
 use rp::InjectedError;
 
@@ -71,15 +72,6 @@ mod scenario;
 
 pub use http::router;
 pub use scenario::{Scenario, ScenarioKind, MAX_SLOW_DELAY_MS};
-
-/// The CA that issues the simulated users' certificates.
-#[derive(Clone)]
-pub struct SimulatorCa {
-    /// DER certificates: the issuing CA first, then its issuers up to the root.
-    pub chain_der: Vec<Vec<u8>>,
-    /// PKCS#8 DER of the issuing CA's key (P-256 or RSA).
-    pub issuing_key_pkcs8_der: Vec<u8>,
-}
 
 /// Timings and identity of the simulated service. Defaults follow digest §1.10.
 #[derive(Debug, Clone)]

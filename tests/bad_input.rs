@@ -919,3 +919,16 @@ async fn router_refusals_use_the_error_shape() {
     );
     svc.stop().await;
 }
+
+/// A 7 KB upload whose XMP stream is `[/FlateDecode /FlateDecode]` of 4 GiB of zeros
+/// (`shared/src/pdf/testdata/make_bombs.py`): refused with a clear 4xx before it is inflated,
+/// and the server answers afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decompression_bomb_in_the_metadata() {
+    let svc = TestService::start().await;
+    let bomb = include_bytes!("../shared/src/pdf/testdata/xmp-bomb.pdf").to_vec();
+    assert!(bomb.len() < 8 * 1024);
+    let code = upload_refused(&svc, "XMP bomb", bomb, "application/pdf", &[400, 413, 422]).await;
+    assert_eq!(code, "pdf.stream_too_large");
+    svc.stop().await;
+}

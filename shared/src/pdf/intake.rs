@@ -57,6 +57,8 @@ pub enum IntakeError {
     Certified,
     #[error("the PDF could not be read: {0}")]
     Unreadable(String),
+    #[error("a stream in the PDF decodes to more than {limit} bytes")]
+    StreamTooLarge { limit: usize },
 }
 
 impl crate::error::ErrorText for IntakeError {
@@ -74,6 +76,7 @@ impl crate::error::ErrorText for IntakeError {
                 IntakeError::NoPages => "pdf.no_pages",
                 IntakeError::Certified => "pdf.certified",
                 IntakeError::Unreadable(_) => "pdf.unreadable",
+                IntakeError::StreamTooLarge { .. } => "pdf.stream_too_large",
             }
         })
     }
@@ -103,6 +106,7 @@ impl crate::error::ErrorText for IntakeError {
             IntakeError::NoPages => "PDF-filen har inga sidor.".into(),
             IntakeError::Certified => "PDF-filen har en certifieringssignatur som inte tillåter att underskriftssidan läggs till. Ladda upp en osignerad version.".into(),
             IntakeError::Unreadable(_) => "PDF-filen kunde inte läsas.".into(),
+            IntakeError::StreamTooLarge { .. } => super::STREAM_TOO_LARGE_SV.into(),
         }
     }
 
@@ -155,6 +159,9 @@ pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeEr
         Err(_) if contains(bytes, b"/Encrypt") => return Err(IntakeError::Encrypted),
         Err(PdfError::Unreadable(d)) if d.to_lowercase().contains("xref") => {
             return Err(IntakeError::BrokenXref)
+        }
+        Err(PdfError::StreamTooLarge { limit }) => {
+            return Err(IntakeError::StreamTooLarge { limit })
         }
         Err(e) => return Err(IntakeError::Unreadable(e.to_string())),
     };
@@ -210,11 +217,17 @@ fn facts(doc: &Document, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError>
         .and_then(|m| m.as_reference().ok())
         .and_then(|id| doc.get_object(id).ok())
         .and_then(|o| o.as_stream().ok())
-        .and_then(|s| {
-            s.get_plain_content()
-                .ok()
-                .or_else(|| Some(s.content.clone()))
-        });
+        .map(
+            |s| match super::decode_stream(s, super::MAX_DECODED_METADATA) {
+                Ok(xmp) => Ok(xmp),
+                Err(PdfError::StreamTooLarge { limit }) => {
+                    Err(IntakeError::StreamTooLarge { limit })
+                }
+                // A filter we cannot apply: read what is there, as viewers do.
+                Err(_) => Ok(s.content.clone()),
+            },
+        )
+        .transpose()?;
     let xmp_text = xmp.as_deref().map(String::from_utf8_lossy);
     let pdfa_claim = xmp_text.as_deref().and_then(pdfa_claim_from_xmp);
     let title = info_title(doc).or_else(|| xmp_text.as_deref().and_then(xmp_title));

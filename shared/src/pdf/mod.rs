@@ -19,6 +19,8 @@ pub(crate) mod update;
 pub mod validate;
 
 #[cfg(test)]
+mod bomb_tests;
+#[cfg(test)]
 pub(crate) mod test_support;
 
 pub use attachments::AttachedFile;
@@ -34,6 +36,10 @@ pub use sign::software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
 pub use validate::{verify, SignatureReport, VerifyReport};
 
+/// What a secretary reads when a file holds a decompression bomb (intake says the same).
+pub(crate) const STREAM_TOO_LARGE_SV: &str =
+    "PDF-filen innehåller data som blir för stor när den packas upp. Spara om filen som PDF/A och försök igen.";
+
 /// Errors of the PDF writer and verifier that are not intake or seal specific.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -47,6 +53,29 @@ pub enum PdfError {
     TooLarge,
     #[error("the PDF carries a certification signature (DocMDP) that forbids adding pages")]
     Certified,
+    #[error("a stream in the PDF decodes to more than {limit} bytes")]
+    StreamTooLarge { limit: usize },
+}
+
+/// The most a stream we read for its content (the XMP metadata, revocation data in a DSS) may
+/// decode to. Real ones are a few KB; a compressed stream of zeros can claim gigabytes.
+pub const MAX_DECODED_METADATA: usize = 16 * 1024 * 1024;
+/// The most a structural stream (cross-reference and object streams, decoded when a file is
+/// read) may decode to: a 500 MB protocol's fit with room to spare.
+pub const MAX_DECODED_STRUCTURE: usize = 64 * 1024 * 1024;
+
+/// `stream` decoded through its filters, refused as [`PdfError::StreamTooLarge`] once it
+/// passes `limit` (each filter of a chain is bounded, so `[/FlateDecode /FlateDecode]` cannot
+/// inflate in the middle either). A stream whose filters fail otherwise is `Unreadable`.
+pub(crate) fn decode_stream(stream: &lopdf::Stream, limit: usize) -> Result<Vec<u8>, PdfError> {
+    stream
+        .get_plain_content_with_limit(limit)
+        .map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                PdfError::StreamTooLarge { limit }
+            }
+            other => PdfError::Unreadable(other.to_string()),
+        })
 }
 
 impl crate::error::ErrorText for PdfError {
@@ -58,6 +87,7 @@ impl crate::error::ErrorText for PdfError {
                 PdfError::Unsupported(_) => "pdf.unsupported_structure",
                 PdfError::TooLarge => "pdf.too_large",
                 PdfError::Certified => "pdf.certified",
+                PdfError::StreamTooLarge { .. } => "pdf.stream_too_large",
             }
         })
     }
@@ -72,6 +102,7 @@ impl crate::error::ErrorText for PdfError {
                 "PDF-filen har en certifieringssignatur som inte tillåter att sidor läggs till."
                     .into()
             }
+            PdfError::StreamTooLarge { .. } => STREAM_TOO_LARGE_SV.into(),
         }
     }
 }

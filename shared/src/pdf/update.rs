@@ -16,8 +16,18 @@ const MAX_OFFSET: u64 = 9_999_999_999;
 
 /// Parse with lopdf, never letting a parser panic escape (hostile input).
 pub(crate) fn load_document(bytes: &[u8]) -> Result<Document, PdfError> {
-    match catch_unwind(AssertUnwindSafe(|| Document::load_mem(bytes))) {
+    let limit = super::MAX_DECODED_STRUCTURE;
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(limit),
+        ..Default::default()
+    };
+    match catch_unwind(AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, options)
+    })) {
         Ok(Ok(doc)) => Ok(doc),
+        Ok(Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+            ..
+        }))) => Err(PdfError::StreamTooLarge { limit }),
         Ok(Err(e)) => Err(PdfError::Unreadable(e.to_string())),
         Err(_) => Err(PdfError::Unreadable("parser failure".into())),
     }

@@ -29,8 +29,8 @@ const MAX_DEPTH: usize = 64;
 const MAX_SECTIONS: usize = 4096;
 /// Objects a file may declare; bounds the entry table's memory (PDF's own limit is 8,388,607).
 const MAX_OBJECTS: usize = 8_388_607;
-/// Largest stream read into memory: cross-reference streams, object streams, metadata.
-const MAX_STREAM: u64 = 64 * 1024 * 1024;
+/// Largest stream read into memory, raw or decoded: cross-reference and object streams.
+const MAX_STREAM: u64 = super::MAX_DECODED_STRUCTURE as u64;
 /// Largest non-stream object (a dictionary or array with its strings).
 const MAX_OBJECT: usize = 16 * 1024 * 1024;
 /// Decoded object streams kept, so fields in one container are not decoded again and again.

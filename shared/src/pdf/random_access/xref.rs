@@ -100,9 +100,15 @@ impl RandomAccessPdf<'_> {
             Object::Stream(s) if s.dict.has_type(b"XRef") => s,
             _ => return Err(damaged("startxref does not point at cross-reference data")),
         };
-        let data = stream
-            .decompressed_content_with_limit(MAX_STREAM as usize)
-            .map_err(|e| damaged(&format!("the cross-reference stream does not decode: {e}")))?;
+        let data = match crate::pdf::decode_stream(&stream, MAX_STREAM as usize) {
+            Ok(data) => data,
+            Err(e @ PdfError::StreamTooLarge { .. }) => return Err(e),
+            Err(e) => {
+                return Err(damaged(&format!(
+                    "the cross-reference stream does not decode: {e}"
+                )))
+            }
+        };
         let widths: Vec<usize> = match stream.dict.get(b"W") {
             Ok(Object::Array(w)) if w.len() == 3 => w
                 .iter()

@@ -343,10 +343,14 @@ fn attach(
         }
     };
     let existing_xmp = match catalog.get(b"Metadata").map(|m| prev.resolve(m)) {
-        Ok(Ok(Object::Stream(s))) => Some(
-            s.decompressed_content_with_limit(16 * 1024 * 1024)
-                .unwrap_or(s.content),
-        ),
+        Ok(Ok(Object::Stream(s))) => {
+            match crate::pdf::decode_stream(&s, crate::pdf::MAX_DECODED_METADATA) {
+                Ok(xmp) => Some(xmp),
+                Err(e @ PdfError::StreamTooLarge { .. }) => return Err(e),
+                // A filter we cannot apply: the packet as stored, as before.
+                Err(_) => Some(s.content),
+            }
+        }
         _ => None,
     };
     match pdfa3_metadata(existing_xmp.as_deref(), req.signing_time)

@@ -29,13 +29,7 @@ pub(super) fn read_dss(doc: &Document) -> Option<Dss> {
             .iter()
             .filter_map(|item| doc.dereference(item).ok())
             .filter_map(|(_, o)| o.as_stream().ok())
-            .filter_map(|s| {
-                if s.dict.has(b"Filter") {
-                    s.decompressed_content_with_limit(16 * 1024 * 1024).ok()
-                } else {
-                    Some(s.content.clone())
-                }
-            })
+            .filter_map(|s| crate::pdf::decode_stream(s, crate::pdf::MAX_DECODED_METADATA).ok())
             .collect()
     };
     let ocsp = streams(b"OCSPs")

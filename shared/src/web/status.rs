@@ -27,6 +27,8 @@ pub enum RequestError {
     NoRoute,
     #[error("Send the document as PDF (Content-Type: application/pdf).")]
     NotAPdfUpload,
+    #[error("The request did not come from this service's own pages, so it was refused.")]
+    CrossSite,
 }
 
 impl ErrorText for RequestError {
@@ -38,6 +40,7 @@ impl ErrorText for RequestError {
             RequestError::MethodNotAllowed => "route.method_not_allowed",
             RequestError::NoRoute => "route.not_found",
             RequestError::NotAPdfUpload => "upload.unsupported_media_type",
+            RequestError::CrossSite => "request.cross_site",
         })
     }
 
@@ -50,6 +53,10 @@ impl ErrorText for RequestError {
                 "Den här adressen tar inte emot den sortens förfrågan.".into()
             }
             RequestError::NoRoute => "Sidan eller resursen finns inte.".into(),
+            RequestError::CrossSite => {
+                "Begäran kom inte från tjänstens egna sidor och avvisades. Gör om det från tjänstens sida."
+                    .into()
+            }
             RequestError::NotAPdfUpload => {
                 "Skicka dokumentet som PDF (Content-Type: application/pdf).".into()
             }
@@ -92,6 +99,7 @@ fn of_request(e: &RequestError) -> StatusCode {
         RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RequestError::NoRoute => StatusCode::NOT_FOUND,
         RequestError::NotAPdfUpload => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        RequestError::CrossSite => StatusCode::FORBIDDEN,
     }
 }
 

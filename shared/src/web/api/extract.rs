@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query};
-use axum::http::{header, request::Parts};
+use axum::http::{header, request::Parts, Method};
 use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppError, SignerSession, Staff};
@@ -49,7 +49,7 @@ impl FromRequestParts<App> for StaffAuth {
         if let Some(key) = bearer(parts).filter(|b| b.starts_with("esk_")) {
             return Ok(StaffAuth(app.tenants.authenticate_api_key(key).await?));
         }
-        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        let token = session_token(parts, app)?;
         let session = app.portal.authenticate_session(&token).await?;
         let tenant = parts.headers.get("x-tenant").and_then(|v| v.to_str().ok());
         Ok(StaffAuth(
@@ -60,11 +60,14 @@ impl FromRequestParts<App> for StaffAuth {
 
 pub const SESSION_COOKIE: &str = "esign_session";
 
-fn session_token(parts: &Parts) -> Option<String> {
+/// The session token: a bearer token as it is, or the session cookie, which a browser sends on
+/// its own, so a call with it that changes something must come from our own pages
+/// ([`our_own_page`]).
+fn session_token(parts: &Parts, app: &App) -> Result<String, ApiError> {
     if let Some(b) = bearer(parts) {
-        return Some(b.to_string());
+        return Ok(b.to_string());
     }
-    parts
+    let cookie = parts
         .headers
         .get_all(header::COOKIE)
         .iter()
@@ -73,6 +76,54 @@ fn session_token(parts: &Parts) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == SESSION_COOKIE)
         .map(|(_, v)| v.to_string())
+        .ok_or(AppError::Unauthenticated)?;
+    if !our_own_page(parts, app.settings().base_url()) {
+        return Err(RequestError::CrossSite.into());
+    }
+    Ok(cookie)
+}
+
+/// Cross-site request forgery: a page on any site, a sibling subdomain included (SameSite does
+/// not stop those), can make a browser send our cookie. A call that changes something is taken
+/// with the cookie only when it is JSON (or the PDF upload), which a plain form cannot send,
+/// and when the browser says it comes from our own origin (`Sec-Fetch-Site`, else `Origin`:
+/// the public address, or the host the request was sent to). Reading is always allowed.
+fn our_own_page(parts: &Parts, public_base_url: &str) -> bool {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let media_type = header("content-type")
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    if !matches!(
+        media_type.as_deref(),
+        Some("application/json" | "application/pdf")
+    ) {
+        return false;
+    }
+    if let Some(site) = header("sec-fetch-site") {
+        return site.eq_ignore_ascii_case("same-origin");
+    }
+    match header("origin") {
+        None => true,
+        Some(origin) => {
+            let origin = origin.trim_end_matches('/');
+            let host = header("host").unwrap_or_default();
+            origin.eq_ignore_ascii_case(&origin_of(public_base_url))
+                || ["http://", "https://"]
+                    .iter()
+                    .any(|scheme| origin.eq_ignore_ascii_case(&format!("{scheme}{host}")))
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
+        None => url.to_string(),
+    }
 }
 
 /// The signer behind the session cookie (or a session bearer token).
@@ -81,7 +132,7 @@ pub struct SessionAuth(pub SignerSession);
 impl FromRequestParts<App> for SessionAuth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let token = session_token(parts).ok_or(AppError::Unauthenticated)?;
+        let token = session_token(parts, app)?;
         Ok(SessionAuth(app.portal.authenticate_session(&token).await?))
     }
 }

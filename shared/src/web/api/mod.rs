@@ -1,6 +1,8 @@
 //! The JSON API of docs/api.md: one file per function URL's routes, the extractors they share,
 //! and how an answer is made. Errors become statuses in `web::status` only.
 
+#[cfg(all(test, feature = "embedded"))]
+mod csrf_tests;
 mod documents;
 mod extract;
 mod orders;

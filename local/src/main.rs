@@ -186,6 +186,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             public_url,
         } => {
+            if let Some(warning) = esign_local::service::exposure_warning(addr) {
+                eprintln!("{warning}");
+            }
             let running = LocalService::start(&data, addr, public_url.as_deref()).await?;
             let key = running.service.ensure_default_tenant().await?;
             let base = &running.base_url;

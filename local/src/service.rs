@@ -20,6 +20,21 @@ use esign_shared::error::ErrorText;
 
 /// The tenant `esign serve` and `esign demo` make if there is none.
 pub const DEFAULT_TENANT: &str = "demo";
+/// What `esign serve` says first when it listens where other machines reach it: local mode
+/// logs in with the BankID simulator, whose phone page lets anyone be anyone.
+pub fn exposure_warning(addr: std::net::SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "VARNING: e-underskrift lyssnar på {addr}, som andra datorer kan nå. Lokalt läge loggar \
+         in med BankID-simulatorn, vars telefonsida låter vem som helst logga in som vem som \
+         helst. Använd 127.0.0.1 om du inte visar tjänsten för andra med flit.\n\
+         WARNING: e-underskrift listens on {addr}, which other machines can reach. Local mode \
+         logs in with the BankID simulator, whose phone page lets anyone log in as anyone. Use \
+         127.0.0.1 unless you mean to show the service to others."
+    ))
+}
 
 pub struct LocalService {
     pub data: PathBuf,

@@ -170,3 +170,41 @@ fn demo_writes_every_output_and_exits_zero() {
         std::fs::read(data.join("pki").join("root-ca.pem")).unwrap()
     );
 }
+
+/// `esign serve` on an address other machines reach: the simulator's phone lets anyone log in
+/// as anyone, so it says so before anything else; on loopback it does not.
+#[test]
+fn serve_warns_when_other_machines_can_reach_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for (addr, warns) in [("0.0.0.0:0", true), ("127.0.0.1:0", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_esign"))
+            .args(["serve", "--addr", addr, "--data"])
+            .arg(dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("esign serve starts");
+        // It prints its addresses once it listens: read up to the first of them.
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let started: Vec<String> = stdout
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.contains("start page"))
+            .collect();
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            started.iter().any(|l| l.contains("is running")),
+            "{addr}: did not start: {started:?} {stderr}"
+        );
+        let warned = stderr.contains("VARNING") && stderr.contains("WARNING");
+        assert_eq!(warned, warns, "{addr}: {stderr}");
+        if warns {
+            assert!(stderr.contains("vem som helst"), "{stderr}");
+        }
+    }
+}

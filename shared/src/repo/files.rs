@@ -27,8 +27,20 @@ pub fn order_file(t: &TenantId, o: OrderId, name: &str) -> String {
     format!("tenants/{t}/orders/{o}/{name}")
 }
 
-pub fn evidence(t: &TenantId, o: OrderId, version: u32, s: SignerId) -> String {
-    format!("tenants/{t}/orders/{o}/v{version}/evidence/{s}.json")
+/// One BankID signature's evidence: named by the BankID order it came from, so a second
+/// attempt by the same signer never overwrites evidence that counts.
+pub fn evidence(
+    t: &TenantId,
+    o: OrderId,
+    version: u32,
+    s: SignerId,
+    bankid_order_ref: &str,
+) -> String {
+    let order_ref: String = bankid_order_ref
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("tenants/{t}/orders/{o}/v{version}/evidence/{s}-{order_ref}.json")
 }
 
 /// The tenant's anslagstavla and the files its notices link to.

@@ -9,8 +9,16 @@ use crate::app::tenants::existing_tenant;
 use crate::app::{texts, AppError, SignerSession};
 use crate::domain::pipeline::{next_step, PipelinePosition};
 use crate::domain::{OrderId, Signer, SigningOrder, SigningPlan, Tenant, TenantId};
-use crate::ports::{EidSignText, EndUser, Job};
+use crate::ports::{EidIdentity, EidSignText, EndUser, Job};
 use crate::repo::{files, EidPurpose, Versioned};
+
+/// What a retried collect needs back from stored evidence.
+#[derive(serde::Deserialize)]
+struct StoredEvidence {
+    identity: EidIdentity,
+    completion_data: serde_json::Value,
+    received_at: DateTime<Utc>,
+}
 
 impl Portal {
     async fn tenant(&self, t: &TenantId) -> Result<Tenant, AppError> {
@@ -156,20 +164,33 @@ impl Portal {
         }
         let signer_pnr = session.personnummer.as_str().to_string();
         let bankid_order_ref = rec.bankid_order_ref.clone();
-        let (identity, completion_data) = match self
-            .collect_step(our_ref, &mut rec, version, Some(&signer_pnr))
-            .await?
-        {
-            Step::Pending { hint_code, qr_data } => {
-                return Ok(CollectOutcome::Pending { hint_code, qr_data })
-            }
-            Step::Failed { hint_code } => return Ok(CollectOutcome::Failed { hint_code }),
-            Step::Complete {
-                identity,
-                completion_data,
-            } => (identity, completion_data),
+        let evidence_key = files::evidence(
+            &tenant,
+            order_id,
+            order_version,
+            signer_id,
+            &bankid_order_ref,
+        );
+        // BankID answers `complete` once. A poll after a failure further on finds the evidence
+        // stored and completes the signature from it.
+        let stored = self.stored_evidence(&evidence_key).await?;
+        let already_stored = stored.is_some();
+        let (identity, completion_data, received_at) = match stored {
+            Some(stored) => stored,
+            None => match self
+                .collect_step(our_ref, &mut rec, version, Some(&signer_pnr))
+                .await?
+            {
+                Step::Pending { hint_code, qr_data } => {
+                    return Ok(CollectOutcome::Pending { hint_code, qr_data })
+                }
+                Step::Failed { hint_code } => return Ok(CollectOutcome::Failed { hint_code }),
+                Step::Complete {
+                    identity,
+                    completion_data,
+                } => (identity, completion_data, self.clock.now()),
+            },
         };
-        let now = self.clock.now();
         let text = EidSignText {
             user_visible_data_b64,
             user_non_visible_data_b64,
@@ -185,44 +206,77 @@ impl Portal {
                 .verify_evidence(&completion_data, session.personnummer.as_str(), Some(&text))
                 .map_err(AppError::from)
         };
-        // Store what BankID completed before anything else happens, verified or not.
-        let evidence_key = files::evidence(&tenant, order_id, order_version, signer_id);
-        let evidence = serde_json::json!({
-            "order_ref": bankid_order_ref,
-            "received_at": now,
-            "tenant": tenant,
-            "order_id": order_id,
-            "order_version": order_version,
-            "signer_id": signer_id,
-            "user_visible_data": text.user_visible_data_b64,
-            "user_non_visible_data": text.user_non_visible_data_b64,
-            "completion_data": completion_data,
-            "verification": verification.as_ref().ok(),
-            "verification_error": verification.as_ref().err().map(|e| e.to_string()),
-        });
-        self.objects
-            .put(
-                &evidence_key,
-                Bytes::from(
-                    serde_json::to_vec_pretty(&evidence)
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                ),
-                "application/json",
-            )
-            .await?;
-        self.forget_eid_order(our_ref, version).await?;
-        verification?;
+        // The order of writes is what keeps a completed signature: the evidence first (what
+        // BankID completed, verified or not), then the order, and only then the BankID order
+        // record, so any failure in between is completed by the next poll.
+        if !already_stored {
+            let evidence = serde_json::json!({
+                "order_ref": bankid_order_ref,
+                "received_at": received_at,
+                "tenant": tenant,
+                "order_id": order_id,
+                "order_version": order_version,
+                "signer_id": signer_id,
+                "identity": identity,
+                "user_visible_data": text.user_visible_data_b64,
+                "user_non_visible_data": text.user_non_visible_data_b64,
+                "completion_data": completion_data,
+                "verification": verification.as_ref().ok(),
+                "verification_error": verification.as_ref().err().map(|e| e.to_string()),
+            });
+            self.objects
+                .put(
+                    &evidence_key,
+                    Bytes::from(
+                        serde_json::to_vec_pretty(&evidence)
+                            .map_err(|e| AppError::Internal(e.to_string()))?,
+                    ),
+                    "application/json",
+                )
+                .await?;
+        }
+        if let Err(e) = verification {
+            self.forget_eid_order(our_ref, version).await?;
+            return Err(e);
+        }
         let (order, ()) = self
             .orders
             .update_with(&tenant, order_id, |o| {
-                Ok::<_, AppError>(o.sign(signer_id, order_version, now, evidence_key.clone())?)
+                if o.has_signature(signer_id, order_version, &evidence_key) {
+                    return Ok(());
+                }
+                Ok::<_, AppError>(o.sign(
+                    signer_id,
+                    order_version,
+                    received_at,
+                    evidence_key.clone(),
+                )?)
             })
             .await?
             .ok_or(AppError::NotFound { what: "order" })?;
         self.after_signature(&order).await?;
+        self.forget_eid_order(our_ref, version).await?;
         Ok(CollectOutcome::Complete {
             order_status: order.status,
         })
+    }
+
+    /// The evidence of a collect that completed before: who signed, what BankID returned, and
+    /// when it arrived.
+    async fn stored_evidence(
+        &self,
+        key: &str,
+    ) -> Result<Option<(EidIdentity, serde_json::Value, DateTime<Utc>)>, AppError> {
+        let Some(bytes) = self.objects.get(key).await? else {
+            return Ok(None);
+        };
+        let stored: StoredEvidence =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(Some((
+            stored.identity,
+            stored.completion_data,
+            stored.received_at,
+        )))
     }
 
     /// The last signature queues the pipeline's first step; otherwise the next step of
@@ -267,3 +321,7 @@ impl Portal {
         Ok(order)
     }
 }
+
+#[cfg(all(test, feature = "embedded"))]
+#[path = "signing_fault_tests.rs"]
+mod fault_tests;

@@ -14,6 +14,20 @@ impl SigningOrder {
             .expect("an order has at least one version")
     }
 
+    /// Whether signer `id` has signed version `version` with exactly this evidence: a retried
+    /// collect records nothing new.
+    pub fn has_signature(&self, id: SignerId, version: u32, evidence_key: &str) -> bool {
+        self.current().number == version
+            && self
+                .signers
+                .iter()
+                .zip(&self.current().signatures)
+                .any(|(s, state)| {
+                    s.id == id
+                        && matches!(state, SignatureState::Signed { evidence_key: k, .. } if k == evidence_key)
+                })
+    }
+
     pub fn signer(&self, id: SignerId) -> Option<&Signer> {
         self.signers.iter().find(|s| s.id == id)
     }

@@ -363,3 +363,18 @@ fn signer_lookup_by_personnummer() {
     assert!(o.is_visible_to(&pnr("191212121212")));
     assert!(!o.is_visible_to(&pnr("198112189876")));
 }
+
+#[test]
+fn a_signature_is_recognised_by_its_evidence() {
+    let mut o = three(SigningPlan::Parallel);
+    let ids = ids(&o);
+    assert!(!o.has_signature(ids[0], 1, "e"));
+    o.sign(ids[0], 1, at(1), "e".into()).unwrap();
+    assert!(o.has_signature(ids[0], 1, "e"));
+    assert!(
+        !o.has_signature(ids[0], 1, "other"),
+        "another attempt's evidence"
+    );
+    assert!(!o.has_signature(ids[0], 2, "e"), "another version");
+    assert!(!o.has_signature(ids[1], 1, "e"), "another signer");
+}

@@ -1,0 +1,164 @@
+//! A signature BankID completed always counts. BankID answers `complete` once (a second
+//! collect of a completed order is refused), so whatever write fails after that answer, the
+//! signer's next poll must complete the signature from what we stored, and evidence that
+//! counts is never overwritten.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::app::{test_app, CollectOutcome, CreateOrderInput, SignerInput};
+use crate::domain::{OrderStatus, Role, SigningPlan};
+use crate::ports::{EndUser, Item, PortError, StateError, StateStore, Write};
+
+/// The state store, but the next `failures` writes of a signing order fail (as a DynamoDB
+/// error, a KMS error or a timeout would).
+struct OrderWritesFail {
+    inner: Arc<dyn StateStore>,
+    failures: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl StateStore for OrderWritesFail {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, PortError> {
+        self.inner.get(pk, sk).await
+    }
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StateError> {
+        let touches_order = writes.iter().any(|w| match w {
+            Write::Put { item, .. } => item.sk.starts_with("ORDER#"),
+            Write::Delete { sk, .. } => sk.starts_with("ORDER#"),
+        });
+        if touches_order
+            && self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(PortError::new("state", "injected: the order write failed").into());
+        }
+        self.inner.transact(writes).await
+    }
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, PortError> {
+        self.inner.query(pk, sk_prefix).await
+    }
+    async fn query_index(&self, gsi_pk: &str, sk_prefix: &str) -> Result<Vec<Item>, PortError> {
+        self.inner.query_index(gsi_pk, sk_prefix).await
+    }
+}
+
+#[tokio::test]
+async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
+    let t = test_app::start().await;
+    let key = t.add_tenant("kommun").await;
+    let staff = t.app.tenants.authenticate_api_key(&key).await.unwrap();
+    let pdf = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+    ))
+    .unwrap();
+    let (doc, _) = t
+        .app
+        .documents
+        .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
+        .await
+        .unwrap();
+    let now = t.ports.clock.now();
+    let order = t
+        .app
+        .orders
+        .create_order(
+            &staff,
+            CreateOrderInput {
+                document_id: doc.id.to_string(),
+                committee: "KS".into(),
+                meeting_date: now.date_naive(),
+                paragraphs: "§ 1".into(),
+                title: "Protokoll".into(),
+                diarienummer: None,
+                message: None,
+                secretary_email: None,
+                plan: SigningPlan::Parallel,
+                deadline: None,
+                signers: vec![SignerInput {
+                    name: "Åsa".into(),
+                    email: None,
+                    role: Role::Justerare,
+                    personnummer: "191212121212".into(),
+                    step: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+
+    // The portal whose order writes fail once, from the moment BankID completes.
+    let failing = Arc::new(OrderWritesFail {
+        inner: t.ports.state.clone(),
+        failures: AtomicU32::new(0),
+    });
+    let app = t.app_with(|ports| ports.state = failing.clone());
+    let session = app
+        .portal
+        .authenticate_session(&t.log_in("191212121212").await)
+        .await
+        .unwrap();
+    let started = app
+        .portal
+        .start_signing(
+            &session,
+            "kommun",
+            &order.id.to_string(),
+            &EndUser::at_ip("192.0.2.1"),
+        )
+        .await
+        .unwrap();
+    t.phone_approves(&started.auto_start_token, "191212121212")
+        .await;
+    failing.failures.store(1, Ordering::SeqCst);
+    let first = app
+        .portal
+        .collect_signing(&session, &started.order_ref)
+        .await;
+    assert!(
+        first.is_err(),
+        "the injected failure reaches the caller: {first:?}"
+    );
+
+    // The signer's page polls again (after BankID's two seconds): the signature counts.
+    t.clock.advance(chrono::Duration::seconds(3));
+    let again = app
+        .portal
+        .collect_signing(&session, &started.order_ref)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            again,
+            CollectOutcome::Complete {
+                order_status: OrderStatus::Completed
+            }
+        ),
+        "{again:?}"
+    );
+    let stored = t
+        .app
+        .portal
+        .my_orders(&session)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == order.id)
+        .unwrap();
+    assert_eq!(stored.status, OrderStatus::Completed);
+    // The evidence is stored under the BankID order it came from.
+    let crate::domain::SignatureState::Signed { evidence_key, .. } =
+        stored.current().signatures[0].clone()
+    else {
+        panic!("not signed: {stored:?}")
+    };
+    let evidence = t.ports.objects.get(&evidence_key).await.unwrap().unwrap();
+    let evidence: serde_json::Value = serde_json::from_slice(&evidence).unwrap();
+    let bankid_ref = evidence["order_ref"].as_str().unwrap();
+    assert!(evidence_key.contains(bankid_ref), "{evidence_key}");
+}

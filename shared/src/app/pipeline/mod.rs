@@ -213,6 +213,40 @@ mod tests {
     use crate::app::test_app;
     use crate::error::ErrorText;
 
+    /// An expired seal certificate seals nothing: the refusal says why, and no file is made.
+    #[tokio::test]
+    async fn an_expired_seal_certificate_seals_nothing() {
+        let t = test_app::start().await;
+        t.add_tenant("kommun").await;
+        let tenant = TenantId::parse("kommun").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("protokoll.pdf");
+        std::fs::write(&input, crate::pdf::test_support::tiny_pdf("", &[])).unwrap();
+        let sealed = dir.path().join("sealed.pdf");
+        t.app
+            .pipeline
+            .seal_path(&tenant, &input, &sealed)
+            .await
+            .expect("a valid certificate seals");
+        // The test seal certificate is valid for three years.
+        t.clock.advance(chrono::Duration::days(4 * 366));
+        let expired = dir.path().join("expired.pdf");
+        let err = t
+            .app
+            .pipeline
+            .seal_path(&tenant, &input, &expired)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "seal.certificate_invalid", "{err}");
+        assert!(
+            err.message_sv().contains("sigillcertifikat"),
+            "{}",
+            err.message_sv()
+        );
+        assert_eq!(err.retry(), crate::ports::Retry::Never);
+        assert!(!expired.exists(), "an archive version was made");
+    }
+
     #[tokio::test]
     async fn seal_level_follows_what_the_installation_can_make() {
         let t = test_app::start().await;

@@ -10,6 +10,7 @@ use super::{internal, Pipeline};
 use crate::app::texts::{justering_page, stockholm};
 use crate::app::AppError;
 use crate::domain::{OrderId, PipelineStep, SignatureState, TenantId};
+use crate::error::ErrorText;
 use crate::pdf::sign::seal::{SealAlgorithm, SealError, SealRequest, SealSigner};
 use crate::ports::{KeyAlgorithm, KeySigner};
 use crate::repo::{files, TenantRecord};
@@ -50,10 +51,29 @@ impl Pipeline {
                 "The tenant has no seal certificate installed.",
             )
         })?;
+        let chain_der = crate::x509::pem_decode_certs(chain_pem).map_err(internal)?;
+        // The seal speaks for the organisation only while its certificate is valid: an expired
+        // or revoked-by-date chain makes no seal at all rather than one no validator accepts.
+        let now = self.clock.now();
+        if let Err(e) =
+            crate::x509::validate_supplied_chain(&chain_der, now, crate::x509::Purpose::Signing)
+        {
+            return Err(AppError::bad_request(
+                "seal.certificate_invalid",
+                format!(
+                    "Organisationens sigillcertifikat går inte att använda nu: {} Installera ett giltigt sigillcertifikat.",
+                    e.message_sv()
+                ),
+                format!(
+                    "The tenant's seal certificate cannot be used now: {} Install a valid seal certificate.",
+                    e.message_en()
+                ),
+            ));
+        }
         Ok(TenantSealSigner {
             keys: self.keys.clone(),
             key_id: rec.seal_key_id.clone(),
-            chain_der: crate::x509::pem_decode_certs(chain_pem).map_err(internal)?,
+            chain_der,
         })
     }
 

@@ -18,8 +18,18 @@ fn signer_pk(person_hash: &str) -> String {
     format!("SIGNER#{person_hash}")
 }
 
-/// How many times a change is tried again on fresh state when another writer won the race.
-const UPDATE_ATTEMPTS: usize = 5;
+/// How many times a change is tried on fresh state when another writer won the race (several
+/// signers finishing at once). Between tries it waits [`backoff`]: at most 1.5 s in all.
+const UPDATE_ATTEMPTS: u32 = 10;
+
+/// The wait before try `attempt + 2`: exponential from 5 ms up to 400 ms, half of it fixed and
+/// half random, so that writers who collided do not collide again in step.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use rand_core::RngCore;
+    let ceiling_ms = (5u64 << attempt.min(7)).min(400);
+    let jitter = rand_core::OsRng.next_u64() % (ceiling_ms + 1);
+    std::time::Duration::from_millis(ceiling_ms / 2 + jitter / 2)
+}
 
 #[derive(Clone)]
 pub struct OrderRepo {
@@ -83,7 +93,10 @@ impl OrderRepo {
     where
         E: From<RepoError>,
     {
-        for _ in 0..UPDATE_ATTEMPTS {
+        for attempt in 0..UPDATE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt - 1)).await;
+            }
             let Some(Versioned { mut value, version }) = self.load(t, id).await? else {
                 return Ok(None);
             };

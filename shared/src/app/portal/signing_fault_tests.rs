@@ -13,10 +13,18 @@ use crate::domain::{OrderStatus, Role, SigningPlan};
 use crate::ports::{EndUser, Item, PortError, StateError, StateStore, Write};
 
 /// The state store, but the next `failures` writes of a signing order fail (as a DynamoDB
-/// error, a KMS error or a timeout would).
+/// error, a KMS error or a timeout would), and the next `conflicts` lose the race to another
+/// writer (as when several signers finish at once).
 struct OrderWritesFail {
     inner: Arc<dyn StateStore>,
     failures: AtomicU32,
+    conflicts: AtomicU32,
+}
+
+fn take(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 #[async_trait::async_trait]
@@ -29,13 +37,11 @@ impl StateStore for OrderWritesFail {
             Write::Put { item, .. } => item.sk.starts_with("ORDER#"),
             Write::Delete { sk, .. } => sk.starts_with("ORDER#"),
         });
-        if touches_order
-            && self
-                .failures
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
-        {
+        if touches_order && take(&self.failures) {
             return Err(PortError::new("state", "injected: the order write failed").into());
+        }
+        if touches_order && take(&self.conflicts) {
+            return Err(StateError::ConditionFailed { index: 0 });
         }
         self.inner.transact(writes).await
     }
@@ -47,9 +53,17 @@ impl StateStore for OrderWritesFail {
     }
 }
 
-#[tokio::test]
-async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
-    let t = test_app::start().await;
+/// A one-signer order whose signer (Åsa) has approved in BankID, on a portal whose state
+/// store is `failing`: the app, her session, the order and the BankID order to collect.
+async fn approved_in_bankid(
+    t: &test_app::TestApp,
+    failing: &Arc<OrderWritesFail>,
+) -> (
+    crate::app::App,
+    crate::app::SignerSession,
+    crate::domain::SigningOrder,
+    crate::app::StartedEid,
+) {
     let key = t.add_tenant("kommun").await;
     let staff = t.app.tenants.authenticate_api_key(&key).await.unwrap();
     let pdf = std::fs::read(concat!(
@@ -92,11 +106,6 @@ async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
         .await
         .unwrap();
 
-    // The portal whose order writes fail once, from the moment BankID completes.
-    let failing = Arc::new(OrderWritesFail {
-        inner: t.ports.state.clone(),
-        failures: AtomicU32::new(0),
-    });
     let app = t.app_with(|ports| ports.state = failing.clone());
     let session = app
         .portal
@@ -115,6 +124,23 @@ async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
         .unwrap();
     t.phone_approves(&started.auto_start_token, "191212121212")
         .await;
+    (app, session, order, started)
+}
+
+fn failing_state(t: &test_app::TestApp) -> Arc<OrderWritesFail> {
+    Arc::new(OrderWritesFail {
+        inner: t.ports.state.clone(),
+        failures: AtomicU32::new(0),
+        conflicts: AtomicU32::new(0),
+    })
+}
+
+#[tokio::test]
+async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
+    let t = test_app::start().await;
+    // The portal whose order writes fail once, from the moment BankID completes.
+    let failing = failing_state(&t);
+    let (app, session, order, started) = approved_in_bankid(&t, &failing).await;
     failing.failures.store(1, Ordering::SeqCst);
     let first = app
         .portal
@@ -161,4 +187,29 @@ async fn a_signature_completed_in_bankid_counts_when_the_order_write_fails() {
     let evidence: serde_json::Value = serde_json::from_slice(&evidence).unwrap();
     let bankid_ref = evidence["order_ref"].as_str().unwrap();
     assert!(evidence_key.contains(bankid_ref), "{evidence_key}");
+}
+
+/// Several signers finishing at once: the order write loses the race more often than a few
+/// immediate retries absorb. Retries back off and the signature is recorded in the same poll.
+#[tokio::test]
+async fn a_signature_survives_signers_racing_for_the_order() {
+    let t = test_app::start().await;
+    let failing = failing_state(&t);
+    let (app, session, _order, started) = approved_in_bankid(&t, &failing).await;
+    failing.conflicts.store(7, Ordering::SeqCst);
+    let outcome = app
+        .portal
+        .collect_signing(&session, &started.order_ref)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            CollectOutcome::Complete {
+                order_status: OrderStatus::Completed
+            }
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(failing.conflicts.load(Ordering::SeqCst), 0);
 }

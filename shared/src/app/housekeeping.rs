@@ -160,53 +160,31 @@ impl Housekeeping {
 #[cfg(all(test, feature = "embedded"))]
 mod reminder_tests {
     use super::*;
-    use crate::app::{test_app, CreateOrderInput, SignerInput};
-    use crate::domain::{Role, SigningPlan};
-    use bytes::Bytes;
+    use crate::app::{test_app, CreateOrderInput};
 
     #[tokio::test]
     async fn signers_are_reminded_once_before_the_deadline_and_the_secretary_hears_of_a_decline() {
         let t = test_app::start().await;
         let key = t.add_tenant("kommun").await;
         let staff = t.app.tenants.authenticate_api_key(&key).await.unwrap();
-        let pdf = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
-        ))
-        .unwrap();
-        let (doc, _) = t
-            .app
-            .documents
-            .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
-            .await
-            .unwrap();
         let now = t.ports.clock.now();
-        let signer = |name: &str, pnr: &str, email: Option<&str>| SignerInput {
-            name: name.into(),
-            email: email.map(str::to_string),
-            role: Role::Justerare,
-            personnummer: pnr.into(),
-            step: None,
-        };
+        let input = t
+            .protocol_order(
+                &staff,
+                &[
+                    ("Anna", "191212121212", Some("anna@example.se")),
+                    ("Bo", "198112189876", None),
+                ],
+            )
+            .await;
         t.app
             .orders
             .create_order(
                 &staff,
                 CreateOrderInput {
-                    document_id: doc.id.to_string(),
-                    committee: "KS".into(),
-                    meeting_date: now.date_naive(),
-                    paragraphs: "§ 1".into(),
-                    title: "Protokoll".into(),
-                    diarienummer: None,
-                    message: None,
                     secretary_email: Some("sekreterare@example.se".into()),
-                    plan: SigningPlan::Parallel,
                     deadline: Some(now + Duration::days(5)),
-                    signers: vec![
-                        signer("Anna", "191212121212", Some("anna@example.se")),
-                        signer("Bo", "198112189876", None),
-                    ],
+                    ..input
                 },
             )
             .await

@@ -102,6 +102,48 @@ impl TestApp {
         self.app.tenants.issue_api_key(&t).await.unwrap()
     }
 
+    /// The sample protocol uploaded by `staff`, and the input for a parallel order on it with
+    /// `signers` (justerare) at today's meeting: tests change what they are about.
+    pub async fn protocol_order(
+        &self,
+        staff: &Staff,
+        signers: &[(&str, &str, Option<&str>)],
+    ) -> CreateOrderInput {
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+        ))
+        .unwrap();
+        let (doc, _) = self
+            .app
+            .documents
+            .upload_document(staff, "protokoll.pdf", bytes::Bytes::from(pdf))
+            .await
+            .unwrap();
+        CreateOrderInput {
+            document_id: doc.id.to_string(),
+            committee: "KS".into(),
+            meeting_date: self.ports.clock.now().date_naive(),
+            paragraphs: "§ 1".into(),
+            title: "Protokoll".into(),
+            diarienummer: None,
+            message: None,
+            secretary_email: None,
+            plan: crate::domain::SigningPlan::Parallel,
+            deadline: None,
+            signers: signers
+                .iter()
+                .map(|(name, pnr, email)| SignerInput {
+                    name: (*name).into(),
+                    email: email.map(str::to_string),
+                    role: crate::domain::Role::Justerare,
+                    personnummer: (*pnr).into(),
+                    step: None,
+                })
+                .collect(),
+        }
+    }
+
     /// Log in to the portal with BankID as `personal_number`: the session token.
     pub async fn log_in(&self, personal_number: &str) -> String {
         let started = self

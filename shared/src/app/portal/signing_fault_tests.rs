@@ -6,10 +6,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use bytes::Bytes;
 
-use crate::app::{test_app, CollectOutcome, CreateOrderInput, SignerInput};
-use crate::domain::{OrderStatus, Role, SigningPlan};
+use crate::app::{test_app, CollectOutcome};
+use crate::domain::OrderStatus;
 use crate::ports::{EndUser, Item, PortError, StateError, StateStore, Write};
 
 /// The state store, but the next `failures` writes of a signing order fail (as a DynamoDB
@@ -66,45 +65,10 @@ async fn approved_in_bankid(
 ) {
     let key = t.add_tenant("kommun").await;
     let staff = t.app.tenants.authenticate_api_key(&key).await.unwrap();
-    let pdf = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
-    ))
-    .unwrap();
-    let (doc, _) = t
-        .app
-        .documents
-        .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
-        .await
-        .unwrap();
-    let now = t.ports.clock.now();
-    let order = t
-        .app
-        .orders
-        .create_order(
-            &staff,
-            CreateOrderInput {
-                document_id: doc.id.to_string(),
-                committee: "KS".into(),
-                meeting_date: now.date_naive(),
-                paragraphs: "§ 1".into(),
-                title: "Protokoll".into(),
-                diarienummer: None,
-                message: None,
-                secretary_email: None,
-                plan: SigningPlan::Parallel,
-                deadline: None,
-                signers: vec![SignerInput {
-                    name: "Åsa".into(),
-                    email: None,
-                    role: Role::Justerare,
-                    personnummer: "191212121212".into(),
-                    step: None,
-                }],
-            },
-        )
-        .await
-        .unwrap();
+    let input = t
+        .protocol_order(&staff, &[("Åsa", "191212121212", None)])
+        .await;
+    let order = t.app.orders.create_order(&staff, input).await.unwrap();
 
     let app = t.app_with(|ports| ports.state = failing.clone());
     let session = app

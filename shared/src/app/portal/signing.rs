@@ -171,24 +171,26 @@ impl Portal {
             signer_id,
             &bankid_order_ref,
         );
-        // BankID answers `complete` once. A poll after a failure further on finds the evidence
-        // stored and completes the signature from it.
-        let stored = self.stored_evidence(&evidence_key).await?;
-        let already_stored = stored.is_some();
-        let (identity, completion_data, received_at) = match stored {
-            Some(stored) => stored,
-            None => match self
-                .collect_step(our_ref, &mut rec, version, Some(&signer_pnr))
-                .await?
-            {
-                Step::Pending { hint_code, qr_data } => {
-                    return Ok(CollectOutcome::Pending { hint_code, qr_data })
+        // BankID answers `complete` once and refuses to collect that order again, so a poll
+        // after a failure further on completes the signature from the evidence stored. Only
+        // then is the evidence looked for: a pending poll costs no read of it.
+        let (identity, completion_data, received_at, already_stored) = match self
+            .collect_step(our_ref, &mut rec, version, Some(&signer_pnr))
+            .await
+        {
+            Ok(Step::Pending { hint_code, qr_data }) => {
+                return Ok(CollectOutcome::Pending { hint_code, qr_data })
+            }
+            Ok(Step::Failed { hint_code }) => return Ok(CollectOutcome::Failed { hint_code }),
+            Ok(Step::Complete {
+                identity,
+                completion_data,
+            }) => (identity, completion_data, self.clock.now(), false),
+            Err(collect_error) => match self.stored_evidence(&evidence_key).await? {
+                Some((identity, completion_data, received_at)) => {
+                    (identity, completion_data, received_at, true)
                 }
-                Step::Failed { hint_code } => return Ok(CollectOutcome::Failed { hint_code }),
-                Step::Complete {
-                    identity,
-                    completion_data,
-                } => (identity, completion_data, self.clock.now()),
+                None => return Err(collect_error),
             },
         };
         let text = EidSignText {

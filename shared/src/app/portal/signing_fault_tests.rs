@@ -6,7 +6,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-
 use crate::app::{test_app, CollectOutcome};
 use crate::domain::OrderStatus;
 use crate::ports::{EndUser, Item, PortError, StateError, StateStore, Write};

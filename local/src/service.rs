@@ -128,6 +128,11 @@ impl LocalService {
         ports.revocation = Some(Arc::new(InProcessRevocation(pki.revocation.clone())));
         let settings = Settings {
             public_base_url: base_url.trim_end_matches('/').to_string(),
+            // One process holds the data directory (the embedded database is locked), so a
+            // claim left by a process that died is dead: let it run out soon after a restart.
+            // A step that runs longer is safe all the same (the archive version is written
+            // once, and only the claim's holder may finish).
+            pipeline_lease_seconds: 120,
             ..Settings::default()
         };
         Ok(Self {

@@ -143,11 +143,15 @@ impl Housekeeping {
         Ok(n)
     }
 
-    /// Queue again what a crash may have dropped: at-least-once across restarts. Every job
-    /// is idempotent, so queueing one twice is harmless.
+    /// Queue again what a crash may have dropped: at-least-once across restarts. A step whose
+    /// claim is live is left to its holder; a stopped order waits for a person to retry it.
     pub async fn resume_pending_work(&self, t: &TenantId) -> Result<usize, AppError> {
+        let now = self.clock.now();
         let mut n = 0;
         for o in self.orders.list(t).await? {
+            if o.is_claimed(now) {
+                continue;
+            }
             if let PipelinePosition::Waiting(step) = next_step(&o.status) {
                 self.queue.enqueue(Job::for_step(step, t, o.id)).await?;
                 n += 1;

@@ -118,6 +118,7 @@ impl App {
                 p.state.clone(),
                 p.cipher.clone(),
                 p.objects.clone(),
+                p.queue.clone(),
                 notify.clone(),
                 p.clock.clone(),
             )),
@@ -140,6 +141,7 @@ impl App {
                 p.clock.clone(),
                 sources,
                 board.clone(),
+                notify.clone(),
                 settings.clone(),
             )),
             housekeeping: Arc::new(Housekeeping::new(

@@ -16,7 +16,7 @@ use crate::domain::{
     calendar, DocumentId, NewSigner, OrderId, Personnummer, Role, SigningOrder, SigningPlan,
     Tenant, TenantId,
 };
-use crate::ports::{Clock, ObjectStore, PersonalDataCipher, StateStore};
+use crate::ports::{Clock, Job, ObjectStore, PersonalDataCipher, Queue, StateStore};
 use crate::repo::{files, DocumentRepo, OrderRepo, TenantRepo};
 
 #[derive(Clone, Debug, Deserialize)]
@@ -66,6 +66,7 @@ pub struct Orders {
     documents: DocumentRepo,
     tenants: TenantRepo,
     objects: Arc<dyn ObjectStore>,
+    queue: Arc<dyn Queue>,
     notify: Notifier,
     clock: Arc<dyn Clock>,
 }
@@ -75,6 +76,7 @@ impl Orders {
         state: Arc<dyn StateStore>,
         cipher: Arc<dyn PersonalDataCipher>,
         objects: Arc<dyn ObjectStore>,
+        queue: Arc<dyn Queue>,
         notify: Notifier,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -83,6 +85,7 @@ impl Orders {
             documents: DocumentRepo::new(state.clone()),
             tenants: TenantRepo::new(state),
             objects,
+            queue,
             notify,
             clock,
         }
@@ -208,6 +211,25 @@ impl Orders {
         let reason = optional_text("reason", &reason.map(str::to_string), 2000)?;
         self.update(&staff.tenant, id, |o| Ok(o.recall(now, reason.as_deref())?))
             .await
+    }
+
+    /// Run again the pipeline step an order stopped at, once its cause is mended (a valid seal
+    /// certificate installed, a service back): from its first attempt.
+    pub async fn retry_order(&self, staff: &Staff, id: &str) -> Result<SigningOrder, AppError> {
+        let id = OrderId::parse(id)?;
+        let now = self.clock.now();
+        let (order, step) = self
+            .orders
+            .update_with(&staff.tenant, id, |o| {
+                Ok::<_, AppError>(o.retry_pipeline(now)?)
+            })
+            .await?
+            .ok_or(AppError::NotFound { what: "order" })?;
+        // If this enqueue is lost, housekeeping queues the step within its next round.
+        self.queue
+            .enqueue(Job::for_step(step, &staff.tenant, id))
+            .await?;
+        Ok(order)
     }
 
     pub async fn resend_order(

@@ -12,6 +12,9 @@ pub struct Settings {
     pub signature_method: String,
     /// How long before the deadline signers who have not signed get a reminder.
     pub remind_hours_before_deadline: i64,
+    /// How long a claim on a pipeline step holds (`domain::pipeline::StepClaim`): longer than
+    /// any step takes (a Lambda runs at most 15 minutes), so only a dead holder's runs out.
+    pub pipeline_lease_seconds: i64,
 }
 
 impl Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             session_minutes: 30,
             signature_method: "Mobilt BankID".into(),
             remind_hours_before_deadline: 48,
+            pipeline_lease_seconds: 15 * 60,
         }
     }
 }

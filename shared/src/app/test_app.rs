@@ -171,4 +171,97 @@ impl TestApp {
         crate::lambda_harness::phone_approves(&self.sim_base, auto_start_token, personal_number)
             .await
     }
+
+    /// `personal_number` logs in to `app`'s portal, starts signing `order` and approves it
+    /// on the phone: the session and the BankID order, ready to be collected.
+    pub async fn approved_in_bankid(
+        &self,
+        app: &App,
+        tenant: &str,
+        order: &crate::domain::SigningOrder,
+        personal_number: &str,
+    ) -> (SignerSession, StartedEid) {
+        let session = app
+            .portal
+            .authenticate_session(&self.log_in(personal_number).await)
+            .await
+            .unwrap();
+        let started = app
+            .portal
+            .start_signing(
+                &session,
+                tenant,
+                &order.id.to_string(),
+                &crate::ports::EndUser::at_ip("192.0.2.1"),
+            )
+            .await
+            .unwrap();
+        self.phone_approves(&started.auto_start_token, personal_number)
+            .await;
+        (session, started)
+    }
+
+    /// A one-signer order (Åsa, justerare; the secretary at `sekreterare@example.se`) that Åsa
+    /// has signed through `app`'s portal: its seal job went to `app`'s queue.
+    pub async fn signed_order(
+        &self,
+        app: &App,
+        tenant: &str,
+    ) -> (crate::domain::SigningOrder, Staff) {
+        let key = self.add_tenant(tenant).await;
+        let staff = self.app.tenants.authenticate_api_key(&key).await.unwrap();
+        let input = self
+            .protocol_order(&staff, &[("Åsa", "191212121212", None)])
+            .await;
+        let order = self
+            .app
+            .orders
+            .create_order(
+                &staff,
+                CreateOrderInput {
+                    secretary_email: Some("sekreterare@example.se".into()),
+                    ..input
+                },
+            )
+            .await
+            .unwrap();
+        let (session, started) = self
+            .approved_in_bankid(app, tenant, &order, "191212121212")
+            .await;
+        match app
+            .portal
+            .collect_signing(&session, &started.order_ref)
+            .await
+            .unwrap()
+        {
+            CollectOutcome::Complete { .. } => {}
+            other => panic!("not signed: {other:?}"),
+        }
+        let order = self
+            .app
+            .orders
+            .get_order(&staff, &order.id.to_string())
+            .await
+            .unwrap();
+        (order, staff)
+    }
+}
+
+/// Jobs are recorded instead of run: the test runs each one when it wants.
+#[derive(Default)]
+pub struct RecordingQueue(pub std::sync::Mutex<Vec<crate::ports::Job>>);
+
+impl RecordingQueue {
+    /// The jobs queued so far, oldest first; the queue is empty afterwards.
+    pub fn take(&self) -> Vec<crate::ports::Job> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ports::Queue for RecordingQueue {
+    async fn enqueue(&self, job: crate::ports::Job) -> Result<(), crate::ports::PortError> {
+        self.0.lock().unwrap().push(job);
+        Ok(())
+    }
 }

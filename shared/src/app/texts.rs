@@ -108,6 +108,40 @@ pub(crate) fn completed_mail(order: &SigningOrder, base_url: &str) -> (String, S
     )
 }
 
+/// Word to the secretary: a step after the signatures stopped for good, why, and what to do.
+pub(crate) fn pipeline_failed_mail(
+    order: &SigningOrder,
+    failure: &crate::domain::pipeline::PipelineFailure,
+    base_url: &str,
+) -> (String, String) {
+    use crate::domain::PipelineStep;
+    let what = match failure.step {
+        PipelineStep::Seal => "Arkivversionen kunde inte förseglas",
+        PipelineStep::Publish => "Protokollet kunde inte publiceras på anslagstavlan",
+        PipelineStep::ArchiveExport => "Arkivpaketet kunde inte skapas",
+    };
+    (
+        format!("Åtgärd krävs: {}", order.meeting.title),
+        format!(
+            "{what}
+
+  {title}
+  {committee}, sammanträde {date}
+
+Orsak: {reason}
+
+Underskrifterna är sparade och gäller. När orsaken är åtgärdad kan du köra steget igen från ordern:
+{base}/sekreterare
+",
+            title = order.meeting.title,
+            committee = order.meeting.committee,
+            date = order.meeting.meeting_date,
+            reason = failure.reason.message_sv,
+            base = base_url.trim_end_matches('/'),
+        ),
+    )
+}
+
 pub(crate) fn reminder_subject(order: &SigningOrder) -> String {
     format!(
         "Påminnelse: {} – sista dag {}",

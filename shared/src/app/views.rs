@@ -86,7 +86,20 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
             "posted": a.posted, "appeal_ends": a.appeal_ends, "taken_down": a.taken_down,
             "late": a.late,
         })),
+        // Why the pipeline stopped (status `failed`): what the secretary reads, and the step to
+        // run again (`POST /api/orders/{id}/retry`) once the cause is mended.
+        "failure": failure(order),
     })
+}
+
+fn failure(order: &SigningOrder) -> Value {
+    match &order.failure {
+        Some(f) => json!({
+            "step": f.step, "at": f.at, "attempts": f.attempts, "code": f.reason.code,
+            "message_sv": f.reason.message_sv, "message_en": f.reason.message_en,
+        }),
+        None => Value::Null,
+    }
 }
 
 pub fn order_summary(order: &SigningOrder) -> Value {
@@ -103,6 +116,7 @@ pub fn order_summary(order: &SigningOrder) -> Value {
         "created_at": order.created_at,
         "signed": v.signatures.iter().filter(|s| matches!(s, SignatureState::Signed { .. })).count(),
         "signers": order.signers.len(),
+        "failure": failure(order),
     })
 }
 

@@ -29,6 +29,12 @@ pub enum DomainError {
     NotDueYet,
     #[error("a comment is required when declining")]
     CommentRequired,
+    #[error("another worker holds this pipeline step until {until}")]
+    StepClaimed {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("another worker took this pipeline step over")]
+    ClaimLost,
 }
 
 impl crate::error::ErrorText for DomainError {
@@ -50,6 +56,8 @@ impl crate::error::ErrorText for DomainError {
                 Self::InvalidPlan(p) => return p.code(),
                 Self::NotDueYet => "order.not_due",
                 Self::CommentRequired => "order.comment_required",
+                Self::StepClaimed { .. } => "pipeline.step_claimed",
+                Self::ClaimLost => "pipeline.claim_lost",
             }
         })
     }
@@ -71,6 +79,9 @@ impl crate::error::ErrorText for DomainError {
             Self::InvalidPlan(p) => p.message_sv(),
             Self::NotDueYet => "Sista dag för underskrift har inte passerats än.".into(),
             Self::CommentRequired => "Skriv en kommentar när du avböjer.".into(),
+            Self::StepClaimed { .. } | Self::ClaimLost => {
+                "Steget görs redan av en annan process.".into()
+            }
         }
     }
 }

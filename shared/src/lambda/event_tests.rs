@@ -367,6 +367,9 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
     );
     let r = invoke(&app, &order_ev("furl-resend-order.json", "/resend")).await;
     assert_eq!(r.status, 409, "nor resent: {:?}", r.json());
+    let r = invoke(&app, &order_ev("furl-retry-order.json", "/retry")).await;
+    assert_eq!(r.status, 409, "nor run again: {:?}", r.json());
+    assert_eq!(r.json()["error"]["code"], "order.illegal_transition");
 
     // --- the schedule, twice.
     let tick = events.get("schedule-housekeeping.json");

@@ -66,4 +66,21 @@ pub async fn object_store_suite(s: &dyn ObjectStore) {
         .await
         .unwrap());
     assert!(!dir.path().join("none").exists());
+
+    // Written once: the first file stays, a second one under the key changes nothing (one
+    // archive version per order version, whoever seals second).
+    let once_key = "tenants/t1/orders/o1/archive.pdf";
+    let other = dir.path().join("other.pdf");
+    std::fs::write(&other, b"%PDF-another").unwrap();
+    assert!(s
+        .put_file_once(once_key, &source, "application/pdf")
+        .await
+        .unwrap());
+    assert!(!s
+        .put_file_once(once_key, &other, "application/pdf")
+        .await
+        .unwrap());
+    assert_eq!(s.get(once_key).await.unwrap().unwrap(), &big[..]);
+    let listed = s.list("tenants/t1/orders/o1/").await.unwrap();
+    assert_eq!(listed, vec![once_key.to_string()], "no leftovers");
 }

@@ -24,6 +24,14 @@ pub trait ObjectStore: Send + Sync {
         path: &std::path::Path,
         content_type: &str,
     ) -> Result<(), PortError>;
+    /// Like `put_file`, but only if nothing is stored under `key` yet: `false` (and the stored
+    /// object unchanged) when something is. Atomic against a concurrent writer of the same key.
+    async fn put_file_once(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> Result<bool, PortError>;
     /// Write the object to `path` without holding it in memory; `false` when there is none.
     async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError>;
 }

@@ -69,7 +69,9 @@ fn of_app(e: &AppError) -> StatusCode {
     match e {
         AppError::Domain(DomainError::IllegalTransition { .. })
         | AppError::Domain(DomainError::StaleVersion { .. })
-        | AppError::Domain(DomainError::AlreadyActed) => StatusCode::CONFLICT,
+        | AppError::Domain(DomainError::AlreadyActed)
+        | AppError::Domain(DomainError::StepClaimed { .. })
+        | AppError::Domain(DomainError::ClaimLost) => StatusCode::CONFLICT,
         AppError::Domain(DomainError::NotASigner) => StatusCode::FORBIDDEN,
         AppError::Domain(DomainError::InvalidId { .. }) => StatusCode::NOT_FOUND,
         AppError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -74,7 +74,7 @@ impl crate::error::ErrorText for X509Error {
             }
             X509Error::NotValidAt { subject, at } => format!(
                 "Certifikatkedjan för {subject} innehåller ett certifikat som inte är giltigt {}.",
-                at.format("%Y-%m-%d %H:%M:%S UTC")
+                at.with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M")
             ),
             X509Error::IssuerNotCa { subject } => format!(
                 "Certifikatkedjan för {subject} har en utfärdare som inte är en certifikatutfärdare (basicConstraints)."

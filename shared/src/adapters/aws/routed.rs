@@ -61,6 +61,15 @@ impl ObjectStore for RoutedObjectStore {
         self.store(key).put_file(key, path, content_type).await
     }
 
+    async fn put_file_once(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<bool, PortError> {
+        self.store(key).put_file_once(key, path, content_type).await
+    }
+
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
         self.store(key).get_to_file(key, path).await
     }

@@ -142,20 +142,41 @@ impl S3ObjectStore {
         body: ByteStream,
         content_type: &str,
     ) -> Result<(), PortError> {
+        self.put_body_if(key, body, content_type, false)
+            .await
+            .map(|_| ())
+    }
+
+    /// PutObject; with `only_new`, conditional on no object under the key (`If-None-Match: *`):
+    /// `false` when S3 answers 412 because one is there.
+    async fn put_body_if(
+        &self,
+        key: &str,
+        body: ByteStream,
+        content_type: &str,
+        only_new: bool,
+    ) -> Result<bool, PortError> {
         let s3_key = self.s3_key(key)?;
         let (sse, kms_key) = self.sse();
-        self.client
+        let sent = self
+            .client
             .put_object()
             .bucket(&self.settings.bucket)
             .key(&s3_key)
             .content_type(content_type)
             .set_server_side_encryption(sse)
             .set_ssekms_key_id(kms_key)
+            .set_if_none_match(only_new.then(|| "*".to_string()))
             .body(body)
             .send()
-            .await
-            .map_err(|e| sdk_err("PutObject", key, e.into_service_error()))?;
-        Ok(())
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(e) if only_new && e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_err("PutObject", key, e.into_service_error())),
+        }
     }
 
     /// A URL a browser or e-service can PUT the object to directly, valid for `expires`
@@ -278,6 +299,18 @@ impl ObjectStore for S3ObjectStore {
             .await
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
         self.put_body(key, body, content_type).await
+    }
+
+    async fn put_file_once(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<bool, PortError> {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| err(format!("{}: {e}", path.display())))?;
+        self.put_body_if(key, body, content_type, true).await
     }
 
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {

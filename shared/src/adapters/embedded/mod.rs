@@ -27,9 +27,43 @@ pub(crate) fn copy_atomic(source: &std::path::Path, path: &std::path::Path) -> s
     write_atomic_with(path, |f| std::io::copy(&mut from, f).map(|_| ()))
 }
 
+/// Like `copy_atomic`, but only if nothing is at `path` yet: `false` when something is. The
+/// complete temporary file is hard-linked into place, which fails (atomically) when the name
+/// is taken, where a rename would replace.
+pub(crate) fn copy_once(source: &std::path::Path, path: &std::path::Path) -> std::io::Result<bool> {
+    let mut from = std::fs::File::open(source)?;
+    let mut linked = true;
+    write_with(
+        path,
+        |f| std::io::copy(&mut from, f).map(|_| ()),
+        |tmp, path| {
+            match std::fs::hard_link(tmp, path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    linked = false;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+            .and_then(|()| std::fs::remove_file(tmp))
+        },
+    )?;
+    Ok(linked)
+}
+
 fn write_atomic_with(
     path: &std::path::Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write_with(path, fill, |tmp, path| std::fs::rename(tmp, path))
+}
+
+/// Fill a temporary file beside `path`, make it durable, then `place` it; the temporary file
+/// never outlives a failure.
+fn write_with(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+    place: impl FnOnce(&std::path::Path, &std::path::Path) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = path.parent().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no parent")
@@ -44,7 +78,7 @@ fn write_atomic_with(
         let mut f = std::fs::File::create(&tmp)?;
         fill(&mut f)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        place(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

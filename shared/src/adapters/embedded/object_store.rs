@@ -88,6 +88,20 @@ impl ObjectStore for FsObjectStore {
             .map_err(io_err)
     }
 
+    async fn put_file_once(
+        &self,
+        key: &str,
+        path: &Path,
+        _content_type: &str,
+    ) -> Result<bool, PortError> {
+        let target = self.path(key)?;
+        let source = path.to_path_buf();
+        tokio::task::spawn_blocking(move || super::copy_once(&source, &target))
+            .await
+            .map_err(|e| PortError::new("object-store", e))?
+            .map_err(io_err)
+    }
+
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
         let source = self.path(key)?;
         let target = path.to_path_buf();

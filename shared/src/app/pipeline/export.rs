@@ -4,28 +4,19 @@
 
 use bytes::Bytes;
 
+use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
 use crate::app::AppError;
 use crate::archive::{build_sip, FileUse, SipFile, SipMetadata};
-use crate::domain::{OrderId, OrderStatus, PipelineStep, SignatureState, TenantId};
+use crate::domain::{PipelineStep, SignatureState};
 use crate::repo::files;
 
 impl Pipeline {
     /// The e-archive package: the archive version, the BankID evidence of every signature,
     /// a validation report made now, and the metadata the archive asks for.
-    pub async fn export_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
-        let order = self.load(t, id).await?;
-        if self
-            .already_done(&order, PipelineStep::ArchiveExport)
-            .await?
-        {
-            return Ok(());
-        }
-        if order.status != OrderStatus::Published {
-            return Err(AppError::Internal(format!(
-                "order {id} is not published yet"
-            )));
-        }
+    pub(super) async fn export_order(&self, claimed: &Claimed) -> Result<(), AppError> {
+        let order = &claimed.order;
+        let (t, id) = (&order.tenant, order.id);
         let rec = self.tenant_record(t).await?;
         let now = self.clock.now();
         let archive = self
@@ -43,6 +34,14 @@ impl Pipeline {
             .into_iter()
             .collect();
         let report = crate::pdf::validate::verify(&archive, &anchors).map_err(internal)?;
+        // The package says the signatures hold; one that would say otherwise is not made.
+        if !report.all_hold() {
+            return Err(AppError::bad_request(
+                "export.validation_failed",
+                "Arkivversionens underskrifter gick inte att bekräfta vid kontrollen inför arkivering, så inget arkivpaket skapades. Kontakta förvaltningen av e-underskrift.",
+                "The archive version's signatures could not be confirmed when checked for export, so no archive package was made. Contact the e-underskrift operators.",
+            ));
+        }
         let report_json = serde_json::to_vec_pretty(&serde_json::json!({
             "validated_at": now,
             "validator": SOFTWARE,
@@ -106,7 +105,9 @@ impl Pipeline {
                 "application/zip",
             )
             .await?;
-        self.finish(t, id, PipelineStep::ArchiveExport, |o| o.mark_exported(now))
-            .await
+        self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
+            o.mark_exported(now)
+        })
+        .await
     }
 }

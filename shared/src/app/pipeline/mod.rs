@@ -6,12 +6,14 @@ mod export;
 mod publish;
 mod seal;
 mod seal_file;
+mod work;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::board::{Board, PublicFile};
+use super::notify::Notifier;
 use super::{AppError, Settings};
 use crate::app::tenants::existing_tenant;
 use crate::domain::pipeline::{is_done, next_step, PipelinePosition, PipelineStep};
@@ -56,6 +58,7 @@ pub struct Pipeline {
     clock: Arc<dyn Clock>,
     sources: SealSources,
     board: Board,
+    notify: Notifier,
     settings: Settings,
 }
 
@@ -70,6 +73,7 @@ impl Pipeline {
         clock: Arc<dyn Clock>,
         sources: SealSources,
         board: Board,
+        notify: Notifier,
         settings: Settings,
     ) -> Self {
         Self {
@@ -81,18 +85,8 @@ impl Pipeline {
             clock,
             sources,
             board,
+            notify,
             settings,
-        }
-    }
-
-    /// Do the step a job names.
-    pub async fn run(&self, job: &Job) -> Result<(), AppError> {
-        let (tenant, order_id) = job.target();
-        let (t, id) = (TenantId::parse(tenant)?, OrderId::parse(order_id)?);
-        match job.step() {
-            PipelineStep::Seal => self.seal_order(&t, id).await,
-            PipelineStep::Publish => self.publish_order(&t, id).await,
-            PipelineStep::ArchiveExport => self.export_order(&t, id).await,
         }
     }
 
@@ -143,25 +137,29 @@ impl Pipeline {
         Ok(true)
     }
 
-    /// Mark `step` done (`mark`), then queue the step after it. Losing a race to a duplicate
-    /// delivery of the same step is fine: the next step is queued all the same.
+    /// Mark `step` done (`mark`) while holding its claim (`token`), then queue the step after
+    /// it. A holder whose claim another delivery took over stops: that one finishes.
     async fn finish(
         &self,
-        t: &TenantId,
-        id: OrderId,
+        order: &SigningOrder,
         step: PipelineStep,
+        token: &str,
         mark: impl Fn(&mut SigningOrder) -> Result<(), DomainError>,
     ) -> Result<(), AppError> {
+        let (t, id) = (&order.tenant, order.id);
         match self
             .orders
-            .update_with(t, id, |o| Ok::<_, AppError>(mark(o)?))
+            .update_with(t, id, |o| {
+                o.check_claim(step, token)?;
+                Ok::<_, AppError>(mark(o)?)
+            })
             .await
         {
             Ok(Some(_)) => {}
             Ok(None) => return Err(AppError::NotFound { what: "order" }),
-            Err(AppError::Domain(DomainError::IllegalTransition { .. })) => {
-                let now = self.load(t, id).await?;
-                tracing::info!(order = %id, status = ?now.status, "step already done by another delivery");
+            Err(AppError::Domain(DomainError::ClaimLost)) => {
+                tracing::info!(order = %id, ?step, "another delivery took the step over");
+                return Ok(());
             }
             Err(e) => return Err(e),
         }
@@ -206,6 +204,9 @@ impl JobHandler for Pipeline {
         self.run(job).await.map_err(|e| e.job_failure())
     }
 }
+
+#[cfg(all(test, feature = "embedded"))]
+mod claim_tests;
 
 #[cfg(all(test, feature = "embedded"))]
 mod tests {

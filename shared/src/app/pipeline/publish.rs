@@ -3,12 +3,13 @@
 
 use bytes::Bytes;
 
+use super::work::Claimed;
 use super::{internal, Pipeline};
 use crate::app::texts::justering_page;
 use crate::app::AppError;
 use crate::domain::calendar::anslag_dates;
 use crate::domain::notice::Notice;
-use crate::domain::{OrderId, OrderStatus, PipelineStep, SigningOrder, TenantId};
+use crate::domain::{PipelineStep, SigningOrder};
 use crate::repo::files;
 
 impl Pipeline {
@@ -24,21 +25,16 @@ impl Pipeline {
 
     /// The publication version (no signature, no personnummer) and the notice on the
     /// digital anslagstavla.
-    pub async fn publish_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
-        let order = self.load(t, id).await?;
-        if self.already_done(&order, PipelineStep::Publish).await? {
-            return Ok(());
-        }
-        if order.status != OrderStatus::Sealed {
-            return Err(AppError::Internal(format!("order {id} is not sealed yet")));
-        }
+    pub(super) async fn publish_order(&self, claimed: &Claimed) -> Result<(), AppError> {
+        let order = &claimed.order;
+        let (t, id) = (&order.tenant, order.id);
         let tenant = self.tenant_record(t).await?.tenant;
         let now = self.clock.now();
-        let original = self.original_of(&order).await?;
+        let original = self.original_of(order).await?;
         let justering = order.justering_date();
         let page = justering_page(
             &tenant,
-            &order,
+            order,
             &self.settings.signature_method,
             "Justerat digitalt",
             format!(
@@ -108,7 +104,7 @@ impl Pipeline {
         }
         // The board first: once the order says published, a retry would skip this step.
         self.board.rebuild(t).await?;
-        self.finish(t, id, PipelineStep::Publish, |o| {
+        self.finish(order, PipelineStep::Publish, &claimed.token, |o| {
             o.mark_published(now, dates)
         })
         .await

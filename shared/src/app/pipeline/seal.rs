@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::work::Claimed;
 use super::{internal, Pipeline};
 use crate::app::texts::{justering_page, stockholm};
 use crate::app::AppError;
-use crate::domain::{OrderId, PipelineStep, SignatureState, TenantId};
+use crate::domain::{PipelineStep, SignatureState};
 use crate::error::ErrorText;
 use crate::pdf::sign::seal::{SealAlgorithm, SealError, SealRequest, SealSigner};
 use crate::ports::{KeyAlgorithm, KeySigner};
@@ -78,18 +79,26 @@ impl Pipeline {
     }
 
     /// The archive version: the original bytes unchanged, then a signature page and the
-    /// tenant's PAdES seal as an incremental update.
-    pub async fn seal_order(&self, t: &TenantId, id: OrderId) -> Result<(), AppError> {
-        let order = self.load(t, id).await?;
-        if self.already_done(&order, PipelineStep::Seal).await? {
-            return Ok(());
+    /// tenant's PAdES seal as an incremental update. Written once per order: an archive
+    /// version an earlier attempt (or another delivery) stored is the one that counts.
+    pub(super) async fn seal_order(&self, claimed: &Claimed) -> Result<(), AppError> {
+        let order = &claimed.order;
+        let (t, id) = (&order.tenant, order.id);
+        let archive_key = files::order_file(t, id, files::ARCHIVE_VERSION);
+        let now = self.clock.now();
+        if self.objects.exists(&archive_key).await? {
+            tracing::info!(order = %id, "archive version made by an earlier attempt");
+            return self
+                .finish(order, PipelineStep::Seal, &claimed.token, |o| {
+                    o.mark_sealed(now)
+                })
+                .await;
         }
         let rec = self.tenant_record(t).await?;
         let signer = self.seal_signer(&rec)?;
-        let now = self.clock.now();
         let page = justering_page(
             &rec.tenant,
-            &order,
+            order,
             &self.settings.signature_method,
             "Justering – underskrifter",
             format!(
@@ -154,14 +163,16 @@ impl Pipeline {
         crate::pdf::sign::seal::seal_file(&original_path, &archive_path, request, &signer)
             .await
             .map_err(internal)?;
-        self.objects
-            .put_file(
-                &files::order_file(t, id, files::ARCHIVE_VERSION),
-                &archive_path,
-                "application/pdf",
-            )
-            .await?;
-        self.finish(t, id, PipelineStep::Seal, |o| o.mark_sealed(now))
-            .await
+        if !self
+            .objects
+            .put_file_once(&archive_key, &archive_path, "application/pdf")
+            .await?
+        {
+            tracing::info!(order = %id, "another delivery stored its archive version first: that one counts");
+        }
+        self.finish(order, PipelineStep::Seal, &claimed.token, |o| {
+            o.mark_sealed(now)
+        })
+        .await
     }
 }

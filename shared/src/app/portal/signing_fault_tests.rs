@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::app::{test_app, CollectOutcome};
 use crate::domain::OrderStatus;
-use crate::ports::{EndUser, Item, PortError, StateError, StateStore, Write};
+use crate::ports::{Item, PortError, StateError, StateStore, Write};
 
 /// The state store, but the next `failures` writes of a signing order fail (as a DynamoDB
 /// error, a KMS error or a timeout would), and the next `conflicts` lose the race to another
@@ -70,22 +70,8 @@ async fn approved_in_bankid(
     let order = t.app.orders.create_order(&staff, input).await.unwrap();
 
     let app = t.app_with(|ports| ports.state = failing.clone());
-    let session = app
-        .portal
-        .authenticate_session(&t.log_in("191212121212").await)
-        .await
-        .unwrap();
-    let started = app
-        .portal
-        .start_signing(
-            &session,
-            "kommun",
-            &order.id.to_string(),
-            &EndUser::at_ip("192.0.2.1"),
-        )
-        .await
-        .unwrap();
-    t.phone_approves(&started.auto_start_token, "191212121212")
+    let (session, started) = t
+        .approved_in_bankid(&app, "kommun", &order, "191212121212")
         .await;
     (app, session, order, started)
 }

@@ -9,14 +9,18 @@
 //!   │ │                │ resend             │ resend
 //!   │ └────────────────┴────────────────────┘ (new version; old signatures never count)
 //!   └─deadline──▶ Expired ──resend──▶ Open
+//!
+//!  Completed / Sealed / Published ──step fails for good──▶ Failed ──retry──▶ (the same status)
 //! ```
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::AnslagDates;
+use super::pipeline::{PipelineFailure, StepClaim};
 use super::{DocumentId, OrderId, Personnummer, SignerId, TenantId};
 
+mod pipeline_work;
 mod queries;
 mod transitions;
 
@@ -76,6 +80,8 @@ pub enum OrderStatus {
     Sealed,
     Published,
     Exported,
+    /// A pipeline step failed for good; `SigningOrder::failure` says which and why.
+    Failed,
 }
 
 impl OrderStatus {
@@ -89,6 +95,7 @@ impl OrderStatus {
             OrderStatus::Sealed => "förseglad",
             OrderStatus::Published => "publicerad",
             OrderStatus::Exported => "arkiverad",
+            OrderStatus::Failed => "stoppad av ett fel",
         }
     }
     /// Signing is over for good: the seal has (or will) run on this version.
@@ -99,6 +106,7 @@ impl OrderStatus {
                 | OrderStatus::Sealed
                 | OrderStatus::Published
                 | OrderStatus::Exported
+                | OrderStatus::Failed
         )
     }
 }
@@ -191,6 +199,12 @@ pub struct SigningOrder {
     /// The anslag's dates, from the day the notice was posted (set when published).
     #[serde(default)]
     pub anslag: Option<AnslagDates>,
+    /// Who is doing the next pipeline step now (a lease), and how many attempts it took.
+    #[serde(default)]
+    pub claim: Option<StepClaim>,
+    /// Why the pipeline stopped (status `Failed`).
+    #[serde(default)]
+    pub failure: Option<PipelineFailure>,
 }
 
 pub struct NewOrder {

@@ -69,6 +69,14 @@ fn ids(o: &SigningOrder) -> Vec<SignerId> {
 fn at(mins: i64) -> DateTime<Utc> {
     t0() + Duration::minutes(mins)
 }
+/// An order every signer has signed (waiting for the seal), and the time it completed.
+pub(super) fn completed_order() -> (SigningOrder, DateTime<Utc>) {
+    let mut o = three(SigningPlan::Parallel);
+    for id in ids(&o) {
+        o.sign(id, 1, at(1), "e".into()).unwrap();
+    }
+    (o, at(2))
+}
 
 #[test]
 fn parallel_order_completes_when_everybody_signed() {

@@ -70,6 +70,8 @@ impl SigningOrder {
             created_at: now,
             completed_at: None,
             anslag: None,
+            claim: None,
+            failure: None,
             history: Vec::new(),
         };
         order.record(now, "created", None, None);
@@ -249,6 +251,7 @@ impl SigningOrder {
             });
         }
         self.status = to;
+        self.claim = None;
         self.record(at, action, None, None);
         Ok(())
     }
@@ -264,7 +267,7 @@ impl SigningOrder {
         Ok(())
     }
 
-    fn record(
+    pub(super) fn record(
         &mut self,
         at: DateTime<Utc>,
         kind: &str,

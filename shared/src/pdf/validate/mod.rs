@@ -69,6 +69,16 @@ impl VerifyReport {
     pub fn all_intact(&self) -> bool {
         !self.signatures.is_empty() && self.signatures.iter().all(|s| s.intact)
     }
+
+    /// True when there is at least one signature and every one is intact, cryptographically
+    /// valid and chains to a trust anchor: what an archive package may claim.
+    pub fn all_hold(&self) -> bool {
+        !self.signatures.is_empty()
+            && self
+                .signatures
+                .iter()
+                .all(|s| s.intact && s.signature_valid && s.trusted)
+    }
 }
 
 pub fn verify(bytes: &[u8], trust_anchors_der: &[Vec<u8>]) -> Result<VerifyReport, PdfError> {

@@ -90,6 +90,16 @@ async fn resend(
     staff_order_response(&app, &staff, &order, StatusCode::OK).await
 }
 
+/// Run again the step an order stopped at (status `failed`), once its cause is mended.
+async fn retry(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let order = app.orders.retry_order(&staff, &id).await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
 async fn order_file(
     State(app): State<App>,
     StaffAuth(staff): StaffAuth,
@@ -132,5 +142,6 @@ pub(in crate::web) fn order_routes() -> Router<App> {
         .route("/api/orders/{id}", get(get_order))
         .route("/api/orders/{id}/recall", post(recall))
         .route("/api/orders/{id}/resend", post(resend))
+        .route("/api/orders/{id}/retry", post(retry))
         .route("/api/orders/{id}/{file}", get(order_file))
 }

@@ -5,14 +5,15 @@
   var STATUS_LABELS = {
     open: ['Väntar på underskrifter', 'wait'], declined: ['Avböjt', 'bad'], recalled: ['Återkallat', 'bad'],
     expired: ['Tiden har gått ut', 'bad'], completed: ['Alla har signerat', 'ok'], sealed: ['Förseglat', 'ok'],
-    published: ['Publicerat', 'ok'], exported: ['Arkiverat', 'ok']
+    published: ['Publicerat', 'ok'], exported: ['Arkiverat', 'ok'], failed: ['Stoppat av ett fel', 'bad']
   };
   var SIGNER_STATES = { pending: ['Väntar', 'wait'], signed: ['Signerat', 'ok'], declined: ['Avböjt', 'bad'] };
   var ROLES = [['ordforande', 'Ordförande'], ['justerare', 'Justerare'], ['sekreterare', 'Sekreterare'], ['part', 'Part (avtal)']];
   var EVENT_LABELS = {
     created: 'Skickat för signering', signed: 'Signerat', completed: 'Alla har signerat', declined: 'Avböjt',
     recalled: 'Återkallat', resent: 'Ny version skickad', expired: 'Tiden gick ut', seal: 'Förseglat',
-    publish: 'Publicerat', export: 'Exporterat till e-arkivet', reminded: 'Påminnelse skickad'
+    publish: 'Publicerat', export: 'Exporterat till e-arkivet', reminded: 'Påminnelse skickad',
+    failed: 'Stoppat av ett fel', retried: 'Körs igen'
   };
   var PLAN_LABELS = { parallel: 'Alla samtidigt', sequential: 'En i taget', steps: 'I steg' };
   var DOWNLOADS = [
@@ -406,7 +407,7 @@
     stopDetail();
     current.id = id;
     ['recall-form', 'resend-form'].forEach(function (f) { $(f).reset(); });
-    ['recall-error', 'resend-error', 'download-error', 'detail-error'].forEach(function (e) { hideError($(e)); });
+    ['recall-error', 'resend-error', 'retry-error', 'download-error', 'detail-error'].forEach(function (e) { hideError($(e)); });
     $('order-detail').hidden = false;
     refreshOrder(true).then(function () { $('order-detail').focus(); });
     current.timer = setInterval(function () { if (!document.hidden) refreshOrder(false); }, REFRESH_MS);
@@ -477,6 +478,8 @@
       });
     }
     $('downloads-none').hidden = available.length > 0;
+    $('retry-form').hidden = !(o.status === 'failed' && o.failure);
+    $('failure-reason').textContent = o.failure ? o.failure.message_sv : '';
     $('recall-form').hidden = !(o.status === 'open' || o.status === 'declined');
     $('resend-form').hidden = !(o.status === 'declined' || o.status === 'recalled' || o.status === 'expired');
   }
@@ -498,6 +501,15 @@
   $('detail-close').addEventListener('click', function () { stopDetail(); $('orders-heading').focus(); });
   $('orders-heading').setAttribute('tabindex', '-1');
 
+  $('retry-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    hideError($('retry-error'));
+    $('retry-button').disabled = true;
+    api('POST', '/api/orders/' + encodeURIComponent(current.id) + '/retry', { json: {} })
+      .then(function (data) { renderOrder(data.order || data, false); $('detail-live').textContent = 'Steget körs igen.'; loadOrders(); })
+      .catch(function (err) { showError($('retry-error'), err); })
+      .then(function () { $('retry-button').disabled = false; });
+  });
   $('recall-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var reason = $('recall-reason').value.trim();

@@ -33,6 +33,10 @@ enum Command {
         /// Where users reach the service, if not at http://ADDR (e.g. behind a proxy).
         #[arg(long)]
         public_url: Option<String>,
+        /// How many reverse proxies of yours stand in front (each appends to X-Forwarded-For);
+        /// BankID then gets the address the outermost one saw. 0: the connection's address.
+        #[arg(long, default_value_t = 0)]
+        trusted_proxies: u8,
     },
     /// Carry the sample protocol through the whole flow and write every output to OUT.
     Demo {
@@ -185,11 +189,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             data,
             addr,
             public_url,
+            trusted_proxies,
         } => {
             if let Some(warning) = esign_local::service::exposure_warning(addr) {
                 eprintln!("{warning}");
             }
-            let running = LocalService::start(&data, addr, public_url.as_deref()).await?;
+            let client_ip = match trusted_proxies {
+                0 => esign_shared::app::ClientIpSource::Peer,
+                n => esign_shared::app::ClientIpSource::Proxies(n),
+            };
+            let running =
+                LocalService::start_behind(&data, addr, public_url.as_deref(), client_ip).await?;
             let key = running.service.ensure_default_tenant().await?;
             let base = &running.base_url;
             println!("e-underskrift körs / is running (data: {})", data.display());

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use chrono::Utc;
 use esign_shared::adapters::embedded::InProcessQueue;
-use esign_shared::app::{App, Ports, Settings, TenantSetup};
+use esign_shared::app::{App, ClientIpSource, Ports, Settings, TenantSetup};
 use esign_shared::bankid::provider::BankIdProvider;
 use esign_shared::bankid::BankIdClient;
 use esign_shared::domain::TenantId;
@@ -234,6 +234,17 @@ impl LocalService {
         addr: SocketAddr,
         public_base_url: Option<&str>,
     ) -> Result<Running> {
+        Self::start_behind(data, addr, public_base_url, ClientIpSource::Peer).await
+    }
+
+    /// Like [`start`](Self::start), taking the end user's address as `client_ip` says (behind
+    /// a reverse proxy: `Proxies(1)`).
+    pub async fn start_behind(
+        data: &Path,
+        addr: SocketAddr,
+        public_base_url: Option<&str>,
+        client_ip: ClientIpSource,
+    ) -> Result<Running> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
@@ -246,7 +257,11 @@ impl LocalService {
         let tsa_client = esign_shared::pdf::HttpTimestampClient::new(format!("{base_url}/tsa"))
             .map_err(|e| anyhow::anyhow!("TSA client: {e}"))?;
         service.ports.timestamp = Some(Arc::new(tsa_client));
-        service.app = App::new(service.ports.clone(), service.app.settings().clone());
+        let settings = Settings {
+            client_ip,
+            ..service.app.settings().clone()
+        };
+        service.app = App::new(service.ports.clone(), settings);
         let worker = service.worker.take().context("worker already started")?;
         let service = Arc::new(service);
         tokio::spawn(worker.run(service.app.pipeline.clone()));

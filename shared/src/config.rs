@@ -435,7 +435,7 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
             ports.revocation = revocation_from_env()?;
             Ok(Composition {
                 ports,
-                settings: settings_from_env(),
+                settings: settings_from_env()?,
                 worker: Some(worker),
             })
         }
@@ -449,7 +449,7 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
             ports.revocation = revocation_from_env()?;
             Ok(Composition {
                 ports,
-                settings: settings_from_env(),
+                settings: settings_from_env()?,
                 #[cfg(feature = "embedded")]
                 worker: None,
             })
@@ -457,14 +457,24 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
     }
 }
 
-/// The settings a function reads from its environment (`ESIGN_PUBLIC_URL`); the rest default.
+/// The settings a function reads from its environment (`ESIGN_PUBLIC_URL`, `ESIGN_CLIENT_IP`
+/// with `ESIGN_ORIGIN_VERIFY`); the rest default.
 #[cfg(any(feature = "embedded", feature = "aws"))]
-fn settings_from_env() -> Settings {
-    Settings {
+fn settings_from_env() -> Result<Settings, ConfigError> {
+    let client_ip = crate::app::ClientIpSource::parse(
+        &std::env::var("ESIGN_CLIENT_IP").unwrap_or_default(),
+        std::env::var("ESIGN_ORIGIN_VERIFY").ok().as_deref(),
+    )
+    .map_err(|why| ConfigError::Invalid {
+        name: "ESIGN_CLIENT_IP",
+        why,
+    })?;
+    Ok(Settings {
         public_base_url: std::env::var("ESIGN_PUBLIC_URL")
             .unwrap_or_else(|_| Settings::default().public_base_url),
+        client_ip,
         ..Settings::default()
-    }
+    })
 }
 
 /// Every service for a function binary: [`ports_from_env`], composed.

@@ -41,7 +41,7 @@ pub use identity::{SignerSession, Staff};
 pub use orders::{CreateOrderInput, Orders, SignerInput};
 pub use pipeline::{Pipeline, SealSources};
 pub use portal::{CollectOutcome, LoginOutcome, Portal, StartedEid};
-pub use settings::Settings;
+pub use settings::{ClientIpSource, Settings};
 pub use tenants::{TenantSetup, Tenants};
 
 pub use crate::domain::StaffRole;

@@ -15,6 +15,50 @@ pub struct Settings {
     /// How long a claim on a pipeline step holds (`domain::pipeline::StepClaim`): longer than
     /// any step takes (a Lambda runs at most 15 minutes), so only a dead holder's runs out.
     pub pipeline_lease_seconds: i64,
+    /// Where the end user's IP address (for BankID's risk check) comes from.
+    pub client_ip: ClientIpSource,
+}
+
+/// Where the end user's IP address comes from. Only what a party we trust wrote counts: the
+/// client controls everything in `X-Forwarded-For` before the entry our own proxy appended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ClientIpSource {
+    /// The address of the connection: `esign serve` reached directly, or a function URL
+    /// (its `sourceIp`).
+    #[default]
+    Peer,
+    /// Behind this many proxies we run (each appends the address it saw to
+    /// `X-Forwarded-For`): the entry the outermost one appended.
+    Proxies(u8),
+    /// Behind our CloudFront distribution: the viewer's address its viewer-request function
+    /// writes (`X-Esign-Viewer-Ip`), believed only when the request also carries the origin
+    /// header only CloudFront sends (`X-Esign-Origin-Verify` = `verify`). A request that
+    /// reached the function URL directly gets its connection's address.
+    CloudFront { verify: String },
+}
+
+impl ClientIpSource {
+    /// `peer`, `cloudfront` or `proxies:N` (the `ESIGN_CLIENT_IP` setting); `cloudfront` needs
+    /// the value of CloudFront's origin header (`ESIGN_ORIGIN_VERIFY`).
+    pub fn parse(s: &str, origin_verify: Option<&str>) -> Result<Self, String> {
+        match s.trim() {
+            "" | "peer" => Ok(Self::Peer),
+            "cloudfront" => match origin_verify.map(str::trim).filter(|v| v.len() >= 16) {
+                Some(v) => Ok(Self::CloudFront {
+                    verify: v.to_string(),
+                }),
+                None => Err("cloudfront needs ESIGN_ORIGIN_VERIFY (at least 16 characters)".into()),
+            },
+            other => other
+                .strip_prefix("proxies:")
+                .and_then(|n| n.parse::<u8>().ok())
+                .filter(|n| *n > 0)
+                .map(Self::Proxies)
+                .ok_or_else(|| {
+                    format!("{other:?}: expected peer, cloudfront or proxies:N (N from 1)")
+                }),
+        }
+    }
 }
 
 impl Settings {
@@ -42,6 +86,7 @@ impl Default for Settings {
             signature_method: "Mobilt BankID".into(),
             remind_hours_before_deadline: 48,
             pipeline_lease_seconds: 15 * 60,
+            client_ip: ClientIpSource::Peer,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod api;
 pub mod assets;
+pub mod client_ip;
 pub mod pages;
 #[cfg(all(test, feature = "embedded"))]
 mod pages_tests;

@@ -29,6 +29,8 @@ pub enum RequestError {
     NotAPdfUpload,
     #[error("The request did not come from this service's own pages, so it was refused.")]
     CrossSite,
+    #[error("The caller's network address could not be determined, so BankID cannot be started.")]
+    NoClientAddress,
 }
 
 impl ErrorText for RequestError {
@@ -41,6 +43,7 @@ impl ErrorText for RequestError {
             RequestError::NoRoute => "route.not_found",
             RequestError::NotAPdfUpload => "upload.unsupported_media_type",
             RequestError::CrossSite => "request.cross_site",
+            RequestError::NoClientAddress => "request.no_client_address",
         })
     }
 
@@ -59,6 +62,9 @@ impl ErrorText for RequestError {
             }
             RequestError::NotAPdfUpload => {
                 "Skicka dokumentet som PDF (Content-Type: application/pdf).".into()
+            }
+            RequestError::NoClientAddress => {
+                "Vi kunde inte avgöra varifrån anslutningen kom, så BankID kan inte startas. Försök igen, och kontakta supporten om det inte går.".into()
             }
         }
     }
@@ -102,6 +108,7 @@ fn of_request(e: &RequestError) -> StatusCode {
         RequestError::NoRoute => StatusCode::NOT_FOUND,
         RequestError::NotAPdfUpload => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RequestError::CrossSite => StatusCode::FORBIDDEN,
+        RequestError::NoClientAddress => StatusCode::BAD_REQUEST,
     }
 }
 

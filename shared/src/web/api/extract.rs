@@ -137,25 +137,18 @@ impl FromRequestParts<App> for SessionAuth {
     }
 }
 
-/// The end user for BankID's risk assessment: the IP is the first X-Forwarded-For hop
-/// (function URLs and proxies set it), else the socket's peer; the user agent and the site's
-/// host name come from the request.
+/// The end user for BankID's risk assessment: the IP as the installation trusts it
+/// (`web::client_ip`); the user agent and the site's host name come from the request.
 pub struct ClientIp(pub crate::ports::EndUser);
 
 impl FromRequestParts<App> for ClientIp {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, ApiError> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let ip = crate::web::client_ip::client_ip(
+            &app.settings().client_ip,
+            &parts.headers,
+            crate::web::client_ip::peer_ip(parts),
+        );
         let header = |name: header::HeaderName| {
             parts
                 .headers
@@ -171,10 +164,7 @@ impl FromRequestParts<App> for ClientIp {
             }
         });
         Ok(ClientIp(crate::ports::EndUser {
-            ip: forwarded
-                .map(str::to_string)
-                .or(peer)
-                .unwrap_or_else(|| "127.0.0.1".into()),
+            ip: ip.ok_or(RequestError::NoClientAddress)?.to_string(),
             user_agent: header(header::USER_AGENT),
             referring_domain: host,
         }))

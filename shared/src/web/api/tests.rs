@@ -8,6 +8,11 @@ use tower::ServiceExt;
 async fn call(app: &App, path: &str, body: Value) -> (u16, Value) {
     let req = http::Request::post(path)
         .header("content-type", "application/json")
+        // The connection's address, as `esign serve` gives it.
+        .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [192, 0, 2, 1],
+            40000,
+        ))))
         .body(axum::body::Body::from(body.to_string()))
         .unwrap();
     let resp = crate::web::router(app.clone()).oneshot(req).await.unwrap();

@@ -458,7 +458,8 @@ pub async fn ports_from_env() -> Result<Composition, ConfigError> {
 }
 
 /// The settings a function reads from its environment (`ESIGN_PUBLIC_URL`, `ESIGN_CLIENT_IP`
-/// with `ESIGN_ORIGIN_VERIFY`); the rest default.
+/// with `ESIGN_ORIGIN_VERIFY`, `ESIGN_FUNCTION_URLS` = `site-only` or `open`); the rest
+/// default.
 #[cfg(any(feature = "embedded", feature = "aws"))]
 fn settings_from_env() -> Result<Settings, ConfigError> {
     let client_ip = crate::app::ClientIpSource::parse(
@@ -469,10 +470,27 @@ fn settings_from_env() -> Result<Settings, ConfigError> {
         name: "ESIGN_CLIENT_IP",
         why,
     })?;
+    let origin_verify = std::env::var("ESIGN_ORIGIN_VERIFY").ok();
+    let only_through_site = match std::env::var("ESIGN_FUNCTION_URLS").as_deref() {
+        Err(_) | Ok("open") => None,
+        Ok("site-only") => Some(origin_verify.filter(|v| v.len() >= 16).ok_or(
+            ConfigError::Invalid {
+                name: "ESIGN_ORIGIN_VERIFY",
+                why: "site-only function URLs need it (at least 16 characters)".into(),
+            },
+        )?),
+        Ok(other) => {
+            return Err(ConfigError::Invalid {
+                name: "ESIGN_FUNCTION_URLS",
+                why: format!("{other:?}: expected site-only or open"),
+            })
+        }
+    };
     Ok(Settings {
         public_base_url: std::env::var("ESIGN_PUBLIC_URL")
             .unwrap_or_else(|_| Settings::default().public_base_url),
         client_ip,
+        only_through_site,
         ..Settings::default()
     })
 }

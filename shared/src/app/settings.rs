@@ -17,6 +17,10 @@ pub struct Settings {
     pub pipeline_lease_seconds: i64,
     /// Where the end user's IP address (for BankID's risk check) comes from.
     pub client_ip: ClientIpSource,
+    /// When set, a function URL answers only requests that came through the site (CloudFront
+    /// adds `X-Esign-Origin-Verify` with this value); others get 403. `None`: anyone may call
+    /// the function URL directly (`esign serve`, or an installation that chose to allow it).
+    pub only_through_site: Option<String>,
 }
 
 /// Where the end user's IP address comes from. Only what a party we trust wrote counts: the
@@ -87,6 +91,7 @@ impl Default for Settings {
             remind_hours_before_deadline: 48,
             pipeline_lease_seconds: 15 * 60,
             client_ip: ClientIpSource::Peer,
+            only_through_site: None,
         }
     }
 }

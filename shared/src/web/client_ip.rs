@@ -38,10 +38,7 @@ pub fn client_ip(
             }
         }
         ClientIpSource::CloudFront { verify } => {
-            let from_cloudfront = headers
-                .get("x-esign-origin-verify")
-                .is_some_and(|v| constant_time_eq(v.as_bytes(), verify.as_bytes()));
-            if !from_cloudfront {
+            if !through_site(headers, verify) {
                 return peer;
             }
             headers
@@ -50,6 +47,30 @@ pub fn client_ip(
                 .and_then(|v| v.trim().parse().ok())
         }
     }
+}
+
+/// Whether the request carries the origin header only CloudFront sends.
+fn through_site(headers: &HeaderMap, secret: &str) -> bool {
+    headers
+        .get("x-esign-origin-verify")
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), secret.as_bytes()))
+}
+
+/// A function URL that must be reached through the site refuses anything else: a direct call
+/// would skip what the site does (the viewer address, a firewall in front of it).
+pub async fn only_through_site(
+    axum::extract::State(app): axum::extract::State<crate::app::App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(secret) = &app.settings().only_through_site {
+        if !through_site(request.headers(), secret) {
+            use axum::response::IntoResponse;
+            return crate::web::ApiError::from(crate::web::RequestError::NotThroughSite)
+                .into_response();
+        }
+    }
+    next.run(request).await
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -250,5 +271,37 @@ mod function_url_tests {
             seen[0].ip, "192.0.2.10",
             "the client's own X-Forwarded-For was used"
         );
+    }
+
+    /// An installation that closes its function URLs: only calls through the site pass.
+    #[tokio::test]
+    async fn a_closed_function_url_answers_only_the_site() {
+        let t = test_app::start().await;
+        let key = t.add_tenant("kommun").await;
+        let secret = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+        let app = crate::app::App::new(
+            t.ports.clone(),
+            crate::app::Settings {
+                only_through_site: Some(secret.into()),
+                ..Default::default()
+            },
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/furl-whoami.json");
+        let mut ev: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        ev["headers"]["authorization"] = format!("Bearer {key}").into();
+        let call = |ev: serde_json::Value| {
+            let app = app.clone();
+            async move { crate::lambda_harness::invoke(&app, Function::CreateSigningOrder, &ev).await }
+        };
+        let direct = call(ev.clone()).await;
+        assert_eq!(direct.status, 403, "{:?}", direct.json());
+        assert_eq!(direct.code(), "request.not_through_site");
+        ev["headers"]["x-esign-origin-verify"] = "a guess".into();
+        assert_eq!(call(ev.clone()).await.status, 403);
+        ev["headers"]["x-esign-origin-verify"] = secret.into();
+        let via_site = call(ev).await;
+        assert_eq!(via_site.status, 200, "{:?}", via_site.json());
+        assert_eq!(via_site.json()["tenant"], "kommun");
     }
 }

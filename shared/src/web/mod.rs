@@ -25,17 +25,23 @@ pub enum Function {
     Publish,
 }
 
-/// The routes of one function.
+/// The routes of one function, behind the check that the request came through the site when
+/// the installation says so (`Settings::only_through_site`).
 pub fn function_router(app: App, f: Function) -> Router {
-    match f {
+    let routes = match f {
         Function::Upload => api::upload_routes(),
         Function::CreateSigningOrder => api::order_routes(),
         Function::BankidCollect => api::portal_routes().merge(pages::portal_pages()),
         Function::Publish => api::public_routes().merge(pages::public_pages()),
-    }
-    .fallback(status::not_found)
-    .method_not_allowed_fallback(status::method_not_allowed)
-    .with_state(app)
+    };
+    routes
+        .fallback(status::not_found)
+        .method_not_allowed_fallback(status::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            client_ip::only_through_site,
+        ))
+        .with_state(app)
 }
 
 /// Everything in one router (local mode).

@@ -31,6 +31,8 @@ pub enum RequestError {
     CrossSite,
     #[error("The caller's network address could not be determined, so BankID cannot be started.")]
     NoClientAddress,
+    #[error("This installation answers only through its site address; call that address instead.")]
+    NotThroughSite,
 }
 
 impl ErrorText for RequestError {
@@ -44,6 +46,7 @@ impl ErrorText for RequestError {
             RequestError::NotAPdfUpload => "upload.unsupported_media_type",
             RequestError::CrossSite => "request.cross_site",
             RequestError::NoClientAddress => "request.no_client_address",
+            RequestError::NotThroughSite => "request.not_through_site",
         })
     }
 
@@ -62,6 +65,9 @@ impl ErrorText for RequestError {
             }
             RequestError::NotAPdfUpload => {
                 "Skicka dokumentet som PDF (Content-Type: application/pdf).".into()
+            }
+            RequestError::NotThroughSite => {
+                "Tjänsten svarar bara via sin egen webbadress. Använd den adressen i stället.".into()
             }
             RequestError::NoClientAddress => {
                 "Vi kunde inte avgöra varifrån anslutningen kom, så BankID kan inte startas. Försök igen, och kontakta supporten om det inte går.".into()
@@ -109,6 +115,7 @@ fn of_request(e: &RequestError) -> StatusCode {
         RequestError::NotAPdfUpload => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RequestError::CrossSite => StatusCode::FORBIDDEN,
         RequestError::NoClientAddress => StatusCode::BAD_REQUEST,
+        RequestError::NotThroughSite => StatusCode::FORBIDDEN,
     }
 }
 

@@ -1,6 +1,7 @@
-//! The tenant's digital anslagstavla: rebuilt from the notices that are up whenever a notice is
-//! posted, a tenant is made, or a day has passed (housekeeping takes notices down). The public
-//! reads it, and the files its notices link to, through [`Board::public_file`].
+//! The tenant's digital anslagstavla: rendered from the notices that are up (the board's
+//! record, `repo::BoardRepo`) whenever a notice is posted, a tenant is made, or a notice's
+//! time is up (housekeeping takes it down). The public reads it, and the files its notices
+//! link to, through [`Board::public_file`].
 
 use std::sync::Arc;
 
@@ -8,15 +9,18 @@ use bytes::Bytes;
 
 use super::tenants::existing_tenant;
 use super::AppError;
+use chrono::NaiveDate;
+
 use crate::domain::notice::Notice;
-use crate::domain::TenantId;
-use crate::ports::{Clock, ObjectStore};
-use crate::repo::{files, TenantRepo};
+use crate::domain::{OrderId, TenantId};
+use crate::ports::{Clock, ObjectStore, StateStore};
+use crate::repo::{files, BoardRecord, BoardRepo, NoticeUp, TenantRepo};
 
 #[derive(Clone)]
 pub struct Board {
     objects: Arc<dyn ObjectStore>,
     tenants: TenantRepo,
+    boards: BoardRepo,
     clock: Arc<dyn Clock>,
 }
 
@@ -26,42 +30,96 @@ pub struct PublicFile {
     pub content_type: &'static str,
 }
 
+/// How many times a change to the board's record is tried when another writer came first.
+const SAVE_ATTEMPTS: u32 = 10;
+
 impl Board {
-    pub fn new(objects: Arc<dyn ObjectStore>, tenants: TenantRepo, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        objects: Arc<dyn ObjectStore>,
+        state: Arc<dyn StateStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             objects,
-            tenants,
+            tenants: TenantRepo::new(state.clone()),
+            boards: BoardRepo::new(state),
             clock,
         }
     }
 
-    /// The tenant's anslagstavla: every notice still up today, newest first.
-    pub async fn rebuild(&self, t: &TenantId) -> Result<(), AppError> {
-        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
-        let today = self
-            .clock
+    fn today(&self) -> NaiveDate {
+        self.clock
             .now()
             .with_timezone(&chrono_tz::Europe::Stockholm)
-            .date_naive();
+            .date_naive()
+    }
+
+    /// Put a notice up (its files are already public) and render the board. Posting the same
+    /// notice again changes nothing.
+    pub async fn post(
+        &self,
+        t: &TenantId,
+        order_id: OrderId,
+        notice: &Notice,
+    ) -> Result<(), AppError> {
+        let up = NoticeUp {
+            order_id,
+            posted: notice.posted,
+            taken_down: notice.taken_down,
+        };
+        self.change(t, |record| {
+            record.notices.retain(|n| n.order_id != order_id);
+            record.notices.push(up.clone());
+        })
+        .await?;
+        self.render(t).await
+    }
+
+    /// Take down the notices whose time is up, if any is (housekeeping, every round): reads
+    /// the board's record only, unless something comes down.
+    pub async fn take_down_due(&self, t: &TenantId) -> Result<(), AppError> {
+        match self.boards.load(t).await? {
+            Some(r) if r.value.next_take_down().is_none_or(|d| d > self.today()) => Ok(()),
+            _ => self.rebuild(t).await,
+        }
+    }
+
+    /// Render the tenant's anslagstavla from the notices up today, newest first, and forget
+    /// the ones taken down. A board made before the record existed is read from its public
+    /// notices once.
+    pub async fn rebuild(&self, t: &TenantId) -> Result<(), AppError> {
+        if self.boards.load(t).await?.is_none() {
+            let found = self.notices_published_before_the_record(t).await?;
+            self.change(t, |record| {
+                for n in &found {
+                    if !record.notices.iter().any(|m| m.order_id == n.order_id) {
+                        record.notices.push(n.clone());
+                    }
+                }
+            })
+            .await?;
+        }
+        self.render(t).await
+    }
+
+    async fn render(&self, t: &TenantId) -> Result<(), AppError> {
+        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
+        let today = self.today();
+        let record = self
+            .change(t, |r| r.notices.retain(|n| n.taken_down > today))
+            .await?;
         let mut notices = Vec::new();
-        for key in self.objects.list(&files::public(t, "")).await? {
-            if !key.ends_with(".json") {
-                continue;
-            }
+        for up in &record.notices {
+            let key = files::public(t, &format!("{}.json", up.order_id));
             let Some(bytes) = self.objects.get(&key).await? else {
+                tracing::warn!(tenant = %t, order = %up.order_id, "notice on the board has no public file");
                 continue;
             };
-            let Ok(n) = serde_json::from_slice::<Notice>(&bytes) else {
-                continue;
-            };
-            if n.taken_down > today {
-                let id = key
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_end_matches(".json")
-                    .to_string();
-                notices.push((id, n));
+            match serde_json::from_slice::<Notice>(&bytes) {
+                Ok(n) => notices.push((up.order_id.to_string(), n)),
+                Err(e) => {
+                    tracing::warn!(tenant = %t, order = %up.order_id, error = %e, "notice cannot be read")
+                }
             }
         }
         notices.sort_by_key(|n| std::cmp::Reverse(n.1.posted));
@@ -74,6 +132,64 @@ impl Board {
             )
             .await?;
         Ok(())
+    }
+
+    /// Load the board's record, change it, write it back (made if missing); again on a lost
+    /// race. Answers the record as written.
+    async fn change(
+        &self,
+        t: &TenantId,
+        mut edit: impl FnMut(&mut BoardRecord),
+    ) -> Result<BoardRecord, AppError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let (mut record, version) = match self.boards.load(t).await? {
+                Some(r) => (r.value, Some(r.version)),
+                None => (BoardRecord::default(), None),
+            };
+            let before = record.clone();
+            edit(&mut record);
+            if version.is_some() && record == before {
+                return Ok(record);
+            }
+            match self.boards.save(t, &record, version).await {
+                Ok(()) => return Ok(record),
+                Err(crate::repo::RepoError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    /// The notices up today among the public files, for a board from before its record.
+    async fn notices_published_before_the_record(
+        &self,
+        t: &TenantId,
+    ) -> Result<Vec<NoticeUp>, AppError> {
+        let today = self.today();
+        let mut found = Vec::new();
+        for key in self.objects.list(&files::public(t, "")).await? {
+            let Some(id) = key
+                .rsplit('/')
+                .next()
+                .and_then(|name| name.strip_suffix(".json"))
+                .and_then(|id| OrderId::parse(id).ok())
+            else {
+                continue;
+            };
+            let Some(bytes) = self.objects.get(&key).await? else {
+                continue;
+            };
+            if let Ok(n) = serde_json::from_slice::<Notice>(&bytes) {
+                if n.taken_down > today {
+                    found.push(NoticeUp {
+                        order_id: id,
+                        posted: n.posted,
+                        taken_down: n.taken_down,
+                    });
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// A file of the tenant's anslagstavla (`index.html`, a notice's page, JSON or PDF).

@@ -1,6 +1,7 @@
 //! Housekeeping, on a schedule (every minute in local mode, EventBridge in AWS): remind signers
-//! before the deadline, expire overdue orders, rebuild the anslagstavla (which takes down
-//! notices whose time is up), and queue again the pipeline work a crash may have dropped.
+//! before the deadline, expire overdue orders, take down notices whose time is up, and queue
+//! again the pipeline work a crash may have dropped. Its cost grows with the active orders and
+//! the notices up, never with all history.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use super::notify::Notifier;
 use super::tenants::existing_tenant;
 use super::{AppError, Settings};
 use crate::domain::pipeline::{next_step, PipelinePosition};
-use crate::domain::{OrderStatus, TenantId};
+use crate::domain::{OrderId, OrderStatus, TenantId};
 use crate::error::ErrorText;
 use crate::ports::{Clock, Job, PersonalDataCipher, Queue, StateStore};
 use crate::repo::{OrderRepo, TenantRepo};
@@ -67,8 +68,9 @@ impl Housekeeping {
         }
     }
 
-    /// One round for every tenant. A failed step is logged and counted, and the others run
-    /// (the schedule's handler fails the invocation when any did, so an alarm sees it).
+    /// One round for every tenant. A failed step, or an order that cannot be read, is logged
+    /// and counted, and the rest runs (the schedule's handler fails the invocation when any
+    /// did, so an alarm sees it).
     pub async fn run(&self) -> Result<HousekeepingReport, HousekeepingError> {
         let tenants = self
             .tenants
@@ -80,24 +82,24 @@ impl Housekeeping {
             ..Default::default()
         };
         for t in &tenants {
-            let mut failed = |step: &str, e: AppError| {
+            let failed = |step: &str, e: &AppError| {
                 tracing::warn!(tenant = %t, step, code = %e.code(), error = %e, "housekeeping step failed");
-                report.failures += 1;
             };
-            match self.send_reminders(t).await {
-                Ok(n) => report.reminders += n,
-                Err(e) => failed("reminders", e),
+            match self.tend(t, Tasks::ALL).await {
+                Ok(round) => {
+                    report.reminders += round.reminders;
+                    report.expired += round.expired;
+                    report.requeued += round.requeued;
+                    report.failures += round.failures;
+                }
+                Err(e) => {
+                    failed("orders", &e);
+                    report.failures += 1;
+                }
             }
-            match self.expire_overdue(t).await {
-                Ok(n) => report.expired += n,
-                Err(e) => failed("expiry", e),
-            }
-            if let Err(e) = self.board.rebuild(t).await {
-                failed("anslagstavla", e);
-            }
-            match self.resume_pending_work(t).await {
-                Ok(n) => report.requeued += n,
-                Err(e) => failed("requeue", e),
+            if let Err(e) = self.board.take_down_due(t).await {
+                failed("anslagstavla", &e);
+                report.failures += 1;
             }
         }
         Ok(report)
@@ -106,60 +108,122 @@ impl Housekeeping {
     /// Remind the signers of this tenant's open orders whose deadline is near (once per
     /// version). Answers how many orders were reminded.
     pub async fn send_reminders(&self, t: &TenantId) -> Result<usize, AppError> {
-        let now = self.clock.now();
-        let before = Duration::hours(self.settings.remind_hours_before_deadline);
-        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
-        let mut n = 0;
-        for o in self.orders.list(t).await? {
-            if !o.reminder_due(now, before) {
-                continue;
-            }
-            // Recorded first: a crash after it loses a reminder, never sends it twice.
-            let Some((order, ())) = self
-                .orders
-                .update_with(t, o.id, |o| Ok::<_, AppError>(o.mark_reminded(now)?))
-                .await?
-            else {
-                continue;
-            };
-            self.notify.signers(&tenant, &order, true).await;
-            n += 1;
-        }
-        Ok(n)
+        Ok(self.tend(t, Tasks::REMIND).await?.reminders)
     }
 
     /// Expire this tenant's open orders whose deadline has passed.
     pub async fn expire_overdue(&self, t: &TenantId) -> Result<usize, AppError> {
-        let now = self.clock.now();
-        let mut n = 0;
-        for o in self.orders.list(t).await? {
-            if o.status == OrderStatus::Open && now > o.current().deadline {
-                self.orders
-                    .update_with(t, o.id, |o| Ok::<_, AppError>(o.expire(now)?))
-                    .await?;
-                n += 1;
-            }
-        }
-        Ok(n)
+        Ok(self.tend(t, Tasks::EXPIRE).await?.expired)
     }
 
     /// Queue again what a crash may have dropped: at-least-once across restarts. A step whose
     /// claim is live is left to its holder; a stopped order waits for a person to retry it.
     pub async fn resume_pending_work(&self, t: &TenantId) -> Result<usize, AppError> {
-        let now = self.clock.now();
-        let mut n = 0;
-        for o in self.orders.list(t).await? {
-            if o.is_claimed(now) {
-                continue;
-            }
-            if let PipelinePosition::Waiting(step) = next_step(&o.status) {
-                self.queue.enqueue(Job::for_step(step, t, o.id)).await?;
-                n += 1;
+        Ok(self.tend(t, Tasks::REQUEUE).await?.requeued)
+    }
+
+    /// One pass over the tenant's active orders (the index of active work: never every order
+    /// ever made), each loaded once. An order that cannot be read or changed is reported and
+    /// skipped; the others go on.
+    async fn tend(&self, t: &TenantId, tasks: Tasks) -> Result<Round, AppError> {
+        let mut round = Round {
+            failures: self.orders.ensure_active_index(t).await?.len(),
+            ..Default::default()
+        };
+        let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
+        for id in self.orders.active(t).await? {
+            if let Err(e) = self.tend_order(&tenant, t, id, tasks, &mut round).await {
+                tracing::warn!(tenant = %t, order = %id, code = %e.code(), error = %e, "order skipped by housekeeping");
+                round.failures += 1;
             }
         }
-        Ok(n)
+        Ok(round)
+    }
+
+    async fn tend_order(
+        &self,
+        tenant: &crate::domain::Tenant,
+        t: &TenantId,
+        id: OrderId,
+        tasks: Tasks,
+        round: &mut Round,
+    ) -> Result<(), AppError> {
+        let Some(order) = self.orders.load(t, id).await? else {
+            return Ok(());
+        };
+        let o = order.value;
+        let now = self.clock.now();
+        let before = Duration::hours(self.settings.remind_hours_before_deadline);
+        if tasks.remind && o.reminder_due(now, before) {
+            // Recorded first: a crash after it loses a reminder, never sends it twice.
+            if let Some((order, ())) = self
+                .orders
+                .update_with(t, id, |o| Ok::<_, AppError>(o.mark_reminded(now)?))
+                .await?
+            {
+                self.notify.signers(tenant, &order, true).await;
+                round.reminders += 1;
+            }
+        }
+        if tasks.expire && o.status == OrderStatus::Open && now > o.current().deadline {
+            self.orders
+                .update_with(t, id, |o| Ok::<_, AppError>(o.expire(now)?))
+                .await?;
+            round.expired += 1;
+        }
+        if tasks.requeue && !o.is_claimed(now) {
+            if let PipelinePosition::Waiting(step) = next_step(&o.status) {
+                self.queue.enqueue(Job::for_step(step, t, id)).await?;
+                round.requeued += 1;
+            }
+        }
+        Ok(())
     }
 }
+
+/// What one pass over a tenant's active orders does.
+#[derive(Clone, Copy)]
+struct Tasks {
+    remind: bool,
+    expire: bool,
+    requeue: bool,
+}
+
+impl Tasks {
+    const ALL: Tasks = Tasks {
+        remind: true,
+        expire: true,
+        requeue: true,
+    };
+    const REMIND: Tasks = Tasks {
+        remind: true,
+        expire: false,
+        requeue: false,
+    };
+    const EXPIRE: Tasks = Tasks {
+        remind: false,
+        expire: true,
+        requeue: false,
+    };
+    const REQUEUE: Tasks = Tasks {
+        remind: false,
+        expire: false,
+        requeue: true,
+    };
+}
+
+/// What one pass did.
+#[derive(Default)]
+struct Round {
+    reminders: usize,
+    expired: usize,
+    requeued: usize,
+    failures: usize,
+}
+
+#[cfg(all(test, feature = "embedded"))]
+#[path = "housekeeping_tests.rs"]
+mod cost_tests;
 
 #[cfg(all(test, feature = "embedded"))]
 mod reminder_tests {

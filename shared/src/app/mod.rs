@@ -52,7 +52,6 @@ use crate::ports::{
     Clock, EidProvider, KeySigner, Mailer, ObjectStore, PersonalDataCipher, Queue,
     RevocationSource, StateStore, TimestampSource, UploadsBucket,
 };
-use crate::repo::TenantRepo;
 
 /// Everything the use cases need from the outside world: what a composition root builds.
 #[derive(Clone)]
@@ -88,11 +87,7 @@ pub struct App {
 impl App {
     pub fn new(ports: Ports, settings: Settings) -> Self {
         let p = ports;
-        let board = Board::new(
-            p.objects.clone(),
-            TenantRepo::new(p.state.clone()),
-            p.clock.clone(),
-        );
+        let board = Board::new(p.objects.clone(), p.state.clone(), p.clock.clone());
         let notify = notify::Notifier::new(p.mailer.clone(), &settings.public_base_url);
         let sources = SealSources {
             timestamp: p.timestamp.clone(),

@@ -9,6 +9,9 @@
 //! | `STAFF#<hmac(pnr)>`   | `TENANT#<t>`               | a person's role at a tenant | [`StaffRepo`] |
 //! | `T#<t>`               | `DOC#<sha256>`             | an uploaded document | [`DocumentRepo`] |
 //! | `T#<t>`               | `ORDER#<id>`               | a signing order (personnummer encrypted); GSI1 = committee | [`OrderRepo`] |
+//! | `T#<t>`               | `ACTIVE#<id>`              | index of active work: an order housekeeping may have work on | [`OrderRepo`] |
+//! | `T#<t>`               | `ACTIVE_INDEX`             | the index of active work is built for this tenant | [`OrderRepo`] |
+//! | `T#<t>`               | `BOARD`                    | the notices up on the anslagstavla, with their dates | [`BoardRepo`] |
 //! | `SIGNER#<hmac(pnr)>`  | `ORDER#<t>#<id>`           | "orders naming this signer" | [`OrderRepo`] |
 //! | `SESSION#<sha256>`    | `SESSION`                  | a portal session (TTL) | [`SessionRepo`] |
 //! | `EID#<our ref>`       | `EID`                      | a BankID order in progress (TTL) | [`EidOrderRepo`] |
@@ -17,6 +20,7 @@
 //! Files: [`files`].
 
 mod access;
+mod board;
 mod documents;
 mod eid_orders;
 pub mod files;
@@ -26,6 +30,7 @@ mod sessions;
 mod tenants;
 
 pub use access::{ApiKeyRepo, StaffMembership, StaffRepo};
+pub use board::{BoardRecord, BoardRepo, NoticeUp};
 pub use documents::DocumentRepo;
 pub use eid_orders::{EidOrderRecord, EidOrderRepo, EidPurpose};
 pub use orders::OrderRepo;

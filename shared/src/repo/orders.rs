@@ -18,6 +18,16 @@ fn signer_pk(person_hash: &str) -> String {
     format!("SIGNER#{person_hash}")
 }
 
+/// The index of active work: one item per order housekeeping may have work on
+/// (`OrderStatus::is_active`), written in the same transaction as the order.
+fn active_sk(id: OrderId) -> String {
+    format!("ACTIVE#{id}")
+}
+
+/// Marks a tenant whose index of active work has been built (orders made before the index
+/// existed are added once, by [`OrderRepo::ensure_active_index`]).
+const ACTIVE_INDEX_BUILT: &str = "ACTIVE_INDEX";
+
 /// How many times a change is tried on fresh state when another writer won the race (several
 /// signers finishing at once). Between tries it waits [`backoff`]: at most 1.5 s in all.
 const UPDATE_ATTEMPTS: u32 = 10;
@@ -61,12 +71,19 @@ impl OrderRepo {
         }
     }
 
-    /// A new order and one index entry per signer, all or nothing.
+    /// A new order, one index entry per signer and its entry in the index of active work,
+    /// all or nothing.
     pub async fn create(&self, order: &SigningOrder) -> Result<(), RepoError> {
         let mut writes = vec![Write::Put {
             item: self.encode_item(order).await?,
             expect: Expect::Absent,
         }];
+        if order.status.is_active() {
+            writes.push(Write::Put {
+                item: active_item(order),
+                expect: Expect::Absent,
+            });
+        }
         for s in &order.signers {
             writes.push(Write::Put {
                 item: item(
@@ -100,23 +117,95 @@ impl OrderRepo {
             let Some(Versioned { mut value, version }) = self.load(t, id).await? else {
                 return Ok(None);
             };
+            let was_active = value.status.is_active();
             let result = change(&mut value)?;
-            let write = Write::Put {
+            let mut writes = vec![Write::Put {
                 item: self.encode_item(&value).await?,
                 expect: Expect::Version(version),
-            };
-            match self
-                .state
-                .transact(vec![write])
-                .await
-                .map_err(RepoError::from)
-            {
+            }];
+            if value.status.is_active() != was_active {
+                writes.extend(self.active_index_write(&value).await?);
+            }
+            match self.state.transact(writes).await.map_err(RepoError::from) {
                 Ok(()) => return Ok(Some((value, result))),
                 Err(RepoError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Err(RepoError::Conflict.into())
+    }
+
+    /// The write that brings the order's entry in the index of active work in line with its
+    /// status (none when it already is: orders older than the index).
+    async fn active_index_write(&self, order: &SigningOrder) -> Result<Option<Write>, RepoError> {
+        let (pk, sk) = (tenant_pk(&order.tenant), active_sk(order.id));
+        let existing = self.state.get(&pk, &sk).await?;
+        Ok(match (order.status.is_active(), existing) {
+            (true, None) => Some(Write::Put {
+                item: active_item(order),
+                expect: Expect::Absent,
+            }),
+            (false, Some(entry)) => Some(Write::Delete {
+                pk,
+                sk,
+                expect: Expect::Version(entry.version),
+            }),
+            _ => None,
+        })
+    }
+
+    /// The orders of a tenant housekeeping may have work on (`OrderStatus::is_active`), by id
+    /// only: the cost of a round grows with these, not with every order ever made.
+    pub async fn active(&self, t: &TenantId) -> Result<Vec<OrderId>, RepoError> {
+        let entries = self.state.query(&tenant_pk(t), "ACTIVE#").await?;
+        Ok(entries
+            .iter()
+            .filter_map(|e| e.sk.strip_prefix("ACTIVE#"))
+            .filter_map(|id| OrderId::parse(id).ok())
+            .collect())
+    }
+
+    /// Build the index of active work for a tenant whose orders were made before it existed:
+    /// once, then a marker says it is built. An order that cannot be read is reported and
+    /// left out. Answers the keys of the orders that could not be read.
+    pub async fn ensure_active_index(&self, t: &TenantId) -> Result<Vec<String>, RepoError> {
+        let pk = tenant_pk(t);
+        if self.state.get(&pk, ACTIVE_INDEX_BUILT).await?.is_some() {
+            return Ok(Vec::new());
+        }
+        let mut unreadable = Vec::new();
+        let mut writes = Vec::new();
+        for raw in self.state.query(&pk, "ORDER#").await? {
+            let order = match self.decode_item(&raw).await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::warn!(tenant = %t, at = %raw.sk, error = %e, "order cannot be read: left out of the index of active work");
+                    unreadable.push(raw.sk.clone());
+                    continue;
+                }
+            };
+            if let Some(w) = self.active_index_write(&order).await? {
+                writes.push(w);
+            }
+        }
+        for w in writes {
+            match self.state.transact(vec![w]).await {
+                // Another round, or the order's own update, wrote it meanwhile: as good.
+                Ok(()) | Err(crate::ports::StateError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match self
+            .state
+            .transact(vec![Write::Put {
+                item: active_index_built(t),
+                expect: Expect::Absent,
+            }])
+            .await
+        {
+            Ok(()) | Err(crate::ports::StateError::ConditionFailed { .. }) => Ok(unreadable),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Every order of a tenant, newest first.
@@ -195,4 +284,21 @@ impl OrderRepo {
         }
         serde_json::from_value(data).map_err(|e| corrupt(&e.to_string()))
     }
+}
+
+fn active_item(order: &SigningOrder) -> Item {
+    item(
+        tenant_pk(&order.tenant),
+        active_sk(order.id),
+        serde_json::json!({ "order_id": order.id }),
+    )
+}
+
+/// The mark that a tenant's index of active work is complete.
+pub(super) fn active_index_built(t: &TenantId) -> Item {
+    item(
+        tenant_pk(t),
+        ACTIVE_INDEX_BUILT.into(),
+        serde_json::json!({}),
+    )
 }

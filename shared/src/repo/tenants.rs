@@ -60,10 +60,15 @@ impl TenantRepo {
         }
     }
 
-    /// The record and its place in the list, both or neither. `false` when the tenant exists.
+    /// The record, its place in the list and the mark that its index of active work is
+    /// complete (a new tenant has no orders), all or none. `false` when the tenant exists.
     pub async fn create(&self, rec: &TenantRecord) -> Result<bool, RepoError> {
         let t = &rec.tenant.id;
         let writes = vec![
+            Write::Put {
+                item: super::orders::active_index_built(t),
+                expect: Expect::Absent,
+            },
             Write::Put {
                 item: item(record_pk(t), RECORD_SK.into(), encode(rec)?),
                 expect: Expect::Absent,

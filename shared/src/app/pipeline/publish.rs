@@ -103,7 +103,7 @@ impl Pipeline {
                 .await?;
         }
         // The board first: once the order says published, a retry would skip this step.
-        self.board.rebuild(t).await?;
+        self.board.post(t, id, &notice).await?;
         self.finish(order, PipelineStep::Publish, &claimed.token, |o| {
             o.mark_published(now, dates)
         })

@@ -98,6 +98,20 @@ impl OrderStatus {
             OrderStatus::Failed => "stoppad av ett fel",
         }
     }
+    /// Whether housekeeping may have work on an order in this status: reminders and expiry
+    /// while open, a pipeline step to queue again after the signatures. The index of active
+    /// work (`repo::OrderRepo::active`) holds exactly these orders, so housekeeping's cost
+    /// grows with them, not with every order ever made.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Open
+                | OrderStatus::Completed
+                | OrderStatus::Sealed
+                | OrderStatus::Published
+        )
+    }
+
     /// Signing is over for good: the seal has (or will) run on this version.
     pub fn is_complete(&self) -> bool {
         matches!(

@@ -15,6 +15,8 @@
 mod board;
 mod documents;
 mod error;
+#[cfg(all(test, feature = "embedded"))]
+mod fault_matrix_tests;
 mod housekeeping;
 mod identity;
 mod notify;

@@ -20,6 +20,8 @@ pub mod validate;
 
 #[cfg(test)]
 mod bomb_tests;
+#[cfg(any(test, feature = "port-tests"))]
+pub mod hand_made;
 #[cfg(test)]
 pub(crate) mod test_support;
 

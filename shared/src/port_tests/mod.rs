@@ -23,6 +23,8 @@
 
 mod cipher;
 mod eid;
+pub mod fault_matrix;
+pub mod faults;
 mod keys;
 mod mail;
 mod objects;

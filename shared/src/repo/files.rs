@@ -43,6 +43,12 @@ pub fn evidence(
     format!("tenants/{t}/orders/{o}/v{version}/evidence/{s}-{order_ref}.json")
 }
 
+/// Where every evidence file of one signer for one version of an order lies (a prefix of
+/// [`evidence`]).
+pub fn evidence_prefix(t: &TenantId, o: OrderId, version: u32, s: SignerId) -> String {
+    format!("tenants/{t}/orders/{o}/v{version}/evidence/{s}-")
+}
+
 /// The tenant's anslagstavla and the files its notices link to.
 pub fn public(t: &TenantId, name: &str) -> String {
     format!("public/{t}/anslag/{name}")

@@ -83,7 +83,19 @@ impl Pipeline {
                 tracing::info!(order = %id, ?step, "the step was done meanwhile");
                 Ok(None)
             }
-            Err(e) => Err(e),
+            // The write may have landed with its answer lost (a timeout): if the claim is
+            // ours, go on with it, rather than wait for it to run out.
+            Err(e) => match self.orders.load(t, id).await {
+                Ok(Some(o)) if o.value.holds_claim(step, &token) => {
+                    let attempt = o.value.claim.as_ref().map_or(1, |c| c.attempt);
+                    Ok(Some(Claimed {
+                        order: o.value,
+                        token,
+                        attempt,
+                    }))
+                }
+                _ => Err(e),
+            },
         }
     }
 

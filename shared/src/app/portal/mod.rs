@@ -1,6 +1,7 @@
 //! The signer portal: BankID login and sessions, the signer's documents, signing and
 //! rejecting. Staff log in here too (`Tenants::staff_from_session` decides what they may do).
 
+mod adopt;
 mod eid;
 mod login;
 mod signing;

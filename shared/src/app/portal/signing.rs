@@ -14,10 +14,16 @@ use crate::repo::{files, EidPurpose, Versioned};
 
 /// What a retried collect needs back from stored evidence.
 #[derive(serde::Deserialize)]
-struct StoredEvidence {
-    identity: EidIdentity,
-    completion_data: serde_json::Value,
-    received_at: DateTime<Utc>,
+pub(super) struct StoredEvidence {
+    pub identity: EidIdentity,
+    pub completion_data: serde_json::Value,
+    pub received_at: DateTime<Utc>,
+    #[serde(default)]
+    pub user_visible_data: Option<String>,
+    #[serde(default)]
+    pub user_non_visible_data: Option<String>,
+    #[serde(default)]
+    pub verification_error: Option<String>,
 }
 
 impl Portal {
@@ -114,6 +120,14 @@ impl Portal {
         }
         let tenant = self.tenant(&order.tenant).await?;
         let text = texts::sign_text(&tenant, &order, &signer);
+        // A signature BankID completed earlier, whose recording was cut short (the page closed,
+        // a crash): it counts, and no second one is asked for.
+        if self
+            .adopt_stored_signature(session, &order, &signer, &text)
+            .await?
+        {
+            return Err(crate::domain::DomainError::AlreadyActed.into());
+        }
         let started = self
             .eid
             .start_sign(end_user, session.personnummer.as_str(), &text)
@@ -226,41 +240,84 @@ impl Portal {
                 "verification": verification.as_ref().ok(),
                 "verification_error": verification.as_ref().err().map(|e| e.to_string()),
             });
-            self.objects
-                .put(
-                    &evidence_key,
-                    Bytes::from(
-                        serde_json::to_vec_pretty(&evidence)
-                            .map_err(|e| AppError::Internal(e.to_string()))?,
-                    ),
-                    "application/json",
-                )
-                .await?;
+            let bytes = Bytes::from(
+                serde_json::to_vec_pretty(&evidence)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+            self.store_evidence(&evidence_key, bytes).await?;
         }
         if let Err(e) = verification {
             self.forget_eid_order(our_ref, version).await?;
             return Err(e);
         }
+        let order = self
+            .record_signature(
+                &tenant,
+                order_id,
+                signer_id,
+                order_version,
+                received_at,
+                &evidence_key,
+            )
+            .await?;
+        // The signature is recorded: a record that cannot be forgotten now runs out on its own.
+        if let Err(e) = self.forget_eid_order(our_ref, version).await {
+            tracing::warn!(error = %e, "BankID order record not removed; it expires by itself");
+        }
+        Ok(CollectOutcome::Complete {
+            order_status: order.status,
+        })
+    }
+
+    /// BankID's answer lives only in this process until its evidence is stored: a write that
+    /// fails for a moment is tried again at once rather than losing the signature.
+    async fn store_evidence(&self, key: &str, bytes: Bytes) -> Result<(), AppError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .objects
+                .put(key, bytes.clone(), "application/json")
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(error = %e, attempt, "evidence not stored yet; trying again");
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The signature in the order (a repeat of the same one records nothing new), then what
+    /// follows a signature: the seal queued after the last one, or the next signers invited.
+    pub(super) async fn record_signature(
+        &self,
+        tenant: &TenantId,
+        order_id: crate::domain::OrderId,
+        signer_id: crate::domain::SignerId,
+        order_version: u32,
+        received_at: DateTime<Utc>,
+        evidence_key: &str,
+    ) -> Result<SigningOrder, AppError> {
         let (order, ()) = self
             .orders
-            .update_with(&tenant, order_id, |o| {
-                if o.has_signature(signer_id, order_version, &evidence_key) {
+            .update_with(tenant, order_id, |o| {
+                if o.has_signature(signer_id, order_version, evidence_key) {
                     return Ok(());
                 }
                 Ok::<_, AppError>(o.sign(
                     signer_id,
                     order_version,
                     received_at,
-                    evidence_key.clone(),
+                    evidence_key.to_string(),
                 )?)
             })
             .await?
             .ok_or(AppError::NotFound { what: "order" })?;
         self.after_signature(&order).await?;
-        self.forget_eid_order(our_ref, version).await?;
-        Ok(CollectOutcome::Complete {
-            order_status: order.status,
-        })
+        Ok(order)
     }
 
     /// The evidence of a collect that completed before: who signed, what BankID returned, and

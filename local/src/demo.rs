@@ -1,6 +1,8 @@
-//! `esign demo`: one real protocol through the whole flow over HTTP (upload, order, three
-//! signers logging in and signing with the simulated Mobilt BankID, seal, publish, export),
-//! with every output written to a directory and checked before we say it worked.
+//! `esign demo`: one real protocol (the sample, or any PDF given with `--document`) through the
+//! whole flow over HTTP (upload, order, three signers logging in and signing with the
+//! simulated Mobilt BankID, seal, publish, export), with every output written to a directory
+//! and checked before we say it worked. A document upload would refuse is refused with
+//! intake's reason.
 
 use anyhow::{bail, Context, Result};
 use serde_json::json;
@@ -29,25 +31,64 @@ pub fn sample_signers() -> Vec<(Person, &'static str)> {
     ]
 }
 
-pub async fn run(data: &Path, out: &Path) -> Result<()> {
+/// The document the demo signs: its file name and bytes.
+struct Document {
+    name: String,
+    bytes: Vec<u8>,
+    title: String,
+}
+
+pub async fn run(data: &Path, out: &Path, document: Option<&Path>) -> Result<()> {
+    let document = match document {
+        None => Document {
+            name: SAMPLE_NAME.into(),
+            bytes: SAMPLE_PROTOCOL.to_vec(),
+            title: "Protokoll E-nämnden 2020-03-11".into(),
+        },
+        Some(path) => Document {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dokument.pdf".into()),
+            bytes: std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+            title: path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Dokument".into()),
+        },
+    };
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let running = LocalService::start(data, SocketAddr::from(([127, 0, 0, 1], 0)), None).await?;
-    let result = drive(&running, out).await;
+    let result = drive(&running, out, &document).await;
     running.stop().await;
     result
 }
 
-async fn drive(running: &crate::Running, out: &Path) -> Result<()> {
+async fn drive(running: &crate::Running, out: &Path, document: &Document) -> Result<()> {
     let key = running.service.ensure_default_tenant().await?;
     let http = Http::new(&running.base_url);
     let secretary = Secretary {
         http: http.clone(),
         api_key: key,
     };
-    println!("1/6 upload: {SAMPLE_NAME}");
-    let doc = secretary
-        .upload_ok(SAMPLE_NAME, SAMPLE_PROTOCOL.to_vec())
+    println!("1/6 upload: {}", document.name);
+    let (status, uploaded) = secretary
+        .upload(&document.name, document.bytes.clone())
         .await?;
+    if !status.is_success() {
+        let e = &uploaded["error"];
+        bail!(
+            "{} tas inte emot: {} / is not accepted: {} ({})",
+            document.name,
+            e["message_sv"].as_str().unwrap_or_default(),
+            e["message_en"].as_str().unwrap_or_default(),
+            e["code"].as_str().unwrap_or_default()
+        );
+    }
+    let doc = uploaded["document"]["id"]
+        .as_str()
+        .context("document id")?
+        .to_string();
 
     println!("2/6 signing order: ordförande and two justerare");
     let signers: Vec<_> = sample_signers()
@@ -62,7 +103,7 @@ async fn drive(running: &crate::Running, out: &Path) -> Result<()> {
         .post(
             "/api/orders",
             &json!({"document_id": doc, "committee": "E-nämnden", "meeting_date": "2020-03-11",
-                    "paragraphs": "§§ 1–14", "title": "Protokoll E-nämnden 2020-03-11",
+                    "paragraphs": "§§ 1–14", "title": document.title,
                     "diarienummer": "EN 2020/12", "plan": "parallel", "deadline": deadline,
                     "signers": signers}),
         )

@@ -38,12 +38,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         trusted_proxies: u8,
     },
-    /// Carry the sample protocol through the whole flow and write every output to OUT.
+    /// Carry the sample protocol (or --document FILE) through the whole flow and write every output to OUT.
     Demo {
         #[arg(long, default_value = "./esign-data")]
         data: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Any PDF to carry through the flow instead of the sample protocol.
+        #[arg(long)]
+        document: Option<PathBuf>,
     },
     /// Seal any PDF with a tenant's key (incremental update; the input stays a prefix).
     Seal {
@@ -252,8 +255,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             seal_key::run(command).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { data, out } => {
-            esign_local::demo::run(&data, &out).await?;
+        Command::Demo {
+            data,
+            out,
+            document,
+        } => {
+            esign_local::demo::run(&data, &out, document.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Seal {

@@ -171,6 +171,84 @@ fn demo_writes_every_output_and_exits_zero() {
     );
 }
 
+/// A one-page PDF written by hand: not the sample.
+fn own_protocol() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        "<< /Length 46 >>\nstream\nBT /F1 12 Tf 72 700 Td (Mitt protokoll) Tj ET\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+    );
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn demo_runs_the_whole_flow_on_any_document_and_refuses_what_intake_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mine = dir.path().join("mitt protokoll.pdf");
+    std::fs::write(&mine, own_protocol()).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = esign(&[
+        "demo",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--document",
+        mine.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "demo: {}", text(&out));
+    assert!(text(&out).contains("mitt protokoll.pdf"), "{}", text(&out));
+    assert_eq!(
+        std::fs::read(out_dir.join("original.pdf")).unwrap(),
+        own_protocol(),
+        "the document given is the one signed"
+    );
+    let archive = std::fs::read(out_dir.join("archive.pdf")).unwrap();
+    assert!(archive.starts_with(&own_protocol()));
+
+    // A file upload would refuse is refused here too, with intake's reason.
+    let not_pdf = dir.path().join("anteckningar.pdf");
+    std::fs::write(&not_pdf, b"Detta ar ingen PDF").unwrap();
+    let out = esign(&[
+        "demo",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        dir.path().join("out2").to_str().unwrap(),
+        "--document",
+        not_pdf.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("pdf."),
+        "the refusal's code: {}",
+        text(&out)
+    );
+}
+
 /// `esign serve` on an address other machines reach: the simulator's phone lets anyone log in
 /// as anyone, so it says so before anything else; on loopback it does not.
 #[test]

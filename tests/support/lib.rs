@@ -2,6 +2,8 @@
 //! people of the tests, the independent oracles (pyHanko, pdfsig, qpdf, pdftotext) and checks
 //! of the API's error shape.
 
+pub mod aws_stack;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

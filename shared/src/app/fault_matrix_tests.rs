@@ -2,8 +2,8 @@
 //! justering, each way it can fail (`port_tests::fault_matrix`). The in-process queue loses its jobs
 //! when the process dies; housekeeping finds the work again.
 
-use crate::port_tests::fault_matrix::{run_matrix, run_once, World};
 use crate::app::{test_app, Ports};
+use crate::port_tests::fault_matrix::{run_matrix, run_once, Sampling, World};
 use crate::port_tests::faults::Fault;
 
 struct Embedded(test_app::TestApp);
@@ -54,7 +54,7 @@ async fn without_faults_the_scenario_holds() {
 async fn a_fault_at_any_call_loses_nothing_and_does_nothing_twice() {
     let world = Embedded(test_app::start().await);
     let started = std::time::Instant::now();
-    let report = run_matrix(&world, false).await;
+    let report = run_matrix(&world, false, Sampling::Every).await;
     println!(
         "fault matrix (embedded): {} calls, {} runs, {} restarts, {} completions lost in the \
          crash window, {} broken, {:.1} s",

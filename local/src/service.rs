@@ -272,7 +272,7 @@ impl LocalService {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
         {
-            if let Err(e) = service.app.housekeeping.resume_pending_work(&t).await {
+            if let Err(e) = service.app.housekeeping.resume_after_restart(&t).await {
                 tracing::warn!(tenant = %t, error = %e, "could not resume pending work");
             }
         }

@@ -122,6 +122,28 @@ impl Housekeeping {
         Ok(self.tend(t, Tasks::REQUEUE).await?.requeued)
     }
 
+    /// After a restart of a service that is the only process on its storage (`esign serve`
+    /// holds the embedded database's lock): every live claim is a dead process's, so it is
+    /// ended, and everything waiting is queued again at once rather than after the lease.
+    pub async fn resume_after_restart(&self, t: &TenantId) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        for id in self.orders.active(t).await? {
+            let claimed =
+                matches!(self.orders.load(t, id).await, Ok(Some(o)) if o.value.is_claimed(now));
+            if !claimed {
+                continue;
+            }
+            let ended = self
+                .orders
+                .update_with(t, id, |o| Ok::<_, AppError>(o.end_dead_claim(now)))
+                .await;
+            if let Err(e) = ended {
+                tracing::warn!(tenant = %t, order = %id, error = %e, "claim of a dead process not ended");
+            }
+        }
+        self.resume_pending_work(t).await
+    }
+
     /// One pass over the tenant's active orders (the index of active work: never every order
     /// ever made), each loaded once. An order that cannot be read or changed is reported and
     /// skipped; the others go on.

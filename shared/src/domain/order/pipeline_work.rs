@@ -127,6 +127,19 @@ impl SigningOrder {
         Ok(failure.step)
     }
 
+    /// End a live claim whose holder is known to be dead (a restarted process that was the
+    /// only one on its storage): the next delivery may take the step at once. `true` when
+    /// there was one.
+    pub fn end_dead_claim(&mut self, now: DateTime<Utc>) -> bool {
+        match self.claim.as_mut() {
+            Some(c) if c.is_live(now) => {
+                c.until = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Whether someone holds a live claim on the order's next step (housekeeping leaves it).
     pub fn is_claimed(&self, now: DateTime<Utc>) -> bool {
         self.claim.as_ref().is_some_and(|c| c.is_live(now))

@@ -13,16 +13,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_s3::types::{
-    Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
-    QueueConfiguration, S3KeyFilter,
-};
 use esign_shared::app::TenantSetup;
 use esign_shared::domain::TenantId;
 use esign_shared::lambda::{handle_s3_batch, handle_schedule, handle_sqs_batch};
 use esign_shared::lambda_harness::{
-    event, failed, invoke, moto_bucket, moto_data_dump, moto_endpoint, phone_approves, set_body,
-    set_meeting_date, set_path, set_session, snapshot, stockholm_today,
+    event, failed, invoke, moto_data_dump, phone_approves, set_body, set_meeting_date, set_path,
+    set_session, snapshot, stockholm_today,
 };
 use esign_shared::ports::{Clock, ManualClock};
 use esign_shared::web::Function;

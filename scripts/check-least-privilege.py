@@ -11,22 +11,8 @@ usage: check-least-privilege.py TEMPLATE   (exits 1 listing every probe that fai
 import fnmatch
 import sys
 
-import yaml
+import cfn_yaml
 
-
-class Loader(yaml.SafeLoader):
-    """CloudFormation's short intrinsics (!Ref, !Sub, !GetAtt) read as their plain argument."""
-
-
-def _any_tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-Loader.add_multi_constructor("!", _any_tag)
 
 ARCHIVE = "${ArchiveBucket.Arn}/tenants/kommun"
 ORDER = f"{ARCHIVE}/orders/0b7c5a54-2f1e-4b7a-9a57-1d2f3e4a5b6c"
@@ -148,7 +134,7 @@ def allows(statements, action, resource, key):
     return False
 
 
-template = yaml.load(open(sys.argv[1]), Loader=Loader)
+template = cfn_yaml.load(sys.argv[1])
 failures = []
 for function, action, resource, key, wanted in PROBES:
     got = allows(statements_of(template, function), action, resource, key)

@@ -7,24 +7,10 @@ usage: check-safe-defaults.py TEMPLATE   (exits 1 with the reasons when a rule i
 """
 import sys
 
-import yaml
+import cfn_yaml
 
 
-class Loader(yaml.SafeLoader):
-    """CloudFormation's short intrinsics (!Ref, !Sub, ...) read as plain values."""
-
-
-def _any_tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-Loader.add_multi_constructor("!", _any_tag)
-
-template = yaml.load(open(sys.argv[1]), Loader=Loader)
+template = cfn_yaml.load(sys.argv[1])
 params = template.get("Parameters", {})
 problems = []
 retention = params.get("ArchiveRetentionDays")

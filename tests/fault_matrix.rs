@@ -109,19 +109,8 @@ async fn a_fault_at_any_call_on_the_aws_adapters_loses_nothing_and_does_nothing_
     let started = std::time::Instant::now();
     let report = run_matrix(&world, true, sampling).await;
     println!(
-        "fault matrix (AWS on moto, {sampling:?}): {} calls, {} runs, {} restarts, {} \
-         completions lost in the crash window, {} broken, {:.1} s",
-        report.calls,
-        report.runs,
-        report.restarts,
-        report.lost_in_window,
-        report.broken.len(),
-        started.elapsed().as_secs_f64()
+        "{}",
+        report.summary(&format!("AWS on moto, {sampling:?}"), started.elapsed())
     );
-    assert!(
-        report.broken.is_empty(),
-        "{} broken:\n{}",
-        report.broken.len(),
-        report.broken.join("\n")
-    );
+    report.assert_nothing_broken();
 }

@@ -55,20 +55,6 @@ async fn a_fault_at_any_call_loses_nothing_and_does_nothing_twice() {
     let world = Embedded(test_app::start().await);
     let started = std::time::Instant::now();
     let report = run_matrix(&world, false, Sampling::Every).await;
-    println!(
-        "fault matrix (embedded): {} calls, {} runs, {} restarts, {} completions lost in the \
-         crash window, {} broken, {:.1} s",
-        report.calls,
-        report.runs,
-        report.restarts,
-        report.lost_in_window,
-        report.broken.len(),
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        report.broken.is_empty(),
-        "{} broken:\n{}",
-        report.broken.len(),
-        report.broken.join("\n")
-    );
+    println!("{}", report.summary("embedded", started.elapsed()));
+    report.assert_nothing_broken();
 }

@@ -534,6 +534,32 @@ fn zip_entry(zip_bytes: &[u8], name: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+impl MatrixReport {
+    /// One line with the totals, for the test's output and the issue's note.
+    pub fn summary(&self, world: &str, elapsed: std::time::Duration) -> String {
+        format!(
+            "fault matrix ({world}): {} calls, {} runs, {} restarts, {} completions lost in the \
+             crash window, {} broken, {:.1} s",
+            self.calls,
+            self.runs,
+            self.restarts,
+            self.lost_in_window,
+            self.broken.len(),
+            elapsed.as_secs_f64()
+        )
+    }
+
+    /// Fails the test with every broken invariant.
+    pub fn assert_nothing_broken(&self) {
+        assert!(
+            self.broken.is_empty(),
+            "{} broken:\n{}",
+            self.broken.len(),
+            self.broken.join("\n")
+        );
+    }
+}
+
 /// Which faults a matrix injects at each call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sampling {

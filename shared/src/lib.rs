@@ -22,5 +22,8 @@ pub mod lambda_harness;
 #[cfg(any(test, feature = "port-tests"))]
 pub mod port_tests;
 
+/// Fuzzing of every decoder of outside input (tests only).
+#[cfg(all(test, feature = "embedded"))]
+mod fuzz;
 #[cfg(test)]
 mod layer_tests;

@@ -8,9 +8,9 @@
 //! The parts: `sqs` runs a batch and the job queues, `s3` reads S3 notifications, `uploads`
 //! takes in the objects they announce, `schedule` runs housekeeping.
 
-mod s3;
+pub(crate) mod s3;
 mod schedule;
-mod sqs;
+pub(crate) mod sqs;
 mod uploads;
 
 pub use crate::app::HousekeepingReport;

@@ -176,6 +176,33 @@ fn own_protocol() -> Vec<u8> {
     esign_shared::pdf::hand_made::tiny_pdf("", &[])
 }
 
+/// `esign seal` refuses what upload refuses (here JavaScript), with intake's reason, and
+/// writes nothing.
+#[test]
+fn seal_refuses_what_intake_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("med-javascript.pdf");
+    std::fs::write(
+        &input,
+        esign_shared::pdf::hand_made::tiny_pdf(
+            "/OpenAction 7 0 R",
+            &["<< /S /JavaScript /JS (app.alert(1)) >>"],
+        ),
+    )
+    .unwrap();
+    let sealed = dir.path().join("sealed.pdf");
+    let out = esign(&[
+        "seal",
+        input.to_str().unwrap(),
+        sealed.to_str().unwrap(),
+        "--data",
+        dir.path().join("data").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "sealed: {}", text(&out));
+    assert!(text(&out).contains("pdf.javascript"), "{}", text(&out));
+    assert!(!sealed.exists());
+}
+
 #[test]
 fn demo_runs_the_whole_flow_on_any_document_and_refuses_what_intake_refuses() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::pdf::update::decode_text_string;
 
@@ -11,33 +11,42 @@ const MAX_FIELD_DEPTH: usize = 32;
 
 /// (fully qualified field name, signature dictionary) for every /FT /Sig field with /V.
 pub(crate) fn signature_fields(doc: &Document) -> Vec<(String, Dictionary)> {
-    let mut out = Vec::new();
     let Ok(catalog) = doc.catalog() else {
-        return out;
+        return Vec::new();
     };
+    signature_fields_with(catalog, &mut |id| doc.get_object(id).ok().cloned())
+}
+
+/// The same, with the objects of the document fetched by `get` (a whole parsed document, or
+/// one read on demand).
+pub(crate) fn signature_fields_with(
+    catalog: &Dictionary,
+    get: &mut dyn FnMut(ObjectId) -> Option<Object>,
+) -> Vec<(String, Dictionary)> {
+    let mut out = Vec::new();
     let form = match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok(),
-        Ok(Object::Dictionary(d)) => Some(d),
+        Ok(Object::Reference(id)) => get(*id).and_then(|o| o.as_dict().ok().cloned()),
+        Ok(Object::Dictionary(d)) => Some(d.clone()),
         _ => None,
     };
     let Some(form) = form else { return out };
     let fields = match form.get(b"Fields") {
         Ok(Object::Array(a)) => a.clone(),
-        Ok(Object::Reference(r)) => match doc.get_object(*r) {
-            Ok(Object::Array(a)) => a.clone(),
+        Ok(Object::Reference(r)) => match get(*r) {
+            Some(Object::Array(a)) => a,
             _ => Vec::new(),
         },
         _ => Vec::new(),
     };
     let mut visited = HashSet::new();
     for field in &fields {
-        walk_field(doc, field, "", None, 0, &mut visited, &mut out);
+        walk_field(get, field, "", None, 0, &mut visited, &mut out);
     }
     out
 }
 
 fn walk_field(
-    doc: &Document,
+    get: &mut dyn FnMut(ObjectId) -> Option<Object>,
     field: &Object,
     parent_name: &str,
     inherited_ft: Option<Vec<u8>>,
@@ -53,12 +62,12 @@ fn walk_field(
             if !visited.insert(*id) {
                 return;
             }
-            match doc.get_dictionary(*id) {
-                Ok(d) => d,
-                Err(_) => return,
+            match get(*id).and_then(|o| o.as_dict().ok().cloned()) {
+                Some(d) => d,
+                None => return,
             }
         }
-        Object::Dictionary(d) => d,
+        Object::Dictionary(d) => d.clone(),
         _ => return,
     };
     let partial = dict
@@ -76,18 +85,18 @@ fn walk_field(
         _ => inherited_ft,
     };
     let kids = match dict.get(b"Kids") {
-        Ok(Object::Reference(r)) => doc.get_object(*r).ok(),
-        Ok(other) => Some(other),
+        Ok(Object::Reference(r)) => get(*r),
+        Ok(other) => Some(other.clone()),
         Err(_) => None,
     };
     if let Some(Object::Array(kids)) = kids {
-        for kid in kids {
-            walk_field(doc, kid, &name, ft.clone(), depth + 1, visited, out);
+        for kid in &kids {
+            walk_field(get, kid, &name, ft.clone(), depth + 1, visited, out);
         }
     }
     if ft.as_deref() == Some(b"Sig".as_slice()) {
         let value = match dict.get(b"V") {
-            Ok(Object::Reference(id)) => doc.get_dictionary(*id).ok().cloned(),
+            Ok(Object::Reference(id)) => get(*id).and_then(|o| o.as_dict().ok().cloned()),
             Ok(Object::Dictionary(d)) => Some(d.clone()),
             _ => None,
         };

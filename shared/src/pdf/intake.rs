@@ -3,9 +3,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use lopdf::{Document, Object};
+use std::io::SeekFrom;
+use std::path::Path;
 
-use super::update::{decode_text_string, load_document};
+use lopdf::{Object, ObjectId};
+
+use super::random_access::{RandomAccessPdf, Source};
+use super::update::decode_text_string;
 use super::PdfError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,14 +135,39 @@ pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeEr
     if bytes.len() as u64 > limits.max_bytes {
         return Err(IntakeError::TooLarge);
     }
-    if !bytes.starts_with(b"%PDF-") {
+    inspect_source(std::io::Cursor::new(bytes), limits)
+}
+
+/// The same checks on a file of any size: it is read object by object (stream data only for
+/// the XMP), so memory does not grow with the file.
+pub fn inspect_file(path: &Path, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
+    let file = std::fs::File::open(path).map_err(|e| IntakeError::Unreadable(e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| IntakeError::Unreadable(e.to_string()))?
+        .len();
+    if len > limits.max_bytes {
+        return Err(IntakeError::TooLarge);
+    }
+    inspect_source(std::io::BufReader::new(file), limits)
+}
+
+fn inspect_source(mut src: impl Source, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
+    let io = |e: std::io::Error| IntakeError::Unreadable(e.to_string());
+    let len = src.seek(SeekFrom::End(0)).map_err(io)?;
+    let mut head = [0u8; 5];
+    src.seek(SeekFrom::Start(0)).map_err(io)?;
+    if len < 5 || src.read_exact(&mut head).is_err() || &head != b"%PDF-" {
         return Err(IntakeError::NotPdf);
     }
     // A file with no indirect object at all is something else behind a PDF header.
-    if !contains(bytes, b"endobj") {
+    if !source_contains(&mut src, b"endobj").map_err(io)? {
         return Err(IntakeError::NotPdf);
     }
-    let tail = &bytes[bytes.len().saturating_sub(8192)..];
+    let tail_len = len.min(8192);
+    let mut tail = vec![0u8; tail_len as usize];
+    src.seek(SeekFrom::Start(len - tail_len)).map_err(io)?;
+    src.read_exact(&mut tail).map_err(io)?;
     let Some(eof) = tail.windows(5).rposition(|w| w == b"%%EOF") else {
         return Err(IntakeError::Truncated);
     };
@@ -154,135 +183,157 @@ pub fn inspect(bytes: &[u8], limits: &IntakeLimits) -> Result<PdfFacts, IntakeEr
     {
         return Err(IntakeError::Truncated);
     }
-    let doc = match load_document(bytes) {
-        Ok(doc) => doc,
-        Err(_) if contains(bytes, b"/Encrypt") => return Err(IntakeError::Encrypted),
-        Err(PdfError::Unreadable(d)) if d.to_lowercase().contains("xref") => {
-            return Err(IntakeError::BrokenXref)
-        }
-        Err(PdfError::StreamTooLarge { limit }) => {
-            return Err(IntakeError::StreamTooLarge { limit })
-        }
-        Err(e) => return Err(IntakeError::Unreadable(e.to_string())),
-    };
-    if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() {
-        return Err(IntakeError::Encrypted);
-    }
-    if doc.xref_recovery.is_some() {
-        return Err(IntakeError::BrokenXref);
-    }
-    match catch_unwind(AssertUnwindSafe(|| facts(&doc, limits))) {
+    let pdf = RandomAccessPdf::open(src).map_err(|e| match e {
+        PdfError::Encrypted => IntakeError::Encrypted,
+        PdfError::StreamTooLarge { limit } => IntakeError::StreamTooLarge { limit },
+        // Only the cross-reference sections and the trailer are read to open it.
+        _ => IntakeError::BrokenXref,
+    })?;
+    match catch_unwind(AssertUnwindSafe(|| facts(pdf, limits))) {
         Ok(result) => result,
         Err(_) => Err(IntakeError::Unreadable("parser failure".into())),
     }
 }
 
-fn facts(doc: &Document, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
-    if let Some(id) = damaged_object_in_use(doc) {
-        return Err(IntakeError::Unreadable(format!(
-            "object {} {} could not be read",
-            id.0, id.1
-        )));
-    }
-    for object in doc.objects.values() {
-        scan_actions(object, 0)?;
-    }
-    let catalog = doc
-        .catalog()
-        .map_err(|_| IntakeError::Unreadable("no catalog".into()))?;
-    // The page tree walk is bounded by the page limit.
-    let mut page_count: u32 = 0;
-    for _ in doc.page_iter() {
-        page_count += 1;
-        if page_count > limits.max_pages {
-            return Err(IntakeError::TooManyPages);
+/// Whether `needle` occurs anywhere in the source, read in pieces.
+fn source_contains(src: &mut impl Source, needle: &[u8]) -> std::io::Result<bool> {
+    src.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = src.read(&mut buf)?;
+        if n == 0 {
+            return Ok(false);
         }
+        carry.extend_from_slice(&buf[..n]);
+        if contains(&carry, needle) {
+            return Ok(true);
+        }
+        let keep = carry.len().min(needle.len() - 1);
+        carry.drain(..carry.len() - keep);
     }
+}
+
+/// Why an object the cross-reference lists could not be read: offsets that point at other
+/// objects are a broken table; anything else, a damaged object (what it held went unscanned,
+/// and a more lenient viewer may still read it, so the file is refused).
+fn object_error(id: ObjectId, e: PdfError) -> IntakeError {
+    match e {
+        PdfError::StreamTooLarge { limit } => IntakeError::StreamTooLarge { limit },
+        PdfError::Unsupported(d) | PdfError::Unreadable(d)
+            if d.contains("points at another object") || d.contains("points past the end") =>
+        {
+            IntakeError::BrokenXref
+        }
+        _ => IntakeError::Unreadable(format!("object {} {} could not be read", id.0, id.1)),
+    }
+}
+
+fn facts(mut pdf: RandomAccessPdf<'_>, limits: &IntakeLimits) -> Result<PdfFacts, IntakeError> {
+    // Every object, once (stream data is not read): no action may hide anywhere.
+    for id in pdf.ids() {
+        let object = pdf.get_shallow(id).map_err(|e| object_error(id, e))?;
+        scan_actions(&object, 0)?;
+    }
+    let trailer = pdf.trailer.clone();
+    let catalog = trailer
+        .get(b"Root")
+        .ok()
+        .and_then(|root| pdf.resolve(root).ok())
+        .and_then(|root| root.as_dict().ok().cloned())
+        .ok_or_else(|| IntakeError::Unreadable("no catalog".into()))?;
+    let page_count = count_pages(&mut pdf, &catalog, limits)?;
     if page_count == 0 {
         return Err(IntakeError::NoPages);
     }
     if let Ok(perms) = catalog.get(b"Perms") {
-        let perms = match perms {
-            Object::Reference(id) => doc.get_dictionary(*id).ok(),
-            Object::Dictionary(d) => Some(d),
-            _ => None,
-        };
-        if perms.is_some_and(|p| p.has(b"DocMDP")) {
+        let perms = pdf.resolve(perms).ok();
+        if perms
+            .as_ref()
+            .and_then(|p| p.as_dict().ok())
+            .is_some_and(|p| p.has(b"DocMDP"))
+        {
             return Err(IntakeError::Certified);
         }
     }
-    let xmp = catalog
-        .get(b"Metadata")
-        .ok()
-        .and_then(|m| m.as_reference().ok())
-        .and_then(|id| doc.get_object(id).ok())
-        .and_then(|o| o.as_stream().ok())
-        .map(
-            |s| match super::decode_stream(s, super::MAX_DECODED_METADATA) {
-                Ok(xmp) => Ok(xmp),
-                Err(PdfError::StreamTooLarge { limit }) => {
-                    Err(IntakeError::StreamTooLarge { limit })
-                }
-                // A filter we cannot apply: read what is there, as viewers do.
-                Err(_) => Ok(s.content.clone()),
-            },
-        )
-        .transpose()?;
+    let xmp = match catalog.get(b"Metadata") {
+        Ok(Object::Reference(id)) => match pdf.get(*id) {
+            Ok(Object::Stream(s)) => Some(
+                match super::decode_stream(&s, super::MAX_DECODED_METADATA) {
+                    Ok(xmp) => xmp,
+                    Err(PdfError::StreamTooLarge { limit }) => {
+                        return Err(IntakeError::StreamTooLarge { limit })
+                    }
+                    // A filter we cannot apply: read what is there, as viewers do.
+                    Err(_) => s.content.clone(),
+                },
+            ),
+            Err(PdfError::Unsupported(_)) => {
+                return Err(IntakeError::StreamTooLarge {
+                    limit: super::MAX_DECODED_METADATA,
+                })
+            }
+            _ => None,
+        },
+        _ => None,
+    };
     let xmp_text = xmp.as_deref().map(String::from_utf8_lossy);
     let pdfa_claim = xmp_text.as_deref().and_then(pdfa_claim_from_xmp);
-    let title = info_title(doc).or_else(|| xmp_text.as_deref().and_then(xmp_title));
-    let existing_signatures = super::fields::signature_fields(doc).len() as u32;
+    let title = info_title(&mut pdf, &trailer).or_else(|| xmp_text.as_deref().and_then(xmp_title));
+    let existing_signatures =
+        super::fields::signature_fields_with(&catalog, &mut |id| pdf.get_shallow(id).ok()).len()
+            as u32;
     Ok(PdfFacts {
         page_count,
         pdfa_claim,
-        xref_stream: matches!(
-            doc.reference_table.cross_reference_type,
-            lopdf::xref::XrefType::CrossReferenceStream
-        ),
+        xref_stream: pdf.xref_stream,
         existing_signatures,
         title,
     })
 }
 
-/// A referenced object that the xref lists but lopdf could not parse (it drops such objects).
-/// What it held went unscanned, and a more lenient viewer may still read it (JavaScript
-/// behind nesting deeper than lopdf's limit, say), so such a file is refused.
-fn damaged_object_in_use(doc: &Document) -> Option<lopdf::ObjectId> {
-    use lopdf::xref::XrefEntry;
-    let missing: std::collections::BTreeSet<u32> = doc
-        .reference_table
-        .entries
-        .iter()
-        .filter(|(_, entry)| {
-            matches!(
-                entry,
-                XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }
-            )
-        })
-        .map(|(number, _)| *number)
-        .filter(|number| {
-            doc.objects
-                .range((*number, 0)..=(*number, u16::MAX))
-                .next()
-                .is_none()
-        })
-        .collect();
-    if missing.is_empty() {
-        return None;
-    }
-    // Walk every reference (iteratively: lopdf objects nest at most 100 deep anyway).
-    let mut stack: Vec<&Object> = doc.trailer.iter().map(|(_, v)| v).collect();
-    stack.extend(doc.objects.values());
-    while let Some(object) = stack.pop() {
-        match object {
-            Object::Reference(id) if missing.contains(&id.0) => return Some(*id),
-            Object::Array(items) => stack.extend(items.iter()),
-            Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| v)),
-            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v)),
-            _ => {}
+/// The pages of the page tree (leaves), walked without recursion, each node once; more than
+/// the limit is refused as soon as it is seen.
+fn count_pages(
+    pdf: &mut RandomAccessPdf<'_>,
+    catalog: &lopdf::Dictionary,
+    limits: &IntakeLimits,
+) -> Result<u32, IntakeError> {
+    let mut stack: Vec<Object> = catalog.get(b"Pages").ok().cloned().into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut pages: u32 = 0;
+    while let Some(node) = stack.pop() {
+        if let Object::Reference(id) = node {
+            if !seen.insert(id) {
+                continue;
+            }
+        }
+        let Ok(Object::Dictionary(dict)) = pdf.resolve(&node) else {
+            continue;
+        };
+        let kids = match dict.get(b"Kids") {
+            Ok(kids) => pdf.resolve(kids).ok(),
+            Err(_) => None,
+        };
+        let is_tree_node = match dict.get(b"Type") {
+            Ok(Object::Name(t)) => t.as_slice() == b"Pages",
+            _ => kids.is_some(),
+        };
+        if is_tree_node {
+            if let Some(Object::Array(kids)) = kids {
+                if seen.len() + kids.len() > (limits.max_pages as usize) * 4 + 1024 {
+                    return Err(IntakeError::TooManyPages);
+                }
+                stack.extend(kids.into_iter().rev());
+            }
+        } else {
+            pages += 1;
+            if pages > limits.max_pages {
+                return Err(IntakeError::TooManyPages);
+            }
         }
     }
-    None
+    Ok(pages)
 }
 
 fn scan_actions(object: &Object, depth: usize) -> Result<(), IntakeError> {
@@ -370,18 +421,10 @@ fn unescape_xml(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn info_title(doc: &Document) -> Option<String> {
-    let info = match doc.trailer.get(b"Info").ok()? {
-        Object::Reference(id) => doc.get_dictionary(*id).ok()?,
-        Object::Dictionary(d) => d,
-        _ => return None,
-    };
-    let raw = match info.get(b"Title").ok()? {
-        Object::String(bytes, _) => bytes.clone(),
-        Object::Reference(id) => match doc.get_object(*id).ok()? {
-            Object::String(bytes, _) => bytes.clone(),
-            _ => return None,
-        },
+fn info_title(pdf: &mut RandomAccessPdf<'_>, trailer: &lopdf::Dictionary) -> Option<String> {
+    let info = pdf.resolve(trailer.get(b"Info").ok()?).ok()?;
+    let raw = match pdf.resolve(info.as_dict().ok()?.get(b"Title").ok()?).ok()? {
+        Object::String(bytes, _) => bytes,
         _ => return None,
     };
     let title = decode_text_string(&raw).trim().to_string();

@@ -10,19 +10,16 @@ use crate::pdf::sign::seal::SealRequest;
 
 impl Pipeline {
     /// `esign seal`: seal any PDF file with the tenant's seal at its level, streaming from
-    /// `input` to `output`. The page names the file; the seal itself protects its bytes. Intake's
-    /// content checks (scripts, page count) are for uploads; this refuses what cannot be sealed
-    /// safely (encrypted, damaged, certified, too large).
+    /// `input` to `output`. The page names the file; the seal itself protects its bytes. What
+    /// upload refuses is refused here too, by the same intake (read object by object, so a
+    /// file of any size keeps memory flat).
     pub async fn seal_path(
         &self,
         t: &TenantId,
         input: &std::path::Path,
         output: &std::path::Path,
     ) -> Result<crate::pdf::SealOutcome, AppError> {
-        let size = std::fs::metadata(input).map_err(internal)?.len();
-        if size > self.settings.max_upload_bytes {
-            return Err(crate::pdf::IntakeError::TooLarge.into());
-        }
+        crate::pdf::intake::inspect_file(input, &self.settings.intake_limits())?;
         let rec = self.tenant_record(t).await?;
         let signer = self.seal_signer(&rec)?;
         let now = self.clock.now();

@@ -56,6 +56,8 @@ pub(crate) struct RandomAccessPdf<'a> {
     pub xref_stream: bool,
     pub last_byte: Option<u8>,
     containers: HashMap<u32, Arc<BTreeMap<ObjectId, Object>>>,
+    /// Whether stream data is read (off while walking every object).
+    content: bool,
 }
 
 impl<'a> RandomAccessPdf<'a> {
@@ -80,6 +82,7 @@ impl<'a> RandomAccessPdf<'a> {
             xref_stream: false,
             last_byte: tail.last().copied(),
             containers: HashMap::new(),
+            content: true,
         };
         pdf.read_sections(startxref)?;
         if pdf.trailer.has(b"Encrypt") {
@@ -107,7 +110,30 @@ impl<'a> RandomAccessPdf<'a> {
 
     /// The object, or `Null` for a free or undefined one (as PDF says).
     pub fn get(&mut self, id: ObjectId) -> Result<Object, PdfError> {
+        self.content = true;
         self.get_guarded(id, &mut HashSet::new())
+    }
+
+    /// Like [`get`](Self::get), but a stream comes without its data (its dictionary checked,
+    /// its /Length within the file): for walking every object of a file of any size.
+    pub fn get_shallow(&mut self, id: ObjectId) -> Result<Object, PdfError> {
+        self.content = false;
+        let got = self.get_guarded(id, &mut HashSet::new());
+        self.content = true;
+        got
+    }
+
+    /// Every object the cross-reference sections say is in use, with its generation.
+    pub fn ids(&self) -> Vec<ObjectId> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(n, e)| match e {
+                Entry::Offset { generation, .. } => Some((n as u32, *generation)),
+                Entry::Compressed { .. } => Some((n as u32, 0)),
+                Entry::Unset | Entry::Free => None,
+            })
+            .collect()
     }
 
     fn get_guarded(&mut self, id: ObjectId, seen: &mut HashSet<u32>) -> Result<Object, PdfError> {
@@ -164,12 +190,22 @@ impl<'a> RandomAccessPdf<'a> {
         if let Some(objects) = self.containers.get(&container) {
             return Ok(objects.clone());
         }
-        let stream = match self.get_guarded((container, 0), seen)? {
+        let content = std::mem::replace(&mut self.content, true);
+        let got = self.get_guarded((container, 0), seen);
+        self.content = content;
+        let stream = match got? {
             Object::Stream(s) => s,
             _ => return Err(damaged("an object stream is missing")),
         };
         let decoded = lopdf::ObjectStream::new_with_limit(&stream, Some(MAX_STREAM as usize))
-            .map_err(|e| damaged(&format!("an object stream does not decode: {e}")))?;
+            .map_err(|e| match e {
+                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                    ..
+                }) => PdfError::StreamTooLarge {
+                    limit: MAX_STREAM as usize,
+                },
+                e => damaged(&format!("an object stream does not decode: {e}")),
+            })?;
         let objects = Arc::new(decoded.objects);
         if self.containers.len() >= CACHED_CONTAINERS {
             self.containers.clear();
@@ -228,6 +264,11 @@ impl<'a> RandomAccessPdf<'a> {
         };
         if length < 0 || data_at + length as u64 > self.len {
             return Err(damaged("a stream /Length points past the end"));
+        }
+        if !self.content {
+            let mut stream = Stream::new(dict, Vec::new());
+            stream.allows_compression = false;
+            return Ok(stream);
         }
         if length as u64 > MAX_STREAM {
             return Err(PdfError::Unsupported(

@@ -15,8 +15,13 @@ impl RandomAccessPdf<'_> {
         let mut visited = HashSet::new();
         let mut newest = true;
         while let Some(offset) = next {
-            if !visited.insert(offset) || visited.len() > MAX_SECTIONS {
-                return Err(damaged("the cross-reference sections loop"));
+            // A /Prev back to a section already read adds nothing (its entries are in): the
+            // chain ends there, as readers treat it. Endless fresh sections are refused.
+            if !visited.insert(offset) {
+                break;
+            }
+            if visited.len() > MAX_SECTIONS {
+                return Err(damaged("too many cross-reference sections"));
             }
             let window = self.window(offset, 64)?;
             let skip = window.iter().take_while(|b| is_whitespace(**b)).count() as u64;

@@ -55,8 +55,15 @@ impl UploadsBucket for FakeBucket {
     ) -> Result<PresignedUpload, PortError> {
         Err(PortError::new("uploads", "not presigned here"))
     }
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
+    async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError> {
+        let bytes = self.0.lock().unwrap().get(key).cloned();
+        match bytes {
+            Some(b) => {
+                std::fs::write(path, &b).map_err(|e| PortError::new("uploads", e))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! Direct uploads past a function's request-body cap (S3 and a presigned PUT).
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use serde::Serialize;
 
 use super::PortError;
@@ -26,5 +25,7 @@ pub trait UploadsBucket: Send + Sync {
         content_type: &str,
         valid_for: std::time::Duration,
     ) -> Result<PresignedUpload, PortError>;
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError>;
+    /// Write the object to `path` without holding it in memory (an upload may be hundreds of
+    /// MB); `false` when there is none.
+    async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError>;
 }

@@ -226,8 +226,8 @@ impl UploadsBucket for S3UploadsBucket {
         self.0.presign_put(key, content_type, valid_for).await
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        ObjectStore::get(&self.0, key).await
+    async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
+        ObjectStore::get_to_file(&self.0, key, path).await
     }
 }
 

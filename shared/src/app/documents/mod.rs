@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::{AppError, Settings, Staff};
 use crate::domain::document::clean_file_name;
 use crate::domain::{Document, DocumentId, StaffRole};
-use crate::pdf::intake::inspect;
+use crate::pdf::intake::inspect_file;
 use crate::ports::{Clock, ObjectStore, StateStore, UploadsBucket};
 use crate::repo::{files, DocumentRepo};
 
@@ -53,16 +53,42 @@ impl Documents {
         }
     }
 
-    /// Intake: check the file, then store the bytes and then the record. The same bytes twice
-    /// give the same document (its id is their SHA-256); `true` when it is new.
+    /// Intake of a document sent in memory (a function URL's small body): as [`upload_file`].
+    ///
+    /// [`upload_file`]: Self::upload_file
     pub async fn upload_document(
         &self,
         staff: &Staff,
         file_name: &str,
         bytes: Bytes,
     ) -> Result<(Document, bool), AppError> {
-        let facts = inspect(&bytes, &self.settings.intake_limits())?;
-        let id = DocumentId::of_bytes(&bytes);
+        if bytes.len() as u64 > self.settings.max_upload_bytes {
+            return Err(crate::pdf::IntakeError::TooLarge.into());
+        }
+        let file = tempfile::NamedTempFile::new().map_err(internal)?;
+        std::fs::write(file.path(), &bytes).map_err(internal)?;
+        self.upload_file(staff, file_name, file.path()).await
+    }
+
+    /// Intake: check the file, then store its bytes and then the record. The same bytes twice
+    /// give the same document (its id is their SHA-256); `true` when it is new. The file is
+    /// read in pieces (intake object by object, the digest as a stream), so memory does not
+    /// grow with it.
+    pub async fn upload_file(
+        &self,
+        staff: &Staff,
+        file_name: &str,
+        path: &std::path::Path,
+    ) -> Result<(Document, bool), AppError> {
+        let limits = self.settings.intake_limits();
+        let file = path.to_path_buf();
+        let (facts, id, size) = tokio::task::spawn_blocking(move || {
+            let facts = inspect_file(&file, &limits)?;
+            let (id, size) = digest_of_file(&file)?;
+            Ok::<_, AppError>((facts, id, size))
+        })
+        .await
+        .map_err(internal)??;
         if let Some(existing) = self.documents.get(&staff.tenant, &id).await? {
             return Ok((existing, false));
         }
@@ -70,7 +96,7 @@ impl Documents {
             tenant: staff.tenant.clone(),
             id: id.clone(),
             file_name: clean_file_name(file_name),
-            size: bytes.len() as u64,
+            size,
             page_count: facts.page_count,
             pdfa_claim: facts.pdfa_claim,
             title: facts.title,
@@ -78,9 +104,9 @@ impl Documents {
         };
         // Bytes first: a record never points at a file that is not there.
         self.objects
-            .put(
+            .put_file(
                 &files::original(&staff.tenant, &id),
-                bytes,
+                path,
                 "application/pdf",
             )
             .await?;
@@ -163,18 +189,44 @@ impl Documents {
         {
             return Err(crate::pdf::IntakeError::TooLarge.into());
         }
-        let bytes = match &self.uploads {
-            Some(bucket) => bucket.get(&arrived.key).await?,
-            None => self.objects.get(&arrived.key).await?,
+        // Into a file, not memory: a direct upload may be hundreds of MB.
+        let work = tempfile::tempdir().map_err(internal)?;
+        let path = work.path().join("upload.pdf");
+        let found = match &self.uploads {
+            Some(bucket) => bucket.get_to_file(&arrived.key, &path).await?,
+            None => self.objects.get_to_file(&arrived.key, &path).await?,
+        };
+        if !found {
+            return Err(AppError::NotFound { what: "upload" });
         }
-        .ok_or(AppError::NotFound { what: "upload" })?;
         let staff = Staff {
             tenant: incoming.tenant.clone(),
             role: StaffRole::Secretary,
         };
-        let (doc, created) = self
-            .upload_document(&staff, &incoming.file_name, bytes)
-            .await?;
+        let (doc, created) = self.upload_file(&staff, &incoming.file_name, &path).await?;
         Ok((incoming, doc, created))
     }
+}
+
+/// The document id of a file (the SHA-256 of its bytes) and its size, read in pieces.
+fn digest_of_file(path: &std::path::Path) -> Result<(DocumentId, u64), AppError> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(internal)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(internal)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((DocumentId::from_digest(hasher.finalize().into()), size))
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
 }

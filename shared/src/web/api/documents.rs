@@ -1,7 +1,6 @@
 //! The upload function's routes: documents in the request body, presigned direct uploads,
 //! reading documents back.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -26,7 +25,7 @@ async fn upload(
     StaffAuth(staff): StaffAuth,
     QueryParams(q): QueryParams<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> ApiResult {
     let ctype = headers
         .get(header::CONTENT_TYPE)
@@ -42,6 +41,8 @@ async fn upload(
         essence.as_str(),
         "application/pdf" | "application/octet-stream"
     ) {
+        // Read (and drop) what was sent, so the client's connection stays usable.
+        drain(body, app.settings().max_upload_bytes).await;
         return Err(RequestError::NotAPdfUpload.into());
     }
     let name = q
@@ -57,7 +58,12 @@ async fn upload(
                 })
         })
         .unwrap_or_else(|| "dokument.pdf".into());
-    let (doc, created) = app.documents.upload_document(&staff, &name, body).await?;
+    // Into a file as it arrives, never whole in memory, and no further than the size limit.
+    let file = body_to_file(body, app.settings().max_upload_bytes).await?;
+    let (doc, created) = app
+        .documents
+        .upload_file(&staff, &name, file.path())
+        .await?;
     ok(
         if created {
             StatusCode::CREATED
@@ -66,6 +72,44 @@ async fn upload(
         },
         json!({ "document": views::document(&doc) }),
     )
+}
+
+/// Read and drop up to `max` bytes of a body that is refused.
+async fn drain(body: axum::body::Body, max: u64) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut read = 0u64;
+    while let Some(Ok(frame)) = body.frame().await {
+        read += frame.data_ref().map_or(0, |d| d.len() as u64);
+        if read > max {
+            break;
+        }
+    }
+}
+
+/// The request body, streamed to a temporary file; over `max` bytes is `pdf.too_large`.
+async fn body_to_file(
+    body: axum::body::Body,
+    max: u64,
+) -> Result<tempfile::NamedTempFile, crate::web::ApiError> {
+    use http_body_util::BodyExt;
+    use std::io::Write;
+    let internal = |e: std::io::Error| crate::app::AppError::Internal(e.to_string());
+    let mut file = tempfile::NamedTempFile::new().map_err(internal)?;
+    let mut written = 0u64;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| RequestError::UnreadableBody)?;
+        if let Ok(chunk) = frame.into_data() {
+            written += chunk.len() as u64;
+            if written > max {
+                return Err(crate::app::AppError::from(crate::pdf::IntakeError::TooLarge).into());
+            }
+            file.write_all(&chunk).map_err(internal)?;
+        }
+    }
+    file.flush().map_err(internal)?;
+    Ok(file)
 }
 
 #[derive(Deserialize)]

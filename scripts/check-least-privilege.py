@@ -82,6 +82,17 @@ for key in ["SESSION#0123", "EID#0123"]:
     probe("Upload CreateSigningOrder " + PIPELINE + " Housekeeping", "dynamodb:PutItem", TABLE, False, key=key)
 
 
+# Queues: each function sends only to the step after its own (the orders function to all three:
+# a stopped step run again; housekeeping to all three: work that waits).
+for q in ["SealQueue.Arn", "PublishQueue.Arn", "ArchiveExportQueue.Arn"]:
+    probe("CreateSigningOrder Housekeeping", "sqs:SendMessage", q, True)
+    probe("Upload", "sqs:SendMessage", q, False)
+probe("BankidCollect", "sqs:SendMessage", "SealQueue.Arn", True)
+probe("BankidCollect", "sqs:SendMessage", "PublishQueue.Arn", False)
+probe("Seal", "sqs:SendMessage", "PublishQueue.Arn", True)
+probe("Seal", "sqs:SendMessage", "ArchiveExportQueue.Arn", False)
+
+
 def as_list(v):
     return v if isinstance(v, list) else [v]
 

@@ -20,11 +20,10 @@ use esign_shared::lambda_harness::{
     event, failed, invoke, moto_data_dump, phone_approves, set_body, set_meeting_date, set_path,
     set_session, snapshot, stockholm_today,
 };
-use esign_shared::ports::{Clock, ManualClock};
+use esign_shared::ports::ManualClock;
 use esign_shared::web::Function;
 use esign_tests::aws_stack::Stack;
 use esign_tests::{pdfsig, pyhanko_adesverify, pyhanko_validate, qpdf_check, repo_root};
-use esign_world::bankid::{router as simulator_router, Simulator};
 use serde_json::{json, Value};
 
 const TENANT: &str = "demo";
@@ -61,13 +60,7 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
     let clock = Arc::new(ManualClock::new(now));
 
     // The BankID simulator, on the test's clock.
-    let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
-    let bankid_root = esign_shared::x509::pem_encode_cert(ca.chain_der.last().unwrap());
-    let sim_clock = clock.clone();
-    let sim = Simulator::new(ca, Arc::new(move || sim_clock.now()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim_base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, simulator_router(sim)).await.unwrap() });
+    let (sim_base, bankid_root) = esign_tests::aws_stack::start_simulator(clock.clone()).await;
 
     // The local PKI as the outside world the seal function reaches over HTTP: a timestamp
     // authority, and the OCSP responder and CRLs its certificates name.

@@ -11,9 +11,8 @@ use std::sync::Arc;
 use esign_shared::app::{App, Ports, TenantSetup};
 use esign_shared::domain::TenantId;
 use esign_shared::port_tests::fault_matrix::{run_matrix, Sampling, World};
-use esign_shared::ports::{Clock, ManualClock};
+use esign_shared::ports::ManualClock;
 use esign_tests::aws_stack::Stack;
-use esign_world::bankid::{router as simulator_router, Simulator};
 
 struct Aws {
     app: App,
@@ -74,13 +73,7 @@ impl World for Aws {
 async fn a_fault_at_any_call_on_the_aws_adapters_loses_nothing_and_does_nothing_twice() {
     let now = chrono::Utc::now();
     let clock = Arc::new(ManualClock::new(now));
-    let ca = esign_world::bankid::generate_simulator_ca(now).unwrap();
-    let bankid_root = esign_shared::x509::pem_encode_cert(ca.chain_der.last().unwrap());
-    let sim_clock = clock.clone();
-    let sim = Simulator::new(ca, Arc::new(move || sim_clock.now()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim_base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, simulator_router(sim)).await.unwrap() });
+    let (sim_base, bankid_root) = esign_tests::aws_stack::start_simulator(clock.clone()).await;
     let work = tempfile::tempdir().unwrap();
     let pki =
         esign_tests::esign_local::pki::LocalPki::open_or_create_at(&work.path().join("pki"), None)

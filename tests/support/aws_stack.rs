@@ -11,6 +11,26 @@ use serde_json::json;
 
 const REGION: &str = "eu-north-1";
 
+/// The BankID simulator over HTTP on loopback, on `clock` (tests move it instead of sleeping):
+/// its base URL (the RP API is under `/rp/v6.0/`, the phone under `/phone/`) and the root
+/// certificate, as PEM, that its users' certificates chain to.
+pub async fn start_simulator(
+    clock: std::sync::Arc<esign_shared::ports::ManualClock>,
+) -> (String, String) {
+    use esign_shared::ports::Clock;
+    let ca = esign_world::bankid::generate_simulator_ca(clock.now()).unwrap();
+    let root_pem = esign_shared::x509::pem_encode_cert(ca.chain_der.last().unwrap());
+    let sim = esign_world::bankid::Simulator::new(ca, std::sync::Arc::new(move || clock.now()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, esign_world::bankid::router(sim))
+            .await
+            .unwrap()
+    });
+    (base, root_pem)
+}
+
 /// A name no other test uses.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())

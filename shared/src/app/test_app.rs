@@ -109,15 +109,14 @@ impl TestApp {
         staff: &Staff,
         signers: &[(&str, &str, Option<&str>)],
     ) -> CreateOrderInput {
-        let pdf = std::fs::read(concat!(
+        let pdf = std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
-        ))
-        .unwrap();
+        ));
         let (doc, _) = self
             .app
             .documents
-            .upload_document(staff, "protokoll.pdf", bytes::Bytes::from(pdf))
+            .upload_file(staff, "protokoll.pdf", pdf)
             .await
             .unwrap();
         CreateOrderInput {

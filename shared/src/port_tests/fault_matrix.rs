@@ -13,7 +13,6 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use chrono::Duration;
 
 use crate::app::{
@@ -162,10 +161,11 @@ pub async fn run_once(
     let clean = App::new(base.clone(), Settings::default());
     // The order is made before the run (its own faults are the API's, not this scenario's).
     let staff = clean.tenants.authenticate_api_key(&key).await.unwrap();
-    let pdf = crate::pdf::hand_made::tiny_pdf("", &[]);
+    let pdf = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pdf.path(), crate::pdf::hand_made::tiny_pdf("", &[])).unwrap();
     let (doc, _) = clean
         .documents
-        .upload_document(&staff, "protokoll.pdf", Bytes::from(pdf))
+        .upload_file(&staff, "protokoll.pdf", pdf.path())
         .await
         .unwrap();
     let order = clean

@@ -53,23 +53,6 @@ impl Documents {
         }
     }
 
-    /// Intake of a document sent in memory (a function URL's small body): as [`upload_file`].
-    ///
-    /// [`upload_file`]: Self::upload_file
-    pub async fn upload_document(
-        &self,
-        staff: &Staff,
-        file_name: &str,
-        bytes: Bytes,
-    ) -> Result<(Document, bool), AppError> {
-        if bytes.len() as u64 > self.settings.max_upload_bytes {
-            return Err(crate::pdf::IntakeError::TooLarge.into());
-        }
-        let file = tempfile::NamedTempFile::new().map_err(internal)?;
-        std::fs::write(file.path(), &bytes).map_err(internal)?;
-        self.upload_file(staff, file_name, file.path()).await
-    }
-
     /// Intake: check the file, then store its bytes and then the record. The same bytes twice
     /// give the same document (its id is their SHA-256); `true` when it is new. The file is
     /// read in pieces (intake object by object, the digest as a stream), so memory does not

@@ -201,9 +201,7 @@ impl Portal {
                 completion_data,
             }) => (identity, completion_data, self.clock.now(), false),
             Err(collect_error) => match self.stored_evidence(&evidence_key).await? {
-                Some((identity, completion_data, received_at)) => {
-                    (identity, completion_data, received_at, true)
-                }
+                Some(s) => (s.identity, s.completion_data, s.received_at, true),
                 None => return Err(collect_error),
             },
         };
@@ -322,20 +320,13 @@ impl Portal {
 
     /// The evidence of a collect that completed before: who signed, what BankID returned, and
     /// when it arrived.
-    async fn stored_evidence(
-        &self,
-        key: &str,
-    ) -> Result<Option<(EidIdentity, serde_json::Value, DateTime<Utc>)>, AppError> {
+    async fn stored_evidence(&self, key: &str) -> Result<Option<StoredEvidence>, AppError> {
         let Some(bytes) = self.objects.get(key).await? else {
             return Ok(None);
         };
-        let stored: StoredEvidence =
-            serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Some((
-            stored.identity,
-            stored.completion_data,
-            stored.received_at,
-        )))
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// The last signature queues the pipeline's first step; otherwise the next step of

@@ -288,15 +288,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { file, data } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let root = data.join("pki").join("root-ca.pem");
             let anchors = match std::fs::read_to_string(&root) {
                 Ok(pem) => esign_shared::x509::pem_decode_certs(&pem)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?,
                 Err(_) => Vec::new(),
             };
-            let report = esign_shared::pdf::verify(&bytes, &anchors)
+            let report = esign_shared::pdf::verify_file(&file, &anchors)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             print_json(&report)?;
             let broken = report

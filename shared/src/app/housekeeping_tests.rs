@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::app::test_objects::{ObjectCall, ObjectWatch, WatchedObjects};
 use crate::app::{test_app, App, CreateOrderInput};
 use crate::domain::{OrderStatus, SigningOrder, TenantId};
-use crate::ports::{Clock, Expect, ObjectStore, PersonalDataCipher, PortError, Write};
+use crate::ports::{Clock, Expect, PersonalDataCipher, PortError, Write};
 use crate::repo::{files, OrderRepo};
 
 /// The cipher, counting decryptions: each order loaded decrypts its signers' personnummer.
@@ -31,47 +32,16 @@ impl PersonalDataCipher for CountingCipher {
     }
 }
 
-/// The object store, counting reads of public notices.
-struct CountingObjects {
-    inner: Arc<dyn ObjectStore>,
-    notices_read: AtomicUsize,
-}
+/// Counts reads of public notices.
+#[derive(Default)]
+struct NoticeReads(AtomicUsize);
 
-#[async_trait::async_trait]
-impl ObjectStore for CountingObjects {
-    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), PortError> {
-        self.inner.put(key, bytes, content_type).await
-    }
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        if key.starts_with("public/") && key.ends_with(".json") {
-            self.notices_read.fetch_add(1, Ordering::SeqCst);
+impl ObjectWatch for NoticeReads {
+    fn before(&self, call: ObjectCall, key: &str) -> Result<(), PortError> {
+        if call == ObjectCall::Get && key.starts_with("public/") && key.ends_with(".json") {
+            self.0.fetch_add(1, Ordering::SeqCst);
         }
-        self.inner.get(key).await
-    }
-    async fn exists(&self, key: &str) -> Result<bool, PortError> {
-        self.inner.exists(key).await
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, PortError> {
-        self.inner.list(prefix).await
-    }
-    async fn put_file(
-        &self,
-        key: &str,
-        path: &std::path::Path,
-        content_type: &str,
-    ) -> Result<(), PortError> {
-        self.inner.put_file(key, path, content_type).await
-    }
-    async fn put_file_once(
-        &self,
-        key: &str,
-        path: &std::path::Path,
-        content_type: &str,
-    ) -> Result<bool, PortError> {
-        self.inner.put_file_once(key, path, content_type).await
-    }
-    async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError> {
-        self.inner.get_to_file(key, path).await
+        Ok(())
     }
 }
 
@@ -143,9 +113,9 @@ async fn a_round_reads_the_active_orders_and_the_notices_up_not_all_history() {
         inner: t.ports.cipher.clone(),
         decrypted: AtomicUsize::new(0),
     });
-    let objects = Arc::new(CountingObjects {
+    let objects = Arc::new(WatchedObjects {
         inner: t.ports.objects.clone(),
-        notices_read: AtomicUsize::new(0),
+        watch: NoticeReads::default(),
     });
     let app: App = t.app_with(|p| {
         p.cipher = cipher.clone();
@@ -154,7 +124,7 @@ async fn a_round_reads_the_active_orders_and_the_notices_up_not_all_history() {
     // The first round may read what was made before the indexes existed, once.
     app.housekeeping.run().await.unwrap();
     cipher.decrypted.store(0, Ordering::SeqCst);
-    objects.notices_read.store(0, Ordering::SeqCst);
+    objects.watch.0.store(0, Ordering::SeqCst);
     let report = app.housekeeping.run().await.unwrap();
     assert_eq!(report.failures, 0, "{report:?}");
     assert!(
@@ -163,7 +133,7 @@ async fn a_round_reads_the_active_orders_and_the_notices_up_not_all_history() {
         cipher.decrypted.load(Ordering::SeqCst)
     );
     assert_eq!(
-        objects.notices_read.load(Ordering::SeqCst),
+        objects.watch.0.load(Ordering::SeqCst),
         0,
         "notices read in a round with none up"
     );

@@ -31,6 +31,8 @@ pub mod views;
 
 #[cfg(all(test, feature = "embedded"))]
 pub(crate) mod test_app;
+#[cfg(all(test, feature = "embedded"))]
+pub(crate) mod test_objects;
 
 pub use board::{content_type_of, Board, PublicFile};
 pub use documents::{

@@ -3,14 +3,15 @@
 
 use std::collections::HashSet;
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Object, ObjectId};
 
 use crate::pdf::update::decode_text_string;
 
 const MAX_FIELD_DEPTH: usize = 32;
 
 /// (fully qualified field name, signature dictionary) for every /FT /Sig field with /V.
-pub(crate) fn signature_fields(doc: &Document) -> Vec<(String, Dictionary)> {
+#[cfg(test)]
+pub(crate) fn signature_fields(doc: &lopdf::Document) -> Vec<(String, Dictionary)> {
     let Ok(catalog) = doc.catalog() else {
         return Vec::new();
     };

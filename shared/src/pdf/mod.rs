@@ -36,7 +36,7 @@ pub use sign::seal::{
 };
 pub use sign::software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
-pub use validate::{verify, SignatureReport, VerifyReport};
+pub use validate::{verify, verify_file, SignatureReport, VerifyReport};
 
 /// What a secretary reads when a file holds a decompression bomb (intake says the same).
 pub(crate) const STREAM_TOO_LARGE_SV: &str =
@@ -57,6 +57,15 @@ pub enum PdfError {
     Certified,
     #[error("a stream in the PDF decodes to more than {limit} bytes")]
     StreamTooLarge { limit: usize },
+    /// A file being read or written (a document on its way from file to file) failed.
+    #[error("file input or output failed: {0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for PdfError {
+    fn from(e: std::io::Error) -> Self {
+        PdfError::Io(e.to_string())
+    }
 }
 
 /// The most a stream we read for its content (the XMP metadata, revocation data in a DSS) may
@@ -90,6 +99,7 @@ impl crate::error::ErrorText for PdfError {
                 PdfError::TooLarge => "pdf.too_large",
                 PdfError::Certified => "pdf.certified",
                 PdfError::StreamTooLarge { .. } => "pdf.stream_too_large",
+                PdfError::Io(_) => "pdf.io",
             }
         })
     }
@@ -105,6 +115,7 @@ impl crate::error::ErrorText for PdfError {
                     .into()
             }
             PdfError::StreamTooLarge { .. } => STREAM_TOO_LARGE_SV.into(),
+            PdfError::Io(d) => format!("Filen kunde inte läsas eller skrivas: {d}"),
         }
     }
 }

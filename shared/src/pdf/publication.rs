@@ -1,11 +1,39 @@
 //! The publication version: the original + one incremental update appending the visible
-//! "Justerat digitalt" page. No signature, no AcroForm change.
+//! "Justerat digitalt" page. No signature, no AcroForm change. Made from file to file: the
+//! original is read on demand (a few objects), then copied in chunks, so memory does not grow
+//! with the document.
+
+use std::io::{Read, Seek, Write};
+use std::path::Path;
 
 use super::font::FontPair;
 use super::page::{write_pages, JusteringPage};
+use super::random_access::Source;
 use super::update::{append_pages_to_root, PreviousRevision, UpdateWriter};
 use super::PdfError;
 
+/// The publication version of the PDF at `original`, written to `output`.
+pub fn publication_file(
+    original: &Path,
+    output: &Path,
+    page: &JusteringPage,
+) -> Result<(), PdfError> {
+    let mut source = std::io::BufReader::new(std::fs::File::open(original)?);
+    let (update, len) = publication_update(&mut source, page, super::font::registered_fonts())?;
+    source.rewind()?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
+    let copied = std::io::copy(&mut (&mut source).take(len), &mut out)?;
+    if copied != len {
+        return Err(PdfError::Io("the original ended early".into()));
+    }
+    out.write_all(&update)?;
+    out.into_inner()
+        .map_err(|e| PdfError::Io(e.error().to_string()))?
+        .sync_all()?;
+    Ok(())
+}
+
+/// The publication version of `original`, in memory (small documents, tests, fuzzing).
 pub fn publication_version(original: &[u8], page: &JusteringPage) -> Result<Vec<u8>, PdfError> {
     publication_version_with_fonts(original, page, super::font::registered_fonts())
 }
@@ -15,15 +43,25 @@ pub(crate) fn publication_version_with_fonts(
     page: &JusteringPage,
     fonts: Option<&FontPair>,
 ) -> Result<Vec<u8>, PdfError> {
-    let prev = PreviousRevision::load(original)?;
-    let mut writer = UpdateWriter::after(&prev.revision, 16 * 1024);
-    let page_ids = write_pages(&mut writer, prev.pages_root_id, page, None, None, fonts)?;
-    append_pages_to_root(&prev, &mut writer, &page_ids)?;
-    let (update, _) = writer.finish(&prev.revision)?;
+    let (update, _) = publication_update(std::io::Cursor::new(original), page, fonts)?;
     let mut published = Vec::with_capacity(original.len() + update.len());
     published.extend_from_slice(original);
     published.extend_from_slice(&update);
     Ok(published)
+}
+
+/// The incremental update that adds the page, and the length of the original it follows.
+fn publication_update(
+    source: impl Source,
+    page: &JusteringPage,
+    fonts: Option<&FontPair>,
+) -> Result<(Vec<u8>, u64), PdfError> {
+    let prev = PreviousRevision::open(source)?;
+    let mut writer = UpdateWriter::after(&prev.revision, 16 * 1024);
+    let page_ids = write_pages(&mut writer, prev.pages_root_id, page, None, None, fonts)?;
+    append_pages_to_root(&prev, &mut writer, &page_ids)?;
+    let (update, _) = writer.finish(&prev.revision)?;
+    Ok((update, prev.revision.len))
 }
 
 #[cfg(test)]
@@ -86,6 +124,21 @@ mod tests {
             &qpdf_transform(&fixture(FIXTURE_1B), &["--object-streams=generate"]),
             "pub-objstm",
         );
+    }
+
+    #[test]
+    fn the_file_made_from_file_to_file_is_the_one_made_in_memory() {
+        let dir = temp_dir("pub-file");
+        let original = fixture(FIXTURE_2B);
+        let page = sample_page("Justerat digitalt");
+        let (input, output) = (dir.join("original.pdf"), dir.join("publication.pdf"));
+        std::fs::write(&input, &original).unwrap();
+        publication_file(&input, &output, &page).unwrap();
+        assert_eq!(
+            std::fs::read(&output).unwrap(),
+            publication_version(&original, &page).unwrap()
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //! Offsets are recorded while writing, never found by searching old bytes.
 
 use std::cell::RefCell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use sha2::{Digest, Sha256};
 
 use super::random_access::{RandomAccessPdf, Source};
@@ -14,8 +13,12 @@ use super::PdfError;
 /// Largest offset a classic xref entry (10 digits) can hold.
 const MAX_OFFSET: u64 = 9_999_999_999;
 
-/// Parse with lopdf, never letting a parser panic escape (hostile input).
-pub(crate) fn load_document(bytes: &[u8]) -> Result<Document, PdfError> {
+/// Parse whole with lopdf, never letting a parser panic escape (hostile input): what tests
+/// use to look at our output through another reader than ours.
+#[cfg(test)]
+pub(crate) fn load_document(bytes: &[u8]) -> Result<lopdf::Document, PdfError> {
+    use lopdf::Document;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
     let limit = super::MAX_DECODED_STRUCTURE;
     let options = lopdf::LoadOptions {
         max_decompressed_size: Some(limit),
@@ -59,6 +62,7 @@ pub(crate) struct PreviousRevision<'a> {
 }
 
 impl<'a> PreviousRevision<'a> {
+    #[cfg(test)]
     pub fn load(bytes: &'a [u8]) -> Result<Self, PdfError> {
         Self::open(std::io::Cursor::new(bytes))
     }

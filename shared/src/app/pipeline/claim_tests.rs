@@ -8,22 +8,29 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::app::test_app::{self, RecordingQueue};
+use crate::app::test_objects::{ObjectCall, ObjectWatch, WatchedObjects};
 use crate::domain::pipeline::MAX_ATTEMPTS;
 use crate::domain::{OrderStatus, PipelineStep, SigningOrder};
-use crate::ports::{Clock, Job, ObjectStore, PortError, Retry};
+use crate::ports::{Clock, Job, PortError, Retry};
 use crate::repo::files;
 
-/// The object store, counting the archive versions written, and failing the next `failures`
-/// writes of one (as S3 or a full disk would).
+/// Counts the archive versions written, and fails the next `failures` writes of one (as S3
+/// or a full disk would).
+#[derive(Default)]
 struct ArchiveWrites {
-    inner: Arc<dyn ObjectStore>,
     written: AtomicU32,
     failures: AtomicU32,
 }
 
-impl ArchiveWrites {
-    fn write(&self, key: &str) -> Result<(), PortError> {
-        if !key.ends_with(files::ARCHIVE_VERSION) {
+impl ObjectWatch for ArchiveWrites {
+    fn written(&self, key: &str) {
+        if key.ends_with(files::ARCHIVE_VERSION) {
+            self.written.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn before(&self, call: ObjectCall, key: &str) -> Result<(), PortError> {
+        if !call.writes() || !key.ends_with(files::ARCHIVE_VERSION) {
             return Ok(());
         }
         if self
@@ -37,67 +44,20 @@ impl ArchiveWrites {
     }
 }
 
-#[async_trait::async_trait]
-impl ObjectStore for ArchiveWrites {
-    async fn put(&self, key: &str, bytes: Bytes, content_type: &str) -> Result<(), PortError> {
-        self.write(key)?;
-        self.inner.put(key, bytes, content_type).await
-    }
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, PortError> {
-        self.inner.get(key).await
-    }
-    async fn exists(&self, key: &str) -> Result<bool, PortError> {
-        self.inner.exists(key).await
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, PortError> {
-        self.inner.list(prefix).await
-    }
-    async fn put_file(
-        &self,
-        key: &str,
-        path: &std::path::Path,
-        content_type: &str,
-    ) -> Result<(), PortError> {
-        self.write(key)?;
-        self.inner.put_file(key, path, content_type).await?;
-        if key.ends_with(files::ARCHIVE_VERSION) {
-            self.written.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(())
-    }
-    async fn put_file_once(
-        &self,
-        key: &str,
-        path: &std::path::Path,
-        content_type: &str,
-    ) -> Result<bool, PortError> {
-        self.write(key)?;
-        let written = self.inner.put_file_once(key, path, content_type).await?;
-        if written && key.ends_with(files::ARCHIVE_VERSION) {
-            self.written.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(written)
-    }
-    async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError> {
-        self.inner.get_to_file(key, path).await
-    }
-}
-
 struct Rig {
     t: test_app::TestApp,
     app: crate::app::App,
     queue: Arc<RecordingQueue>,
-    objects: Arc<ArchiveWrites>,
+    objects: Arc<WatchedObjects<ArchiveWrites>>,
 }
 
 /// An app whose jobs are recorded, not run, and whose archive writes are counted.
 async fn rig() -> Rig {
     let t = test_app::start().await;
     let queue = Arc::new(RecordingQueue::default());
-    let objects = Arc::new(ArchiveWrites {
+    let objects = Arc::new(WatchedObjects {
         inner: t.ports.objects.clone(),
-        written: AtomicU32::new(0),
-        failures: AtomicU32::new(0),
+        watch: ArchiveWrites::default(),
     });
     let app = t.app_with(|p| {
         p.queue = queue.clone();
@@ -133,14 +93,14 @@ async fn two_deliveries_of_the_seal_at_once_make_one_archive_version() {
     a.unwrap();
     b.unwrap();
     assert_eq!(
-        r.objects.written.load(Ordering::SeqCst),
+        r.objects.watch.written.load(Ordering::SeqCst),
         1,
         "archive versions"
     );
     assert_eq!(r.order(&order).await.status, OrderStatus::Sealed);
     // And a delivery after it is done makes none either.
     r.app.pipeline.run(&seal).await.unwrap();
-    assert_eq!(r.objects.written.load(Ordering::SeqCst), 1);
+    assert_eq!(r.objects.watch.written.load(Ordering::SeqCst), 1);
     let publish = Job::for_step(PipelineStep::Publish, &order.tenant, order.id);
     assert!(r.queue.take().iter().all(|j| *j == publish));
 }
@@ -169,7 +129,7 @@ async fn a_crash_after_the_archive_was_written_seals_with_that_archive_version()
         first, second,
         "the archive version stays the one first made"
     );
-    assert_eq!(r.objects.written.load(Ordering::SeqCst), 1);
+    assert_eq!(r.objects.watch.written.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -191,7 +151,7 @@ async fn a_seal_that_can_never_succeed_stops_the_order_and_tells_the_secretary()
     assert_eq!(failure.step, PipelineStep::Seal);
     assert_eq!(failure.reason.code, "seal.certificate_invalid");
     assert!(failure.reason.message_sv.contains("sigillcertifikat"));
-    assert_eq!(r.objects.written.load(Ordering::SeqCst), 0);
+    assert_eq!(r.objects.watch.written.load(Ordering::SeqCst), 0);
     // The secretary sees it in the order and hears of it by mail.
     let view = crate::app::views::order_for_staff(&stopped, [false; 4]);
     assert_eq!(view["status"], "failed");
@@ -227,7 +187,7 @@ async fn a_step_that_keeps_failing_stops_after_the_last_attempt_and_runs_again_w
     let (order, staff) = r.t.signed_order(&r.app, "kommun").await;
     let seal = Job::for_step(PipelineStep::Seal, &order.tenant, order.id);
     r.queue.take();
-    r.objects.failures.store(u32::MAX, Ordering::SeqCst);
+    r.objects.watch.failures.store(u32::MAX, Ordering::SeqCst);
     for attempt in 1..MAX_ATTEMPTS {
         let err = r.app.pipeline.run(&seal).await.unwrap_err();
         assert_eq!(err.retry(), Retry::Later, "attempt {attempt}: {err}");
@@ -240,7 +200,7 @@ async fn a_step_that_keeps_failing_stops_after_the_last_attempt_and_runs_again_w
     assert_eq!(stopped.failure.unwrap().reason.code, "internal");
 
     // Mended: the secretary (or the admin, or an e-service) runs it again.
-    r.objects.failures.store(0, Ordering::SeqCst);
+    r.objects.watch.failures.store(0, Ordering::SeqCst);
     let key = r.t.app.tenants.issue_api_key(&staff.tenant).await.unwrap();
     let retry = |key: String| {
         let path = format!("/api/orders/{}/retry", order.id);

@@ -2,12 +2,10 @@
 //! evidence of every signature, a validation report made now, and the metadata the archive
 //! asks for.
 
-use bytes::Bytes;
-
 use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
 use crate::app::AppError;
-use crate::archive::{build_sip, FileUse, SipFile, SipMetadata};
+use crate::archive::{write_sip, FileUse, SipContent, SipFile, SipMetadata};
 use crate::domain::{PipelineStep, SignatureState};
 use crate::repo::files;
 
@@ -19,11 +17,16 @@ impl Pipeline {
         let (t, id) = (&order.tenant, order.id);
         let rec = self.tenant_record(t).await?;
         let now = self.clock.now();
-        let archive = self
+        // Files, not memory: an archive version may be hundreds of MB.
+        let work = tempfile::tempdir().map_err(internal)?;
+        let archive = work.path().join("archive.pdf");
+        if !self
             .objects
-            .get(&files::order_file(t, id, files::ARCHIVE_VERSION))
+            .get_to_file(&files::order_file(t, id, files::ARCHIVE_VERSION), &archive)
             .await?
-            .ok_or_else(|| AppError::Internal("archive version missing".into()))?;
+        {
+            return Err(AppError::Internal("archive version missing".into()));
+        }
         let anchors: Vec<Vec<u8>> = rec
             .seal_chain_pem
             .as_deref()
@@ -33,7 +36,12 @@ impl Pipeline {
             .and_then(|c| c.last().cloned())
             .into_iter()
             .collect();
-        let report = crate::pdf::validate::verify(&archive, &anchors).map_err(internal)?;
+        let checked = archive.clone();
+        let report =
+            tokio::task::spawn_blocking(move || crate::pdf::verify_file(&checked, &anchors))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?;
         // The package says the signatures hold; one that would say otherwise is not made.
         if !report.all_hold() {
             return Err(AppError::bad_request(
@@ -51,7 +59,7 @@ impl Pipeline {
         .map_err(internal)?;
         let mut contents = vec![SipFile {
             path: "representations/rep1/data/archive.pdf".into(),
-            bytes: archive.to_vec(),
+            content: SipContent::File(archive),
             mime: "application/pdf".into(),
             use_: FileUse::Archive,
         }];
@@ -71,7 +79,7 @@ impl Pipeline {
                         "representations/rep1/data/evidence/signature-{}.json",
                         i + 1
                     ),
-                    bytes: ev.to_vec(),
+                    content: SipContent::Bytes(ev.to_vec()),
                     mime: "application/json".into(),
                     use_: FileUse::Evidence,
                 });
@@ -80,7 +88,7 @@ impl Pipeline {
         }
         contents.push(SipFile {
             path: "metadata/other/validation-report.json".into(),
-            bytes: report_json,
+            content: SipContent::Bytes(report_json),
             mime: "application/json".into(),
             use_: FileUse::ValidationReport,
         });
@@ -97,11 +105,20 @@ impl Pipeline {
             signers,
             software: SOFTWARE.into(),
         };
-        let sip = build_sip(&meta, &contents).map_err(internal)?;
+        let package = work.path().join("sip.zip");
+        let written = package.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = std::io::BufWriter::new(std::fs::File::create(&written)?);
+            let out = write_sip(&meta, &contents, out).map_err(std::io::Error::other)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
         self.objects
-            .put(
+            .put_file(
                 &files::order_file(t, id, files::ARCHIVE_PACKAGE),
-                Bytes::from(sip),
+                &package,
                 "application/zip",
             )
             .await?;

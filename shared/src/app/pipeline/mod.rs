@@ -213,6 +213,9 @@ impl JobHandler for Pipeline {
 mod claim_tests;
 
 #[cfg(all(test, feature = "embedded"))]
+mod streaming_tests;
+
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::app::test_app;

@@ -1,6 +1,8 @@
 //! The publish step: the publication version (no signature, no personnummer, a visible
 //! "Justerat digitalt" page) and the notice on the digital anslagstavla, with the dates of law.
 
+use std::path::Path;
+
 use bytes::Bytes;
 
 use super::work::Claimed;
@@ -13,14 +15,17 @@ use crate::domain::{PipelineStep, SigningOrder};
 use crate::repo::files;
 
 impl Pipeline {
-    async fn original_of(&self, order: &SigningOrder) -> Result<Bytes, AppError> {
-        self.objects
-            .get(&files::original(
-                &order.tenant,
-                &order.current().document_id,
-            ))
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("original of order {} is missing", order.id)))
+    /// The order's original, fetched to `path`.
+    async fn original_to(&self, order: &SigningOrder, path: &Path) -> Result<(), AppError> {
+        let key = files::original(&order.tenant, &order.current().document_id);
+        if self.objects.get_to_file(&key, path).await? {
+            Ok(())
+        } else {
+            Err(AppError::Internal(format!(
+                "original of order {} is missing",
+                order.id
+            )))
+        }
     }
 
     /// The publication version (no signature, no personnummer) and the notice on the
@@ -30,7 +35,6 @@ impl Pipeline {
         let (t, id) = (&order.tenant, order.id);
         let tenant = self.tenant_record(t).await?.tenant;
         let now = self.clock.now();
-        let original = self.original_of(order).await?;
         let justering = order.justering_date();
         let page = justering_page(
             &tenant,
@@ -43,8 +47,20 @@ impl Pipeline {
                 justering, tenant.storage_place
             ),
         );
-        let publication =
-            crate::pdf::publication::publication_version(&original, &page).map_err(internal)?;
+        // Files, not memory: a protocol may be hundreds of MB.
+        let work = tempfile::tempdir().map_err(internal)?;
+        let (original, publication) = (
+            work.path().join("original.pdf"),
+            work.path().join("publication.pdf"),
+        );
+        self.original_to(order, &original).await?;
+        let made = publication.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::pdf::publication::publication_file(&original, &made, &page)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)
             .date_naive();
@@ -66,12 +82,21 @@ impl Pipeline {
         );
         let notice_json = serde_json::to_vec_pretty(&notice).map_err(internal)?;
         let notice_html = crate::render::render_notice_html(&notice);
-        let made: [(&str, &str, Bytes); 3] = [
-            (
-                files::PUBLICATION_VERSION,
+        self.objects
+            .put_file(
+                &files::order_file(t, id, files::PUBLICATION_VERSION),
+                &publication,
                 "application/pdf",
-                Bytes::from(publication),
-            ),
+            )
+            .await?;
+        self.objects
+            .put_file(
+                &files::public(t, &format!("{id}.pdf")),
+                &publication,
+                "application/pdf",
+            )
+            .await?;
+        let made: [(&str, &str, Bytes); 2] = [
             (
                 files::NOTICE_JSON,
                 "application/json",
@@ -89,12 +114,11 @@ impl Pipeline {
                 .await?;
         }
         let public = [
-            (format!("{id}.pdf"), "application/pdf", made[0].2.clone()),
-            (format!("{id}.json"), "application/json", made[1].2.clone()),
+            (format!("{id}.json"), "application/json", made[0].2.clone()),
             (
                 format!("{id}.html"),
                 "text/html; charset=utf-8",
-                made[2].2.clone(),
+                made[1].2.clone(),
             ),
         ];
         for (name, ctype, bytes) in public {

@@ -2,16 +2,19 @@
 //! zips everything under one root folder, deterministically.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Seek, Write};
+use std::path::Path;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::descriptive::descriptive_metadata_xml;
 use super::error::{write_err, ArchiveError};
-use super::mets::{mets_xml, representation_mets_xml, Entry};
+use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
 use super::paths::{classify_path, valid_media_type, valid_package_id, Section};
 use super::xml::sanitize_xml_text;
-use super::{FileUse, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME};
+use super::{FileUse, SipContent, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME};
+
+const CHUNK: usize = 1024 * 1024;
 
 /// A zip timestamp from `created` (DOS time: 1980–2107, two-second steps, no time zone; UTC).
 fn zip_timestamp(created: &DateTime<Utc>) -> zip::DateTime {
@@ -27,20 +30,48 @@ fn zip_timestamp(created: &DateTime<Utc>) -> zip::DateTime {
     .unwrap_or_default()
 }
 
-/// Builds the package as zip bytes. Output depends only on the inputs (fixed timestamps,
-/// fixed permissions, files in input order after the generated ones).
+/// Builds the package as zip bytes in memory (small packages and tests; see [`write_sip`]).
 pub fn build_sip(meta: &SipMetadata, files: &[SipFile]) -> Result<Vec<u8>, ArchiveError> {
+    Ok(write_sip(meta, files, Cursor::new(Vec::new()))?.into_inner())
+}
+
+/// Size and SHA-256 of a file, read in chunks.
+fn measure(path: &Path) -> Result<(u64, String), ArchiveError> {
+    let mut file = std::fs::File::open(path).map_err(write_err)?;
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(write_err)?;
+        if n == 0 {
+            break;
+        }
+        sha2::Digest::update(&mut hasher, &buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex::encode(sha2::Digest::finalize(hasher))))
+}
+
+/// Writes the package as a zip to `out`. Output depends only on the inputs (fixed
+/// timestamps, fixed permissions, files in input order after the generated ones). Files given
+/// as paths are streamed: memory does not grow with their size. Gives `out` back, for the
+/// caller to flush and sync.
+pub fn write_sip<W: Write + Seek>(
+    meta: &SipMetadata,
+    files: &[SipFile],
+    out: W,
+) -> Result<W, ArchiveError> {
     if !valid_package_id(&meta.package_id) {
         return Err(ArchiveError::InvalidPackageId);
     }
     let descriptive = descriptive_metadata_xml(meta)?;
-    let mut entries = vec![Entry {
-        path: DESCRIPTIVE_METADATA_PATH,
-        bytes: &descriptive,
-        mime: "application/xml",
-        use_: FileUse::Metadata,
-        section: Section::DescriptiveMetadata,
-    }];
+    let mut entries = vec![Entry::of_bytes(
+        DESCRIPTIVE_METADATA_PATH,
+        &descriptive,
+        "application/xml",
+        FileUse::Metadata,
+        Section::DescriptiveMetadata,
+    )];
     let mut seen: HashSet<&str> = HashSet::from([DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME]);
     for file in files {
         let section = classify_path(&file.path)?;
@@ -52,12 +83,22 @@ pub fn build_sip(meta: &SipMetadata, files: &[SipFile]) -> Result<Vec<u8>, Archi
         if !seen.insert(file.path.as_str()) {
             return Err(ArchiveError::DuplicatePath(sanitize_xml_text(&file.path)));
         }
-        entries.push(Entry {
-            path: &file.path,
-            bytes: &file.bytes,
-            mime: &file.mime,
-            use_: file.use_,
-            section,
+        entries.push(match &file.content {
+            SipContent::Bytes(bytes) => {
+                Entry::of_bytes(&file.path, bytes, &file.mime, file.use_, section)
+            }
+            SipContent::File(path) => {
+                let (size, sha256) = measure(path)?;
+                Entry {
+                    path: &file.path,
+                    content: Content::File(path),
+                    size,
+                    sha256,
+                    mime: &file.mime,
+                    use_: file.use_,
+                    section,
+                }
+            }
         });
     }
     // Representation METS files, one per representation folder, listed first in their group.
@@ -85,12 +126,14 @@ pub fn build_sip(meta: &SipMetadata, files: &[SipFile]) -> Result<Vec<u8>, Archi
     }
     let mut all_entries: Vec<Entry<'_>> = rep_mets
         .iter()
-        .map(|(rep, path, bytes)| Entry {
-            path,
-            bytes,
-            mime: "application/xml",
-            use_: FileUse::Metadata,
-            section: Section::Representation(rep.clone()),
+        .map(|(rep, path, bytes)| {
+            Entry::of_bytes(
+                path,
+                bytes,
+                "application/xml",
+                FileUse::Metadata,
+                Section::Representation(rep.clone()),
+            )
         })
         .collect();
     all_entries.extend(entries);
@@ -98,21 +141,50 @@ pub fn build_sip(meta: &SipMetadata, files: &[SipFile]) -> Result<Vec<u8>, Archi
     let mets = mets_xml(meta, &entries)?;
 
     let timestamp = zip_timestamp(&meta.created);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut zip = zip::ZipWriter::new(out);
     let root = &meta.package_id;
-    let mut add = |name: String, bytes: &[u8]| -> Result<(), ArchiveError> {
+    let mut add = |name: String, content: Content<'_>, size: u64, mime: &str| {
+        // PDFs and zips are compressed already: stored, they cost no second compression pass.
+        let method = if matches!(mime, "application/pdf" | "application/zip") {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
         let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_method(method)
             .last_modified_time(timestamp)
             .unix_permissions(0o644)
-            .large_file(bytes.len() as u64 >= u64::from(u32::MAX));
+            .large_file(size >= u64::from(u32::MAX));
         zip.start_file(name, options).map_err(write_err)?;
-        zip.write_all(bytes).map_err(write_err)
+        match content {
+            Content::Bytes(bytes) => zip.write_all(bytes).map_err(write_err),
+            Content::File(path) => {
+                let mut file = std::fs::File::open(path).map_err(write_err)?;
+                let copied = std::io::copy(&mut file, &mut zip).map_err(write_err)?;
+                if copied == size {
+                    Ok(())
+                } else {
+                    Err(write_err(format!(
+                        "{} changed while packed",
+                        path.display()
+                    )))
+                }
+            }
+        }
     };
-    add(format!("{root}/{METS_FILE_NAME}"), &mets)?;
+    add(
+        format!("{root}/{METS_FILE_NAME}"),
+        Content::Bytes(&mets),
+        mets.len() as u64,
+        "application/xml",
+    )?;
     for entry in &entries {
-        add(format!("{root}/{}", entry.path), entry.bytes)?;
+        add(
+            format!("{root}/{}", entry.path),
+            entry.content,
+            entry.size,
+            entry.mime,
+        )?;
     }
-    let cursor = zip.finish().map_err(write_err)?;
-    Ok(cursor.into_inner())
+    zip.finish().map_err(write_err)
 }

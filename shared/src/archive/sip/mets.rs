@@ -21,10 +21,41 @@ const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// One file as METS sees it.
 pub(super) struct Entry<'a> {
     pub(super) path: &'a str,
-    pub(super) bytes: &'a [u8],
+    pub(super) content: Content<'a>,
+    pub(super) size: u64,
+    /// SHA-256, lower-case hex.
+    pub(super) sha256: String,
     pub(super) mime: &'a str,
     pub(super) use_: FileUse,
     pub(super) section: Section,
+}
+
+/// Where an entry's bytes are.
+#[derive(Clone, Copy)]
+pub(super) enum Content<'a> {
+    Bytes(&'a [u8]),
+    File(&'a std::path::Path),
+}
+
+impl<'a> Entry<'a> {
+    /// An entry of bytes in memory.
+    pub(super) fn of_bytes(
+        path: &'a str,
+        bytes: &'a [u8],
+        mime: &'a str,
+        use_: FileUse,
+        section: Section,
+    ) -> Self {
+        Self {
+            path,
+            content: Content::Bytes(bytes),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+            mime,
+            use_,
+            section,
+        }
+    }
 }
 
 /// Splits "name version" at the last space; without a version the whole string is the name.
@@ -38,8 +69,8 @@ pub(super) fn software_name_and_version(software: &str) -> (&str, &str) {
 }
 
 fn write_mdref(x: &mut XmlOut, entry: &Entry<'_>, created: &str) -> Result<(), ArchiveError> {
-    let size = entry.bytes.len().to_string();
-    let checksum = sha256_hex(entry.bytes);
+    let size = entry.size.to_string();
+    let checksum = entry.sha256.clone();
     let (mdtype, other): (&str, Option<&str>) = match entry.section {
         Section::PreservationMetadata => ("PREMIS", None),
         _ if entry.path == DESCRIPTIVE_METADATA_PATH => ("OTHER", Some("ESIGN-PROTOCOL")),
@@ -148,8 +179,8 @@ fn write_file_element(
     href: &str,
     created: &str,
 ) -> Result<(), ArchiveError> {
-    let size = entry.bytes.len().to_string();
-    let checksum = sha256_hex(entry.bytes);
+    let size = entry.size.to_string();
+    let checksum = entry.sha256.clone();
     x.start(
         "mets:file",
         &[

@@ -1,5 +1,5 @@
 //! The e-archive export package: a zipped E-ARK CSIP/SIP 2.1 shaped submission package
-//! (FGS Paketstruktur 2.0), built in memory.
+//! (FGS Paketstruktur 2.0), written to a file (or to memory for small packages).
 //!
 //! Layout inside the zip (one root folder named after the package id, CSIPSTR1/2):
 //! ```text
@@ -28,7 +28,7 @@ mod paths;
 mod read;
 mod xml;
 
-pub use build::build_sip;
+pub use build::{build_sip, write_sip};
 pub use descriptive::descriptive_metadata_xml;
 pub use error::ArchiveError;
 pub use read::{read_sip_manifest, verify_sip};
@@ -63,9 +63,17 @@ impl FileUse {
 pub struct SipFile {
     /// Path inside the package, e.g. "representations/rep1/data/archive.pdf".
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub content: SipContent,
     pub mime: String,
     pub use_: FileUse,
+}
+
+/// A file's content: small ones in memory, documents (which may be hundreds of MB) in a file
+/// that is read in chunks, once for its checksum and once into the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SipContent {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

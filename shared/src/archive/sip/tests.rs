@@ -46,25 +46,25 @@ fn files() -> Vec<SipFile> {
     vec![
         SipFile {
             path: "representations/rep1/data/archive.pdf".into(),
-            bytes: b"%PDF-1.7\n... archive version ...\n%%EOF\n".to_vec(),
+            content: SipContent::Bytes(b"%PDF-1.7\n... archive version ...\n%%EOF\n".to_vec()),
             mime: "application/pdf".into(),
             use_: FileUse::Archive,
         },
         SipFile {
             path: "representations/rep1/data/evidence/bankid-åsa öberg.xml".into(),
-            bytes: b"<sig>evidence & more</sig>".to_vec(),
+            content: SipContent::Bytes(b"<sig>evidence & more</sig>".to_vec()),
             mime: "application/xml".into(),
             use_: FileUse::Evidence,
         },
         SipFile {
             path: "documentation/validation-report.xml".into(),
-            bytes: b"<report/>".to_vec(),
+            content: SipContent::Bytes(b"<report/>".to_vec()),
             mime: "application/xml".into(),
             use_: FileUse::ValidationReport,
         },
         SipFile {
             path: "metadata/preservation/premis.xml".into(),
-            bytes: b"<premis/>".to_vec(),
+            content: SipContent::Bytes(b"<premis/>".to_vec()),
             mime: "application/xml".into(),
             use_: FileUse::Metadata,
         },
@@ -103,6 +103,28 @@ fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
+/// A document given as a file is packed as it would be from memory (streamed, not read whole).
+#[test]
+fn a_file_is_packed_as_its_bytes_would_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_memory = files();
+    let mut from_files = in_memory.clone();
+    for (i, file) in from_files.iter_mut().enumerate() {
+        let SipContent::Bytes(bytes) = &file.content else {
+            unreachable!()
+        };
+        let path = dir.path().join(format!("{i}"));
+        std::fs::write(&path, bytes).unwrap();
+        file.content = SipContent::File(path);
+    }
+    let mut written = Cursor::new(Vec::new());
+    write_sip(&meta(), &from_files, &mut written).unwrap();
+    assert_eq!(
+        written.into_inner(),
+        build_sip(&meta(), &in_memory).unwrap()
+    );
+}
+
 #[test]
 fn every_listed_checksum_matches_the_zip() {
     let zip_bytes = build_sip(&meta(), &files()).unwrap();
@@ -118,7 +140,10 @@ fn every_listed_checksum_matches_the_zip() {
             .iter()
             .find(|(p, _)| *p == file.path)
             .unwrap_or_else(|| panic!("{} not listed", file.path));
-        assert_eq!(*sum, hex::encode(Sha256::digest(&file.bytes)));
+        let SipContent::Bytes(bytes) = &file.content else {
+            unreachable!("the test files are in memory")
+        };
+        assert_eq!(*sum, hex::encode(Sha256::digest(bytes)));
     }
     for (path, sum) in &listed {
         let bytes = zip_entry(&zip_bytes, &format!("{root}/{path}"));

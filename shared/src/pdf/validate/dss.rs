@@ -2,11 +2,12 @@
 //! document timestamp over it (B-LTA).
 
 use der::Decode;
-use lopdf::Document;
+use lopdf::{Dictionary, Object};
 use x509_cert::Certificate;
 
+use super::signed_file::SignedFile;
 use super::SignatureReport;
-use crate::pdf::update::load_document;
+use crate::pdf::random_access::{RandomAccessPdf, Source};
 
 /// The validation data in the document security store (the last revision's).
 pub(super) struct Dss {
@@ -14,22 +15,23 @@ pub(super) struct Dss {
     crls: Vec<x509_cert::crl::CertificateList>,
 }
 
-pub(super) fn read_dss(doc: &Document) -> Option<Dss> {
-    let catalog = doc.catalog().ok()?;
-    let (_, dss) = doc.dereference(catalog.get(b"DSS").ok()?).ok()?;
-    let dss = dss.as_dict().ok()?;
-    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
-        let Ok(array) = dss.get(key).and_then(|a| doc.dereference(a)) else {
-            return Vec::new();
-        };
-        let Ok(items) = array.1.as_array() else {
+pub(super) fn read_dss(pdf: &mut RandomAccessPdf<'_>, catalog: &Dictionary) -> Option<Dss> {
+    let dss = match pdf.resolve(catalog.get(b"DSS").ok()?).ok()? {
+        Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    let mut streams = |key: &[u8]| -> Vec<Vec<u8>> {
+        let Some(Object::Array(items)) = dss.get(key).ok().and_then(|a| pdf.resolve(a).ok()) else {
             return Vec::new();
         };
         items
             .iter()
-            .filter_map(|item| doc.dereference(item).ok())
-            .filter_map(|(_, o)| o.as_stream().ok())
-            .filter_map(|s| crate::pdf::decode_stream(s, crate::pdf::MAX_DECODED_METADATA).ok())
+            .filter_map(|item| pdf.resolve(item).ok())
+            .filter_map(|o| match o {
+                Object::Stream(s) => Some(s),
+                _ => None,
+            })
+            .filter_map(|s| crate::pdf::decode_stream(&s, crate::pdf::MAX_DECODED_METADATA).ok())
             .collect()
     };
     let ocsp = streams(b"OCSPs")
@@ -70,8 +72,8 @@ fn revocation_covered(cert: &Certificate, dss: &Dss) -> bool {
 /// B-LT: the DSS holds revocation data for every certificate of the seal's and the signature
 /// timestamp's chains (but the self-signed roots). B-LTA: then a valid document timestamp
 /// covers a revision that already had that DSS.
-pub(super) fn long_term_levels(
-    bytes: &[u8],
+pub(super) fn long_term_levels<S: Source>(
+    file: &mut SignedFile<S>,
     index: usize,
     reports: &mut [SignatureReport],
     needs: &[Certificate],
@@ -98,18 +100,19 @@ pub(super) fn long_term_levels(
     }
     reports[index].level = "PAdES-B-LT".into();
     let signed_end = reports[index].revision_length;
-    let lta = reports.iter().any(|r| {
-        r.level == "DocTimeStamp"
-            && r.intact
-            && r.signature_valid
-            && r.trusted
-            && r.covers_whole_revision
-            && r.revision_length > signed_end
-            && (r.revision_length as usize) <= bytes.len()
-            && load_document(&bytes[..r.revision_length as usize])
-                .ok()
-                .is_some_and(|prefix| prefix.catalog().map(|c| c.has(b"DSS")).unwrap_or(false))
-    });
+    let stamped: Vec<u64> = reports
+        .iter()
+        .filter(|r| {
+            r.level == "DocTimeStamp"
+                && r.intact
+                && r.signature_valid
+                && r.trusted
+                && r.covers_whole_revision
+                && r.revision_length > signed_end
+        })
+        .map(|r| r.revision_length)
+        .collect();
+    let lta = stamped.into_iter().any(|end| file.revision_has_dss(end));
     if lta {
         reports[index].level = "PAdES-B-LTA".into();
     } else {

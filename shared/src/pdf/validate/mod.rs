@@ -4,8 +4,10 @@
 //! Never panics on hostile input.
 
 mod dss;
+mod signed_file;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 
 use crate::error::ErrorText;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -15,16 +17,18 @@ use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::random_access::Source;
 use super::signed_data::{
     self, SigningCertificateV2, ID_AA_SIGNATURE_TIME_STAMP_TOKEN, ID_AA_SIGNING_CERTIFICATE_V2,
     ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SHA256, ID_SIGNING_TIME,
 };
 use super::timestamp::TimestampError;
-use super::update::{decode_text_string, load_document};
+use super::update::decode_text_string;
 use super::PdfError;
 use crate::x509::{parse_tst_info, validate_path, Purpose};
+use signed_file::SignedFile;
 
-use super::fields::signature_fields;
+use super::fields::signature_fields_with;
 use super::signed_data::{find_signer_cert, signer_signature_ok};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -81,31 +85,46 @@ impl VerifyReport {
     }
 }
 
+/// Verify a PDF held in memory.
 pub fn verify(bytes: &[u8], trust_anchors_der: &[Vec<u8>]) -> Result<VerifyReport, PdfError> {
-    let doc = load_document(bytes)?;
-    if doc.trailer.has(b"Encrypt") {
-        return Err(PdfError::Encrypted);
-    }
-    let anchors = trust_anchors_der;
-    let fields = signature_fields(&doc);
-    let dss = dss::read_dss(&doc);
+    verify_source(std::io::Cursor::new(bytes), trust_anchors_der)
+}
+
+/// Verify the PDF at `path`, reading it on demand: memory does not grow with its size.
+pub fn verify_file(path: &Path, trust_anchors_der: &[Vec<u8>]) -> Result<VerifyReport, PdfError> {
+    let file = std::io::BufReader::new(std::fs::File::open(path)?);
+    verify_source(file, trust_anchors_der)
+}
+
+fn verify_source(src: impl Source, anchors: &[Vec<u8>]) -> Result<VerifyReport, PdfError> {
+    let mut file = SignedFile::new(src)?;
+    let (fields, dss) = {
+        let mut pdf = file.newest()?;
+        let Some(catalog) = signed_file::catalog(&mut pdf) else {
+            return Err(PdfError::Unreadable("the document has no catalog".into()));
+        };
+        let fields = signature_fields_with(&catalog, &mut |id| pdf.get(id).ok());
+        let dss = dss::read_dss(&mut pdf, &catalog);
+        (fields, dss)
+    };
     let mut signatures = Vec::new();
     let mut needs = Vec::new();
     for (name, sig) in fields {
-        let (report, need) =
-            catch_unwind(AssertUnwindSafe(|| verify_one(bytes, &name, &sig, anchors)))
-                .unwrap_or_else(|_| {
-                    (
-                        failed_report(&name, "internal failure while verifying"),
-                        Vec::new(),
-                    )
-                });
+        let (report, need) = catch_unwind(AssertUnwindSafe(|| {
+            verify_one(&mut file, &name, &sig, anchors)
+        }))
+        .unwrap_or_else(|_| {
+            (
+                failed_report(&name, "internal failure while verifying"),
+                Vec::new(),
+            )
+        });
         signatures.push(report);
         needs.push(need);
     }
     for i in 0..signatures.len() {
         if signatures[i].level == "PAdES-B-T" {
-            dss::long_term_levels(bytes, i, &mut signatures, &needs[i], dss.as_ref());
+            dss::long_term_levels(&mut file, i, &mut signatures, &needs[i], dss.as_ref());
         }
     }
     Ok(VerifyReport { signatures })
@@ -132,19 +151,19 @@ fn failed_report(name: &str, problem: &str) -> SignatureReport {
 
 /// The report, and the certificates whose revocation data B-LT needs (the signer's and the
 /// signature timestamp's).
-fn verify_one(
-    bytes: &[u8],
+fn verify_one<S: Source>(
+    file: &mut SignedFile<S>,
     name: &str,
     sig: &Dictionary,
     anchors: &[Vec<u8>],
 ) -> (SignatureReport, Vec<Certificate>) {
     let mut needs = Vec::new();
-    let report = verify_one_into(bytes, name, sig, anchors, &mut needs);
+    let report = verify_one_into(file, name, sig, anchors, &mut needs);
     (report, needs)
 }
 
-fn verify_one_into(
-    bytes: &[u8],
+fn verify_one_into<S: Source>(
+    file: &mut SignedFile<S>,
     name: &str,
     sig: &Dictionary,
     anchors: &[Vec<u8>],
@@ -163,14 +182,25 @@ fn verify_one_into(
         Ok(Object::Array(items)) => items.iter().filter_map(|o| o.as_i64().ok()).collect(),
         _ => Vec::new(),
     };
-    let Some(ranges) = checked_ranges(&byte_range, bytes.len()) else {
+    let Some(ranges) = checked_ranges(&byte_range, file.len) else {
         report
             .problems
             .push("ByteRange missing or out of bounds".into());
         return report;
     };
-    report.covers_whole_revision = covers_whole_revision(bytes, &ranges);
-    report.revision_length = (ranges[1].0 + ranges[1].1) as u64;
+    let (covers, digest) = match covers_whole_revision(file, &ranges)
+        .and_then(|covers| Ok((covers, file.digest(&ranges)?)))
+    {
+        Ok(read) => read,
+        Err(e) => {
+            report
+                .problems
+                .push(format!("the file could not be read: {e}"));
+            return report;
+        }
+    };
+    report.covers_whole_revision = covers;
+    report.revision_length = ranges[1].0 + ranges[1].1;
     if !report.covers_whole_revision {
         report
             .problems
@@ -191,9 +221,9 @@ fn verify_one_into(
         }
     };
     if report.sub_filter == "ETSI.RFC3161" {
-        check_document_timestamp(bytes, &ranges, &signed_data, anchors, &mut report);
+        check_document_timestamp(&digest, &signed_data, anchors, &mut report);
     } else {
-        check_signed_data(bytes, &ranges, &signed_data, anchors, &mut report);
+        check_signed_data(&digest, &signed_data, anchors, &mut report);
         needs.extend(signed_data::certificates_of(&signed_data));
         if report.level == "PAdES-B-B" {
             check_signature_timestamp(&signed_data, anchors, &mut report, needs);
@@ -205,8 +235,7 @@ fn verify_one_into(
 /// A document timestamp (/Type /DocTimeStamp, ETSI.RFC3161): the TSTInfo messageImprint must
 /// equal the ByteRange digest; the token's own CMS signature and TSA chain are checked.
 fn check_document_timestamp(
-    bytes: &[u8],
-    ranges: &[(usize, usize); 2],
+    digest: &[u8; 32],
     signed_data: &SignedData,
     anchors: &[Vec<u8>],
     report: &mut SignatureReport,
@@ -237,11 +266,7 @@ fn check_document_timestamp(
         return;
     };
     report.signing_time = Some(tst.gen_time_text.clone());
-    let mut hasher = Sha256::new();
-    for (start, len) in ranges {
-        hasher.update(&bytes[*start..*start + *len]);
-    }
-    report.intact = tst.imprint_algorithm == ID_SHA256 && tst.imprint == hasher.finalize()[..];
+    report.intact = tst.imprint_algorithm == ID_SHA256 && tst.imprint == digest[..];
     if !report.intact {
         report
             .problems
@@ -280,11 +305,11 @@ fn check_document_timestamp(
 }
 
 /// [(start, len), (start, len)] when the ByteRange is 4 non-negative in-bounds integers.
-fn checked_ranges(byte_range: &[i64], file_len: usize) -> Option<[(usize, usize); 2]> {
+fn checked_ranges(byte_range: &[i64], file_len: u64) -> Option<[(u64, u64); 2]> {
     if byte_range.len() != 4 || byte_range.iter().any(|v| *v < 0) {
         return None;
     }
-    let v: Vec<usize> = byte_range.iter().map(|x| *x as usize).collect();
+    let v: Vec<u64> = byte_range.iter().map(|x| *x as u64).collect();
     let first_end = v[0].checked_add(v[1])?;
     let second_end = v[2].checked_add(v[3])?;
     if first_end > v[2] || second_end > file_len {
@@ -293,30 +318,22 @@ fn checked_ranges(byte_range: &[i64], file_len: usize) -> Option<[(usize, usize)
     Some([(v[0], v[1]), (v[2], v[3])])
 }
 
-fn covers_whole_revision(bytes: &[u8], ranges: &[(usize, usize); 2]) -> bool {
+/// The ByteRange starts the file, leaves out exactly the /Contents hex string, and ends its
+/// revision at `%%EOF`.
+fn covers_whole_revision<S: Source>(
+    file: &mut SignedFile<S>,
+    ranges: &[(u64, u64); 2],
+) -> Result<bool, PdfError> {
     let [(start, first_len), (second_start, second_len)] = *ranges;
     if start != 0 || second_start < first_len + 2 {
-        return false;
+        return Ok(false);
     }
-    let gap = &bytes[first_len..second_start];
-    let hex_ok = gap.first() == Some(&b'<')
-        && gap.last() == Some(&b'>')
-        && gap[1..gap.len() - 1].iter().all(|b| b.is_ascii_hexdigit());
-    let end = second_start + second_len;
-    let mut revision = &bytes[..end];
-    while let Some((last, rest)) = revision.split_last() {
-        if *last == b'\n' || *last == b'\r' {
-            revision = rest;
-        } else {
-            break;
-        }
-    }
-    hex_ok && revision.ends_with(b"%%EOF")
+    Ok(file.is_hex_string(first_len, second_start)?
+        && file.revision_ends_with_eof(second_start + second_len)?)
 }
 
 fn check_signed_data(
-    bytes: &[u8],
-    ranges: &[(usize, usize); 2],
+    digest: &[u8; 32],
     signed_data: &SignedData,
     anchors: &[Vec<u8>],
     report: &mut SignatureReport,
@@ -354,11 +371,6 @@ fn check_signed_data(
     };
 
     // Integrity: ByteRange digest = message-digest.
-    let mut hasher = Sha256::new();
-    for (start, len) in ranges {
-        hasher.update(&bytes[*start..*start + *len]);
-    }
-    let digest = hasher.finalize();
     let message_digests = signed_data::attribute_value(attrs, ID_MESSAGE_DIGEST);
     let claimed = message_digests
         .first()

@@ -686,6 +686,18 @@ fn check_notice(out: &Path) {
 
 fn check_sip(out: &Path) {
     use std::io::Read;
+    // eark-validator, as archives run it (offline; its known defects allowed, nothing else).
+    let judged = run_tool("eark-validate", &[out.join("sip.zip").as_os_str()]);
+    assert!(
+        judged.status.success(),
+        "sip.zip fails eark-validator:\n{}{}",
+        String::from_utf8_lossy(&judged.stdout)
+            .lines()
+            .filter(|l| !l.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&judged.stderr)
+    );
     let zip_bytes = std::fs::read(out.join("sip.zip")).unwrap();
     esign_shared::archive::verify_sip(&zip_bytes)
         .unwrap_or_else(|e| panic!("sip.zip does not verify: {e:?}"));

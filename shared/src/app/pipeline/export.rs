@@ -96,6 +96,7 @@ impl Pipeline {
             package_id: format!("uuid-{id}"),
             label: order.meeting.title.clone(),
             created: now,
+            tenant_id: t.to_string(),
             tenant_name: rec.tenant.name.clone(),
             organization_number: rec.tenant.organization_number.clone(),
             organ: order.meeting.committee.clone(),

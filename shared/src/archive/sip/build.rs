@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::descriptive::descriptive_metadata_xml;
 use super::error::{write_err, ArchiveError};
+use super::included::{about_package, ABOUT_PATH, SCHEMAS};
 use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
 use super::paths::{classify_path, valid_media_type, valid_package_id, Section};
 use super::xml::sanitize_xml_text;
@@ -65,14 +66,34 @@ pub fn write_sip<W: Write + Seek>(
         return Err(ArchiveError::InvalidPackageId);
     }
     let descriptive = descriptive_metadata_xml(meta)?;
-    let mut entries = vec![Entry::of_bytes(
-        DESCRIPTIVE_METADATA_PATH,
-        &descriptive,
-        "application/xml",
-        FileUse::Metadata,
-        Section::DescriptiveMetadata,
-    )];
-    let mut seen: HashSet<&str> = HashSet::from([DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME]);
+    let about = about_package(meta);
+    let mut entries = vec![
+        Entry::of_bytes(
+            DESCRIPTIVE_METADATA_PATH,
+            &descriptive,
+            "application/xml",
+            FileUse::Metadata,
+            Section::DescriptiveMetadata,
+        ),
+        Entry::of_bytes(
+            ABOUT_PATH,
+            &about,
+            "text/plain; charset=utf-8",
+            FileUse::Documentation,
+            Section::Documentation,
+        ),
+    ];
+    for (path, schema) in SCHEMAS {
+        entries.push(Entry::of_bytes(
+            path,
+            schema,
+            "application/xml",
+            FileUse::Schema,
+            Section::Schemas,
+        ));
+    }
+    let mut seen: HashSet<&str> = entries.iter().map(|e| e.path).collect();
+    seen.insert(METS_FILE_NAME);
     for file in files {
         let section = classify_path(&file.path)?;
         if !valid_media_type(&file.mime) {

@@ -125,20 +125,30 @@ fn write_mets_header(
         software_version,
     )?;
     x.end("mets:agent")?;
-    // Arkivbildare (ARCHIVIST) and submitting agent (CREATOR, SIP15) are both the tenant.
+    // Arkivbildare (ARCHIVIST) and submitting agent (CREATOR, SIP15) are both the tenant, each
+    // with exactly one note, its identification code (SIP10/SIP16; CSIP15 counts the notes of
+    // every CREATOR).
+    let code = identification_code(meta);
     for role in ["ARCHIVIST", "CREATOR"] {
         x.start("mets:agent", &[("ROLE", role), ("TYPE", "ORGANIZATION")])?;
         x.text_element("mets:name", &[], &meta.tenant_name)?;
-        if let Some(org) = &meta.organization_number {
-            x.text_element(
-                "mets:note",
-                &[("csip:NOTETYPE", "IDENTIFICATIONCODE")],
-                &format!("ORG:{org}"),
-            )?;
-        }
+        x.text_element(
+            "mets:note",
+            &[("csip:NOTETYPE", "IDENTIFICATIONCODE")],
+            &code,
+        )?;
         x.end("mets:agent")?;
     }
     x.end("mets:metsHdr")
+}
+
+/// The tenant's identification code as FGS writes it: `ORG:` and its organisationsnummer, or
+/// `Local:` and the tenant's id when it has none.
+fn identification_code(meta: &SipMetadata) -> String {
+    match meta.organization_number.as_deref().map(str::trim) {
+        Some(org) if !org.is_empty() => format!("ORG:{org}"),
+        _ => format!("Local:{}", meta.tenant_id),
+    }
 }
 
 /// Opens `mets:mets` with the namespaces and the CSIP/SIP root attributes.

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 mod build;
 mod descriptive;
 mod error;
+mod included;
 mod mets;
 mod paths;
 mod read;
@@ -46,6 +47,10 @@ pub enum FileUse {
     Evidence,
     Metadata,
     ValidationReport,
+    /// Documentation for the archivist (the package described in plain language).
+    Documentation,
+    /// An XML schema the package's metadata follows.
+    Schema,
 }
 
 impl FileUse {
@@ -55,6 +60,8 @@ impl FileUse {
             Self::Evidence => "Evidence",
             Self::Metadata => "Metadata",
             Self::ValidationReport => "ValidationReport",
+            Self::Documentation => "Documentation",
+            Self::Schema => "Schema",
         }
     }
 }
@@ -82,6 +89,8 @@ pub struct SipMetadata {
     pub package_id: String,
     pub label: String,
     pub created: DateTime<Utc>,
+    /// The tenant's id: its identification code when it has no organisationsnummer.
+    pub tenant_id: String,
     pub tenant_name: String,
     pub organization_number: Option<String>,
     pub organ: String,

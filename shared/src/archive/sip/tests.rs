@@ -20,6 +20,7 @@ fn meta() -> SipMetadata {
         package_id: "uuid-2f1c9a56-7d1e-4c55-9a53-5c1d3c0f0b11".into(),
         label: "Protokoll Barn- & utbildningsnämnden <2026-11-11>".into(),
         created: created(),
+        tenant_id: "are".into(),
         tenant_name: "Åre kommun & Östersunds \"kommun\"".into(),
         organization_number: Some("212000-2411".into()),
         organ: "Barn- & utbildningsnämnden <BUN>".into(),
@@ -130,8 +131,18 @@ fn every_listed_checksum_matches_the_zip() {
     let zip_bytes = build_sip(&meta(), &files()).unwrap();
     let listed = read_sip_manifest(&zip_bytes).unwrap();
     let root = meta().package_id;
-    // The generated descriptive metadata and representation METS plus the four supplied files.
-    assert_eq!(listed.len(), 6);
+    // The generated descriptive metadata, description of the package, four schemas and
+    // representation METS, plus the four supplied files.
+    assert_eq!(listed.len(), 11);
+    for included in [
+        "documentation/om-arkivpaketet.txt",
+        "schemas/mets.xsd",
+        "schemas/xlink.xsd",
+        "schemas/DILCISExtensionMETS.xsd",
+        "schemas/DILCISExtensionSIPMETS.xsd",
+    ] {
+        assert!(listed.iter().any(|(p, _)| p == included), "{included}");
+    }
     assert!(listed
         .iter()
         .any(|(p, _)| p == "representations/rep1/METS.xml"));
@@ -222,8 +233,8 @@ fn mets_has_csip_attributes_and_parses_back() {
         }
         buf.clear();
     }
-    // Three supplied files plus the representation METS.
-    assert_eq!(files_with_size, 4);
+    // Three supplied files, the description, four schemas and the representation METS.
+    assert_eq!(files_with_size, 9);
 }
 
 #[test]

@@ -723,6 +723,29 @@ fn check_sip(out: &Path) {
         hashes.push(sha256_hex(&bytes));
     }
     let _ = hashes;
+    // The preservation metadata is valid PREMIS 3 (libxml2 against the schema it carries).
+    let premis_name = names
+        .iter()
+        .find(|n| n.ends_with("/metadata/preservation/premis.xml"))
+        .unwrap_or_else(|| panic!("the SIP has no PREMIS: {names:?}"))
+        .clone();
+    let mut premis = Vec::new();
+    zip.by_name(&premis_name)
+        .unwrap()
+        .read_to_end(&mut premis)
+        .unwrap();
+    let premis_file = out.join("premis.xml");
+    std::fs::write(&premis_file, &premis).unwrap();
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/premis.xsd");
+    let checked = run_tool(
+        "xsd-validate",
+        &[schema.as_os_str(), premis_file.as_os_str()],
+    );
+    assert!(
+        checked.status.success(),
+        "premis.xml is not valid PREMIS: {}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
     // The representation holds the archive version that archive.pdf serves, and the evidence.
     let archive = std::fs::read(out.join("archive.pdf")).unwrap();
     let in_zip: Vec<&String> = names

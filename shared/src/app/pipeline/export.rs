@@ -2,12 +2,21 @@
 //! evidence of every signature, a validation report made now, and the metadata the archive
 //! asks for.
 
+use chrono::{DateTime, Utc};
+
 use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
 use crate::app::AppError;
-use crate::archive::{write_sip, FileUse, SipContent, SipFile, SipMetadata};
+use crate::archive::{
+    write_sip, FileUse, Provenance, SealFact, SignatureFact, SipContent, SipFile, SipMetadata,
+    ValidationFact,
+};
+use crate::domain::SigningOrder;
 use crate::domain::{PipelineStep, SignatureState};
+use crate::pdf::{SignatureReport, VerifyReport};
 use crate::repo::files;
+
+const REPORT_PATH: &str = "metadata/other/validation-report.json";
 
 impl Pipeline {
     /// The e-archive package: the archive version, the BankID evidence of every signature,
@@ -83,11 +92,17 @@ impl Pipeline {
                     mime: "application/json".into(),
                     use_: FileUse::Evidence,
                 });
-                signers.push((s.name.clone(), s.role.label_sv().to_string(), *at));
+                signers.push(SignatureFact {
+                    name: s.name.clone(),
+                    role: s.role.label_sv().to_string(),
+                    signed_at: *at,
+                    method: self.settings.signature_method.clone(),
+                    evidence_path: contents.last().map(|f| f.path.clone()),
+                });
             }
         }
         contents.push(SipFile {
-            path: "metadata/other/validation-report.json".into(),
+            path: REPORT_PATH.into(),
             content: SipContent::Bytes(report_json),
             mime: "application/json".into(),
             use_: FileUse::ValidationReport,
@@ -104,6 +119,7 @@ impl Pipeline {
             paragraphs: order.meeting.paragraphs.clone(),
             diarienummer: order.meeting.diarienummer.clone(),
             signers,
+            provenance: provenance(order, &report, now),
             software: SOFTWARE.into(),
         };
         let package = work.path().join("sip.zip");
@@ -128,4 +144,53 @@ impl Pipeline {
         })
         .await
     }
+}
+
+/// What happened to the document, as the package's preservation metadata tells it: taken in,
+/// sealed (the order's history and the seal the report found), checked now.
+fn provenance(order: &SigningOrder, report: &VerifyReport, now: DateTime<Utc>) -> Provenance {
+    let seal_at = order
+        .history
+        .iter()
+        .rev()
+        .find(|e| e.kind == "seal")
+        .map(|e| e.at);
+    let seal = report
+        .signatures
+        .iter()
+        .find(|s| s.level != "DocTimeStamp")
+        .zip(seal_at)
+        .map(|(s, at)| SealFact {
+            at,
+            level: s.level.clone(),
+            sealed_by: s.signer_subject.clone(),
+        });
+    Provenance {
+        received: order.current().sent_at,
+        seal,
+        validation: ValidationFact {
+            at: now,
+            passed: report.all_hold(),
+            summary: report.signatures.iter().map(summary_line).collect(),
+            report_path: REPORT_PATH.into(),
+        },
+    }
+}
+
+/// "Sigill (PAdES-B-LTA), CN=…: intakt, giltigt, betrott", or what failed.
+fn summary_line(s: &SignatureReport) -> String {
+    let kind = if s.level == "DocTimeStamp" {
+        "Dokumenttidsstämpel"
+    } else {
+        "Sigill"
+    };
+    let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes.to_string() } else { no.to_string() };
+    format!(
+        "{kind} ({}), {}: {}, {}, {}",
+        s.level,
+        s.signer_subject,
+        yes_no(s.intact, "intakt", "ändrat"),
+        yes_no(s.signature_valid, "giltigt", "ogiltigt"),
+        yes_no(s.trusted, "betrott", "inte betrott"),
+    )
 }

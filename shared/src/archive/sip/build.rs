@@ -12,8 +12,12 @@ use super::error::{write_err, ArchiveError};
 use super::included::{about_package, ABOUT_PATH, SCHEMAS};
 use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
 use super::paths::{classify_path, valid_media_type, valid_package_id, Section};
+use super::premis::premis_xml;
 use super::xml::sanitize_xml_text;
-use super::{FileUse, SipContent, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME};
+use super::{
+    FileUse, SipContent, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME,
+    PREMIS_PATH,
+};
 
 const CHUNK: usize = 1024 * 1024;
 
@@ -122,6 +126,24 @@ pub fn write_sip<W: Write + Seek>(
             }
         });
     }
+    // The preservation metadata tells of the supplied files (the archive version, the
+    // evidence, the report), with the checksums just measured.
+    let supplied: Vec<Entry<'_>> = entries
+        .iter()
+        .filter(|e| files.iter().any(|f| f.path == e.path))
+        .cloned()
+        .collect();
+    let premis = premis_xml(meta, &supplied)?;
+    if !seen.insert(PREMIS_PATH) {
+        return Err(ArchiveError::DuplicatePath(PREMIS_PATH.into()));
+    }
+    entries.push(Entry::of_bytes(
+        PREMIS_PATH,
+        &premis,
+        "application/xml",
+        FileUse::Metadata,
+        Section::PreservationMetadata,
+    ));
     // Representation METS files, one per representation folder, listed first in their group.
     let mut rep_names: Vec<String> = entries
         .iter()

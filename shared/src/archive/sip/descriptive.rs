@@ -30,11 +30,11 @@ pub fn descriptive_metadata_xml(meta: &SipMetadata) -> Result<Vec<u8>, ArchiveEr
         x.text_element("diarienummer", &[], dnr)?;
     }
     x.start("signers", &[])?;
-    for (name, role, signed_at) in &meta.signers {
+    for s in &meta.signers {
         x.start("signer", &[])?;
-        x.text_element("name", &[], name)?;
-        x.text_element("role", &[], role)?;
-        x.text_element("signedAt", &[], &timestamp(signed_at))?;
+        x.text_element("name", &[], &s.name)?;
+        x.text_element("role", &[], &s.role)?;
+        x.text_element("signedAt", &[], &timestamp(&s.signed_at))?;
         x.end("signer")?;
     }
     x.end("signers")?;

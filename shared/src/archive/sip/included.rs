@@ -6,7 +6,7 @@ use super::xml::timestamp;
 use super::SipMetadata;
 
 /// The schemas, as published (see `shared/schemas/README.md`), with their package paths.
-pub(super) const SCHEMAS: [(&str, &[u8]); 4] = [
+pub(super) const SCHEMAS: [(&str, &[u8]); 5] = [
     (
         "schemas/mets.xsd",
         include_bytes!("../../../schemas/mets.xsd"),
@@ -23,6 +23,10 @@ pub(super) const SCHEMAS: [(&str, &[u8]); 4] = [
         "schemas/DILCISExtensionSIPMETS.xsd",
         include_bytes!("../../../schemas/DILCISExtensionSIPMETS.xsd"),
     ),
+    (
+        "schemas/premis.xsd",
+        include_bytes!("../../../schemas/premis.xsd"),
+    ),
 ];
 
 pub(super) const ABOUT_PATH: &str = "documentation/om-arkivpaketet.txt";
@@ -30,8 +34,14 @@ pub(super) const ABOUT_PATH: &str = "documentation/om-arkivpaketet.txt";
 /// "Om arkivpaketet": what the package holds and how its signatures can be checked.
 pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
     let mut signers = String::new();
-    for (name, role, at) in &meta.signers {
-        signers.push_str(&format!("  - {name}, {role}, {}\n", timestamp(at)));
+    for s in &meta.signers {
+        signers.push_str(&format!(
+            "  - {}, {}, {} ({})\n",
+            s.name,
+            s.role,
+            timestamp(&s.signed_at),
+            s.method
+        ));
     }
     let diarienummer = meta
         .diarienummer
@@ -60,7 +70,9 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
          kontrolleras utan att fråga någon.\n\
          - representations/rep1/data/evidence/: beviset för varje underskrift med Mobilt BankID \
          (BankID:s signatur och OCSP-svar), som JSON.\n\
-         - metadata/: beskrivande metadata och kontrollrapporten som gjordes när paketet skapades.\n\
+         - metadata/: beskrivande metadata, bevarandemetadata (PREMIS: vad som hänt med \
+         handlingen, vem som skrev under och när, och kontrollen av underskrifterna) och \
+         kontrollrapporten som gjordes när paketet skapades.\n\
          - schemas/: de XML-scheman som paketets XML-filer följer.\n\
          - METS.xml: förteckning över alla filer med storlek och kontrollsumma (SHA-256).\n\
          \n\

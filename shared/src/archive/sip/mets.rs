@@ -19,6 +19,7 @@ const NS_SIP: &str = "https://DILCIS.eu/XML/METS/SIPExtensionMETS";
 const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// One file as METS sees it.
+#[derive(Clone, Debug)]
 pub(super) struct Entry<'a> {
     pub(super) path: &'a str,
     pub(super) content: Content<'a>,
@@ -31,7 +32,7 @@ pub(super) struct Entry<'a> {
 }
 
 /// Where an entry's bytes are.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(super) enum Content<'a> {
     Bytes(&'a [u8]),
     File(&'a std::path::Path),

@@ -26,6 +26,7 @@ mod error;
 mod included;
 mod mets;
 mod paths;
+mod premis;
 mod read;
 mod xml;
 
@@ -37,6 +38,8 @@ pub use read::{read_sip_manifest, verify_sip};
 /// Name of the generated descriptive metadata file, relative to the package root.
 pub const DESCRIPTIVE_METADATA_PATH: &str = "metadata/descriptive/esign-metadata.xml";
 pub const METS_FILE_NAME: &str = "METS.xml";
+/// The generated preservation metadata (PREMIS 3), relative to the package root.
+pub const PREMIS_PATH: &str = "metadata/preservation/premis.xml";
 
 /// What a file is in the package; written as the METS `USE` of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,10 +100,56 @@ pub struct SipMetadata {
     pub meeting_date: String,
     pub paragraphs: String,
     pub diarienummer: Option<String>,
-    /// (name, role, signed at)
-    pub signers: Vec<(String, String, DateTime<Utc>)>,
+    /// Every signature, in the order of the signers.
+    pub signers: Vec<SignatureFact>,
+    /// What happened to the document, for the preservation metadata (PREMIS).
+    pub provenance: Provenance,
     /// "name version", e.g. "e-underskrift 0.1.0".
     pub software: String,
+}
+
+/// One signature as the package tells of it (never with a personnummer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureFact {
+    pub name: String,
+    /// e.g. "justerare"
+    pub role: String,
+    pub signed_at: DateTime<Utc>,
+    /// e.g. "Mobilt BankID"
+    pub method: String,
+    /// The package path of the signature's evidence, which was verified when it was made.
+    pub evidence_path: Option<String>,
+}
+
+/// What happened to the document on its way into the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// When this version of the document was taken in for signing.
+    pub received: DateTime<Utc>,
+    /// The organisation's seal, when it was applied.
+    pub seal: Option<SealFact>,
+    /// The check of every signature made when the package was made.
+    pub validation: ValidationFact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealFact {
+    pub at: DateTime<Utc>,
+    /// e.g. "PAdES-B-LTA"
+    pub level: String,
+    /// The seal certificate's subject.
+    pub sealed_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationFact {
+    pub at: DateTime<Utc>,
+    /// Every signature intact, valid and trusted.
+    pub passed: bool,
+    /// One line per signature, e.g. "Sigill (PAdES-B-LTA): intakt, giltig, betrodd".
+    pub summary: Vec<String>,
+    /// The package path of the full report.
+    pub report_path: String,
 }
 
 #[cfg(test)]

@@ -28,17 +28,37 @@ fn meta() -> SipMetadata {
         paragraphs: "§§ 1–6 & 8".into(),
         diarienummer: Some("BUN 2026/123".into()),
         signers: vec![
-            (
-                "Åsa Öberg".into(),
-                "ordförande".into(),
-                Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0).unwrap(),
-            ),
-            (
-                "Per <Ängel> & 'Co'".into(),
-                "justerare".into(),
-                Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap(),
-            ),
+            SignatureFact {
+                name: "Åsa Öberg".into(),
+                role: "ordförande".into(),
+                signed_at: Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0).unwrap(),
+                method: "Mobilt BankID".into(),
+                evidence_path: Some(
+                    "representations/rep1/data/evidence/bankid-åsa öberg.xml".into(),
+                ),
+            },
+            SignatureFact {
+                name: "Per <Ängel> & 'Co'".into(),
+                role: "justerare".into(),
+                signed_at: Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap(),
+                method: "Mobilt BankID".into(),
+                evidence_path: None,
+            },
         ],
+        provenance: Provenance {
+            received: Utc.with_ymd_and_hms(2026, 11, 12, 10, 0, 0).unwrap(),
+            seal: Some(SealFact {
+                at: Utc.with_ymd_and_hms(2026, 11, 21, 8, 31, 0).unwrap(),
+                level: "PAdES-B-LTA".into(),
+                sealed_by: "CN=Åre kommun, O=Åre kommun".into(),
+            }),
+            validation: ValidationFact {
+                at: created(),
+                passed: true,
+                summary: vec!["Sigill (PAdES-B-LTA): intakt, giltigt, betrott".into()],
+                report_path: "documentation/validation-report.xml".into(),
+            },
+        },
         software: "e-underskrift 0.1.0".into(),
     }
 }
@@ -64,8 +84,8 @@ fn files() -> Vec<SipFile> {
             use_: FileUse::ValidationReport,
         },
         SipFile {
-            path: "metadata/preservation/premis.xml".into(),
-            content: SipContent::Bytes(b"<premis/>".to_vec()),
+            path: "metadata/other/notes.xml".into(),
+            content: SipContent::Bytes(b"<notes/>".to_vec()),
             mime: "application/xml".into(),
             use_: FileUse::Metadata,
         },
@@ -131,11 +151,13 @@ fn every_listed_checksum_matches_the_zip() {
     let zip_bytes = build_sip(&meta(), &files()).unwrap();
     let listed = read_sip_manifest(&zip_bytes).unwrap();
     let root = meta().package_id;
-    // The generated descriptive metadata, description of the package, four schemas and
-    // representation METS, plus the four supplied files.
-    assert_eq!(listed.len(), 11);
+    // The generated descriptive and preservation metadata, description of the package, five
+    // schemas and representation METS, plus the four supplied files.
+    assert_eq!(listed.len(), 13);
     for included in [
         "documentation/om-arkivpaketet.txt",
+        PREMIS_PATH,
+        "schemas/premis.xsd",
         "schemas/mets.xsd",
         "schemas/xlink.xsd",
         "schemas/DILCISExtensionMETS.xsd",
@@ -200,7 +222,7 @@ fn mets_has_csip_attributes_and_parses_back() {
         "TYPE=\"PHYSICAL\" LABEL=\"CSIP\"",
         "LABEL=\"Representations/rep1\"",
         "DMDID=\"dmd-1\"",
-        "ADMID=\"digiprov-1\"",
+        "ADMID=\"digiprov-1 digiprov-2\"",
         "Protokoll Barn- &amp; utbildningsnämnden &lt;2026-11-11&gt;",
         "Åre kommun &amp; Östersunds &quot;kommun&quot;",
     ] {
@@ -233,8 +255,8 @@ fn mets_has_csip_attributes_and_parses_back() {
         }
         buf.clear();
     }
-    // Three supplied files, the description, four schemas and the representation METS.
-    assert_eq!(files_with_size, 9);
+    // Three supplied files, the description, five schemas and the representation METS.
+    assert_eq!(files_with_size, 10);
 }
 
 #[test]
@@ -478,4 +500,62 @@ fn errors_have_codes_and_messages() {
     assert_eq!(e.code(), "archive.checksum_mismatch");
     assert!(e.message_sv().contains("a.pdf"));
     assert!(e.message_en().contains("a.pdf"));
+}
+
+/// `file` (a package entry) against `schema` (a file of `shared/schemas/`), by libxml2.
+fn assert_valid_against(schema: &str, name: &str, file: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, file).unwrap();
+    let schema = format!("{}/schemas/{schema}", env!("CARGO_MANIFEST_DIR"));
+    let default = format!("{}/../scripts/xsd-validate", env!("CARGO_MANIFEST_DIR"));
+    let out = esign_world::testkit::run(
+        &esign_world::testkit::tool("ESIGN_XSD_VALIDATE", &default),
+        &[&schema, path.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{name} is not valid against {schema}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_preservation_metadata_is_valid_premis_and_tells_what_happened() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let root = meta().package_id;
+    let premis = zip_entry(&zip_bytes, &format!("{root}/{PREMIS_PATH}"));
+    assert_valid_against("premis.xsd", "premis.xml", &premis);
+    let text = String::from_utf8(premis).unwrap();
+    // Taken in, two signatures each with its evidence checked, the seal, the check at export.
+    for (event, count) in [
+        ("<eventType>ingestion</eventType>", 1),
+        ("<eventType>digital signature generation</eventType>", 3),
+        ("<eventType>digital signature validation</eventType>", 2),
+        ("<eventType>validation</eventType>", 1),
+    ] {
+        assert_eq!(text.matches(event).count(), count, "{event} in {text}");
+    }
+    assert!(text.contains("<eventOutcome>success</eventOutcome>"));
+    assert!(text.contains("PAdES-B-LTA"));
+    // Every supplied file is an object with its checksum, linked to what happened to it.
+    for file in files() {
+        assert!(
+            text.contains(&format!(
+                "<objectIdentifierValue>{}</objectIdentifierValue>",
+                file.path.replace('&', "&amp;")
+            )),
+            "{} is not a PREMIS object",
+            file.path
+        );
+    }
+    assert!(text.contains("<agentName>Åsa Öberg</agentName>"));
+    // It is listed in the METS as preservation metadata.
+    let mets = zip_entry(&zip_bytes, &format!("{root}/METS.xml"));
+    let mets = String::from_utf8(mets).unwrap();
+    assert!(
+        mets.contains(r#"xlink:href="metadata/preservation/premis.xml" MDTYPE="PREMIS""#),
+        "{mets}"
+    );
 }

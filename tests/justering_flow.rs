@@ -723,29 +723,31 @@ fn check_sip(out: &Path) {
         hashes.push(sha256_hex(&bytes));
     }
     let _ = hashes;
-    // The preservation metadata is valid PREMIS 3 (libxml2 against the schema it carries).
-    let premis_name = names
-        .iter()
-        .find(|n| n.ends_with("/metadata/preservation/premis.xml"))
-        .unwrap_or_else(|| panic!("the SIP has no PREMIS: {names:?}"))
-        .clone();
-    let mut premis = Vec::new();
-    zip.by_name(&premis_name)
-        .unwrap()
-        .read_to_end(&mut premis)
-        .unwrap();
-    let premis_file = out.join("premis.xml");
-    std::fs::write(&premis_file, &premis).unwrap();
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/premis.xsd");
-    let checked = run_tool(
-        "xsd-validate",
-        &[schema.as_os_str(), premis_file.as_os_str()],
-    );
-    assert!(
-        checked.status.success(),
-        "premis.xml is not valid PREMIS: {}",
-        String::from_utf8_lossy(&checked.stdout)
-    );
+    // The descriptive and preservation metadata are valid CITS ERMS and PREMIS 3 (libxml2
+    // against the schemas the package carries).
+    for (entry, schema) in [
+        ("/metadata/descriptive/erms.xml", "ERMS.xsd"),
+        ("/metadata/preservation/premis.xml", "premis.xsd"),
+    ] {
+        let name = names
+            .iter()
+            .find(|n| n.ends_with(entry))
+            .unwrap_or_else(|| panic!("the SIP has no {entry}: {names:?}"))
+            .clone();
+        let mut xml = Vec::new();
+        zip.by_name(&name).unwrap().read_to_end(&mut xml).unwrap();
+        let file = out.join(entry.rsplit('/').next().unwrap());
+        std::fs::write(&file, &xml).unwrap();
+        let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/schemas")
+            .join(schema);
+        let checked = run_tool("xsd-validate", &[schema.as_os_str(), file.as_os_str()]);
+        assert!(
+            checked.status.success(),
+            "{entry} is not valid: {}",
+            String::from_utf8_lossy(&checked.stdout)
+        );
+    }
     // The representation holds the archive version that archive.pdf serves, and the evidence.
     let archive = std::fs::read(out.join("archive.pdf")).unwrap();
     let in_zip: Vec<&String> = names

@@ -5,5 +5,6 @@ pub mod demo;
 pub mod drive;
 pub mod pki;
 pub mod service;
+pub mod tenant_cli;
 
 pub use service::{LocalService, Running, DEFAULT_TENANT};

@@ -166,6 +166,8 @@ enum TenantCommand {
         #[arg(long, default_value = "./esign-data")]
         data: PathBuf,
     },
+    /// Record the tenant's delivery agreement with its e-archive (prints it as stored).
+    Archive(esign_local::tenant_cli::ArchiveArgs),
 }
 
 #[tokio::main]
@@ -428,6 +430,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let service = LocalService::open(&data, "http://127.0.0.1:0")?;
             let key = service.add_tenant(&id, &name, &storage_place).await?;
             println!("{key}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant {
+            command: TenantCommand::Archive(args),
+        } => {
+            esign_local::tenant_cli::set_archive_agreement(args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

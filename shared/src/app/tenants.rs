@@ -6,9 +6,12 @@ use std::sync::Arc;
 use rand_core::RngCore;
 
 use super::board::Board;
-use super::validate::text_field;
+use super::validate::{optional_text, text_field, valid_email};
 use super::{AppError, SignerSession, Staff};
-use crate::domain::{Personnummer, SealServices, StaffRole, Tenant, TenantId};
+use crate::domain::{
+    ArchiveAgreement, ArchiveContact, Personnummer, Retention, SealServices, StaffRole, Tenant,
+    TenantId,
+};
 use crate::error::ErrorText;
 use crate::ports::{Clock, KeySigner, PersonalDataCipher, StateStore};
 use crate::repo::{
@@ -79,6 +82,7 @@ impl Tenants {
             storage_place: text_field("storage_place", &setup.storage_place, 300)?,
             // B-LTA where the installation can make it: the highest level is the default.
             seal_level: self.seal_services.highest_level(),
+            archive: Default::default(),
         };
         let rec = TenantRecord::new(tenant.clone());
         self.keys.ensure_key(&rec.seal_key_id).await?;
@@ -160,6 +164,20 @@ impl Tenants {
         value.seal_chain_pem = Some(chain_pem.to_string());
         self.tenants.update(&value, version).await?;
         Ok(())
+    }
+
+    /// Record what the tenant's delivery agreement with its e-archive says; the packages made
+    /// from now on follow it.
+    pub async fn set_archive_agreement(
+        &self,
+        t: &TenantId,
+        agreement: ArchiveAgreement,
+    ) -> Result<ArchiveAgreement, AppError> {
+        let agreement = checked_agreement(agreement)?;
+        let Versioned { mut value, version } = self.record(t).await?;
+        value.tenant.archive = agreement.clone();
+        self.tenants.update(&value, version).await?;
+        Ok(agreement)
     }
 
     /// Make a new API key for the tenant. Only its hash is stored; the key is shown once.
@@ -340,4 +358,45 @@ mod staff_login_tests {
         // The personnummer is not stored in clear in the membership.
         assert!(t.ports.state.query("STAFF#", "").await.unwrap().is_empty());
     }
+}
+
+/// The agreement with its free text trimmed and bounded, the contact's address checked.
+fn checked_agreement(a: ArchiveAgreement) -> Result<ArchiveAgreement, AppError> {
+    let contact = match a.contact {
+        None => None,
+        Some(c) => {
+            let name = text_field("contact_name", &c.name, 200)?;
+            if !valid_email(&c.email) {
+                return Err(AppError::bad_request(
+                    "input.invalid_email",
+                    "Kontaktpersonens e-postadress är ogiltig.",
+                    "The contact's e-mail address is invalid.",
+                ));
+            }
+            Some(ArchiveContact {
+                name,
+                email: c.email.trim().to_string(),
+            })
+        }
+    };
+    let retention = match a.retention {
+        Retention::Bevaras { plan_reference } => Retention::Bevaras {
+            plan_reference: optional_text("plan_reference", &plan_reference, 300)?,
+        },
+        Retention::Gallras {
+            plan_reference,
+            period,
+        } => Retention::Gallras {
+            plan_reference: optional_text("plan_reference", &plan_reference, 300)?,
+            period: text_field("retention_period", &period, 100)?,
+        },
+    };
+    Ok(ArchiveAgreement {
+        archive_name: optional_text("archive_name", &a.archive_name, 200)?,
+        submission_agreement: optional_text("submission_agreement", &a.submission_agreement, 300)?,
+        contact,
+        retention,
+        form: a.form,
+        profile: a.profile,
+    })
 }

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no async, no AWS types.
 
+pub mod archive_agreement;
 pub mod calendar;
 pub mod document;
 pub mod error;
@@ -11,6 +12,9 @@ pub mod pipeline;
 pub mod seal_level;
 pub mod tenant;
 
+pub use archive_agreement::{
+    ArchiveAgreement, ArchiveContact, DeliveryForm, PackageProfile, Retention,
+};
 pub use document::Document;
 pub use error::DomainError;
 pub use ids::{DocumentId, OrderId, SignerId, TenantId};

@@ -56,6 +56,9 @@ pub struct Tenant {
     /// förvaringsplats för protokollet, shown on the notice.
     pub storage_place: String,
     pub seal_level: SealLevel,
+    /// The delivery agreement with the e-archive (defaults for tenants from before it).
+    #[serde(default)]
+    pub archive: super::ArchiveAgreement,
 }
 
 /// What a member of staff may do for their tenant.

@@ -9,7 +9,7 @@ use super::{internal, Pipeline, SOFTWARE};
 use crate::app::AppError;
 use crate::archive::{
     write_sip, FileUse, Provenance, SealFact, SignatureFact, SipContent, SipFile, SipMetadata,
-    ValidationFact,
+    ValidationFact, ARCHIVE_PATH,
 };
 use crate::domain::SigningOrder;
 use crate::domain::{PipelineStep, SignatureState};
@@ -62,12 +62,12 @@ impl Pipeline {
         let report_json = serde_json::to_vec_pretty(&serde_json::json!({
             "validated_at": now,
             "validator": SOFTWARE,
-            "file": "representations/rep1/data/archive.pdf",
+            "file": ARCHIVE_PATH,
             "report": report,
         }))
         .map_err(internal)?;
         let mut contents = vec![SipFile {
-            path: "representations/rep1/data/archive.pdf".into(),
+            path: ARCHIVE_PATH.into(),
             content: SipContent::File(archive),
             mime: "application/pdf".into(),
             use_: FileUse::Archive,
@@ -93,6 +93,7 @@ impl Pipeline {
                     use_: FileUse::Evidence,
                 });
                 signers.push(SignatureFact {
+                    main: s.role == crate::domain::order::Role::Ordforande,
                     name: s.name.clone(),
                     role: s.role.label_sv().to_string(),
                     signed_at: *at,
@@ -121,6 +122,7 @@ impl Pipeline {
             signers,
             provenance: provenance(order, &report, now),
             software: SOFTWARE.into(),
+            agreement: rec.tenant.archive.clone(),
         };
         let package = work.path().join("sip.zip");
         let written = package.clone();

@@ -216,6 +216,9 @@ mod claim_tests;
 mod streaming_tests;
 
 #[cfg(all(test, feature = "embedded"))]
+mod export_tests;
+
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::app::test_app;

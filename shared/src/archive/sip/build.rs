@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
-use super::descriptive::descriptive_metadata_xml;
+use super::erms::erms_xml;
 use super::error::{write_err, ArchiveError};
 use super::included::{about_package, ABOUT_PATH, SCHEMAS};
 use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
@@ -69,7 +69,7 @@ pub fn write_sip<W: Write + Seek>(
     if !valid_package_id(&meta.package_id) {
         return Err(ArchiveError::InvalidPackageId);
     }
-    let descriptive = descriptive_metadata_xml(meta)?;
+    let descriptive = erms_xml(meta)?;
     let about = about_package(meta);
     let mut entries = vec![
         Entry::of_bytes(

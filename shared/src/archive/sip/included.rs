@@ -6,7 +6,7 @@ use super::xml::timestamp;
 use super::SipMetadata;
 
 /// The schemas, as published (see `shared/schemas/README.md`), with their package paths.
-pub(super) const SCHEMAS: [(&str, &[u8]); 5] = [
+pub(super) const SCHEMAS: [(&str, &[u8]); 6] = [
     (
         "schemas/mets.xsd",
         include_bytes!("../../../schemas/mets.xsd"),
@@ -22,6 +22,10 @@ pub(super) const SCHEMAS: [(&str, &[u8]); 5] = [
     (
         "schemas/DILCISExtensionSIPMETS.xsd",
         include_bytes!("../../../schemas/DILCISExtensionSIPMETS.xsd"),
+    ),
+    (
+        "schemas/ERMS.xsd",
+        include_bytes!("../../../schemas/ERMS.xsd"),
     ),
     (
         "schemas/premis.xsd",
@@ -70,7 +74,8 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
          kontrolleras utan att fråga någon.\n\
          - representations/rep1/data/evidence/: beviset för varje underskrift med Mobilt BankID \
          (BankID:s signatur och OCSP-svar), som JSON.\n\
-         - metadata/: beskrivande metadata, bevarandemetadata (PREMIS: vad som hänt med \
+         - metadata/: beskrivande metadata (CITS ERMS: protokollet, sammanträdet, \
+         justerarna, underskrifterna och bevarandet enligt dokumenthanteringsplanen), bevarandemetadata (PREMIS: vad som hänt med \
          handlingen, vem som skrev under och när, och kontrollen av underskrifterna) och \
          kontrollrapporten som gjordes när paketet skapades.\n\
          - schemas/: de XML-scheman som paketets XML-filer följer.\n\

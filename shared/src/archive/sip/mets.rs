@@ -74,7 +74,7 @@ fn write_mdref(x: &mut XmlOut, entry: &Entry<'_>, created: &str) -> Result<(), A
     let checksum = entry.sha256.clone();
     let (mdtype, other): (&str, Option<&str>) = match entry.section {
         Section::PreservationMetadata => ("PREMIS", None),
-        _ if entry.path == DESCRIPTIVE_METADATA_PATH => ("OTHER", Some("ESIGN-PROTOCOL")),
+        _ if entry.path == DESCRIPTIVE_METADATA_PATH => ("OTHER", Some("ERMS")),
         _ => ("OTHER", Some("OTHER")),
     };
     let mut attrs = vec![
@@ -139,6 +139,34 @@ fn write_mets_header(
             &code,
         )?;
         x.end("mets:agent")?;
+    }
+    let agreement = &meta.agreement;
+    // The contact person (SIP 2.1: CREATOR INDIVIDUAL), with one note as CSIP15 counts them.
+    if let Some(contact) = &agreement.contact {
+        x.start("mets:agent", &[("ROLE", "CREATOR"), ("TYPE", "INDIVIDUAL")])?;
+        x.text_element("mets:name", &[], &contact.name)?;
+        x.text_element(
+            "mets:note",
+            &[("csip:NOTETYPE", "IDENTIFICATIONCODE")],
+            &format!("mailto:{}", contact.email),
+        )?;
+        x.end("mets:agent")?;
+    }
+    // The e-archive that preserves the package.
+    if let Some(archive) = &agreement.archive_name {
+        x.start(
+            "mets:agent",
+            &[("ROLE", "PRESERVATION"), ("TYPE", "ORGANIZATION")],
+        )?;
+        x.text_element("mets:name", &[], archive)?;
+        x.end("mets:agent")?;
+    }
+    if let Some(reference) = &agreement.submission_agreement {
+        x.text_element(
+            "mets:altRecordID",
+            &[("TYPE", "SUBMISSIONAGREEMENT")],
+            reference,
+        )?;
     }
     x.end("mets:metsHdr")
 }

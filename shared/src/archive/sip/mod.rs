@@ -4,7 +4,10 @@
 //! Layout inside the zip (one root folder named after the package id, CSIPSTR1/2):
 //! ```text
 //! <package_id>/METS.xml                                   package METS (generated)
-//! <package_id>/metadata/descriptive/esign-metadata.xml    protocol metadata (generated)
+//! <package_id>/metadata/descriptive/erms.xml             CITS ERMS descriptive metadata (generated)
+//! <package_id>/metadata/preservation/premis.xml        PREMIS 3 preservation metadata (generated)
+//! <package_id>/documentation/om-arkivpaketet.txt       the package described for the archivist
+//! <package_id>/schemas/*.xsd                           every schema the XML uses
 //! <package_id>/<every SipFile path>                        supplied files
 //! ```
 //! Supplied files must live under `representations/<rep>/…`, `documentation/…`, `schemas/…`
@@ -21,7 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 mod build;
-mod descriptive;
+mod erms;
 mod error;
 mod included;
 mod mets;
@@ -31,12 +34,14 @@ mod read;
 mod xml;
 
 pub use build::{build_sip, write_sip};
-pub use descriptive::descriptive_metadata_xml;
+pub use erms::erms_xml;
 pub use error::ArchiveError;
 pub use read::{read_sip_manifest, verify_sip};
 
-/// Name of the generated descriptive metadata file, relative to the package root.
-pub const DESCRIPTIVE_METADATA_PATH: &str = "metadata/descriptive/esign-metadata.xml";
+/// The generated descriptive metadata (CITS ERMS), relative to the package root.
+pub const DESCRIPTIVE_METADATA_PATH: &str = "metadata/descriptive/erms.xml";
+/// Where the archive version lies in the package.
+pub const ARCHIVE_PATH: &str = "representations/rep1/data/archive.pdf";
 pub const METS_FILE_NAME: &str = "METS.xml";
 /// The generated preservation metadata (PREMIS 3), relative to the package root.
 pub const PREMIS_PATH: &str = "metadata/preservation/premis.xml";
@@ -106,12 +111,16 @@ pub struct SipMetadata {
     pub provenance: Provenance,
     /// "name version", e.g. "e-underskrift 0.1.0".
     pub software: String,
+    /// The tenant's delivery agreement: the archive, the contact, retention, form, profile.
+    pub agreement: crate::domain::ArchiveAgreement,
 }
 
 /// One signature as the package tells of it (never with a personnummer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureFact {
     pub name: String,
+    /// The main signatory (the chair); the others sign beside them.
+    pub main: bool,
     /// e.g. "justerare"
     pub role: String,
     pub signed_at: DateTime<Utc>,

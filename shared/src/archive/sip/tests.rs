@@ -29,6 +29,7 @@ fn meta() -> SipMetadata {
         diarienummer: Some("BUN 2026/123".into()),
         signers: vec![
             SignatureFact {
+                main: true,
                 name: "Åsa Öberg".into(),
                 role: "ordförande".into(),
                 signed_at: Utc.with_ymd_and_hms(2026, 11, 20, 14, 2, 0).unwrap(),
@@ -38,6 +39,7 @@ fn meta() -> SipMetadata {
                 ),
             },
             SignatureFact {
+                main: false,
                 name: "Per <Ängel> & 'Co'".into(),
                 role: "justerare".into(),
                 signed_at: Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap(),
@@ -60,6 +62,18 @@ fn meta() -> SipMetadata {
             },
         },
         software: "e-underskrift 0.1.0".into(),
+        agreement: crate::domain::ArchiveAgreement {
+            archive_name: Some("Jämtlands e-arkiv".into()),
+            submission_agreement: Some("LÖ 2025:3".into()),
+            contact: Some(crate::domain::ArchiveContact {
+                name: "Anna Arkivarie".into(),
+                email: "anna.arkivarie@are.se".into(),
+            }),
+            retention: crate::domain::Retention::Bevaras {
+                plan_reference: Some("DHP KS 2024, 1.2".into()),
+            },
+            ..Default::default()
+        },
     }
 }
 
@@ -151,13 +165,14 @@ fn every_listed_checksum_matches_the_zip() {
     let zip_bytes = build_sip(&meta(), &files()).unwrap();
     let listed = read_sip_manifest(&zip_bytes).unwrap();
     let root = meta().package_id;
-    // The generated descriptive and preservation metadata, description of the package, five
+    // The generated descriptive and preservation metadata, description of the package, six
     // schemas and representation METS, plus the four supplied files.
-    assert_eq!(listed.len(), 13);
+    assert_eq!(listed.len(), 14);
     for included in [
         "documentation/om-arkivpaketet.txt",
         PREMIS_PATH,
         "schemas/premis.xsd",
+        "schemas/ERMS.xsd",
         "schemas/mets.xsd",
         "schemas/xlink.xsd",
         "schemas/DILCISExtensionMETS.xsd",
@@ -255,8 +270,8 @@ fn mets_has_csip_attributes_and_parses_back() {
         }
         buf.clear();
     }
-    // Three supplied files, the description, five schemas and the representation METS.
-    assert_eq!(files_with_size, 10);
+    // Three supplied files, the description, six schemas and the representation METS.
+    assert_eq!(files_with_size, 11);
 }
 
 #[test]
@@ -557,5 +572,96 @@ fn the_preservation_metadata_is_valid_premis_and_tells_what_happened() {
     assert!(
         mets.contains(r#"xlink:href="metadata/preservation/premis.xml" MDTYPE="PREMIS""#),
         "{mets}"
+    );
+}
+
+/// With every agent the agreement names (the contact, the preserving archive) and the
+/// submission agreement, the package still passes eark-validator.
+#[test]
+fn a_package_with_every_agent_passes_eark_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sip.zip");
+    std::fs::write(&path, build_sip(&meta(), &files()).unwrap()).unwrap();
+    let default = format!("{}/../scripts/eark-validate", env!("CARGO_MANIFEST_DIR"));
+    let out = esign_world::testkit::run(
+        &esign_world::testkit::tool("ESIGN_EARK_VALIDATE", &default),
+        &[path.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = meta().package_id;
+    let mets = String::from_utf8(zip_entry(
+        &build_sip(&meta(), &files()).unwrap(),
+        &format!("{root}/METS.xml"),
+    ))
+    .unwrap();
+    for needle in [
+        r#"<mets:agent ROLE="CREATOR" TYPE="INDIVIDUAL">"#,
+        "mailto:anna.arkivarie@are.se",
+        r#"<mets:agent ROLE="PRESERVATION" TYPE="ORGANIZATION">"#,
+        "<mets:name>Jämtlands e-arkiv</mets:name>",
+        r#"<mets:altRecordID TYPE="SUBMISSIONAGREEMENT">LÖ 2025:3</mets:altRecordID>"#,
+    ] {
+        assert!(mets.contains(needle), "METS lacks {needle}\n{mets}");
+    }
+}
+
+#[test]
+fn the_descriptive_metadata_is_valid_erms_with_signatories_meeting_and_retention() {
+    let zip_bytes = build_sip(&meta(), &files()).unwrap();
+    let root = meta().package_id;
+    let erms = zip_entry(&zip_bytes, &format!("{root}/{DESCRIPTIVE_METADATA_PATH}"));
+    assert_valid_against("ERMS.xsd", "erms.xml", &erms);
+    let text = String::from_utf8(erms).unwrap();
+    for needle in [
+        r#"<extraId extraIdType="diarienummer">BUN 2026/123</extraId>"#,
+        r#"<agent agentType="main_signatory">"#,
+        "<name>Åsa Öberg</name>",
+        r#"<agent agentType="other_signatory">"#,
+        r#"<date dateType="main_signature">2026-11-20T14:02:00Z</date>"#,
+        r#"<date dateType="other_signature">2026-11-21T08:30:00Z</date>"#,
+        r#"<date dateType="decision">2026-11-11T00:00:00</date>"#,
+        r#"<ownElement name="paragrafer" dataType="string">"#,
+        "<disposalAction>Bevaras</disposalAction>",
+        "<disposalScheduleId>DHP KS 2024, 1.2</disposalScheduleId>",
+        r#"<disposal disposable="false">"#,
+        r#"eSignatureHasExisted="false""#,
+        r#"<idNumber idNumberType="organisationsnummer">212000-2411</idNumber>"#,
+    ] {
+        assert!(text.contains(needle), "ERMS lacks {needle}\n{text}");
+    }
+    // Two signatures and the seal, each present and verified when the package was made.
+    assert_eq!(
+        text.matches(
+            r#"<eSignature present="true" dateeSignatureIsVerified="2026-12-03T09:15:31Z"/>"#
+        )
+        .count(),
+        4,
+        "{text}"
+    );
+    // A plan that says gallras: disposable, with its period.
+    let mut gallras = meta();
+    gallras.agreement.retention = crate::domain::Retention::Gallras {
+        plan_reference: None,
+        period: "10 år".into(),
+    };
+    let erms = zip_entry(
+        &build_sip(&gallras, &files()).unwrap(),
+        &format!("{root}/{DESCRIPTIVE_METADATA_PATH}"),
+    );
+    assert_valid_against("ERMS.xsd", "erms.xml", &erms);
+    let text = String::from_utf8(erms).unwrap();
+    assert!(text.contains(r#"<disposal disposable="true">"#), "{text}");
+    assert!(
+        text.contains("<disposalPeriod>10 år</disposalPeriod>"),
+        "{text}"
     );
 }

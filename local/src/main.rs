@@ -57,6 +57,17 @@ enum Command {
         #[arg(long, default_value = DEFAULT_TENANT)]
         tenant: String,
     },
+    /// Write one order's e-archive package to FILE (made now, its archive version checked
+    /// again, the package checked whole); the order itself is left as it is.
+    Export {
+        order: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+        #[arg(long, default_value = DEFAULT_TENANT)]
+        tenant: String,
+    },
     /// A JSON report of every signature in a PDF; exit 1 if any is broken.
     Verify {
         file: PathBuf,
@@ -263,6 +274,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             document,
         } => {
             esign_local::demo::run(&data, &out, document.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            order,
+            out,
+            data,
+            tenant,
+        } => {
+            let service = LocalService::open(&data, "http://127.0.0.1:0")?;
+            let t = esign_shared::domain::TenantId::parse(&tenant)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            let id = esign_shared::domain::OrderId::parse(&order)
+                .map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+            service
+                .app
+                .pipeline
+                .export_to_file(&t, id, &out)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
+                })?;
+            println!("{}", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Seal {

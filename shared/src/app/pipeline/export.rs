@@ -11,24 +11,93 @@ use crate::archive::{
     write_sip, FileUse, Provenance, SealFact, SignatureFact, SipContent, SipFile, SipMetadata,
     ValidationFact, ARCHIVE_PATH,
 };
-use crate::domain::SigningOrder;
-use crate::domain::{PipelineStep, SignatureState};
+use crate::domain::{OrderId, OrderStatus, PipelineStep, SignatureState, SigningOrder, TenantId};
 use crate::pdf::{SignatureReport, VerifyReport};
 use crate::repo::files;
 
 const REPORT_PATH: &str = "metadata/other/validation-report.json";
 
 impl Pipeline {
+    /// The package as stored, fetched back and checked whole (every file METS lists there
+    /// with its checksum, nothing else): only then is the order exported.
+    async fn read_back(&self, key: &str, work: &std::path::Path) -> Result<(), AppError> {
+        let stored = work.join("stored.zip");
+        if !self.objects.get_to_file(key, &stored).await? {
+            return Err(AppError::Internal(format!(
+                "{key} is not there after it was written"
+            )));
+        }
+        tokio::task::spawn_blocking(move || crate::archive::verify_sip_file(&stored))
+            .await
+            .map_err(internal)?
+            .map_err(|e| AppError::Internal(format!("{key} read back: {e}")))
+    }
+
     /// The e-archive package: the archive version, the BankID evidence of every signature,
-    /// a validation report made now, and the metadata the archive asks for.
+    /// a validation report made now, and the metadata the archive asks for. Stored, read back
+    /// whole, and only then is the order exported.
     pub(super) async fn export_order(&self, claimed: &Claimed) -> Result<(), AppError> {
         let order = &claimed.order;
-        let (t, id) = (&order.tenant, order.id);
-        let rec = self.tenant_record(t).await?;
+        let key = files::order_file(&order.tenant, order.id, files::ARCHIVE_PACKAGE);
         let now = self.clock.now();
         // Files, not memory: an archive version may be hundreds of MB.
         let work = tempfile::tempdir().map_err(internal)?;
-        let archive = work.path().join("archive.pdf");
+        let package = self.make_package(order, now, work.path()).await?;
+        self.objects
+            .put_file(&key, &package, "application/zip")
+            .await?;
+        self.read_back(&key, work.path()).await?;
+        self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
+            o.mark_exported(now)
+        })
+        .await
+    }
+
+    /// `esign export`: the package of an order made now (its archive version checked again)
+    /// and written to `out`, checked whole; the order itself is left as it is.
+    pub async fn export_to_file(
+        &self,
+        t: &TenantId,
+        id: OrderId,
+        out: &std::path::Path,
+    ) -> Result<(), AppError> {
+        let order = self.load(t, id).await?;
+        let sealed = matches!(
+            order.status,
+            OrderStatus::Sealed | OrderStatus::Published | OrderStatus::Exported
+        ) || order.status == OrderStatus::Failed
+            && order.history.iter().any(|e| e.kind == "seal");
+        if !sealed {
+            return Err(AppError::bad_request(
+                "export.not_sealed",
+                "Protokollet har inte förseglats än, så det finns inget arkivexemplar att exportera.",
+                "The protocol has not been sealed yet, so there is no archive version to export.",
+            ));
+        }
+        let work = tempfile::tempdir().map_err(internal)?;
+        let package = self
+            .make_package(&order, self.clock.now(), work.path())
+            .await?;
+        let target = out.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            std::fs::copy(&package, &target)?;
+            crate::archive::verify_sip_file(&target).map_err(std::io::Error::other)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)
+    }
+
+    /// The package of `order`, made in `work`: its path.
+    async fn make_package(
+        &self,
+        order: &SigningOrder,
+        now: DateTime<Utc>,
+        work: &std::path::Path,
+    ) -> Result<std::path::PathBuf, AppError> {
+        let (t, id) = (&order.tenant, order.id);
+        let rec = self.tenant_record(t).await?;
+        let archive = work.join("archive.pdf");
         if !self
             .objects
             .get_to_file(&files::order_file(t, id, files::ARCHIVE_VERSION), &archive)
@@ -124,7 +193,7 @@ impl Pipeline {
             software: SOFTWARE.into(),
             agreement: rec.tenant.archive.clone(),
         };
-        let package = work.path().join("sip.zip");
+        let package = work.join("sip.zip");
         let written = package.clone();
         tokio::task::spawn_blocking(move || {
             let out = std::io::BufWriter::new(std::fs::File::create(&written)?);
@@ -134,17 +203,7 @@ impl Pipeline {
         .await
         .map_err(internal)?
         .map_err(internal)?;
-        self.objects
-            .put_file(
-                &files::order_file(t, id, files::ARCHIVE_PACKAGE),
-                &package,
-                "application/zip",
-            )
-            .await?;
-        self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
-            o.mark_exported(now)
-        })
-        .await
+        Ok(package)
     }
 }
 

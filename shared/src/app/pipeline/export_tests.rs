@@ -4,8 +4,12 @@ use std::io::Read;
 use std::sync::Arc;
 
 use crate::app::test_app::{self, RecordingQueue};
-use crate::domain::{ArchiveAgreement, ArchiveContact, Retention, TenantId};
+use crate::app::test_objects::{ObjectCall, ObjectWatch, WatchedObjects};
+use crate::domain::{
+    ArchiveAgreement, ArchiveContact, OrderStatus, PipelineStep, Retention, TenantId,
+};
 use crate::error::ErrorText;
+use crate::ports::{Clock, PortError};
 use crate::repo::files;
 
 fn entry(zip: &[u8], suffix: &str) -> String {
@@ -101,4 +105,82 @@ async fn the_package_names_the_archive_the_contact_and_the_plan_of_the_agreement
     ] {
         assert!(!text.contains("191212121212") && !text.contains("121212-1212"));
     }
+}
+
+/// The package cannot be read back from where it was stored (lost, cut short, unreadable).
+struct PackageUnreadable;
+
+impl ObjectWatch for PackageUnreadable {
+    fn before(&self, call: ObjectCall, key: &str) -> Result<(), PortError> {
+        if call == ObjectCall::GetToFile && key.ends_with(files::ARCHIVE_PACKAGE) {
+            return Err(PortError::new(
+                "object-store",
+                "injected: reading the package back failed",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_exported_only_once_its_package_is_read_back_whole() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| {
+        p.queue = queue.clone();
+        p.objects = Arc::new(WatchedObjects {
+            inner: p.objects.clone(),
+            watch: PackageUnreadable,
+        });
+    });
+    let (order, staff) = t.signed_order(&app, "kommun").await;
+    for _ in 0..3 {
+        let jobs = queue.take();
+        let _ = app.pipeline.run(&jobs[0]).await;
+    }
+    let after = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(after.status, OrderStatus::Published, "{:?}", after.failure);
+    // Once the package reads back whole, the next delivery exports it.
+    let healthy = t.app_with(|p| p.queue = queue.clone());
+    let export = crate::ports::Job::for_step(PipelineStep::ArchiveExport, &order.tenant, order.id);
+    t.clock.advance(chrono::Duration::minutes(20));
+    healthy.pipeline.run(&export).await.unwrap();
+    let done = healthy
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(done.status, OrderStatus::Exported);
+}
+
+#[tokio::test]
+async fn esign_export_writes_one_package_made_now_and_refuses_an_order_not_sealed() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, _) = t.signed_order(&app, "kommun").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("paket.zip");
+    let refused = app
+        .pipeline
+        .export_to_file(&order.tenant, order.id, &out)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "export.not_sealed");
+    assert!(!out.exists());
+    app.pipeline.run(&queue.take()[0]).await.unwrap();
+    app.pipeline
+        .export_to_file(&order.tenant, order.id, &out)
+        .await
+        .unwrap();
+    crate::archive::verify_sip_file(&out).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(entry(&bytes, "/metadata/preservation/premis.xml").contains("event-seal"));
+    // The order goes on through the pipeline as before.
+    let publish = queue.take();
+    assert_eq!(publish.len(), 1);
 }

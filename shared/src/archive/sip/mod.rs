@@ -36,7 +36,7 @@ mod xml;
 pub use build::{build_sip, write_sip};
 pub use erms::erms_xml;
 pub use error::ArchiveError;
-pub use read::{read_sip_manifest, verify_sip};
+pub use read::{read_sip_manifest, verify_sip, verify_sip_file};
 
 /// The generated descriptive metadata (CITS ERMS), relative to the package root.
 pub const DESCRIPTIVE_METADATA_PATH: &str = "metadata/descriptive/erms.xml";

@@ -2,7 +2,7 @@
 //! exactly those files with the listed checksums.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 
 use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
@@ -14,8 +14,8 @@ use super::METS_FILE_NAME;
 const MAX_METS_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The root folder and the bytes of its METS.xml.
-fn open_root_mets(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+fn open_root_mets<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
 ) -> Result<(String, Vec<u8>), ArchiveError> {
     let candidates: Vec<String> = archive
         .file_names()
@@ -33,8 +33,8 @@ fn open_root_mets(
 }
 
 /// Reads a METS entry, refusing more than `MAX_METS_BYTES` (zip bombs).
-fn read_entry_limited(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+fn read_entry_limited<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
     name: &str,
 ) -> Result<Vec<u8>, ArchiveError> {
     let entry = archive
@@ -143,8 +143,8 @@ pub fn read_sip_manifest(zip_bytes: &[u8]) -> Result<Vec<(String, String)>, Arch
 
 /// Checks that the zip entry `name` is there with the SHA-256 `expected` (hex); the errors
 /// name the file by its package path `path`.
-fn check_entry(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+fn check_entry<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
     name: &str,
     path: &str,
     expected: &str,
@@ -163,7 +163,18 @@ fn check_entry(
 /// Checks a package: every file METS lists is present with the listed SHA-256, and every file
 /// in the package other than METS.xml is listed.
 pub fn verify_sip(zip_bytes: &[u8]) -> Result<(), ArchiveError> {
-    let mut archive = open_zip(zip_bytes)?;
+    verify_sip_in(open_zip(zip_bytes)?)
+}
+
+/// [`verify_sip`] on a package file, read entry by entry (memory does not grow with it).
+pub fn verify_sip_file(path: &std::path::Path) -> Result<(), ArchiveError> {
+    let file = std::fs::File::open(path).map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    let archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| ArchiveError::Zip(e.to_string()))?;
+    verify_sip_in(archive)
+}
+
+fn verify_sip_in<R: Read + Seek>(mut archive: zip::ZipArchive<R>) -> Result<(), ArchiveError> {
     let (root, mets) = open_root_mets(&mut archive)?;
     let listed = parse_mets_listing(&mets)?;
     let mut listed_names = HashSet::new();

@@ -66,6 +66,22 @@ impl TestApp {
         App::new(ports, Settings::default())
     }
 
+    /// An app whose jobs go to `queue` (run when the test wants) and whose object store is
+    /// watched by `watch` (to count calls, refuse some, fail writes).
+    pub fn app_watching<W: crate::app::test_objects::ObjectWatch + 'static>(
+        &self,
+        queue: &Arc<RecordingQueue>,
+        watch: W,
+    ) -> App {
+        self.app_with(|p| {
+            p.queue = queue.clone();
+            p.objects = Arc::new(crate::app::test_objects::WatchedObjects {
+                inner: p.objects.clone(),
+                watch,
+            });
+        })
+    }
+
     /// A tenant with an installed seal certificate; returns its API key.
     pub async fn add_tenant(&self, id: &str) -> String {
         let t = TenantId::parse(id).unwrap();

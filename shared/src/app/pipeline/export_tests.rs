@@ -4,12 +4,12 @@ use std::io::Read;
 use std::sync::Arc;
 
 use crate::app::test_app::{self, RecordingQueue};
-use crate::app::test_objects::{ObjectCall, ObjectWatch, WatchedObjects};
+use crate::app::test_objects::{ObjectCall, ObjectWatch};
 use crate::domain::{
     ArchiveAgreement, ArchiveContact, OrderStatus, PipelineStep, Retention, TenantId,
 };
 use crate::error::ErrorText;
-use crate::ports::{Clock, PortError};
+use crate::ports::PortError;
 use crate::repo::files;
 
 fn entry(zip: &[u8], suffix: &str) -> String {
@@ -126,13 +126,7 @@ impl ObjectWatch for PackageUnreadable {
 async fn an_order_is_exported_only_once_its_package_is_read_back_whole() {
     let t = test_app::start().await;
     let queue = Arc::new(RecordingQueue::default());
-    let app = t.app_with(|p| {
-        p.queue = queue.clone();
-        p.objects = Arc::new(WatchedObjects {
-            inner: p.objects.clone(),
-            watch: PackageUnreadable,
-        });
-    });
+    let app = t.app_watching(&queue, PackageUnreadable);
     let (order, staff) = t.signed_order(&app, "kommun").await;
     for _ in 0..3 {
         let jobs = queue.take();

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::app::test_app::{self, RecordingQueue};
-use crate::app::test_objects::{ObjectCall, ObjectWatch, WatchedObjects};
+use crate::app::test_objects::{ObjectCall, ObjectWatch};
 use crate::domain::OrderStatus;
 use crate::ports::PortError;
 use crate::repo::files;
@@ -31,13 +31,7 @@ impl ObjectWatch for FilesOnly {
 async fn seal_publish_and_export_move_documents_file_to_file() {
     let t = test_app::start().await;
     let queue = Arc::new(RecordingQueue::default());
-    let app = t.app_with(|p| {
-        p.queue = queue.clone();
-        p.objects = Arc::new(WatchedObjects {
-            inner: p.objects.clone(),
-            watch: FilesOnly,
-        });
-    });
+    let app = t.app_watching(&queue, FilesOnly);
     let (order, staff) = t.signed_order(&app, "kommun").await;
     for _ in 0..3 {
         let jobs = queue.take();

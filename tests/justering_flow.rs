@@ -748,6 +748,38 @@ fn check_sip(out: &Path) {
             String::from_utf8_lossy(&checked.stdout)
         );
     }
+    // The readable validation report is PDF/A-2b (page-validation) and says what was checked.
+    let name = names
+        .iter()
+        .find(|n| n.ends_with("/documentation/kontrollrapport.pdf"))
+        .unwrap_or_else(|| panic!("the SIP has no readable report: {names:?}"))
+        .clone();
+    let mut pdf = Vec::new();
+    zip.by_name(&name).unwrap().read_to_end(&mut pdf).unwrap();
+    let report = out.join("kontrollrapport.pdf");
+    std::fs::write(&report, &pdf).unwrap();
+    let script = "import sys, page\nr = page.validate_pdf(sys.argv[1], profile=page.ValidationProfile.PDF_A_2B)\nprint('COMPLIANT' if r.is_compliant else 'NOT-COMPLIANT')\nfor f in r.failures: print(f.rule_id, f.message)\n";
+    let checked = run_tool(
+        "python3",
+        &["-c".as_ref(), script.as_ref(), report.as_os_str()],
+    );
+    let verdict = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        verdict.starts_with("COMPLIANT"),
+        "kontrollrapport.pdf: {verdict}"
+    );
+    let text = run_tool("pdftotext", &[report.as_os_str(), "-".as_ref()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needle in [
+        "Kontrollrapport",
+        "elektroniska sigill",
+        "oförändrat, giltigt",
+    ] {
+        assert!(
+            text.contains(needle),
+            "kontrollrapport.pdf lacks {needle}: {text}"
+        );
+    }
     // The representation holds the archive version that archive.pdf serves, and the evidence.
     let archive = std::fs::read(out.join("archive.pdf")).unwrap();
     let in_zip: Vec<&String> = names

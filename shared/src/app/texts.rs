@@ -218,9 +218,105 @@ pub(crate) fn justering_page(
     }
 }
 
+/// The human-readable validation report in the e-archive package: each signature with its
+/// BankID evidence, then what the check at export found for the seal and the timestamps.
+pub(crate) fn validation_report_page(
+    tenant: &Tenant,
+    order: &SigningOrder,
+    method: &str,
+    report: &crate::pdf::VerifyReport,
+    checked_at: DateTime<Utc>,
+    software: &str,
+) -> JusteringPage {
+    let outcome = if report.all_hold() {
+        "Alla underskrifter, sigillet och tidsstämplarna höll vid kontrollen."
+    } else {
+        "Minst en underskrift höll inte vid kontrollen."
+    };
+    let mut page = justering_page(
+        tenant,
+        order,
+        &format!("{method}, beviset kontrollerat när underskriften gjordes"),
+        "Kontrollrapport för arkivexemplaret",
+        format!(
+            "Kontrollen gjordes {} av {software}. {outcome} Hela rapporten finns i \
+             metadata/other/validation-report.json i arkivpaketet.",
+            stockholm(checked_at)
+        ),
+    );
+    page.document_sha256 = String::new();
+    page.document_name = "archive.pdf (arkivexemplaret)".into();
+    for s in &report.signatures {
+        let (what, at) = if s.level == "DocTimeStamp" {
+            ("Dokumenttidsstämpel", s.signing_time.clone())
+        } else {
+            (
+                "Organisationens elektroniska sigill",
+                s.timestamp_time.clone().or_else(|| s.signing_time.clone()),
+            )
+        };
+        let held = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
+        let level = if s.level == "DocTimeStamp" {
+            String::new()
+        } else {
+            s.level.clone()
+        };
+        page.lines.push(SignatureLine {
+            name: format!("{what}: {}", common_name(&s.signer_subject)),
+            role: level,
+            signed_at: at.as_deref().map(readable_time).unwrap_or_default(),
+            method: [
+                held(s.intact, "oförändrat", "ändrat efteråt"),
+                held(s.signature_valid, "giltigt", "ogiltigt"),
+                held(s.trusted, "utfärdat av betrodd utfärdare", "inte betrott"),
+            ]
+            .join(", "),
+        });
+    }
+    page
+}
+
+/// A time from the verifier's report (RFC 3339, or a timestamp's `YYYYMMDDhhmmssZ`) as the
+/// other times on the page are written; as given when it is neither.
+fn readable_time(text: &str) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%SZ").map(|t| t.and_utc())
+        })
+        .map(|t| format!("{} (Europe/Stockholm)", stockholm(t)))
+        .unwrap_or_else(|_| text.to_string())
+}
+
+/// The CN of an X.500 name as written by the verifier ("CN=Demo kommun,O=...").
+fn common_name(subject: &str) -> String {
+    subject
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("CN="))
+        .unwrap_or(subject)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_times_read_like_the_others() {
+        assert_eq!(
+            readable_time("2026-12-06T11:09:42+00:00"),
+            "2026-12-06 12:09 (Europe/Stockholm)"
+        );
+        assert_eq!(
+            readable_time("20260706110942Z"),
+            "2026-07-06 13:09 (Europe/Stockholm)"
+        );
+        assert_eq!(readable_time("okänt"), "okänt");
+        assert_eq!(
+            common_name("CN=Demo kommun sigill,O=Demo,C=SE"),
+            "Demo kommun sigill"
+        );
+    }
 
     #[test]
     fn markdown_in_user_text_is_neutralised() {

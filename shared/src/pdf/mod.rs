@@ -9,6 +9,7 @@ pub mod attachments;
 pub(crate) mod fields;
 pub mod font;
 pub mod intake;
+pub mod new_document;
 pub mod page;
 pub mod publication;
 pub(crate) mod random_access;

@@ -16,6 +16,7 @@ use crate::pdf::{SignatureReport, VerifyReport};
 use crate::repo::files;
 
 const REPORT_PATH: &str = "metadata/other/validation-report.json";
+const READABLE_REPORT_PATH: &str = "documentation/kontrollrapport.pdf";
 
 impl Pipeline {
     /// The package as stored, fetched back and checked whole (every file METS lists there
@@ -171,6 +172,27 @@ impl Pipeline {
                 });
             }
         }
+        // The same check, readable by people, as PDF/A: for the archivist who opens the package.
+        let page = crate::app::texts::validation_report_page(
+            &rec.tenant,
+            order,
+            &self.settings.signature_method,
+            &report,
+            now,
+            SOFTWARE,
+        );
+        let readable = crate::pdf::new_document::pdfa_document(
+            &format!("Kontrollrapport: {}", order.meeting.title),
+            &page,
+            now,
+        )
+        .map_err(internal)?;
+        contents.push(SipFile {
+            path: READABLE_REPORT_PATH.into(),
+            content: SipContent::Bytes(readable),
+            mime: "application/pdf".into(),
+            use_: FileUse::ValidationReport,
+        });
         contents.push(SipFile {
             path: REPORT_PATH.into(),
             content: SipContent::Bytes(report_json),
@@ -233,7 +255,7 @@ fn provenance(order: &SigningOrder, report: &VerifyReport, now: DateTime<Utc>) -
             at: now,
             passed: report.all_hold(),
             summary: report.signatures.iter().map(summary_line).collect(),
-            report_path: REPORT_PATH.into(),
+            reports: vec![REPORT_PATH.into(), READABLE_REPORT_PATH.into()],
         },
     }
 }

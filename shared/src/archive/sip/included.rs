@@ -78,6 +78,7 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
          justerarna, underskrifterna och bevarandet enligt dokumenthanteringsplanen), bevarandemetadata (PREMIS: vad som hänt med \
          handlingen, vem som skrev under och när, och kontrollen av underskrifterna) och \
          kontrollrapporten som gjordes när paketet skapades.\n\
+         - documentation/: denna beskrivning och kontrollrapporten i läsbar form (PDF/A).\n\
          - schemas/: de XML-scheman som paketets XML-filer följer.\n\
          - METS.xml: förteckning över alla filer med storlek och kontrollsumma (SHA-256).\n\
          \n\

@@ -157,8 +157,8 @@ pub struct ValidationFact {
     pub passed: bool,
     /// One line per signature, e.g. "Sigill (PAdES-B-LTA): intakt, giltig, betrodd".
     pub summary: Vec<String>,
-    /// The package path of the full report.
-    pub report_path: String,
+    /// The package paths of the report: the full one first, then any readable form of it.
+    pub reports: Vec<String>,
 }
 
 #[cfg(test)]

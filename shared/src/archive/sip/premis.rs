@@ -106,16 +106,12 @@ pub(super) fn premis_xml(
         at: timestamp(&v.at),
         detail: format!(
             "Alla underskrifter i arkivexemplaret kontrollerades när arkivpaketet skapades; rapport: {}",
-            v.report_path
+            v.reports.join(", ")
         ),
         outcome: if v.passed { "success" } else { "failure" },
         outcome_notes: v.summary.clone(),
         agents: vec![(software.clone(), "validator")],
-        objects: archive
-            .iter()
-            .cloned()
-            .chain(std::iter::once(v.report_path.clone()))
-            .collect(),
+        objects: archive.iter().chain(&v.reports).cloned().collect(),
     });
 
     let mut x = XmlOut::new()?;

@@ -58,7 +58,7 @@ fn meta() -> SipMetadata {
                 at: created(),
                 passed: true,
                 summary: vec!["Sigill (PAdES-B-LTA): intakt, giltigt, betrott".into()],
-                report_path: "documentation/validation-report.xml".into(),
+                reports: vec!["documentation/validation-report.xml".into()],
             },
         },
         software: "e-underskrift 0.1.0".into(),

@@ -82,6 +82,16 @@ impl TestApp {
         })
     }
 
+    /// The stored object at `key`, which the test expects to be there.
+    pub async fn stored(&self, key: &str) -> bytes::Bytes {
+        self.ports
+            .objects
+            .get(key)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{key} is not stored"))
+    }
+
     /// A tenant with an installed seal certificate; returns its API key.
     pub async fn add_tenant(&self, id: &str) -> String {
         let t = TenantId::parse(id).unwrap();

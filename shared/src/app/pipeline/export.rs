@@ -11,7 +11,9 @@ use crate::archive::{
     write_sip, FileUse, Provenance, SealFact, SignatureFact, SipContent, SipFile, SipMetadata,
     ValidationFact, ARCHIVE_PATH,
 };
-use crate::domain::{OrderId, OrderStatus, PipelineStep, SignatureState, SigningOrder, TenantId};
+use crate::domain::{
+    DeliveryForm, OrderId, OrderStatus, PipelineStep, SignatureState, SigningOrder, TenantId,
+};
 use crate::pdf::{SignatureReport, VerifyReport};
 use crate::repo::files;
 
@@ -89,6 +91,52 @@ impl Pipeline {
         .map_err(internal)
     }
 
+    /// The document with its signature page and no signature or seal (delivery form b),
+    /// made from the original in `work`: its path.
+    async fn without_signatures(
+        &self,
+        order: &SigningOrder,
+        tenant: &crate::domain::Tenant,
+        now: DateTime<Utc>,
+        work: &std::path::Path,
+    ) -> Result<std::path::PathBuf, AppError> {
+        let original = work.join("original.pdf");
+        let unsigned = work.join("unsigned.pdf");
+        let key = files::original(&order.tenant, &order.current().document_id);
+        if !self.objects.get_to_file(&key, &original).await? {
+            return Err(AppError::Internal(format!(
+                "original of order {} is missing",
+                order.id
+            )));
+        }
+        let archive = tenant
+            .archive
+            .archive_name
+            .as_deref()
+            .unwrap_or("e-arkivet");
+        let page = crate::app::texts::justering_page(
+            tenant,
+            order,
+            &self.settings.signature_method,
+            "Justering – underskrifter",
+            format!(
+                "Arkivexemplar utan elektroniska underskrifter. Underskrifterna gjordes med {} \
+                 och kontrollerades {} innan de togs bort enligt leveransöverenskommelsen med \
+                 {archive}. Bevisen och kontrollrapporten finns i arkivpaketet.",
+                self.settings.signature_method,
+                crate::app::texts::stockholm(now),
+            ),
+        );
+        let made = unsigned.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::pdf::publication::publication_file(&original, &made, &page)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        Ok(unsigned)
+    }
+
     /// The package of `order`, made in `work`: its path.
     async fn make_package(
         &self,
@@ -136,9 +184,19 @@ impl Pipeline {
             "report": report,
         }))
         .map_err(internal)?;
+        // The form the archive takes it in: the sealed archive version, or (for archives that
+        // refuse embedded signatures) the document and its signature page without them, made
+        // only now that every signature has been checked.
+        let delivered = match rec.tenant.archive.form {
+            DeliveryForm::Signed => archive,
+            DeliveryForm::SignatureRemoved => {
+                self.without_signatures(order, &rec.tenant, now, work)
+                    .await?
+            }
+        };
         let mut contents = vec![SipFile {
             path: ARCHIVE_PATH.into(),
-            content: SipContent::File(archive),
+            content: SipContent::File(delivered),
             mime: "application/pdf".into(),
             use_: FileUse::Archive,
         }];

@@ -28,6 +28,24 @@ fn entry(zip: &[u8], suffix: &str) -> String {
     text
 }
 
+/// Run the seal, publish and export jobs queued for `order`; its stored package.
+async fn sealed_published_exported(
+    t: &test_app::TestApp,
+    app: &crate::app::App,
+    queue: &RecordingQueue,
+    order: &crate::domain::SigningOrder,
+) -> bytes::Bytes {
+    for _ in 0..3 {
+        app.pipeline.run(&queue.take()[0]).await.unwrap();
+    }
+    t.stored(&files::order_file(
+        &order.tenant,
+        order.id,
+        files::ARCHIVE_PACKAGE,
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn the_package_names_the_archive_the_contact_and_the_plan_of_the_agreement() {
     let t = test_app::start().await;
@@ -66,21 +84,7 @@ async fn the_package_names_the_archive_the_contact_and_the_plan_of_the_agreement
         )
         .await
         .unwrap();
-    for _ in 0..3 {
-        let jobs = queue.take();
-        app.pipeline.run(&jobs[0]).await.unwrap();
-    }
-    let package = t
-        .ports
-        .objects
-        .get(&files::order_file(
-            &order.tenant,
-            order.id,
-            files::ARCHIVE_PACKAGE,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let package = sealed_published_exported(&t, &app, &queue, &order).await;
     let mets = entry(&package, "/METS.xml");
     assert!(
         mets.contains("<mets:name>Jämtlands e-arkiv</mets:name>"),
@@ -177,4 +181,71 @@ async fn esign_export_writes_one_package_made_now_and_refuses_an_order_not_seale
     // The order goes on through the pipeline as before.
     let publish = queue.take();
     assert_eq!(publish.len(), 1);
+}
+
+/// Delivery form b: an archive that refuses embedded signatures gets the document and its
+/// signature page without them, and the metadata says a signature existed and was checked.
+#[tokio::test]
+async fn an_archive_that_refuses_signatures_gets_them_removed_after_the_check() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, _) = t.signed_order(&app, "kommun").await;
+    app.tenants
+        .set_archive_agreement(
+            &order.tenant,
+            ArchiveAgreement {
+                archive_name: Some("Regionarkivet".into()),
+                form: crate::domain::DeliveryForm::SignatureRemoved,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let package = sealed_published_exported(&t, &app, &queue, &order).await;
+    crate::archive::verify_sip(&package).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&package[..])).unwrap();
+    let name = zip
+        .file_names()
+        .find(|n| n.ends_with("/representations/rep1/data/archive.pdf"))
+        .unwrap()
+        .to_string();
+    let mut delivered = Vec::new();
+    zip.by_name(&name)
+        .unwrap()
+        .read_to_end(&mut delivered)
+        .unwrap();
+    let original = t
+        .stored(&files::original(
+            &order.tenant,
+            &order.current().document_id,
+        ))
+        .await;
+    assert!(
+        delivered.starts_with(&original),
+        "the protocol itself is unchanged"
+    );
+    let report = crate::pdf::verify(&delivered, &[]).unwrap();
+    assert!(report.signatures.is_empty(), "{report:?}");
+    let facts = crate::pdf::intake::inspect(&delivered, &Default::default()).unwrap();
+    assert_eq!(facts.existing_signatures, 0);
+    // The sealed archive version stays with the service, as it was.
+    let sealed = t
+        .stored(&files::order_file(
+            &order.tenant,
+            order.id,
+            files::ARCHIVE_VERSION,
+        ))
+        .await;
+    assert!(crate::pdf::verify(&sealed, &[]).unwrap().all_intact());
+    let erms = entry(&package, "/metadata/descriptive/erms.xml");
+    assert!(erms.contains(r#"eSignatureHasExisted="true""#), "{erms}");
+    assert!(erms.contains(r#"<eSignature present="false""#), "{erms}");
+    assert!(!erms.contains(r#"present="true""#), "{erms}");
+    let premis = entry(&package, "/metadata/preservation/premis.xml");
+    assert!(
+        premis.contains("<eventType>modification</eventType>"),
+        "{premis}"
+    );
+    assert!(premis.contains("event-validation"), "{premis}");
 }

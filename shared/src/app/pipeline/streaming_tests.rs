@@ -45,38 +45,21 @@ async fn seal_publish_and_export_move_documents_file_to_file() {
         .unwrap();
     assert_eq!(done.status, OrderStatus::Exported, "{:?}", done.failure);
     // What the steps wrote by file is what they would have written by bytes.
-    let objects = &t.ports.objects;
     let key = |name| files::order_file(&order.tenant, order.id, name);
-    let original = objects
-        .get(&files::original(
+    let original = t
+        .stored(&files::original(
             &order.tenant,
             &order.current().document_id,
         ))
-        .await
-        .unwrap()
-        .unwrap();
-    let publication = objects
-        .get(&key(files::PUBLICATION_VERSION))
-        .await
-        .unwrap()
-        .unwrap();
+        .await;
+    let publication = t.stored(&key(files::PUBLICATION_VERSION)).await;
     assert!(publication.starts_with(&original));
-    let public = objects
-        .get(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
-        .await
-        .unwrap()
-        .unwrap();
+    let public = t
+        .stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+        .await;
     assert_eq!(public, publication);
-    let archive = objects
-        .get(&key(files::ARCHIVE_VERSION))
-        .await
-        .unwrap()
-        .unwrap();
-    let package = objects
-        .get(&key(files::ARCHIVE_PACKAGE))
-        .await
-        .unwrap()
-        .unwrap();
+    let archive = t.stored(&key(files::ARCHIVE_VERSION)).await;
+    let package = t.stored(&key(files::ARCHIVE_PACKAGE)).await;
     crate::archive::verify_sip(&package).unwrap();
     let listed = crate::archive::read_sip_manifest(&package).unwrap();
     let archive_sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&archive));

@@ -9,6 +9,7 @@ use super::error::ArchiveError;
 use super::mets::Entry;
 use super::xml::{timestamp, XmlOut};
 use super::{FileUse, SipMetadata};
+use crate::domain::DeliveryForm;
 
 const NS_PREMIS: &str = "http://www.loc.gov/premis/v3";
 const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -113,6 +114,21 @@ pub(super) fn premis_xml(
         agents: vec![(software.clone(), "validator")],
         objects: archive.iter().chain(&v.reports).cloned().collect(),
     });
+    if meta.agreement.form == DeliveryForm::SignatureRemoved {
+        events.push(Event {
+            id: "event-signatures-removed".into(),
+            kind: "modification",
+            at: timestamp(&v.at),
+            detail: "Underskrifterna och sigillet togs bort efter kontrollen, enligt \
+                     leveransöverenskommelsen: arkivexemplaret levereras som protokollet med \
+                     sin justeringssida, och bevisen och kontrollrapporten följer med"
+                .into(),
+            outcome: "success",
+            outcome_notes: Vec::new(),
+            agents: vec![(software.clone(), "executing program")],
+            objects: archive.iter().cloned().collect(),
+        });
+    }
 
     let mut x = XmlOut::new()?;
     x.start(

@@ -579,24 +579,7 @@ fn the_preservation_metadata_is_valid_premis_and_tells_what_happened() {
 /// submission agreement, the package still passes eark-validator.
 #[test]
 fn a_package_with_every_agent_passes_eark_validator() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sip.zip");
-    std::fs::write(&path, build_sip(&meta(), &files()).unwrap()).unwrap();
-    let default = format!("{}/../scripts/eark-validate", env!("CARGO_MANIFEST_DIR"));
-    let out = esign_world::testkit::run(
-        &esign_world::testkit::tool("ESIGN_EARK_VALIDATE", &default),
-        &[path.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| !l.starts_with('{'))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_passes_eark_validator(&build_sip(&meta(), &files()).unwrap());
     let root = meta().package_id;
     let mets = String::from_utf8(zip_entry(
         &build_sip(&meta(), &files()).unwrap(),
@@ -663,5 +646,48 @@ fn the_descriptive_metadata_is_valid_erms_with_signatories_meeting_and_retention
     assert!(
         text.contains("<disposalPeriod>10 år</disposalPeriod>"),
         "{text}"
+    );
+}
+
+/// Delivery form b (signatures removed after the check): the metadata says so and stays
+/// valid, and the package still passes eark-validator.
+#[test]
+fn the_metadata_of_a_package_without_signatures_says_they_existed_and_stays_valid() {
+    let mut meta = meta();
+    meta.agreement.form = crate::domain::DeliveryForm::SignatureRemoved;
+    let zip_bytes = build_sip(&meta, &files()).unwrap();
+    let root = &meta.package_id;
+    let erms = zip_entry(&zip_bytes, &format!("{root}/{DESCRIPTIVE_METADATA_PATH}"));
+    assert_valid_against("ERMS.xsd", "erms.xml", &erms);
+    let erms = String::from_utf8(erms).unwrap();
+    assert!(erms.contains(r#"eSignatureHasExisted="true""#), "{erms}");
+    let premis = zip_entry(&zip_bytes, &format!("{root}/{PREMIS_PATH}"));
+    assert_valid_against("premis.xsd", "premis.xml", &premis);
+    assert!(String::from_utf8(premis)
+        .unwrap()
+        .contains("event-signatures-removed"));
+    assert_passes_eark_validator(&zip_bytes);
+}
+
+/// eark-validator, run offline and judged by `scripts/eark-validate` (its known defects
+/// allowed, nothing else).
+fn assert_passes_eark_validator(zip_bytes: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sip.zip");
+    std::fs::write(&path, zip_bytes).unwrap();
+    let default = format!("{}/../scripts/eark-validate", env!("CARGO_MANIFEST_DIR"));
+    let out = esign_world::testkit::run(
+        &esign_world::testkit::tool("ESIGN_EARK_VALIDATE", &default),
+        &[path.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -249,3 +249,36 @@ async fn an_archive_that_refuses_signatures_gets_them_removed_after_the_check() 
     );
     assert!(premis.contains("event-validation"), "{premis}");
 }
+
+/// A tenant whose archive is on FGS 1.2 gets that package, read back and exported like any.
+#[tokio::test]
+async fn an_archive_on_fgs_1_2_gets_a_sip_xml_package() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, staff) = t.signed_order(&app, "kommun").await;
+    app.tenants
+        .set_archive_agreement(
+            &order.tenant,
+            ArchiveAgreement {
+                profile: crate::domain::PackageProfile::Fgs12,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let package = sealed_published_exported(&t, &app, &queue, &order).await;
+    let done = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(done.status, OrderStatus::Exported);
+    let sip = entry(&package, "/sip.xml");
+    assert!(
+        sip.contains(r#"xlink:href="file:///Content/archive.pdf""#),
+        "{sip}"
+    );
+    assert!(entry(&package, "/Content/metadata/premis.xml").contains("Content/archive.pdf"));
+    assert!(entry(&package, "/Content/documentation/om-arkivpaketet.txt").contains("sip.xml"));
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::erms::erms_xml;
 use super::error::{write_err, ArchiveError};
+use super::fgs12;
 use super::included::{about_package, ABOUT_PATH, SCHEMAS};
 use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
 use super::paths::{classify_path, valid_media_type, valid_package_id, Section};
@@ -18,6 +19,7 @@ use super::{
     FileUse, SipContent, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME,
     PREMIS_PATH,
 };
+use crate::domain::PackageProfile;
 
 const CHUNK: usize = 1024 * 1024;
 
@@ -133,6 +135,13 @@ pub fn write_sip<W: Write + Seek>(
         .filter(|e| files.iter().any(|f| f.path == e.path))
         .cloned()
         .collect();
+    // ... under the paths they have in this package's profile.
+    let supplied_paths: Vec<String> = supplied.iter().map(|e| meta.package_path(e.path)).collect();
+    let supplied: Vec<Entry<'_>> = supplied
+        .iter()
+        .zip(&supplied_paths)
+        .map(|(e, path)| Entry { path, ..e.clone() })
+        .collect();
     let premis = premis_xml(meta, &supplied)?;
     if !seen.insert(PREMIS_PATH) {
         return Err(ArchiveError::DuplicatePath(PREMIS_PATH.into()));
@@ -144,6 +153,16 @@ pub fn write_sip<W: Write + Seek>(
         FileUse::Metadata,
         Section::PreservationMetadata,
     ));
+    if meta.agreement.profile == PackageProfile::Fgs12 {
+        let paths: Vec<String> = entries.iter().map(|e| meta.package_path(e.path)).collect();
+        let entries: Vec<Entry<'_>> = entries
+            .iter()
+            .zip(&paths)
+            .map(|(e, path)| Entry { path, ..e.clone() })
+            .collect();
+        let sip = fgs12::sip_xml(meta, &entries)?;
+        return zip_package(meta, out, fgs12::FGS12_METS_FILE_NAME, &sip, &entries);
+    }
     // Representation METS files, one per representation folder, listed first in their group.
     let mut rep_names: Vec<String> = entries
         .iter()
@@ -183,6 +202,17 @@ pub fn write_sip<W: Write + Seek>(
     let entries = all_entries;
     let mets = mets_xml(meta, &entries)?;
 
+    zip_package(meta, out, METS_FILE_NAME, &mets, &entries)
+}
+
+/// The zip: one root folder named after the package, its METS file first, then `entries`.
+fn zip_package<W: Write + Seek>(
+    meta: &SipMetadata,
+    out: W,
+    mets_name: &str,
+    mets: &[u8],
+    entries: &[Entry<'_>],
+) -> Result<W, ArchiveError> {
     let timestamp = zip_timestamp(&meta.created);
     let mut zip = zip::ZipWriter::new(out);
     let root = &meta.package_id;
@@ -216,12 +246,12 @@ pub fn write_sip<W: Write + Seek>(
         }
     };
     add(
-        format!("{root}/{METS_FILE_NAME}"),
-        Content::Bytes(&mets),
+        format!("{root}/{mets_name}"),
+        Content::Bytes(mets),
         mets.len() as u64,
         "application/xml",
     )?;
-    for entry in &entries {
+    for entry in entries {
         add(
             format!("{root}/{}", entry.path),
             entry.content,

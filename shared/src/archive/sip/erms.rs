@@ -150,11 +150,12 @@ fn write_record(x: &mut XmlOut, meta: &SipMetadata) -> Result<(), ArchiveError> 
     }
     x.end("eSignatures")?;
     x.start("additionalInformation", &[])?;
+    let archive_path = meta.package_path(ARCHIVE_PATH);
     x.start(
         "appendix",
         &[
             ("name", ARCHIVE_PATH.rsplit('/').next().unwrap_or(ARCHIVE_PATH)),
-            ("path", ARCHIVE_PATH),
+            ("path", &archive_path),
             ("description", if present { "Arkivexemplar med underskrifternas bevis och organisationens elektroniska sigill" } else { "Arkivexemplar; underskrifterna och sigillet togs bort efter kontroll, bevisen och kontrollrapporten följer med" }),
             ("fileFormat", "PDF/A"),
             ("eSignatureHasExisted", bool_text(!present)),

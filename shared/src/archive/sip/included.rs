@@ -4,6 +4,7 @@
 
 use super::xml::timestamp;
 use super::SipMetadata;
+use crate::domain::DeliveryForm;
 
 /// The schemas, as published (see `shared/schemas/README.md`), with their package paths.
 pub(super) const SCHEMAS: [(&str, &[u8]); 6] = [
@@ -52,6 +53,30 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
         .as_deref()
         .map(|d| format!("Diarienummer: {d}\n"))
         .unwrap_or_default();
+    let path = |eark: &str| meta.package_path(eark);
+    let (archive_text, check_text) = match meta.agreement.form {
+        DeliveryForm::Signed => (
+            "arkivexemplaret. Det ursprungliga protokollet finns oförändrat, byte för byte, i \
+             början av filen. Därefter följer en sida med justeringen, underskrifternas bevis \
+             som bifogade filer och organisationens elektroniska sigill (PAdES) med tidsstämplar \
+             och spärrinformation, så att underskrifterna kan kontrolleras utan att fråga någon.",
+            "Sigillet och tidsstämplarna i arkivexemplaret kan kontrolleras med valfritt verktyg \
+             för PAdES-signaturer, till exempel Adobe Acrobat Reader, pyHanko eller \
+             EU-kommissionens DSS.",
+        ),
+        DeliveryForm::SignatureRemoved => (
+            "arkivexemplaret utan elektroniska underskrifter, enligt leveransöverenskommelsen. \
+             Det ursprungliga protokollet finns oförändrat, byte för byte, i början av filen, \
+             följt av en sida med justeringen. Underskrifterna och sigillet kontrollerades innan \
+             de togs bort.",
+            "Att underskrifterna höll när de togs bort visar kontrollrapporten och \
+             bevarandemetadatan.",
+        ),
+    };
+    let mets_name = match meta.agreement.profile {
+        crate::domain::PackageProfile::EarkSip21 => super::METS_FILE_NAME,
+        crate::domain::PackageProfile::Fgs12 => super::fgs12::FGS12_METS_FILE_NAME,
+    };
     format!(
         "Om arkivpaketet {id}\n\
          \n\
@@ -67,25 +92,19 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
          {signers}\
          \n\
          Innehåll\n\
-         - representations/rep1/data/archive.pdf: arkivexemplaret. Det ursprungliga protokollet \
-         finns oförändrat, byte för byte, i början av filen. Därefter följer en sida med \
-         justeringen, underskrifternas bevis som bifogade filer och organisationens elektroniska \
-         sigill (PAdES) med tidsstämplar och spärrinformation, så att underskrifterna kan \
-         kontrolleras utan att fråga någon.\n\
-         - representations/rep1/data/evidence/: beviset för varje underskrift med Mobilt BankID \
-         (BankID:s signatur och OCSP-svar), som JSON.\n\
-         - metadata/: beskrivande metadata (CITS ERMS: protokollet, sammanträdet, \
-         justerarna, underskrifterna och bevarandet enligt dokumenthanteringsplanen), bevarandemetadata (PREMIS: vad som hänt med \
-         handlingen, vem som skrev under och när, och kontrollen av underskrifterna) och \
-         kontrollrapporten som gjordes när paketet skapades.\n\
-         - documentation/: denna beskrivning och kontrollrapporten i läsbar form (PDF/A).\n\
-         - schemas/: de XML-scheman som paketets XML-filer följer.\n\
-         - METS.xml: förteckning över alla filer med storlek och kontrollsumma (SHA-256).\n\
+         - {archive}: {archive_text}\n\
+         - {evidence}: beviset för varje underskrift med Mobilt BankID (BankID:s signatur och \
+         OCSP-svar), som JSON.\n\
+         - {erms}: beskrivande metadata (CITS ERMS: protokollet, sammanträdet, justerarna, \
+         underskrifterna och bevarandet enligt dokumenthanteringsplanen).\n\
+         - {premis}: bevarandemetadata (PREMIS: vad som hänt med handlingen, vem som skrev under \
+         och när, och kontrollen av underskrifterna).\n\
+         - {about}: denna beskrivning; bredvid den kontrollrapporten i läsbar form (PDF/A).\n\
+         - {schemas}: de XML-scheman som paketets XML-filer följer.\n\
+         - {mets_name}: förteckning över alla filer med storlek och kontrollsumma (SHA-256).\n\
          \n\
          Kontroll\n\
-         Kontrollsummorna i METS.xml visar att ingen fil har ändrats. Sigillet och tidsstämplarna \
-         i archive.pdf kan kontrolleras med valfritt verktyg för PAdES-signaturer, till exempel \
-         Adobe Acrobat Reader, pyHanko eller EU-kommissionens DSS.\n",
+         Kontrollsummorna i {mets_name} visar att ingen fil har ändrats. {check_text}\n",
         id = meta.package_id,
         label = meta.label,
         organ = meta.organ,
@@ -94,6 +113,12 @@ pub(super) fn about_package(meta: &SipMetadata) -> Vec<u8> {
         creator = meta.tenant_name,
         created = timestamp(&meta.created),
         software = meta.software,
+        archive = path(super::ARCHIVE_PATH),
+        evidence = path("representations/rep1/data/evidence/"),
+        erms = path(super::DESCRIPTIVE_METADATA_PATH),
+        premis = path(super::PREMIS_PATH),
+        about = path(ABOUT_PATH),
+        schemas = path("schemas/"),
     )
     .into_bytes()
 }

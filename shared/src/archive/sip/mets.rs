@@ -173,7 +173,7 @@ fn write_mets_header(
 
 /// The tenant's identification code as FGS writes it: `ORG:` and its organisationsnummer, or
 /// `Local:` and the tenant's id when it has none.
-fn identification_code(meta: &SipMetadata) -> String {
+pub(super) fn identification_code(meta: &SipMetadata) -> String {
     match meta.organization_number.as_deref().map(str::trim) {
         Some(org) if !org.is_empty() => format!("ORG:{org}"),
         _ => format!("Local:{}", meta.tenant_id),

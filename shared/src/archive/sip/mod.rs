@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 mod build;
 mod erms;
 mod error;
+mod fgs12;
 mod included;
 mod mets;
 mod paths;
@@ -113,6 +114,16 @@ pub struct SipMetadata {
     pub software: String,
     /// The tenant's delivery agreement: the archive, the contact, retention, form, profile.
     pub agreement: crate::domain::ArchiveAgreement,
+}
+
+impl SipMetadata {
+    /// Where a file of the E-ARK layout lies in this package's profile.
+    pub(crate) fn package_path(&self, eark: &str) -> String {
+        match self.agreement.profile {
+            crate::domain::PackageProfile::EarkSip21 => eark.to_string(),
+            crate::domain::PackageProfile::Fgs12 => fgs12::path(eark),
+        }
+    }
 }
 
 /// One signature as the package tells of it (never with a personnummer).

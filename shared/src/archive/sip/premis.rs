@@ -54,7 +54,11 @@ pub(super) fn premis_xml(
     });
     for (i, s) in meta.signers.iter().enumerate() {
         let signer = format!("agent-signer-{}", i + 1);
-        let evidence: Vec<String> = s.evidence_path.iter().cloned().collect();
+        let evidence: Vec<String> = s
+            .evidence_path
+            .iter()
+            .map(|p| meta.package_path(p))
+            .collect();
         events.push(Event {
             id: format!("event-signature-{}", i + 1),
             kind: "digital signature generation",
@@ -101,18 +105,19 @@ pub(super) fn premis_xml(
         });
     }
     let v = &p.validation;
+    let reports: Vec<String> = v.reports.iter().map(|r| meta.package_path(r)).collect();
     events.push(Event {
         id: "event-validation".into(),
         kind: "validation",
         at: timestamp(&v.at),
         detail: format!(
             "Alla underskrifter i arkivexemplaret kontrollerades när arkivpaketet skapades; rapport: {}",
-            v.reports.join(", ")
+            reports.join(", ")
         ),
         outcome: if v.passed { "success" } else { "failure" },
         outcome_notes: v.summary.clone(),
         agents: vec![(software.clone(), "validator")],
-        objects: archive.iter().chain(&v.reports).cloned().collect(),
+        objects: archive.iter().chain(&reports).cloned().collect(),
     });
     if meta.agreement.form == DeliveryForm::SignatureRemoved {
         events.push(Event {

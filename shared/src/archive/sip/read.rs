@@ -8,19 +8,23 @@ use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
 
 use super::error::ArchiveError;
+use super::fgs12::FGS12_METS_FILE_NAME;
 use super::METS_FILE_NAME;
 
 /// Upper bound when reading a METS file back (a protocol package lists a handful of files).
 const MAX_METS_BYTES: u64 = 32 * 1024 * 1024;
 
-/// The root folder and the bytes of its METS.xml.
+/// The root folder, the zip name of its METS file (E-ARK `METS.xml`, or FGS 1.2 `sip.xml`)
+/// and its bytes.
 fn open_root_mets<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
-) -> Result<(String, Vec<u8>), ArchiveError> {
+) -> Result<(String, String, Vec<u8>), ArchiveError> {
     let candidates: Vec<String> = archive
         .file_names()
         .filter(|name| {
-            name.split('/').count() == 2 && name.ends_with(&format!("/{METS_FILE_NAME}"))
+            name.split('/').count() == 2
+                && (name.ends_with(&format!("/{METS_FILE_NAME}"))
+                    || name.ends_with(&format!("/{FGS12_METS_FILE_NAME}")))
         })
         .map(str::to_string)
         .collect();
@@ -29,7 +33,7 @@ fn open_root_mets<R: Read + Seek>(
     };
     let root = mets_name.split('/').next().unwrap_or_default().to_string();
     let bytes = read_entry_limited(archive, mets_name)?;
-    Ok((root, bytes))
+    Ok((root, mets_name.clone(), bytes))
 }
 
 /// Reads a METS entry, refusing more than `MAX_METS_BYTES` (zip bombs).
@@ -95,7 +99,15 @@ pub(super) fn parse_mets_listing(mets: &[u8]) -> Result<Vec<(String, String)>, A
                     .map_err(|err| invalid(&err))?
                     .into_owned();
                 match attr.key.local_name().as_ref() {
-                    b"href" => href = Some(value),
+                    // FGS 1.2 writes file URLs from the package root.
+                    b"href" => {
+                        href = Some(
+                            value
+                                .strip_prefix("file:///")
+                                .map(str::to_string)
+                                .unwrap_or(value),
+                        )
+                    }
                     b"CHECKSUM" => checksum = Some(value),
                     _ => {}
                 }
@@ -137,7 +149,7 @@ pub(super) fn open_zip(zip_bytes: &[u8]) -> Result<zip::ZipArchive<Cursor<&[u8]>
 /// the package root) with their SHA-256 checksums in hex.
 pub fn read_sip_manifest(zip_bytes: &[u8]) -> Result<Vec<(String, String)>, ArchiveError> {
     let mut archive = open_zip(zip_bytes)?;
-    let (_root, mets) = open_root_mets(&mut archive)?;
+    let (_root, _name, mets) = open_root_mets(&mut archive)?;
     parse_mets_listing(&mets)
 }
 
@@ -175,7 +187,7 @@ pub fn verify_sip_file(path: &std::path::Path) -> Result<(), ArchiveError> {
 }
 
 fn verify_sip_in<R: Read + Seek>(mut archive: zip::ZipArchive<R>) -> Result<(), ArchiveError> {
-    let (root, mets) = open_root_mets(&mut archive)?;
+    let (root, mets_name, mets) = open_root_mets(&mut archive)?;
     let listed = parse_mets_listing(&mets)?;
     let mut listed_names = HashSet::new();
     for (path, expected) in &listed {
@@ -197,7 +209,6 @@ fn verify_sip_in<R: Read + Seek>(mut archive: zip::ZipArchive<R>) -> Result<(), 
             check_entry(&mut archive, &format!("{root}/{full}"), &full, &expected)?;
         }
     }
-    let mets_name = format!("{root}/{METS_FILE_NAME}");
     for name in archive.file_names() {
         let is_dir = name.ends_with('/');
         if !is_dir && name != mets_name && !listed_names.contains(name) {

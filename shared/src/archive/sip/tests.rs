@@ -691,3 +691,76 @@ fn assert_passes_eark_validator(zip_bytes: &[u8]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The FGS Paketstruktur 1.2 profile: `sip.xml` at the root, the files under `Content/`, the
+/// schemas under `System/`; every file listed with its checksum, metadata paths that match.
+#[test]
+fn an_fgs_1_2_package_has_sip_xml_content_and_system() {
+    let mut meta = meta();
+    meta.agreement.profile = crate::domain::PackageProfile::Fgs12;
+    let zip_bytes = build_sip(&meta, &files()).unwrap();
+    let root = &meta.package_id;
+    let names: Vec<String> = open_zip(&zip_bytes)
+        .unwrap()
+        .file_names()
+        .map(str::to_string)
+        .collect();
+    for expected in [
+        format!("{root}/sip.xml"),
+        format!("{root}/Content/archive.pdf"),
+        format!("{root}/Content/metadata/erms.xml"),
+        format!("{root}/Content/metadata/premis.xml"),
+        format!("{root}/Content/documentation/om-arkivpaketet.txt"),
+        format!("{root}/System/mets.xsd"),
+        format!("{root}/System/ERMS.xsd"),
+    ] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
+    }
+    assert!(!names
+        .iter()
+        .any(|n| n.contains("representations/") || n.ends_with("METS.xml")));
+    // Our own integrity check reads it: every file listed with its checksum, nothing else.
+    verify_sip(&zip_bytes).unwrap();
+    let sip = zip_entry(&zip_bytes, &format!("{root}/sip.xml"));
+    // METS 1.12 admits Riksarkivet's extension attributes (their own schemas could not be
+    // obtained here; see shared/schemas/README.md).
+    assert_valid_against("mets.xsd", "sip.xml", &sip);
+    let sip = String::from_utf8(sip).unwrap();
+    for needle in [
+        r#"OBJID="UUID:2f1c9a56-7d1e-4c55-9a53-5c1d3c0f0b11""#,
+        r#"PROFILE="http://xml.ra.se/e-arkiv/METS/CommonSpecificationSwedenPackageProfile.xml""#,
+        r#"ext:OAISTYPE="SIP""#,
+        r#"<agent ROLE="ARCHIVIST" TYPE="OTHER" OTHERTYPE="SOFTWARE">"#,
+        "<note>ORG:212000-2411</note>",
+        r#"xlink:href="file:///Content/archive.pdf""#,
+        r#"ext:ORIGINALFILENAME="archive.pdf""#,
+        r#"<altRecordID TYPE="SUBMISSIONAGREEMENT">LÖ 2025:3</altRecordID>"#,
+    ] {
+        assert!(sip.contains(needle), "sip.xml lacks {needle}\n{sip}");
+    }
+    // The metadata speaks of the files where they are in this package.
+    let premis = zip_entry(&zip_bytes, &format!("{root}/Content/metadata/premis.xml"));
+    assert_valid_against("premis.xsd", "premis.xml", &premis);
+    let premis = String::from_utf8(premis).unwrap();
+    assert!(
+        premis.contains("<objectIdentifierValue>Content/archive.pdf</objectIdentifierValue>"),
+        "{premis}"
+    );
+    assert!(!premis.contains("representations/"), "{premis}");
+    let erms = zip_entry(&zip_bytes, &format!("{root}/Content/metadata/erms.xml"));
+    assert_valid_against("ERMS.xsd", "erms.xml", &erms);
+    assert!(String::from_utf8(erms)
+        .unwrap()
+        .contains(r#"path="Content/archive.pdf""#));
+    // A changed file is caught in this profile too.
+    let mut entries = zip_entries(&zip_bytes);
+    for (name, bytes) in entries.iter_mut() {
+        if name.ends_with("/Content/archive.pdf") {
+            bytes.push(b'x');
+        }
+    }
+    assert!(matches!(
+        verify_sip(&zip_of(&entries)),
+        Err(ArchiveError::ChecksumMismatch(_))
+    ));
+}

@@ -6,7 +6,7 @@
 //! (which admits the extension attributes) and its checksums by our own reader.
 
 use super::error::ArchiveError;
-use super::mets::{software_name_and_version, Entry};
+use super::mets::{md_ref, software_name_and_version, Entry};
 use super::xml::{timestamp, XmlOut};
 use super::SipMetadata;
 
@@ -209,43 +209,19 @@ fn write_metadata_refs(
     let find = |name: &str| entries.iter().find(|e| e.path.ends_with(name));
     if let Some(erms) = find("/erms.xml") {
         x.start("dmdSec", &[("ID", "dmd001"), ("CREATED", created)])?;
-        md_ref(x, erms, "OTHER", Some("ERMS"))?;
+        let href = format!("file:///{}", erms.path);
+        md_ref(x, "mdRef", erms, &href, ("OTHER", Some("ERMS")), created)?;
         x.end("dmdSec")?;
     }
     if let Some(premis) = find("/premis.xml") {
         x.start("amdSec", &[("ID", "amd001")])?;
         x.start("digiprovMD", &[("ID", "digiprov001"), ("CREATED", created)])?;
-        md_ref(x, premis, "PREMIS", None)?;
+        let href = format!("file:///{}", premis.path);
+        md_ref(x, "mdRef", premis, &href, ("PREMIS", None), created)?;
         x.end("digiprovMD")?;
         x.end("amdSec")?;
     }
     Ok(())
-}
-
-fn md_ref(
-    x: &mut XmlOut,
-    entry: &Entry<'_>,
-    mdtype: &str,
-    other: Option<&str>,
-) -> Result<(), ArchiveError> {
-    let href = format!("file:///{}", entry.path);
-    let size = entry.size.to_string();
-    let mut attrs = vec![
-        ("LOCTYPE", "URL"),
-        ("xlink:type", "simple"),
-        ("xlink:href", href.as_str()),
-        ("MDTYPE", mdtype),
-    ];
-    if let Some(other) = other {
-        attrs.push(("OTHERMDTYPE", other));
-    }
-    attrs.extend([
-        ("MIMETYPE", entry.mime),
-        ("SIZE", size.as_str()),
-        ("CHECKSUM", entry.sha256.as_str()),
-        ("CHECKSUMTYPE", "SHA-256"),
-    ]);
-    x.empty("mdRef", &attrs)
 }
 
 #[cfg(test)]

@@ -70,17 +70,29 @@ pub(super) fn software_name_and_version(software: &str) -> (&str, &str) {
 }
 
 fn write_mdref(x: &mut XmlOut, entry: &Entry<'_>, created: &str) -> Result<(), ArchiveError> {
-    let size = entry.size.to_string();
-    let checksum = entry.sha256.clone();
     let (mdtype, other): (&str, Option<&str>) = match entry.section {
         Section::PreservationMetadata => ("PREMIS", None),
         _ if entry.path == DESCRIPTIVE_METADATA_PATH => ("OTHER", Some("ERMS")),
         _ => ("OTHER", Some("OTHER")),
     };
+    md_ref(x, "mets:mdRef", entry, entry.path, (mdtype, other), created)
+}
+
+/// One metadata reference (`element`, namespaced or not) to `entry` at `href`, with its
+/// type, size, creation time and checksum: E-ARK's and FGS 1.2's METS write them alike.
+pub(super) fn md_ref(
+    x: &mut XmlOut,
+    element: &str,
+    entry: &Entry<'_>,
+    href: &str,
+    (mdtype, other): (&str, Option<&str>),
+    created: &str,
+) -> Result<(), ArchiveError> {
+    let size = entry.size.to_string();
     let mut attrs = vec![
         ("LOCTYPE", "URL"),
         ("xlink:type", "simple"),
-        ("xlink:href", entry.path),
+        ("xlink:href", href),
         ("MDTYPE", mdtype),
     ];
     if let Some(other) = other {
@@ -90,10 +102,10 @@ fn write_mdref(x: &mut XmlOut, entry: &Entry<'_>, created: &str) -> Result<(), A
         ("MIMETYPE", entry.mime),
         ("SIZE", size.as_str()),
         ("CREATED", created),
-        ("CHECKSUM", checksum.as_str()),
+        ("CHECKSUM", entry.sha256.as_str()),
         ("CHECKSUMTYPE", "SHA-256"),
     ]);
-    x.empty("mets:mdRef", &attrs)
+    x.empty(element, &attrs)
 }
 
 fn write_mets_header(

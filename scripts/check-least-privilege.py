@@ -57,6 +57,10 @@ probe("Publish", "s3:GetObject", EVIDENCE, False)
 probe("ArchiveExport", "s3:GetObject", f"{ORDER}/archive.pdf", True)
 probe("ArchiveExport", "s3:GetObject", EVIDENCE, True)
 probe("ArchiveExport", "s3:PutObject", f"{ORDER}/sip.zip", True)
+# The package is read back before the order is exported; delivery form b (signatures removed)
+# is made from the original.
+probe("ArchiveExport", "s3:GetObject", f"{ORDER}/sip.zip", True)
+probe("ArchiveExport", "s3:GetObject", ORIGINAL, True)
 probe("ArchiveExport", "s3:PutObject", f"{ORDER}/archive.pdf", False)
 probe(PIPELINE, "s3:PutObject", ORIGINAL, False)
 

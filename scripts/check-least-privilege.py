@@ -61,6 +61,11 @@ probe("ArchiveExport", "s3:PutObject", f"{ORDER}/sip.zip", True)
 # is made from the original.
 probe("ArchiveExport", "s3:GetObject", f"{ORDER}/sip.zip", True)
 probe("ArchiveExport", "s3:GetObject", ORIGINAL, True)
+# The delivery to the e-archive: the package and its manifest, by the export function only.
+for name in ["uuid-0123.zip", "uuid-0123.json"]:
+    probe("ArchiveExport", "s3:PutObject", f"${{ArchiveBucket.Arn}}/exports/kommun/{name}", True)
+    probe("Upload CreateSigningOrder BankidCollect Seal Publish Housekeeping", "s3:PutObject",
+          f"${{ArchiveBucket.Arn}}/exports/kommun/{name}", False)
 probe("ArchiveExport", "s3:PutObject", f"{ORDER}/archive.pdf", False)
 probe(PIPELINE, "s3:PutObject", ORIGINAL, False)
 

@@ -49,6 +49,16 @@ pub fn evidence_prefix(t: &TenantId, o: OrderId, version: u32, s: SignerId) -> S
     format!("tenants/{t}/orders/{o}/v{version}/evidence/{s}-")
 }
 
+/// Where the e-archive collects a tenant's packages: the package, and its manifest (written
+/// after it: a package is complete once its manifest is there).
+pub fn export_package(t: &TenantId, package_id: &str) -> String {
+    format!("exports/{t}/{package_id}.zip")
+}
+
+pub fn export_manifest(t: &TenantId, package_id: &str) -> String {
+    format!("exports/{t}/{package_id}.json")
+}
+
 /// The tenant's anslagstavla and the files its notices link to.
 pub fn public(t: &TenantId, name: &str) -> String {
     format!("public/{t}/anslag/{name}")

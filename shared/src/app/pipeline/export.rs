@@ -50,10 +50,60 @@ impl Pipeline {
             .put_file(&key, &package, "application/zip")
             .await?;
         self.read_back(&key, work.path()).await?;
+        self.deliver(order, &package, now).await?;
         self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
             o.mark_exported(now)
         })
         .await
+    }
+
+    /// The package where the e-archive collects it, then its manifest (what it is, its size
+    /// and checksum): a package whose manifest is there is complete. A retry writes both again.
+    async fn deliver(
+        &self,
+        order: &SigningOrder,
+        package: &std::path::Path,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let t = &order.tenant;
+        let agreement = self.tenant_record(t).await?.tenant.archive;
+        let package_id = package_id(order);
+        let measured = package.to_path_buf();
+        let (size, sha256) =
+            tokio::task::spawn_blocking(move || crate::archive::measure_file(&measured))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?;
+        self.objects
+            .put_file(
+                &files::export_package(t, &package_id),
+                package,
+                "application/zip",
+            )
+            .await?;
+        let manifest = serde_json::json!({
+            "package_id": package_id,
+            "order_id": order.id,
+            "tenant": t,
+            "title": order.meeting.title,
+            "created": now,
+            "file": format!("{package_id}.zip"),
+            "size": size,
+            "sha256": sha256,
+            "profile": agreement.profile,
+            "form": agreement.form,
+            "submission_agreement": agreement.submission_agreement,
+            "archive": agreement.archive_name,
+            "validation": "passed",
+        });
+        self.objects
+            .put(
+                &files::export_manifest(t, &package_id),
+                bytes::Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(internal)?),
+                "application/json",
+            )
+            .await
+            .map_err(Into::into)
     }
 
     /// `esign export`: the package of an order made now (its archive version checked again)
@@ -258,7 +308,7 @@ impl Pipeline {
             use_: FileUse::ValidationReport,
         });
         let meta = SipMetadata {
-            package_id: format!("uuid-{id}"),
+            package_id: package_id(order),
             label: order.meeting.title.clone(),
             created: now,
             tenant_id: t.to_string(),
@@ -285,6 +335,11 @@ impl Pipeline {
         .map_err(internal)?;
         Ok(package)
     }
+}
+
+/// The package's id: its METS OBJID, root folder and name where it is delivered.
+fn package_id(order: &SigningOrder) -> String {
+    format!("uuid-{}", order.id)
 }
 
 /// What happened to the document, as the package's preservation metadata tells it: taken in,

@@ -282,3 +282,34 @@ async fn an_archive_on_fgs_1_2_gets_a_sip_xml_package() {
     assert!(entry(&package, "/Content/metadata/premis.xml").contains("Content/archive.pdf"));
     assert!(entry(&package, "/Content/documentation/om-arkivpaketet.txt").contains("sip.xml"));
 }
+
+/// The package is delivered where the e-archive collects it, `exports/<tenant>/`, with a
+/// manifest written after it that says what it is and how to check it.
+#[tokio::test]
+async fn the_package_is_delivered_to_the_export_folder_with_a_manifest() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, _) = t.signed_order(&app, "kommun").await;
+    let package = sealed_published_exported(&t, &app, &queue, &order).await;
+    let delivered = t
+        .stored(&format!("exports/kommun/uuid-{}.zip", order.id))
+        .await;
+    assert_eq!(delivered, package);
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &t.stored(&format!("exports/kommun/uuid-{}.json", order.id))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(manifest["package_id"], format!("uuid-{}", order.id));
+    assert_eq!(manifest["order_id"], order.id.to_string());
+    assert_eq!(manifest["file"], format!("uuid-{}.zip", order.id));
+    assert_eq!(manifest["size"], delivered.len() as u64);
+    assert_eq!(
+        manifest["sha256"],
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&delivered))
+    );
+    assert_eq!(manifest["profile"], "eark-sip-2.1");
+    assert_eq!(manifest["form"], "signed");
+    assert_eq!(manifest["validation"], "passed");
+}

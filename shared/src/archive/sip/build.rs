@@ -2,7 +2,7 @@
 //! zips everything under one root folder, deterministically.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read, Seek, Write};
+use std::io::{Cursor, Seek, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -20,8 +20,6 @@ use super::{
     PREMIS_PATH,
 };
 use crate::domain::PackageProfile;
-
-const CHUNK: usize = 1024 * 1024;
 
 /// A zip timestamp from `created` (DOS time: 1980–2107, two-second steps, no time zone; UTC).
 fn zip_timestamp(created: &DateTime<Utc>) -> zip::DateTime {
@@ -42,20 +40,10 @@ pub fn build_sip(meta: &SipMetadata, files: &[SipFile]) -> Result<Vec<u8>, Archi
     Ok(write_sip(meta, files, Cursor::new(Vec::new()))?.into_inner())
 }
 
-/// Size and SHA-256 of a file, read in chunks.
-fn measure(path: &Path) -> Result<(u64, String), ArchiveError> {
-    let mut file = std::fs::File::open(path).map_err(write_err)?;
+/// Size and SHA-256 (lower-case hex) of a file, read in chunks.
+pub fn measure_file(path: &Path) -> std::io::Result<(u64, String)> {
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(write_err)?;
-        if n == 0 {
-            break;
-        }
-        sha2::Digest::update(&mut hasher, &buf[..n]);
-        size += n as u64;
-    }
+    let size = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok((size, hex::encode(sha2::Digest::finalize(hasher))))
 }
 
@@ -115,7 +103,7 @@ pub fn write_sip<W: Write + Seek>(
                 Entry::of_bytes(&file.path, bytes, &file.mime, file.use_, section)
             }
             SipContent::File(path) => {
-                let (size, sha256) = measure(path)?;
+                let (size, sha256) = measure_file(path).map_err(write_err)?;
                 Entry {
                     path: &file.path,
                     content: Content::File(path),

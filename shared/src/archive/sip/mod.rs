@@ -34,7 +34,7 @@ mod premis;
 mod read;
 mod xml;
 
-pub use build::{build_sip, write_sip};
+pub use build::{build_sip, measure_file, write_sip};
 pub use erms::erms_xml;
 pub use error::ArchiveError;
 pub use read::{read_sip_manifest, verify_sip, verify_sip_file};

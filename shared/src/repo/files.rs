@@ -1,5 +1,6 @@
 //! Where files lie in the object store: everything of a tenant under `tenants/<t>/`, what the
-//! public may read under `public/<t>/` (the AWS adapter routes that prefix to the public bucket).
+//! public may read under `public/<t>/` (the AWS adapter routes that prefix to the public bucket),
+//! and the packages delivered for the tenant's e-archive under `exports/<t>/`.
 
 use crate::domain::{DocumentId, OrderId, SignerId, TenantId};
 

@@ -277,6 +277,7 @@ impl Pipeline {
                     signed_at: *at,
                     method: self.settings.signature_method.clone(),
                     evidence_path: contents.last().map(|f| f.path.clone()),
+                    fallback_reason: None,
                 });
             }
         }

@@ -13,7 +13,7 @@ use super::fgs12;
 use super::included::{about_package, ABOUT_PATH, SCHEMAS};
 use super::mets::{mets_xml, representation_mets_xml, Content, Entry};
 use super::paths::{classify_path, valid_media_type, valid_package_id, Section};
-use super::premis::premis_xml;
+use super::premis::{premis_xml, representation_premis_xml};
 use super::xml::sanitize_xml_text;
 use super::{
     FileUse, SipContent, SipFile, SipMetadata, DESCRIPTIVE_METADATA_PATH, METS_FILE_NAME,
@@ -151,7 +151,7 @@ pub fn write_sip<W: Write + Seek>(
         let sip = fgs12::sip_xml(meta, &entries)?;
         return zip_package(meta, out, fgs12::FGS12_METS_FILE_NAME, &sip, &entries);
     }
-    // Representation METS files, one per representation folder, listed first in their group.
+    // Each representation's own preservation metadata (CSIPSTR13: its metadata folder).
     let mut rep_names: Vec<String> = entries
         .iter()
         .filter_map(|e| match &e.section {
@@ -161,6 +161,32 @@ pub fn write_sip<W: Write + Seek>(
         .collect();
     rep_names.sort();
     rep_names.dedup();
+    let rep_premis: Vec<(String, Vec<u8>)> = rep_names
+        .iter()
+        .map(|rep| {
+            let in_rep: Vec<&Entry<'_>> = entries
+                .iter()
+                .filter(|e| e.section == Section::Representation(rep.clone()))
+                .collect();
+            Ok((
+                format!("representations/{rep}/metadata/preservation/premis.xml"),
+                representation_premis_xml(rep, &in_rep)?,
+            ))
+        })
+        .collect::<Result<_, ArchiveError>>()?;
+    for ((path, bytes), rep) in rep_premis.iter().zip(&rep_names) {
+        if !seen.insert(path.as_str()) {
+            return Err(ArchiveError::DuplicatePath(sanitize_xml_text(path)));
+        }
+        entries.push(Entry::of_bytes(
+            path,
+            bytes,
+            "application/xml",
+            FileUse::Metadata,
+            Section::Representation(rep.clone()),
+        ));
+    }
+    // Representation METS files, one per representation folder, listed first in their group.
     let mut rep_mets: Vec<(String, String, Vec<u8>)> = Vec::new();
     for rep in &rep_names {
         let path = format!("representations/{rep}/{METS_FILE_NAME}");

@@ -134,12 +134,13 @@ fn write_record(x: &mut XmlOut, meta: &SipMetadata) -> Result<(), ArchiveError> 
     let present = meta.agreement.form == DeliveryForm::Signed;
     let verified = timestamp(&meta.provenance.validation.at);
     x.start("eSignatures", &[])?;
-    for _ in meta
+    // One per electronic signature (a signature on paper is not one) and one for the seal.
+    let electronic = meta
         .signers
         .iter()
-        .map(|_| ())
-        .chain(meta.provenance.seal.iter().map(|_| ()))
-    {
+        .filter(|s| s.fallback_reason.is_none())
+        .count();
+    for _ in 0..electronic + usize::from(meta.provenance.seal.is_some()) {
         x.empty(
             "eSignature",
             &[

@@ -139,6 +139,9 @@ pub struct SignatureFact {
     pub method: String,
     /// The package path of the signature's evidence, which was verified when it was made.
     pub evidence_path: Option<String>,
+    /// Why this signature was recorded on paper instead (the continuity fallback, when BankID
+    /// could not be used); None for an electronic signature.
+    pub fallback_reason: Option<String>,
 }
 
 /// What happened to the document on its way into the package.

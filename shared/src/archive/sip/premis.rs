@@ -14,6 +14,9 @@ use crate::domain::DeliveryForm;
 const NS_PREMIS: &str = "http://www.loc.gov/premis/v3";
 const NS_XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 const LOCAL: &str = "local";
+/// The event type of a signature recorded on paper when BankID could not be used (the
+/// continuity fallback); not in the LoC vocabulary, which has no such event.
+pub(crate) const FALLBACK_EVENT: &str = "continuity fallback signature on paper";
 
 struct Event<'a> {
     id: String,
@@ -54,6 +57,23 @@ pub(super) fn premis_xml(
     });
     for (i, s) in meta.signers.iter().enumerate() {
         let signer = format!("agent-signer-{}", i + 1);
+        if let Some(reason) = &s.fallback_reason {
+            // Its own event type: a signature on paper is not a digital one.
+            events.push(Event {
+                id: format!("event-fallback-signature-{}", i + 1),
+                kind: FALLBACK_EVENT,
+                at: timestamp(&s.signed_at),
+                detail: format!(
+                    "{} ({}) justerade protokollet på papper eftersom BankID inte kunde användas: {reason}",
+                    s.name, s.role
+                ),
+                outcome: "success",
+                outcome_notes: vec![reason.clone()],
+                agents: vec![(signer.clone(), "signer")],
+                objects: archive.iter().cloned().collect(),
+            });
+            continue;
+        }
         let evidence: Vec<String> = s
             .evidence_path
             .iter()
@@ -135,19 +155,7 @@ pub(super) fn premis_xml(
         });
     }
 
-    let mut x = XmlOut::new()?;
-    x.start(
-        "premis",
-        &[
-            ("xmlns", NS_PREMIS),
-            ("xmlns:xsi", NS_XSI),
-            (
-                "xsi:schemaLocation",
-                "http://www.loc.gov/premis/v3 ../../schemas/premis.xsd",
-            ),
-            ("version", "3.0"),
-        ],
-    )?;
+    let mut x = start_premis("../../schemas/premis.xsd")?;
     for entry in entries {
         write_object(&mut x, entry, &events)?;
     }
@@ -174,6 +182,44 @@ pub(super) fn premis_xml(
     }
     x.end("premis")?;
     Ok(x.finish())
+}
+
+/// The representation's own preservation metadata (`representations/<rep>/metadata/
+/// preservation/premis.xml`): the representation and its files with their checksums; what
+/// happened to them is told once, in the package's PREMIS.
+pub(super) fn representation_premis_xml(
+    rep: &str,
+    entries: &[&Entry<'_>],
+) -> Result<Vec<u8>, ArchiveError> {
+    let mut x = start_premis("../../../../schemas/premis.xsd")?;
+    x.start("object", &[("xsi:type", "representation")])?;
+    identifier(
+        &mut x,
+        "objectIdentifier",
+        "objectIdentifier",
+        &format!("representations/{rep}"),
+    )?;
+    x.end("object")?;
+    for entry in entries {
+        write_object(&mut x, entry, &[])?;
+    }
+    x.end("premis")?;
+    Ok(x.finish())
+}
+
+/// A PREMIS 3 document begun, its schema at `schema` (relative to the file).
+fn start_premis(schema: &str) -> Result<XmlOut, ArchiveError> {
+    let mut x = XmlOut::new()?;
+    x.start(
+        "premis",
+        &[
+            ("xmlns", NS_PREMIS),
+            ("xmlns:xsi", NS_XSI),
+            ("xsi:schemaLocation", &format!("{NS_PREMIS} {schema}")),
+            ("version", "3.0"),
+        ],
+    )?;
+    Ok(x)
 }
 
 fn identifier(x: &mut XmlOut, element: &str, kind: &str, value: &str) -> Result<(), ArchiveError> {

@@ -7,6 +7,7 @@ use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
 
 use super::mets::software_name_and_version;
+use super::premis::FALLBACK_EVENT;
 use super::read::{open_zip, parse_mets_listing};
 use super::*;
 use crate::error::ErrorText;
@@ -37,6 +38,7 @@ fn meta() -> SipMetadata {
                 evidence_path: Some(
                     "representations/rep1/data/evidence/bankid-åsa öberg.xml".into(),
                 ),
+                fallback_reason: None,
             },
             SignatureFact {
                 main: false,
@@ -45,6 +47,7 @@ fn meta() -> SipMetadata {
                 signed_at: Utc.with_ymd_and_hms(2026, 11, 21, 8, 30, 0).unwrap(),
                 method: "Mobilt BankID".into(),
                 evidence_path: None,
+                fallback_reason: None,
             },
         ],
         provenance: Provenance {
@@ -166,8 +169,8 @@ fn every_listed_checksum_matches_the_zip() {
     let listed = read_sip_manifest(&zip_bytes).unwrap();
     let root = meta().package_id;
     // The generated descriptive and preservation metadata, description of the package, six
-    // schemas and representation METS, plus the four supplied files.
-    assert_eq!(listed.len(), 14);
+    // schemas, the representation's METS and PREMIS, plus the four supplied files.
+    assert_eq!(listed.len(), 15);
     for included in [
         "documentation/om-arkivpaketet.txt",
         PREMIS_PATH,
@@ -270,8 +273,8 @@ fn mets_has_csip_attributes_and_parses_back() {
         }
         buf.clear();
     }
-    // Three supplied files, the description, six schemas and the representation METS.
-    assert_eq!(files_with_size, 11);
+    // Three supplied files, the description, six schemas, the representation METS and PREMIS.
+    assert_eq!(files_with_size, 12);
 }
 
 #[test]
@@ -284,8 +287,23 @@ fn representation_mets_lists_its_files_relative_to_its_folder() {
     paths.sort();
     assert_eq!(
         paths,
-        ["data/archive.pdf", "data/evidence/bankid-åsa öberg.xml"]
+        [
+            "data/archive.pdf",
+            "data/evidence/bankid-åsa öberg.xml",
+            "metadata/preservation/premis.xml"
+        ]
     );
+    // The representation's own PREMIS is valid and tells its files with their checksums.
+    let rep_premis = zip_entry(
+        &zip_bytes,
+        &format!("{root}/representations/rep1/metadata/preservation/premis.xml"),
+    );
+    assert_valid_against("premis.xsd", "premis.xml", &rep_premis);
+    let rep_premis = String::from_utf8(rep_premis).unwrap();
+    assert!(rep_premis.contains(r#"<object xsi:type="representation">"#));
+    assert!(rep_premis.contains(
+        "<objectIdentifierValue>representations/rep1/data/archive.pdf</objectIdentifierValue>"
+    ));
     for (path, sum) in &listed {
         let bytes = zip_entry(&zip_bytes, &format!("{root}/representations/rep1/{path}"));
         assert_eq!(*sum, hex::encode(Sha256::digest(&bytes)));
@@ -466,6 +484,16 @@ fn verification_detects_tampering_and_garbage() {
         verify_sip(&tampered).unwrap_err().code(),
         "archive.checksum_mismatch"
     );
+
+    // A file the METS lists is gone (eark-validator does not notice; our check does).
+    let without_premis: Vec<(String, Vec<u8>)> = zip_entries(&good)
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with(PREMIS_PATH))
+        .collect();
+    assert!(matches!(
+        verify_sip(&zip_of(&without_premis)),
+        Err(ArchiveError::MissingFile(path)) if path == PREMIS_PATH
+    ));
 
     // Malformed METS.
     let bad = zip_of(&[(
@@ -763,4 +791,41 @@ fn an_fgs_1_2_package_has_sip_xml_content_and_system() {
         verify_sip(&zip_of(&entries)),
         Err(ArchiveError::ChecksumMismatch(_))
     ));
+}
+
+/// The continuity fallback (a signature recorded on paper when BankID could not be used) is
+/// its own PREMIS event type, with its reason; it is not counted as an electronic signature.
+#[test]
+fn a_signature_on_paper_is_its_own_event_with_its_reason() {
+    let mut meta = meta();
+    meta.signers[1].fallback_reason =
+        Some("BankID-tjänsten var nere under hela justeringsdagen".into());
+    meta.signers[1].method = "Underskrift på papper".into();
+    let zip_bytes = build_sip(&meta, &files()).unwrap();
+    let root = &meta.package_id;
+    let premis = zip_entry(&zip_bytes, &format!("{root}/{PREMIS_PATH}"));
+    assert_valid_against("premis.xsd", "premis.xml", &premis);
+    let premis = String::from_utf8(premis).unwrap();
+    assert!(
+        premis.contains(&format!("<eventType>{FALLBACK_EVENT}</eventType>")),
+        "{premis}"
+    );
+    assert!(premis.contains("BankID-tjänsten var nere under hela justeringsdagen"));
+    assert_eq!(
+        premis
+            .matches("<eventType>digital signature validation</eventType>")
+            .count(),
+        1,
+        "only the BankID signature has evidence to check"
+    );
+    let erms = zip_entry(&zip_bytes, &format!("{root}/{DESCRIPTIVE_METADATA_PATH}"));
+    assert_valid_against("ERMS.xsd", "erms.xml", &erms);
+    // One electronic signature and the seal.
+    assert_eq!(
+        String::from_utf8(erms)
+            .unwrap()
+            .matches("<eSignature present=")
+            .count(),
+        3
+    );
 }

@@ -68,6 +68,19 @@ enum Command {
         #[arg(long, default_value = DEFAULT_TENANT)]
         tenant: String,
     },
+    /// The anslag's dates by the law as JSON: the latest day to post the notice, the appeal
+    /// period's last day and the day the notice comes down.
+    Anslag {
+        /// The day the protocol was justerat (YYYY-MM-DD).
+        #[arg(long)]
+        justerad: String,
+        /// The day the notice was posted (YYYY-MM-DD); the justering day when left out.
+        #[arg(long)]
+        posted: Option<String>,
+        /// When the notice comes down: on the appeal period's last day, or the day after.
+        #[arg(long, value_enum, default_value = "day-after")]
+        take_down: esign_local::tenant_cli::TakeDownArg,
+    },
     /// A JSON report of every signature in a PDF; exit 1 if any is broken.
     Verify {
         file: PathBuf,
@@ -179,6 +192,8 @@ enum TenantCommand {
     },
     /// Record the tenant's delivery agreement with its e-archive (prints it as stored).
     Archive(esign_local::tenant_cli::ArchiveArgs),
+    /// When the tenant's notices come down (the appeal period's last day, or the day after).
+    Anslag(esign_local::tenant_cli::AnslagArgs),
 }
 
 #[tokio::main]
@@ -274,6 +289,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             document,
         } => {
             esign_local::demo::run(&data, &out, document.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Anslag {
+            justerad,
+            posted,
+            take_down,
+        } => {
+            use esign_shared::domain::calendar::{anslag_dates, latest_posting_date};
+            let day = |text: &str| {
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map_err(|_| anyhow::anyhow!("{text} is not a date (YYYY-MM-DD)"))
+            };
+            let justerad = day(&justerad)?;
+            let posted = posted.as_deref().map(day).transpose()?.unwrap_or(justerad);
+            let take_down = esign_local::tenant_cli::take_down(take_down);
+            let dates = anslag_dates(justerad, posted, take_down);
+            print_json(&serde_json::json!({
+                "justerad": justerad,
+                "latest_posting_day": latest_posting_date(justerad),
+                "posted": dates.posted,
+                "appeal_last_day": dates.appeal_ends,
+                "taken_down": dates.taken_down,
+            }))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -469,6 +507,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command: TenantCommand::Archive(args),
         } => {
             esign_local::tenant_cli::set_archive_agreement(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant {
+            command: TenantCommand::Anslag(args),
+        } => {
+            esign_local::tenant_cli::set_anslag(args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

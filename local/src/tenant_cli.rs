@@ -1,6 +1,7 @@
 //! `esign tenant archive`: record a tenant's delivery agreement with its e-archive (who
 //! preserves the packages, whom to ask, retention from the records-management plan, the form
 //! and the package profile). The packages made from then on follow it.
+//! `esign tenant anslag`: when the tenant's notices come down.
 
 use std::path::PathBuf;
 
@@ -106,5 +107,42 @@ pub async fn set_archive_agreement(args: ArchiveArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
     println!("{}", serde_json::to_string_pretty(&saved)?);
+    Ok(())
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TakeDownArg {
+    /// On the appeal period's last day.
+    LastDay,
+    /// The day after the appeal period's last day.
+    DayAfter,
+}
+
+#[derive(Args)]
+pub struct AnslagArgs {
+    pub tenant: String,
+    #[arg(long, value_enum)]
+    pub take_down: TakeDownArg,
+    #[arg(long, default_value = "./esign-data")]
+    pub data: PathBuf,
+}
+
+pub fn take_down(arg: TakeDownArg) -> esign_shared::domain::calendar::TakeDown {
+    use esign_shared::domain::calendar::TakeDown;
+    match arg {
+        TakeDownArg::LastDay => TakeDown::LastDayOfAppeal,
+        TakeDownArg::DayAfter => TakeDown::DayAfterAppeal,
+    }
+}
+
+pub async fn set_anslag(args: AnslagArgs) -> Result<()> {
+    let service = LocalService::open(&args.data, "http://127.0.0.1:0")?;
+    let t = TenantId::parse(&args.tenant).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+    service
+        .app
+        .tenants
+        .set_anslag_take_down(&t, take_down(args.take_down))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
     Ok(())
 }

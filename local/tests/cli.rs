@@ -286,3 +286,44 @@ fn serve_warns_when_other_machines_can_reach_it() {
         }
     }
 }
+
+#[test]
+fn anslag_prints_the_dates_of_law_as_json_and_refuses_a_bad_date() {
+    // Justerad the Tuesday before Christmas 2026: the second day after is julafton, so the
+    // notice may go up as late as Monday 28 December; posted the 23rd, the three weeks end on
+    // Wednesday 13 January 2027.
+    let out = esign(&[
+        "anslag",
+        "--justerad",
+        "2026-12-22",
+        "--posted",
+        "2026-12-23",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "justerad": "2026-12-22",
+            "latest_posting_day": "2026-12-28",
+            "posted": "2026-12-23",
+            "appeal_last_day": "2027-01-13",
+            "taken_down": "2027-01-14",
+        })
+    );
+    // Taken down on the last day, and posted on the justering day when not given.
+    let out = esign(&[
+        "anslag",
+        "--justerad",
+        "2020-04-14",
+        "--take-down",
+        "last-day",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["posted"], "2020-04-14");
+    assert_eq!(json["taken_down"], "2020-05-05");
+    let out = esign(&["anslag", "--justerad", "2026-02-30"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("2026-02-30"), "{}", text(&out));
+}

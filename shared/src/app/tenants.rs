@@ -83,6 +83,7 @@ impl Tenants {
             // B-LTA where the installation can make it: the highest level is the default.
             seal_level: self.seal_services.highest_level(),
             archive: Default::default(),
+            anslag_take_down: Default::default(),
         };
         let rec = TenantRecord::new(tenant.clone());
         self.keys.ensure_key(&rec.seal_key_id).await?;
@@ -178,6 +179,18 @@ impl Tenants {
         value.tenant.archive = agreement.clone();
         self.tenants.update(&value, version).await?;
         Ok(agreement)
+    }
+
+    /// When the tenant's notices come down: on the appeal period's last day or the day after.
+    pub async fn set_anslag_take_down(
+        &self,
+        t: &TenantId,
+        take_down: crate::domain::calendar::TakeDown,
+    ) -> Result<(), AppError> {
+        let Versioned { mut value, version } = self.record(t).await?;
+        value.tenant.anslag_take_down = take_down;
+        self.tenants.update(&value, version).await?;
+        Ok(())
     }
 
     /// Make a new API key for the tenant. Only its hash is stored; the key is shown once.

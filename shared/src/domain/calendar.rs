@@ -115,14 +115,24 @@ pub fn appeal_period_end(notice_posted: NaiveDate) -> NaiveDate {
     next_working_day_on_or_after(end)
 }
 
+/// When the notice comes down, as the tenant decides: on the last day of the appeal period (as
+/// many municipalities write it), or the day after, so it is up through the whole last day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TakeDown {
+    LastDayOfAppeal,
+    #[default]
+    DayAfterAppeal,
+}
+
 /// The dates shown on an anslag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AnslagDates {
     /// The day the notice was (or will be) put up; the appeal period runs from it.
     pub posted: NaiveDate,
     pub appeal_ends: NaiveDate,
-    /// The day the notice comes down: the day after the appeal period has run out, so the
-    /// notice is up for the whole period (KL 13 kap 5 §).
+    /// The day the notice comes down ([`TakeDown`]): never before the appeal period's last
+    /// day, so the notice is up for the whole period (KL 13 kap 5 §).
     pub taken_down: NaiveDate,
     /// Posted later than the law allows (after the second day after justering, extended to the
     /// next working day per lag 1930:173). The dates are still computed from the real posting
@@ -140,12 +150,20 @@ pub fn latest_posting_date(justering_date: NaiveDate) -> NaiveDate {
 }
 
 /// Dates of the anslag for a protocol justerat on `justering_date` and published on
-/// `published_on`. A notice cannot announce a justering before it happened, so a
-/// `published_on` earlier than the justering counts from the justering date.
-pub fn anslag_dates(justering_date: NaiveDate, published_on: NaiveDate) -> AnslagDates {
+/// `published_on`, taken down as the tenant decides. A notice cannot announce a justering
+/// before it happened, so a `published_on` earlier than the justering counts from the
+/// justering date.
+pub fn anslag_dates(
+    justering_date: NaiveDate,
+    published_on: NaiveDate,
+    take_down: TakeDown,
+) -> AnslagDates {
     let posted = published_on.max(justering_date);
     let appeal_ends = appeal_period_end(posted);
-    let taken_down = appeal_ends.succ_opt().unwrap_or(appeal_ends);
+    let taken_down = match take_down {
+        TakeDown::LastDayOfAppeal => appeal_ends,
+        TakeDown::DayAfterAppeal => appeal_ends.succ_opt().unwrap_or(appeal_ends),
+    };
     AnslagDates {
         posted,
         appeal_ends,
@@ -184,6 +202,10 @@ pub fn date_in_words_sv(d: NaiveDate) -> String {
         .unwrap_or_default();
     format!("{} {} {}", d.day(), month, d.year())
 }
+
+#[cfg(test)]
+#[path = "calendar_anslag_tests.rs"]
+mod anslag_tests;
 
 #[cfg(test)]
 mod tests {
@@ -304,31 +326,58 @@ mod tests {
     #[test]
     fn anslag_dates_on_time_and_late() {
         // Kramfors-style: appeal ends on a working day; notice comes down the day after.
-        let on_time = anslag_dates(date(2026, 12, 1), date(2026, 12, 3));
+        let on_time = anslag_dates(
+            date(2026, 12, 1),
+            date(2026, 12, 3),
+            TakeDown::DayAfterAppeal,
+        );
         assert_eq!(on_time.posted, date(2026, 12, 3));
         assert_eq!(on_time.appeal_ends, date(2026, 12, 28));
         assert_eq!(on_time.taken_down, date(2026, 12, 29));
         assert!(!on_time.late);
 
-        let late = anslag_dates(date(2026, 12, 1), date(2026, 12, 4));
+        let late = anslag_dates(
+            date(2026, 12, 1),
+            date(2026, 12, 4),
+            TakeDown::DayAfterAppeal,
+        );
         assert!(late.late);
         assert_eq!(late.posted, date(2026, 12, 4));
         assert_eq!(late.appeal_ends, date(2026, 12, 28)); // 25th is juldagen
         assert_eq!(late.taken_down, date(2026, 12, 29));
 
         // Justering on a Thursday: second day is Saturday → Monday still in time.
-        let weekend = anslag_dates(date(2026, 11, 19), date(2026, 11, 23));
+        let weekend = anslag_dates(
+            date(2026, 11, 19),
+            date(2026, 11, 23),
+            TakeDown::DayAfterAppeal,
+        );
         assert!(!weekend.late);
-        assert!(anslag_dates(date(2026, 11, 19), date(2026, 11, 24)).late);
+        assert!(
+            anslag_dates(
+                date(2026, 11, 19),
+                date(2026, 11, 24),
+                TakeDown::DayAfterAppeal
+            )
+            .late
+        );
 
         // Same-day posting.
-        let same_day = anslag_dates(date(2026, 11, 23), date(2026, 11, 23));
+        let same_day = anslag_dates(
+            date(2026, 11, 23),
+            date(2026, 11, 23),
+            TakeDown::DayAfterAppeal,
+        );
         assert!(!same_day.late);
         assert_eq!(same_day.appeal_ends, date(2026, 12, 14));
         assert_eq!(same_day.taken_down, date(2026, 12, 15));
 
         // Published before the justering: counted from the justering.
-        let early = anslag_dates(date(2026, 11, 23), date(2026, 11, 20));
+        let early = anslag_dates(
+            date(2026, 11, 23),
+            date(2026, 11, 20),
+            TakeDown::DayAfterAppeal,
+        );
         assert_eq!(early.posted, date(2026, 11, 23));
     }
 

@@ -59,6 +59,9 @@ pub struct Tenant {
     /// The delivery agreement with the e-archive (defaults for tenants from before it).
     #[serde(default)]
     pub archive: super::ArchiveAgreement,
+    /// When a notice comes down: on the appeal period's last day or the day after.
+    #[serde(default)]
+    pub anslag_take_down: super::calendar::TakeDown,
 }
 
 /// What a member of staff may do for their tenant.

@@ -219,6 +219,9 @@ mod streaming_tests;
 mod export_tests;
 
 #[cfg(all(test, feature = "embedded"))]
+mod publish_tests;
+
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::app::test_app;

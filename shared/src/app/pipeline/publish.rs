@@ -65,7 +65,7 @@ impl Pipeline {
             .with_timezone(&chrono_tz::Europe::Stockholm)
             .date_naive();
         let base = self.settings.base_url();
-        let dates = anslag_dates(justering, today);
+        let dates = anslag_dates(justering, today, tenant.anslag_take_down);
         if dates.late {
             tracing::warn!(order = %id, posted = %dates.posted, "notice posted later than the law allows");
         }

@@ -293,7 +293,11 @@ fn after_completion_seal_publish_export_in_order_only() {
     for id in ids(&o) {
         o.sign(id, 1, at(1), "e".into()).unwrap();
     }
-    let anslag = crate::domain::calendar::anslag_dates(at(2).date_naive(), at(2).date_naive());
+    let anslag = crate::domain::calendar::anslag_dates(
+        at(2).date_naive(),
+        at(2).date_naive(),
+        crate::domain::calendar::TakeDown::DayAfterAppeal,
+    );
     assert!(o.mark_published(at(2), anslag).is_err());
     assert!(o.mark_exported(at(2)).is_err());
     o.mark_sealed(at(2)).unwrap();

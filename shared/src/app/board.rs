@@ -1,20 +1,24 @@
 //! The tenant's digital anslagstavla: rendered from the notices that are up (the board's
 //! record, `repo::BoardRepo`) whenever a notice is posted, a tenant is made, or a notice's
-//! time is up (housekeeping takes it down). The public reads it, and the files its notices
+//! time is up (housekeeping takes it down, into the board's permanent archive by year:
+//! `arkiv.html` and `arkiv-<year>.html`; the notice's own pages stay). The public reads it, and the files its notices
 //! link to, through [`Board::public_file`].
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::tenants::existing_tenant;
 use super::AppError;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::domain::notice::Notice;
 use crate::domain::{OrderId, TenantId};
 use crate::ports::{Clock, ObjectStore, StateStore};
-use crate::repo::{files, BoardRecord, BoardRepo, NoticeUp, TenantRepo};
+use crate::repo::{
+    files, ArchivedNotice, BoardArchive, BoardRecord, BoardRepo, NoticeUp, TenantRepo,
+};
 
 #[derive(Clone)]
 pub struct Board {
@@ -105,28 +109,119 @@ impl Board {
     async fn render(&self, t: &TenantId) -> Result<(), AppError> {
         let tenant = existing_tenant(&self.tenants, t).await?.value.tenant;
         let today = self.today();
-        let record = self
-            .change(t, |r| r.notices.retain(|n| n.taken_down > today))
-            .await?;
-        let mut notices = Vec::new();
-        for up in &record.notices {
-            let key = files::public(t, &format!("{}.json", up.order_id));
-            let Some(bytes) = self.objects.get(&key).await? else {
-                tracing::warn!(tenant = %t, order = %up.order_id, "notice on the board has no public file");
+        // Notices whose day has come go into the permanent archive first, then off the board:
+        // a crash between leaves a notice in both, never in neither.
+        let due: Vec<NoticeUp> = self
+            .boards
+            .load(t)
+            .await?
+            .map(|r| r.value.notices)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.taken_down <= today)
+            .collect();
+        let mut years = BTreeSet::new();
+        for up in &due {
+            let Some(notice) = self.notice(t, up.order_id).await? else {
                 continue;
             };
-            match serde_json::from_slice::<Notice>(&bytes) {
-                Ok(n) => notices.push((up.order_id.to_string(), n)),
-                Err(e) => {
-                    tracing::warn!(tenant = %t, order = %up.order_id, error = %e, "notice cannot be read")
+            years.insert(up.taken_down.year());
+            self.archive(t, up, &notice).await?;
+        }
+        let record = self
+            .change(t, |r| {
+                r.notices.retain(|n| n.taken_down > today);
+                for year in &years {
+                    if !r.archive_years.contains(year) {
+                        r.archive_years.push(*year);
+                    }
                 }
+                r.archive_years.sort_unstable();
+            })
+            .await?;
+        for year in years {
+            let archived = self
+                .boards
+                .load_archive(t, year)
+                .await?
+                .map(|a| a.value.notices)
+                .unwrap_or_default();
+            self.put_page(
+                t,
+                &format!("arkiv-{year}.html"),
+                crate::render::archive_year_html(&tenant.name, year, &archived),
+            )
+            .await?;
+        }
+        self.put_page(
+            t,
+            "arkiv.html",
+            crate::render::archive_index_html(&tenant.name, &record.archive_years),
+        )
+        .await?;
+        let mut notices = Vec::new();
+        for up in &record.notices {
+            if let Some(n) = self.notice(t, up.order_id).await? {
+                notices.push((up.order_id.to_string(), n));
             }
         }
         notices.sort_by_key(|n| std::cmp::Reverse(n.1.posted));
         let html = crate::render::anslagstavla_html(&tenant.name, &notices);
+        self.put_page(t, "index.html", html).await
+    }
+
+    /// A notice as published (its public JSON); None, logged, when it cannot be read.
+    async fn notice(&self, t: &TenantId, id: OrderId) -> Result<Option<Notice>, AppError> {
+        let key = files::public(t, &format!("{id}.json"));
+        let Some(bytes) = self.objects.get(&key).await? else {
+            tracing::warn!(tenant = %t, order = %id, "notice on the board has no public file");
+            return Ok(None);
+        };
+        match serde_json::from_slice::<Notice>(&bytes) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) => {
+                tracing::warn!(tenant = %t, order = %id, error = %e, "notice cannot be read");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Add a notice taken down to its year of the archive (once; again on a lost race).
+    async fn archive(&self, t: &TenantId, up: &NoticeUp, n: &Notice) -> Result<(), AppError> {
+        let year = up.taken_down.year();
+        let entry = ArchivedNotice {
+            order_id: up.order_id,
+            organ: n.organ.clone(),
+            meeting_date: n.meeting_date,
+            justering_date: n.justering_date,
+            posted: n.posted,
+            appeal_ends: n.appeal_ends,
+            taken_down: n.taken_down,
+            title: n.document_title.clone(),
+        };
+        for _ in 0..SAVE_ATTEMPTS {
+            let (mut archive, version) = match self.boards.load_archive(t, year).await? {
+                Some(a) => (a.value, Some(a.version)),
+                None => (BoardArchive::default(), None),
+            };
+            if archive.notices.iter().any(|a| a.order_id == up.order_id) {
+                return Ok(());
+            }
+            archive.notices.push(entry.clone());
+            archive.notices.sort_by_key(|a| (a.taken_down, a.posted));
+            match self.boards.save_archive(t, year, &archive, version).await {
+                Ok(()) => return Ok(()),
+                Err(crate::repo::RepoError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Conflict)
+    }
+
+    async fn put_page(&self, t: &TenantId, name: &str, html: String) -> Result<(), AppError> {
         self.objects
             .put(
-                &files::public(t, "index.html"),
+                &files::public(t, name),
                 Bytes::from(html),
                 "text/html; charset=utf-8",
             )

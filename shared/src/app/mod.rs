@@ -13,6 +13,8 @@
 //! [`Ports`]: `esign`, the Lambda functions and the tests do that, at their edges.
 
 mod board;
+#[cfg(all(test, feature = "embedded"))]
+mod board_tests;
 mod documents;
 mod error;
 #[cfg(all(test, feature = "embedded"))]

@@ -5,5 +5,5 @@
 mod anslagstavla;
 mod notice;
 
-pub use anslagstavla::anslagstavla_html;
+pub use anslagstavla::{anslagstavla_html, archive_index_html, archive_year_html};
 pub use notice::{escape_html, render_notice_html};

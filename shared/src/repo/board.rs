@@ -14,6 +14,11 @@ use crate::ports::{Expect, StateStore, Write};
 
 const BOARD_SK: &str = "BOARD";
 
+/// One year of the board's permanent archive: the notices taken down that year.
+fn archive_sk(year: i32) -> String {
+    format!("BOARD_ARCHIVE#{year}")
+}
+
 /// One notice up: its order (the notice's files are named by it) and its dates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeUp {
@@ -25,6 +30,28 @@ pub struct NoticeUp {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardRecord {
     pub notices: Vec<NoticeUp>,
+    /// The years the permanent archive has notices for.
+    #[serde(default)]
+    pub archive_years: Vec<i32>,
+}
+
+/// A notice taken down, as the archive lists it: enough to show it without reading it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedNotice {
+    pub order_id: OrderId,
+    pub organ: String,
+    pub meeting_date: NaiveDate,
+    pub justering_date: NaiveDate,
+    pub posted: NaiveDate,
+    pub appeal_ends: NaiveDate,
+    pub taken_down: NaiveDate,
+    pub title: String,
+}
+
+/// One year of the archive.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardArchive {
+    pub notices: Vec<ArchivedNotice>,
 }
 
 impl BoardRecord {
@@ -52,6 +79,39 @@ impl BoardRepo {
             }),
             None => None,
         })
+    }
+
+    pub async fn load_archive(
+        &self,
+        t: &TenantId,
+        year: i32,
+    ) -> Result<Option<Versioned<BoardArchive>>, RepoError> {
+        Ok(
+            match self.state.get(&tenant_pk(t), &archive_sk(year)).await? {
+                Some(it) => Some(Versioned {
+                    value: decode(&it)?,
+                    version: it.version,
+                }),
+                None => None,
+            },
+        )
+    }
+
+    /// Write a year of the archive over the version read (`None`: none yet); `Conflict` when
+    /// another writer came first.
+    pub async fn save_archive(
+        &self,
+        t: &TenantId,
+        year: i32,
+        archive: &BoardArchive,
+        read_version: Option<u64>,
+    ) -> Result<(), RepoError> {
+        let write = Write::Put {
+            item: item(tenant_pk(t), archive_sk(year), encode(archive)?),
+            expect: read_version.map_or(Expect::Absent, Expect::Version),
+        };
+        self.state.transact(vec![write]).await?;
+        Ok(())
     }
 
     /// Write `record` back over the version read (`None`: there was none). `Conflict` when

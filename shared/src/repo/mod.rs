@@ -30,7 +30,7 @@ mod sessions;
 mod tenants;
 
 pub use access::{ApiKeyRepo, StaffMembership, StaffRepo};
-pub use board::{BoardRecord, BoardRepo, NoticeUp};
+pub use board::{ArchivedNotice, BoardArchive, BoardRecord, BoardRepo, NoticeUp};
 pub use documents::DocumentRepo;
 pub use eid_orders::{EidOrderRecord, EidOrderRepo, EidPurpose};
 pub use orders::OrderRepo;

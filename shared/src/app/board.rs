@@ -23,6 +23,8 @@ use crate::repo::{
 #[derive(Clone)]
 pub struct Board {
     objects: Arc<dyn ObjectStore>,
+    /// The service's public address: feeds link with absolute URLs.
+    base_url: String,
     tenants: TenantRepo,
     boards: BoardRepo,
     clock: Arc<dyn Clock>,
@@ -42,9 +44,11 @@ impl Board {
         objects: Arc<dyn ObjectStore>,
         state: Arc<dyn StateStore>,
         clock: Arc<dyn Clock>,
+        base_url: &str,
     ) -> Self {
         Self {
             objects,
+            base_url: base_url.trim_end_matches('/').to_string(),
             tenants: TenantRepo::new(state.clone()),
             boards: BoardRepo::new(state),
             clock,
@@ -166,6 +170,31 @@ impl Board {
             }
         }
         notices.sort_by_key(|n| std::cmp::Reverse(n.1.posted));
+        let base = format!("{}/public/{t}/anslag", self.base_url);
+        let address = crate::render::BoardAddress { base: &base };
+        let feeds = [
+            (
+                "feed.atom",
+                "application/atom+xml",
+                crate::render::atom_feed(&tenant.name, &address, &notices, self.clock.now()),
+            ),
+            (
+                "feed.json",
+                "application/feed+json",
+                crate::render::json_feed(&tenant.name, &address, &notices),
+            ),
+        ];
+        for (name, content_type, body) in feeds {
+            self.objects
+                .put(&files::public(t, name), Bytes::from(body), content_type)
+                .await?;
+        }
+        self.put_page(
+            t,
+            "embed.html",
+            crate::render::embed_html(&tenant.name, &notices),
+        )
+        .await?;
         let html = crate::render::anslagstavla_html(&tenant.name, &notices);
         self.put_page(t, "index.html", html).await
     }
@@ -319,6 +348,7 @@ pub fn content_type_of(name: &str) -> &'static str {
         Some("json") => "application/json",
         Some("html") => "text/html; charset=utf-8",
         Some("zip") => "application/zip",
+        Some("atom") => "application/atom+xml",
         _ => "application/octet-stream",
     }
 }

@@ -68,3 +68,78 @@ async fn a_notice_comes_down_on_its_day_and_stays_in_the_archive() {
     let archive = page(&t, "kommun", &format!("arkiv-{year}.html")).await;
     assert_eq!(archive.matches(&link).count(), 1, "{archive}");
 }
+
+/// The feeds, read by parsers written by others (feedparser for Atom, jsonfeed-util for JSON
+/// Feed 1.1), carry each notice up with its dates of law, and drop it when it comes down.
+#[tokio::test]
+async fn the_feeds_carry_the_notices_up_with_their_dates() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, staff) = t.signed_order(&app, "kommun").await;
+    for _ in 0..2 {
+        app.pipeline.run(&queue.take()[0]).await.unwrap();
+    }
+    let dates = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap()
+        .anslag
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (atom, json) = (dir.path().join("feed.atom"), dir.path().join("feed.json"));
+    std::fs::write(&atom, page(&t, "kommun", "feed.atom").await).unwrap();
+    std::fs::write(&json, page(&t, "kommun", "feed.json").await).unwrap();
+    let script = r#"
+import json, sys, feedparser, jsonfeed
+atom = feedparser.parse(sys.argv[1])
+assert not atom.bozo, atom.bozo_exception
+assert atom.version == "atom10", atom.version
+entries = [{"id": e.id, "title": e.title, "link": e.link,
+            "posted": e.get("a_posted"), "appeal": e.get("a_appeallastday"),
+            "down": e.get("a_takendown")} for e in atom.entries]
+feed = jsonfeed.Feed.parse(json.load(open(sys.argv[2])))
+items = [{"id": i.id, "title": i.title, "url": i.url,
+          "posted": i._raw["_anslag"]["posted"] if hasattr(i, "_raw") else None}
+         for i in feed.items]
+raw = json.load(open(sys.argv[2]))
+print(json.dumps({"atom": entries, "json_title": feed.title, "json": items,
+                  "json_anslag": [i["_anslag"] for i in raw["items"]]}))
+"#;
+    let out = crate::pdf::test_support::run(
+        &crate::pdf::test_support::python(),
+        &["-c", script, atom.to_str().unwrap(), json.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "the feeds do not parse: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = format!("urn:uuid:{}", order.id);
+    let atom = &read["atom"][0];
+    assert_eq!(atom["id"], id);
+    assert!(atom["link"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/public/kommun/anslag/{}.html", order.id)));
+    assert_eq!(atom["posted"], dates.posted.to_string(), "{read}");
+    assert_eq!(atom["appeal"], dates.appeal_ends.to_string(), "{read}");
+    assert_eq!(atom["down"], dates.taken_down.to_string(), "{read}");
+    assert_eq!(read["json"][0]["id"], id, "{read}");
+    assert_eq!(
+        read["json_anslag"][0]["appeal_last_day"],
+        dates.appeal_ends.to_string()
+    );
+    assert_eq!(
+        read["json_anslag"][0]["taken_down"],
+        dates.taken_down.to_string()
+    );
+    // Taken down: gone from both feeds.
+    t.clock
+        .set(dates.taken_down.and_hms_opt(11, 0, 0).unwrap().and_utc());
+    app.housekeeping.run().await.unwrap();
+    assert!(!page(&t, "kommun", "feed.atom").await.contains(&id));
+    assert!(!page(&t, "kommun", "feed.json").await.contains(&id));
+}

@@ -93,7 +93,12 @@ pub struct App {
 impl App {
     pub fn new(ports: Ports, settings: Settings) -> Self {
         let p = ports;
-        let board = Board::new(p.objects.clone(), p.state.clone(), p.clock.clone());
+        let board = Board::new(
+            p.objects.clone(),
+            p.state.clone(),
+            p.clock.clone(),
+            settings.base_url(),
+        );
         let notify = notify::Notifier::new(p.mailer.clone(), &settings.public_base_url);
         let sources = SealSources {
             timestamp: p.timestamp.clone(),

@@ -99,7 +99,42 @@ pub fn anslagstavla_html(tenant_name: &str, notices: &[(String, Notice)]) -> Str
             "<h1>Digital anslagstavla – {name}</h1>\
              <p>Här tillkännages justerade protokoll enligt kommunallagen 8 kap. 12 §.</p>\
              <ul>{items}</ul>\
-             <p><a href=\"arkiv.html\">Arkiv: anslag som har tagits ned</a></p>"
+             <p><a href=\"arkiv.html\">Arkiv: anslag som har tagits ned</a></p>\
+             <p>Följ anslagstavlan: <a href=\"feed.atom\" type=\"application/atom+xml\">Atom</a> · \
+             <a href=\"feed.json\" type=\"application/feed+json\">JSON Feed</a></p>"
         ),
+    )
+}
+
+/// The notices up as a compact list to embed in the municipality's own website (an iframe in
+/// Sitevision or WordPress): no page heading of its own, links open in the whole window.
+pub fn embed_html(tenant_name: &str, notices: &[(String, Notice)]) -> String {
+    let mut items: String = notices
+        .iter()
+        .map(|(id, n)| {
+            format!(
+                "<li><a href=\"{id}.html\" target=\"_top\">{organ}: protokoll från sammanträdet \
+                 {meeting}</a><br>Uppsatt {posted}, tas ned {down}. Sista dag för överklagande: \
+                 {appeal}.</li>",
+                id = escape_html(id),
+                organ = escape_html(&n.organ),
+                meeting = date_in_words_sv(n.meeting_date),
+                posted = date_in_words_sv(n.posted),
+                down = date_in_words_sv(n.taken_down),
+                appeal = date_in_words_sv(n.appeal_ends),
+            )
+        })
+        .collect();
+    if notices.is_empty() {
+        items.push_str("<li>Inga anslag just nu.</li>");
+    }
+    format!(
+        "<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Anslag – {name}</title><style>body{{font-family:system-ui,sans-serif;margin:0;\
+         line-height:1.5;color:#1a1a1a}}a{{color:#0b4f8a}}ul{{list-style:none;padding:0;margin:0}}\
+         li{{padding:.5rem 0;border-bottom:1px solid #767676}}</style></head><body><ul>{items}</ul>\
+         <p><a href=\"index.html\" target=\"_top\">Hela anslagstavlan och arkivet</a></p></body></html>",
+        name = escape_html(tenant_name),
     )
 }

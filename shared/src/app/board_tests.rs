@@ -11,8 +11,13 @@ async fn page(t: &test_app::TestApp, tenant: &str, name: &str) -> String {
     String::from_utf8(t.stored(&files::public(&id, name)).await.to_vec()).unwrap()
 }
 
-#[tokio::test]
-async fn a_notice_comes_down_on_its_day_and_stays_in_the_archive() {
+/// A justerat protocol of the tenant `kommun`, sealed and published: its notice is up.
+async fn published() -> (
+    test_app::TestApp,
+    crate::app::App,
+    crate::domain::SigningOrder,
+    crate::domain::calendar::AnslagDates,
+) {
     let t = test_app::start().await;
     let queue = Arc::new(RecordingQueue::default());
     let app = t.app_with(|p| p.queue = queue.clone());
@@ -27,6 +32,12 @@ async fn a_notice_comes_down_on_its_day_and_stays_in_the_archive() {
         .unwrap()
         .anslag
         .unwrap();
+    (t, app, order, dates)
+}
+
+#[tokio::test]
+async fn a_notice_comes_down_on_its_day_and_stays_in_the_archive() {
+    let (t, app, order, dates) = published().await;
     let link = format!("{}.html", order.id);
     let board = page(&t, "kommun", "index.html").await;
     assert!(board.contains(&link), "up on the day it is posted: {board}");
@@ -73,20 +84,7 @@ async fn a_notice_comes_down_on_its_day_and_stays_in_the_archive() {
 /// Feed 1.1), carry each notice up with its dates of law, and drop it when it comes down.
 #[tokio::test]
 async fn the_feeds_carry_the_notices_up_with_their_dates() {
-    let t = test_app::start().await;
-    let queue = Arc::new(RecordingQueue::default());
-    let app = t.app_with(|p| p.queue = queue.clone());
-    let (order, staff) = t.signed_order(&app, "kommun").await;
-    for _ in 0..2 {
-        app.pipeline.run(&queue.take()[0]).await.unwrap();
-    }
-    let dates = app
-        .orders
-        .get_order(&staff, &order.id.to_string())
-        .await
-        .unwrap()
-        .anslag
-        .unwrap();
+    let (t, app, order, dates) = published().await;
     let dir = tempfile::tempdir().unwrap();
     let (atom, json) = (dir.path().join("feed.atom"), dir.path().join("feed.json"));
     std::fs::write(&atom, page(&t, "kommun", "feed.atom").await).unwrap();

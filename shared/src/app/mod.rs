@@ -28,6 +28,7 @@ mod portal;
 mod settings;
 mod tenants;
 mod texts;
+pub use texts::verification_verdict;
 mod validate;
 pub mod views;
 

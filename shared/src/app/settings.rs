@@ -5,6 +5,8 @@ pub struct Settings {
     /// Where links in e-mails point, e.g. `http://127.0.0.1:8080`.
     pub public_base_url: String,
     pub max_upload_bytes: u64,
+    /// The largest file the public verification page checks (it answers anyone).
+    pub max_verify_bytes: u64,
     pub max_pages: u32,
     /// How long a portal session lasts.
     pub session_minutes: i64,
@@ -85,6 +87,7 @@ impl Default for Settings {
         Self {
             public_base_url: "http://127.0.0.1:8080".into(),
             max_upload_bytes: 500 * 1024 * 1024,
+            max_verify_bytes: 50 * 1024 * 1024,
             max_pages: 5000,
             session_minutes: 30,
             signature_method: "Mobilt BankID".into(),

@@ -181,6 +181,29 @@ impl Tenants {
         Ok(agreement)
     }
 
+    /// The roots the service trusts for seals: the top of every tenant's installed seal chain
+    /// (what the public verification page checks a seal against).
+    pub async fn trust_anchors(&self) -> Result<Vec<Vec<u8>>, AppError> {
+        let mut anchors = Vec::new();
+        for t in self.tenants.list().await? {
+            let Some(rec) = self.tenants.get(&t).await? else {
+                continue;
+            };
+            let Some(pem) = rec.value.seal_chain_pem.as_deref() else {
+                continue;
+            };
+            if let Some(root) = crate::x509::pem_decode_certs(pem)
+                .ok()
+                .and_then(|c| c.last().cloned())
+            {
+                if !anchors.contains(&root) {
+                    anchors.push(root);
+                }
+            }
+        }
+        Ok(anchors)
+    }
+
     /// When the tenant's notices come down: on the appeal period's last day or the day after.
     pub async fn set_anslag_take_down(
         &self,

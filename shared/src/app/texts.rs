@@ -276,6 +276,46 @@ pub(crate) fn validation_report_page(
     page
 }
 
+/// What the public verification page says about a document: whether it holds, in one plain
+/// Swedish sentence, and a line per signature, seal or timestamp.
+pub fn verification_verdict(report: &crate::pdf::VerifyReport) -> (bool, String, Vec<String>) {
+    let headline = if report.signatures.is_empty() {
+        "Dokumentet har inga elektroniska underskrifter eller sigill att kontrollera."
+    } else if report.signatures.iter().any(|s| !s.intact) {
+        "Dokumentet har ändrats efter att det förseglades. Det går inte att lita på att innehållet är det som justerades."
+    } else if !report.all_hold() {
+        "Dokumentet är oförändrat, men sigillet kunde inte bekräftas som utfärdat av en utfärdare som den här tjänsten litar på."
+    } else {
+        "Dokumentet är oförändrat sedan det förseglades, och sigillet och tidsstämplarna är giltiga och utfärdade av betrodda utfärdare."
+    };
+    let lines = report
+        .signatures
+        .iter()
+        .map(|s| {
+            let what = if s.level == "DocTimeStamp" {
+                "Tidsstämpel"
+            } else {
+                "Sigill"
+            };
+            let at = s
+                .timestamp_time
+                .clone()
+                .or_else(|| s.signing_time.clone())
+                .map(|t| format!(", {}", readable_time(&t)))
+                .unwrap_or_default();
+            let held = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
+            format!(
+                "{what} av {}{at}: {}, {}, {}.",
+                common_name(&s.signer_subject),
+                held(s.intact, "oförändrat", "ändrat efteråt"),
+                held(s.signature_valid, "giltigt", "ogiltigt"),
+                held(s.trusted, "betrodd utfärdare", "utfärdaren är inte betrodd"),
+            )
+        })
+        .collect();
+    (report.all_hold(), headline.to_string(), lines)
+}
+
 /// A time from the verifier's report (RFC 3339, or a timestamp's `YYYYMMDDhhmmssZ`) as the
 /// other times on the page are written; as given when it is neither.
 fn readable_time(text: &str) -> String {

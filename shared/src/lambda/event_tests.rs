@@ -365,6 +365,27 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
         r.bytes.starts_with(&pdf),
         "the original is a byte-exact prefix"
     );
+    // The public verification page: the sample's few bytes are no PDF it can read; the
+    // archive version just made holds.
+    let r = invoke(&app, &ev("furl-portal-verify.json")).await;
+    assert_eq!(r.status, 400, "{:?}", r.json());
+    let mut verify = ev("furl-portal-verify.json");
+    let archive = invoke(&app, &order_ev("furl-order-file.json", "/archive.pdf"))
+        .await
+        .bytes;
+    {
+        use base64::Engine;
+        verify["body"] = base64::engine::general_purpose::STANDARD
+            .encode(&archive)
+            .into();
+    }
+    let r = invoke(&app, &verify).await;
+    assert_eq!(
+        (r.status, &r.json()["valid"]),
+        (200, &json!(true)),
+        "{:?}",
+        r.json()
+    );
     let r = invoke(&app, &order_ev("furl-recall-order.json", "/recall")).await;
     assert_eq!(
         r.status,

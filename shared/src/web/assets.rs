@@ -61,6 +61,11 @@ pub(super) const PORTAL: &[Asset] = &[
         content_type: JS,
         body: include_str!("pages/portal.js"),
     },
+    Asset {
+        name: "verify.js",
+        content_type: JS,
+        body: include_str!("pages/verify.js"),
+    },
 ];
 
 /// An asset's version: the start of the SHA-256 of its content.

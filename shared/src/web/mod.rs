@@ -9,6 +9,8 @@ pub mod pages;
 mod pages_tests;
 pub(crate) mod qr_svg;
 pub mod status;
+#[cfg(all(test, feature = "embedded"))]
+mod verify_tests;
 
 use axum::Router;
 

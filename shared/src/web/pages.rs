@@ -24,6 +24,8 @@ static SECRETARY_HTML: LazyLock<String> =
     LazyLock::new(|| assets::versioned(include_str!("pages/secretary.html"), assets::STAFF));
 static PORTAL_HTML: LazyLock<String> =
     LazyLock::new(|| assets::versioned(include_str!("pages/portal.html"), assets::PORTAL));
+static VERIFY_HTML: LazyLock<String> =
+    LazyLock::new(|| assets::versioned(include_str!("pages/verify.html"), assets::PORTAL));
 static START_HTML: LazyLock<String> =
     LazyLock::new(|| assets::versioned(START_SOURCE, assets::STAFF));
 
@@ -54,6 +56,7 @@ const START_SOURCE: &str = r#"<!doctype html>
 <body><main><h1>e-underskrift</h1>
 <p>Digital justering av protokoll med Mobilt BankID, förseglad arkivversion, publicering på den digitala anslagstavlan och export till e-arkivet.</p>
 <ul><li><a href="/portal">Signera eller läs dokument (för dig som ska justera)</a></li>
+<li><a href="/portal/verifiera">Kontrollera ett justerat protokoll</a></li>
 <li><a href="/sekreterare">Sekreterare: ladda upp och skicka för underskrift</a></li></ul>
 </main></body></html>"#;
 
@@ -73,6 +76,11 @@ pub(super) fn portal_pages() -> Router<App> {
         .route(
             "/portal",
             get(|| async { page(PORTAL_HTML.as_str(), PORTAL_CSP) }),
+        )
+        // The public verification page (anyone; nothing is kept).
+        .route(
+            "/portal/verifiera",
+            get(|| async { page(VERIFY_HTML.as_str(), PAGE_CSP) }),
         )
         .merge(assets::routes("/portal", assets::PORTAL))
 }

@@ -161,12 +161,12 @@ async fn pages_run_only_their_own_files_under_a_strict_policy() {
         (
             "bankid-collect",
             function_router(t.app.clone(), Function::BankidCollect),
-            vec!["/portal"],
+            vec!["/portal", "/portal/verifiera"],
         ),
         (
             "local",
             router(t.app.clone()),
-            vec!["/", "/sekreterare", "/portal"],
+            vec!["/", "/sekreterare", "/portal", "/portal/verifiera"],
         ),
         (
             "phone",

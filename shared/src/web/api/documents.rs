@@ -75,7 +75,7 @@ async fn upload(
 }
 
 /// Read and drop up to `max` bytes of a body that is refused.
-async fn drain(body: axum::body::Body, max: u64) {
+pub(in crate::web) async fn drain(body: axum::body::Body, max: u64) {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut read = 0u64;
@@ -88,7 +88,7 @@ async fn drain(body: axum::body::Body, max: u64) {
 }
 
 /// The request body, streamed to a temporary file; over `max` bytes is `pdf.too_large`.
-async fn body_to_file(
+pub(in crate::web) async fn body_to_file(
     body: axum::body::Body,
     max: u64,
 ) -> Result<tempfile::NamedTempFile, crate::web::ApiError> {

@@ -13,6 +13,52 @@ use super::extract::{ClientIp, JsonBody, SessionAuth, SESSION_COOKIE};
 use super::{file, ok, ApiResult};
 use crate::app::{views, App};
 
+// --- the public verification page ----------------------------------------------------------
+
+/// Anyone may send a PDF and read whether its seal holds. The file goes to a temporary file
+/// (no further than the limit), is checked, and is gone when the answer is: nothing is kept.
+async fn verify_document(
+    State(app): State<App>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult {
+    use crate::error::ErrorText;
+    let max = app.settings().max_verify_bytes;
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        essence.as_str(),
+        "application/pdf" | "application/octet-stream"
+    ) {
+        super::documents::drain(body, max).await;
+        return Err(crate::web::RequestError::NotAPdfUpload.into());
+    }
+    let file = super::documents::body_to_file(body, max).await?;
+    let anchors = app.tenants.trust_anchors().await?;
+    let path = file.path().to_path_buf();
+    let checked = tokio::task::spawn_blocking(move || crate::pdf::verify_file(&path, &anchors))
+        .await
+        .map_err(|e| crate::app::AppError::Internal(e.to_string()))?;
+    drop(file);
+    let report = checked.map_err(|e| {
+        crate::app::AppError::bad_request(
+            e.code(),
+            "Filen kunde inte läsas som en PDF. Skicka arkivexemplaret som det är, en PDF-fil.",
+            "The file could not be read as a PDF. Send the archive version as it is, a PDF file.",
+        )
+    })?;
+    let (valid, headline, details) = crate::app::verification_verdict(&report);
+    ok(
+        StatusCode::OK,
+        json!({ "valid": valid, "headline": headline, "details": details }),
+    )
+}
+
 // --- portal ---------------------------------------------------------------------------------
 
 fn rfa(
@@ -266,4 +312,5 @@ pub(in crate::web) fn portal_routes() -> Router<App> {
         .route("/portal/orders/{tenant}/{id}/sign", post(start_sign))
         .route("/portal/orders/{tenant}/{id}/reject", post(reject))
         .route("/portal/sign/collect", post(sign_collect))
+        .route("/portal/verify", post(verify_document))
 }

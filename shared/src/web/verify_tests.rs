@@ -1,0 +1,110 @@
+//! The public verification page: anyone may send an archive version and read, in plain
+//! Swedish, whether its seal holds. Nothing sent is kept; too large or not a PDF is refused
+//! with a clear message.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::app::test_app::{self, RecordingQueue};
+use crate::repo::files;
+
+async fn verify(router: &axum::Router, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let req = http::Request::post("/portal/verify")
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn an_archive_version_is_reported_valid_and_a_changed_one_broken_in_plain_swedish() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, _) = t.signed_order(&app, "kommun").await;
+    app.pipeline.run(&queue.take()[0]).await.unwrap();
+    let archive = t
+        .stored(&files::order_file(
+            &order.tenant,
+            order.id,
+            files::ARCHIVE_VERSION,
+        ))
+        .await
+        .to_vec();
+    let router = crate::web::router(app);
+    let objects_before = t.ports.objects.list("").await.unwrap();
+
+    let (status, report) = verify(&router, "application/pdf", archive.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    let headline = report["headline"].as_str().unwrap();
+    assert!(headline.contains("oförändrat"), "{headline}");
+    for word in ["SHA", "PAdES", "CMS", "ByteRange", "UTC"] {
+        assert!(!headline.contains(word), "plain Swedish: {headline}");
+    }
+    assert!(
+        !report["details"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+
+    // One byte changed inside what the seal covers.
+    let mut changed = archive.clone();
+    let at = changed
+        .windows(9)
+        .position(|w| w == b"Protokoll")
+        .unwrap_or(200);
+    changed[at] ^= 0x20;
+    let (status, report) = verify(&router, "application/pdf", changed).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], false, "{report}");
+    assert!(
+        report["headline"].as_str().unwrap().contains("ändrats"),
+        "{report}"
+    );
+
+    // Not a PDF, and not sent as one.
+    let (status, report) = verify(&router, "text/plain", b"hej".to_vec()).await;
+    assert_eq!(status, 415, "{report}");
+    assert!(
+        report["error"]["message_sv"]
+            .as_str()
+            .unwrap()
+            .contains("PDF"),
+        "{report}"
+    );
+    let (status, report) = verify(&router, "application/pdf", b"hej hej".to_vec()).await;
+    assert_eq!(status, 400, "as upload answers an unreadable PDF: {report}");
+    assert!(
+        report["error"]["message_sv"]
+            .as_str()
+            .unwrap()
+            .contains("PDF"),
+        "{report}"
+    );
+
+    // Nothing sent was kept.
+    assert_eq!(t.ports.objects.list("").await.unwrap(), objects_before);
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_is_refused_with_a_clear_message() {
+    let t = test_app::start().await;
+    let router = crate::web::router(t.app_with(|_| {}));
+    let limit = crate::app::Settings::default().max_upload_bytes as usize;
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(limit + 1, b' ');
+    let (status, report) = verify(&router, "application/pdf", big).await;
+    assert_eq!(status, 413, "{report}");
+    assert_eq!(report["error"]["code"], "pdf.too_large", "{report}");
+}

@@ -152,6 +152,29 @@ async fn drive(running: &crate::Running, out: &Path, document: &Document) -> Res
         std::fs::write(out.join(name), secretary.file(&order_id, name).await?)?;
     }
     std::fs::copy(running.service.pki.root_pem_path(), out.join("root-ca.pem"))?;
+    // The tenant's anslagstavla as the public reads it, to open from OUT/anslagstavla/.
+    let site = out.join("anslagstavla");
+    std::fs::create_dir_all(&site)?;
+    let notice_files = ["html", "json", "pdf"].map(|ext| format!("{order_id}.{ext}"));
+    for name in [
+        "index.html",
+        "arkiv.html",
+        "embed.html",
+        "feed.atom",
+        "feed.json",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .chain(notice_files)
+    {
+        let (status, bytes) = http
+            .get_bytes(&format!("/public/{DEFAULT_TENANT}/anslag/{name}"), None)
+            .await?;
+        if !status.is_success() {
+            bail!("the anslagstavla's {name}: HTTP {status}");
+        }
+        std::fs::write(site.join(&name), bytes)?;
+    }
 
     println!("6/6 checking the archive version");
     let archive = std::fs::read(out.join("archive.pdf"))?;

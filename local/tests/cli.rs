@@ -164,6 +164,12 @@ fn demo_writes_every_output_and_exits_zero() {
     let notice: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("notice.json")).unwrap()).unwrap();
     assert_eq!(notice["organ"], "E-nämnden");
+    // The tenant's anslagstavla, as the public reads it: the board lists the notice.
+    let board = std::fs::read_to_string(out_dir.join("anslagstavla/index.html")).unwrap();
+    assert!(board.contains("E-nämnden"), "{board}");
+    for name in ["arkiv.html", "embed.html", "feed.atom", "feed.json"] {
+        assert!(out_dir.join("anslagstavla").join(name).exists(), "{name}");
+    }
     // The trust anchor written out is the one the data directory uses.
     assert_eq!(
         std::fs::read(out_dir.join("root-ca.pem")).unwrap(),

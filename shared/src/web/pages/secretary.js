@@ -420,6 +420,14 @@
       renderOrder(data.order || data, first);
     }).catch(function (err) { if (current.id === id) showError($('detail-error'), err); });
   }
+  // The notice's dates of law; a notice that went up later than the law allows is said so,
+  // so the secretary can act on it (kommunallagen: at the latest the second day after justering).
+  function anslagText(a) {
+    var text = 'Uppsatt ' + a.posted + ', sista dag för överklagande ' + a.appeal_ends + ', tas ned ' + a.taken_down + '.';
+    if (a.late) text += ' Obs! Anslaget sattes upp senare än lagen tillåter (senast andra dagen efter justeringen).';
+    return text;
+  }
+
   function renderOrder(o, first) {
     $('detail-heading').textContent = o.title || 'Uppdrag';
     if (!first && current.status && current.status !== o.status) {
@@ -433,7 +441,8 @@
     [['Status', statusDd], ['Nämnd', o.committee], ['Sammanträde', o.meeting_date], ['Paragrafer', o.paragraphs],
      ['Diarienummer', o.diarienummer], ['Ordning', PLAN_LABELS[o.plan] || o.plan], ['Fil', o.file_name],
      ['Version', o.version], ['Sista dag', formatTime(o.deadline)], ['Skapat', formatTime(o.created_at)],
-     ['Klart', o.completed_at ? formatTime(o.completed_at) : null], ['Meddelande', o.message]].forEach(function (p) {
+     ['Klart', o.completed_at ? formatTime(o.completed_at) : null], ['Meddelande', o.message],
+     ['Anslaget', o.anslag ? anslagText(o.anslag) : null]].forEach(function (p) {
       if (p[1] === null || p[1] === undefined || p[1] === '') return;
       facts.appendChild(el('dt', { text: p[0] }));
       facts.appendChild(p[1] instanceof Node ? p[1] : el('dd', { text: String(p[1]) }));

@@ -36,6 +36,9 @@ PIPELINE = "Seal Publish ArchiveExport"
 probe("BankidCollect", "s3:PutObject", EVIDENCE, True)
 probe("BankidCollect", "s3:GetObject", EVIDENCE, True)
 probe("BankidCollect", "s3:GetObject", ORIGINAL, True)
+# The public verification page checks the archive version kept for an order (never hands it out).
+probe("BankidCollect", "s3:GetObject", f"{ORDER}/archive.pdf", True)
+probe("BankidCollect", "s3:GetObject", f"{ORDER}/sip.zip", False)
 for name in ["archive.pdf", "publication.pdf", "notice.json", "sip.zip"]:
     probe("BankidCollect", "s3:PutObject", f"{ORDER}/{name}", False)
 probe("CreateSigningOrder", "s3:GetObject", EVIDENCE, False)

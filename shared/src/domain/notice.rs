@@ -25,6 +25,9 @@ pub struct Notice {
     pub document_title: String,
     /// Where the publication version can be read, if it is published.
     pub publication_url: Option<String>,
+    /// Where anyone can have the archive version the service keeps checked, now.
+    #[serde(default)]
+    pub verification_url: Option<String>,
 }
 
 impl Notice {
@@ -54,6 +57,7 @@ impl Notice {
             storage_place,
             document_title,
             publication_url,
+            verification_url: None,
         }
     }
 }

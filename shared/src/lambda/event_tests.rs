@@ -386,6 +386,16 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
         "{:?}",
         r.json()
     );
+    // ... and the archive version kept for an order, by the link a notice gives: the sample's
+    // order does not exist, the one just exported holds.
+    let mut kept = ev("furl-portal-verify-kept.json");
+    assert_eq!(invoke(&app, &kept).await.status, 404);
+    let path = format!("/portal/verify/demo/{order_id}");
+    kept["rawPath"] = path.clone().into();
+    kept["requestContext"]["http"]["path"] = path.into();
+    let r = invoke(&app, &kept).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert_eq!(r.json()["valid"], true, "{:?}", r.json());
     let r = invoke(&app, &order_ev("furl-recall-order.json", "/recall")).await;
     assert_eq!(
         r.status,

@@ -81,6 +81,14 @@ pub fn render_notice_html(n: &Notice) -> String {
         None => String::new(),
     };
 
+    let verification = match &n.verification_url {
+        Some(url) if is_safe_link(url) => format!(
+            "    <dt>Kontrollera arkivexemplaret</dt>\n    <dd><a href=\"{}\">Se att det justerade \
+             protokollet är oförändrat och att sigillet håller</a></dd>\n",
+            escape_html(url.trim())
+        ),
+        _ => String::new(),
+    };
     let appeal_ends_words = escape_html(&date_in_words_sv(n.appeal_ends));
     let posted_words = escape_html(&date_in_words_sv(n.posted));
 
@@ -119,7 +127,7 @@ pub fn render_notice_html(n: &Notice) -> String {
     <dd>{taken_down}</dd>
     <dt>Förvaringsplats för protokollet</dt>
     <dd>{storage}</dd>
-{publication}  </dl>
+{publication}{verification}  </dl>
   <h2>Så överklagar du beslutet</h2>
   <p>Den som är medlem i kommunen eller regionen kan överklaga beslut i protokollet genom
   laglighetsprövning enligt 13 kap. kommunallagen (2017:725). Överklagandet ska vara skriftligt,
@@ -167,6 +175,9 @@ mod tests {
             storage_place: "IT-kontoret, Luleå kommun".into(),
             document_title: "Protokoll E-nämnden 2026-11-11".into(),
             publication_url: Some("https://example.se/protokoll/e-namnden-2026-11-11.pdf".into()),
+            verification_url: Some(
+                "https://example.se/portal/verifiera?arkivexemplar=kommun/0b7c".into(),
+            ),
         }
     }
 

@@ -97,3 +97,58 @@ async fn a_file_over_the_limit_is_refused_with_a_clear_message() {
     assert_eq!(status, 413, "{report}");
     assert_eq!(report["error"]["code"], "pdf.too_large", "{report}");
 }
+
+/// A notice links the verification of the archive version the service keeps; the file itself
+/// is never handed out, and an order without one is not found.
+#[tokio::test]
+async fn the_archive_version_kept_for_an_order_is_checked_by_its_link() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let (order, _) = t.signed_order(&app, "kommun").await;
+    let router = crate::web::router(app.clone());
+    let get = |path: String| {
+        let router = router.clone();
+        async move {
+            let req = http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status().as_u16();
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let path = format!("/portal/verify/kommun/{}", order.id);
+    let (status, _) = get(path.clone()).await;
+    assert_eq!(status, 404, "not sealed yet");
+    for _ in 0..2 {
+        app.pipeline.run(&queue.take()[0]).await.unwrap();
+    }
+    let (status, report) = get(path).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["valid"], true, "{report}");
+    assert!(report.get("pdf").is_none() && report.to_string().len() < 4096);
+    let (status, _) = get("/portal/verify/kommun/not-an-order".into()).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(format!("/portal/verify/annan/{}", order.id)).await;
+    assert_eq!(status, 404, "another tenant's path finds nothing");
+    // The notice's page links it.
+    let notice = t
+        .stored(&files::public(&order.tenant, &format!("{}.html", order.id)))
+        .await;
+    let notice = String::from_utf8(notice.to_vec()).unwrap();
+    assert!(
+        notice.contains(&format!(
+            "/portal/verifiera?arkivexemplar=kommun/{}",
+            order.id
+        )),
+        "{notice}"
+    );
+}

@@ -106,6 +106,36 @@ impl Pipeline {
             .map_err(Into::into)
     }
 
+    /// The archive version the service keeps for an order, checked now against the tenant's
+    /// own seal root: what the public verification page shows when a notice links it. The
+    /// file is read to a temporary file and checked there; it is never handed out.
+    pub async fn verify_kept(
+        &self,
+        tenant: &str,
+        order_id: &str,
+    ) -> Result<crate::pdf::VerifyReport, AppError> {
+        let not_found = || AppError::NotFound {
+            what: "archive version",
+        };
+        let t = TenantId::parse(tenant).map_err(|_| not_found())?;
+        let id = OrderId::parse(order_id).map_err(|_| not_found())?;
+        let rec = self.tenant_record(&t).await.map_err(|_| not_found())?;
+        let work = tempfile::tempdir().map_err(internal)?;
+        let archive = work.path().join("archive.pdf");
+        if !self
+            .objects
+            .get_to_file(&files::order_file(&t, id, files::ARCHIVE_VERSION), &archive)
+            .await?
+        {
+            return Err(not_found());
+        }
+        let anchors = seal_root(&rec)?;
+        tokio::task::spawn_blocking(move || crate::pdf::verify_file(&archive, &anchors))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
+    }
+
     /// `esign export`: the package of an order made now (its archive version checked again)
     /// and written to `out`, checked whole; the order itself is left as it is.
     pub async fn export_to_file(
@@ -204,15 +234,7 @@ impl Pipeline {
         {
             return Err(AppError::Internal("archive version missing".into()));
         }
-        let anchors: Vec<Vec<u8>> = rec
-            .seal_chain_pem
-            .as_deref()
-            .map(crate::x509::pem_decode_certs)
-            .transpose()
-            .map_err(internal)?
-            .and_then(|c| c.last().cloned())
-            .into_iter()
-            .collect();
+        let anchors = seal_root(&rec)?;
         let checked = archive.clone();
         let report =
             tokio::task::spawn_blocking(move || crate::pdf::verify_file(&checked, &anchors))
@@ -336,6 +358,19 @@ impl Pipeline {
         .map_err(internal)?;
         Ok(package)
     }
+}
+
+/// The root of the tenant's installed seal chain: what its seals are checked against.
+fn seal_root(rec: &crate::repo::TenantRecord) -> Result<Vec<Vec<u8>>, AppError> {
+    Ok(rec
+        .seal_chain_pem
+        .as_deref()
+        .map(crate::x509::pem_decode_certs)
+        .transpose()
+        .map_err(internal)?
+        .and_then(|c| c.last().cloned())
+        .into_iter()
+        .collect())
 }
 
 /// The package's id: its METS OBJID, root folder and name where it is delivered.

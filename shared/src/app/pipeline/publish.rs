@@ -69,7 +69,7 @@ impl Pipeline {
         if dates.late {
             tracing::warn!(order = %id, posted = %dates.posted, "notice posted later than the law allows");
         }
-        let notice = Notice::with_dates(
+        let mut notice = Notice::with_dates(
             tenant.name.clone(),
             order.meeting.committee.clone(),
             order.meeting.meeting_date,
@@ -80,6 +80,7 @@ impl Pipeline {
             order.meeting.title.clone(),
             Some(format!("{base}/public/{t}/anslag/{id}.pdf")),
         );
+        notice.verification_url = Some(format!("{base}/portal/verifiera?arkivexemplar={t}/{id}"));
         let notice_json = serde_json::to_vec_pretty(&notice).map_err(internal)?;
         let notice_html = crate::render::render_notice_html(&notice);
         self.objects

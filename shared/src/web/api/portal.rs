@@ -59,6 +59,19 @@ async fn verify_document(
     )
 }
 
+/// The archive version the service keeps for an order (a notice links here), checked now.
+async fn verify_kept(
+    State(app): State<App>,
+    Path((tenant, id)): Path<(String, String)>,
+) -> ApiResult {
+    let report = app.pipeline.verify_kept(&tenant, &id).await?;
+    let (valid, headline, details) = crate::app::verification_verdict(&report);
+    ok(
+        StatusCode::OK,
+        json!({ "valid": valid, "headline": headline, "details": details }),
+    )
+}
+
 // --- portal ---------------------------------------------------------------------------------
 
 fn rfa(
@@ -313,4 +326,5 @@ pub(in crate::web) fn portal_routes() -> Router<App> {
         .route("/portal/orders/{tenant}/{id}/reject", post(reject))
         .route("/portal/sign/collect", post(sign_collect))
         .route("/portal/verify", post(verify_document))
+        .route("/portal/verify/{tenant}/{id}", get(verify_kept))
 }

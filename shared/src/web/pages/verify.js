@@ -24,6 +24,21 @@
     }
   }
 
+  // Opened from a notice: check the archive version the service keeps for that protocol.
+  const kept = new URLSearchParams(window.location.search).get("arkivexemplar");
+  if (kept && /^[a-z0-9-]+\/[0-9a-f-]+$/.test(kept)) {
+    show("Kontrollerar arkivexemplaret …", [], false);
+    fetch("/portal/verify/" + kept)
+      .then(function (response) {
+        return response.json().then(function (answer) { return [response.ok, answer]; });
+      })
+      .then(function (got) {
+        if (got[0]) show(got[1].headline, got[1].details, got[1].valid);
+        else show("Arkivexemplaret hittades inte.", [], false);
+      })
+      .catch(function () { show("Kontakten med tjänsten bröts. Försök igen.", [], false); });
+  }
+
   button.addEventListener("click", async function () {
     const chosen = file.files && file.files[0];
     if (!chosen) {

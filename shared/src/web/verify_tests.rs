@@ -10,11 +10,7 @@ use tower::ServiceExt;
 use crate::app::test_app::{self, RecordingQueue};
 use crate::repo::files;
 
-async fn verify(router: &axum::Router, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let req = http::Request::post("/portal/verify")
-        .header("content-type", content_type)
-        .body(axum::body::Body::from(body))
-        .unwrap();
+async fn send(router: &axum::Router, req: http::Request<axum::body::Body>) -> (u16, Value) {
     let resp = router.clone().oneshot(req).await.unwrap();
     let status = resp.status().as_u16();
     let bytes = http_body_util::BodyExt::collect(resp.into_body())
@@ -25,6 +21,14 @@ async fn verify(router: &axum::Router, content_type: &str, body: Vec<u8>) -> (u1
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+async fn verify(router: &axum::Router, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let req = http::Request::post("/portal/verify")
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    send(router, req).await
 }
 
 #[tokio::test]
@@ -113,16 +117,7 @@ async fn the_archive_version_kept_for_an_order_is_checked_by_its_link() {
             let req = http::Request::get(path)
                 .body(axum::body::Body::empty())
                 .unwrap();
-            let resp = router.oneshot(req).await.unwrap();
-            let status = resp.status().as_u16();
-            let bytes = http_body_util::BodyExt::collect(resp.into_body())
-                .await
-                .unwrap()
-                .to_bytes();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
+            send(&router, req).await
         }
     };
     let path = format!("/portal/verify/kommun/{}", order.id);

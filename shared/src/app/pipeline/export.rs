@@ -4,21 +4,20 @@
 
 use chrono::{DateTime, Utc};
 
+use super::export_facts::{package_id, provenance, seal_root};
 use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
 use crate::app::AppError;
 use crate::archive::{
-    write_sip, FileUse, Provenance, SealFact, SignatureFact, SipContent, SipFile, SipMetadata,
-    ValidationFact, ARCHIVE_PATH,
+    write_sip, FileUse, SignatureFact, SipContent, SipFile, SipMetadata, ARCHIVE_PATH,
 };
 use crate::domain::{
     DeliveryForm, OrderId, OrderStatus, PipelineStep, SignatureState, SigningOrder, TenantId,
 };
-use crate::pdf::{SignatureReport, VerifyReport};
 use crate::repo::files;
 
-const REPORT_PATH: &str = "metadata/other/validation-report.json";
-const READABLE_REPORT_PATH: &str = "documentation/kontrollrapport.pdf";
+pub(super) const REPORT_PATH: &str = "metadata/other/validation-report.json";
+pub(super) const READABLE_REPORT_PATH: &str = "documentation/kontrollrapport.pdf";
 
 impl Pipeline {
     /// The package as stored, fetched back and checked whole (every file METS lists there
@@ -358,71 +357,4 @@ impl Pipeline {
         .map_err(internal)?;
         Ok(package)
     }
-}
-
-/// The root of the tenant's installed seal chain: what its seals are checked against.
-fn seal_root(rec: &crate::repo::TenantRecord) -> Result<Vec<Vec<u8>>, AppError> {
-    Ok(rec
-        .seal_chain_pem
-        .as_deref()
-        .map(crate::x509::pem_decode_certs)
-        .transpose()
-        .map_err(internal)?
-        .and_then(|c| c.last().cloned())
-        .into_iter()
-        .collect())
-}
-
-/// The package's id: its METS OBJID, root folder and name where it is delivered.
-fn package_id(order: &SigningOrder) -> String {
-    format!("uuid-{}", order.id)
-}
-
-/// What happened to the document, as the package's preservation metadata tells it: taken in,
-/// sealed (the order's history and the seal the report found), checked now.
-fn provenance(order: &SigningOrder, report: &VerifyReport, now: DateTime<Utc>) -> Provenance {
-    let seal_at = order
-        .history
-        .iter()
-        .rev()
-        .find(|e| e.kind == "seal")
-        .map(|e| e.at);
-    let seal = report
-        .signatures
-        .iter()
-        .find(|s| s.level != "DocTimeStamp")
-        .zip(seal_at)
-        .map(|(s, at)| SealFact {
-            at,
-            level: s.level.clone(),
-            sealed_by: s.signer_subject.clone(),
-        });
-    Provenance {
-        received: order.current().sent_at,
-        seal,
-        validation: ValidationFact {
-            at: now,
-            passed: report.all_hold(),
-            summary: report.signatures.iter().map(summary_line).collect(),
-            reports: vec![REPORT_PATH.into(), READABLE_REPORT_PATH.into()],
-        },
-    }
-}
-
-/// "Sigill (PAdES-B-LTA), CN=…: intakt, giltigt, betrott", or what failed.
-fn summary_line(s: &SignatureReport) -> String {
-    let kind = if s.level == "DocTimeStamp" {
-        "Dokumenttidsstämpel"
-    } else {
-        "Sigill"
-    };
-    let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes.to_string() } else { no.to_string() };
-    format!(
-        "{kind} ({}), {}: {}, {}, {}",
-        s.level,
-        s.signer_subject,
-        yes_no(s.intact, "intakt", "ändrat"),
-        yes_no(s.signature_valid, "giltigt", "ogiltigt"),
-        yes_no(s.trusted, "betrott", "inte betrott"),
-    )
 }

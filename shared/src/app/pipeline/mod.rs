@@ -3,6 +3,7 @@
 //! sure the next one is queued, and changes nothing. Also `esign seal` for any PDF.
 
 mod export;
+mod export_facts;
 mod publish;
 mod seal;
 mod seal_file;

@@ -30,6 +30,19 @@ pub struct Notice {
     pub verification_url: Option<String>,
 }
 
+/// A notice taken down, as the archive lists it: enough to show it without reading it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedNotice {
+    pub order_id: crate::domain::OrderId,
+    pub organ: String,
+    pub meeting_date: NaiveDate,
+    pub justering_date: NaiveDate,
+    pub posted: NaiveDate,
+    pub appeal_ends: NaiveDate,
+    pub taken_down: NaiveDate,
+    pub title: String,
+}
+
 impl Notice {
     /// Builds a notice whose posting, appeal and take-down dates come from the calendar rules.
     #[allow(clippy::too_many_arguments)]

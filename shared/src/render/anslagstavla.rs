@@ -3,8 +3,8 @@
 
 use super::notice::escape_html;
 use crate::domain::calendar::date_in_words_sv;
+use crate::domain::notice::ArchivedNotice;
 use crate::domain::notice::Notice;
-use crate::repo::ArchivedNotice;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}\
      a{color:#0b4f8a}a:focus{outline:3px solid #f0b400;outline-offset:2px}ul{list-style:none;padding:0}\

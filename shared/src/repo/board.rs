@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tenants::tenant_pk;
 use super::{decode, encode, item, RepoError, Versioned};
+pub use crate::domain::notice::ArchivedNotice;
 use crate::domain::{OrderId, TenantId};
 use crate::ports::{Expect, StateStore, Write};
 
@@ -33,19 +34,6 @@ pub struct BoardRecord {
     /// The years the permanent archive has notices for.
     #[serde(default)]
     pub archive_years: Vec<i32>,
-}
-
-/// A notice taken down, as the archive lists it: enough to show it without reading it again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArchivedNotice {
-    pub order_id: OrderId,
-    pub organ: String,
-    pub meeting_date: NaiveDate,
-    pub justering_date: NaiveDate,
-    pub posted: NaiveDate,
-    pub appeal_ends: NaiveDate,
-    pub taken_down: NaiveDate,
-    pub title: String,
 }
 
 /// One year of the archive.

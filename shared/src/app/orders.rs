@@ -48,6 +48,9 @@ pub struct CreateOrderInput {
     #[serde(default)]
     pub deadline: Option<DateTime<Utc>>,
     pub signers: Vec<SignerInput>,
+    /// Omedelbar justering: the paragraphs are justerade at the meeting itself.
+    #[serde(default)]
+    pub immediate: bool,
 }
 
 /// End of the justering deadline day in Stockholm.
@@ -128,6 +131,7 @@ impl Orders {
                     ))
                 }
             },
+            immediate: input.immediate,
         };
         let mut signers = Vec::with_capacity(input.signers.len());
         for (i, s) in input.signers.iter().enumerate() {

@@ -146,6 +146,7 @@ impl TestApp {
             .await
             .unwrap();
         CreateOrderInput {
+            immediate: false,
             document_id: doc.id.to_string(),
             committee: "KS".into(),
             meeting_date: self.ports.clock.now().date_naive(),

@@ -65,6 +65,7 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
         "title": order.meeting.title,
         "diarienummer": order.meeting.diarienummer,
         "message": order.meeting.message,
+        "immediate": order.meeting.immediate,
         "plan": order.plan,
         "version": v.number,
         "document_id": v.document_id,

@@ -28,6 +28,9 @@ pub struct Notice {
     /// Where anyone can have the archive version the service keeps checked, now.
     #[serde(default)]
     pub verification_url: Option<String>,
+    /// The paragraphs were justerade at the meeting itself (omedelbar justering).
+    #[serde(default)]
+    pub immediate: bool,
 }
 
 /// A notice taken down, as the archive lists it: enough to show it without reading it again.
@@ -71,6 +74,7 @@ impl Notice {
             document_title,
             publication_url,
             verification_url: None,
+            immediate: false,
         }
     }
 }

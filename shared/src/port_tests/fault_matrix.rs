@@ -173,6 +173,7 @@ pub async fn run_once(
         .create_order(
             &staff,
             CreateOrderInput {
+                immediate: false,
                 document_id: doc.id.to_string(),
                 committee: "KS".into(),
                 meeting_date: world.clock().now().date_naive(),

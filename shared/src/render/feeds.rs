@@ -133,6 +133,7 @@ pub fn json_feed(
                     "appeal_last_day": n.appeal_ends,
                     "taken_down": n.taken_down,
                     "storage_place": n.storage_place,
+                    "immediate": n.immediate,
                 },
             })
         })

@@ -89,6 +89,11 @@ pub fn render_notice_html(n: &Notice) -> String {
         ),
         _ => String::new(),
     };
+    let lead = if n.immediate {
+        "Paragraferna justerades omedelbart vid sammanträdet. Justeringen har tillkännagivits genom anslag."
+    } else {
+        "Protokollet är justerat. Justeringen har tillkännagivits genom anslag."
+    };
     let appeal_ends_words = escape_html(&date_in_words_sv(n.appeal_ends));
     let posted_words = escape_html(&date_in_words_sv(n.posted));
 
@@ -108,7 +113,7 @@ pub fn render_notice_html(n: &Notice) -> String {
 </header>
 <main>
   <h1>Anslag/bevis</h1>
-  <p class=\"lead\">Protokollet är justerat. Justeringen har tillkännagivits genom anslag.</p>
+  <p class=\"lead\">{lead}</p>
   <h2>{title}</h2>
   <dl>
     <dt>Organ</dt>
@@ -178,6 +183,7 @@ mod tests {
             verification_url: Some(
                 "https://example.se/portal/verifiera?arkivexemplar=kommun/0b7c".into(),
             ),
+            immediate: false,
         }
     }
 

@@ -80,6 +80,7 @@ impl Pipeline {
             order.meeting.title.clone(),
             Some(format!("{base}/public/{t}/anslag/{id}.pdf")),
         );
+        notice.immediate = order.meeting.immediate;
         notice.verification_url = Some(format!("{base}/portal/verifiera?arkivexemplar={t}/{id}"));
         let notice_json = serde_json::to_vec_pretty(&notice).map_err(internal)?;
         let notice_html = crate::render::render_notice_html(&notice);

@@ -196,6 +196,10 @@ pub struct MeetingDetails {
     /// Where the secretary wants word when someone declines or everyone has signed.
     #[serde(default)]
     pub secretary_email: Option<String>,
+    /// Omedelbar justering (kommunallagen 5 kap. 70 §): these paragraphs were justerade at the
+    /// meeting itself, and the notice says so.
+    #[serde(default)]
+    pub immediate: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

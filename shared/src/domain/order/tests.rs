@@ -37,6 +37,7 @@ fn new_order(plan: SigningPlan, signers: Vec<NewSigner>) -> NewOrder {
             diarienummer: None,
             message: None,
             secretary_email: None,
+            immediate: false,
         },
         plan,
         signers,

@@ -442,6 +442,7 @@
      ['Diarienummer', o.diarienummer], ['Ordning', PLAN_LABELS[o.plan] || o.plan], ['Fil', o.file_name],
      ['Version', o.version], ['Sista dag', formatTime(o.deadline)], ['Skapat', formatTime(o.created_at)],
      ['Klart', o.completed_at ? formatTime(o.completed_at) : null], ['Meddelande', o.message],
+     ['Omedelbar justering', o.immediate ? 'Ja, paragraferna justeras vid sammanträdet' : null],
      ['Anslaget', o.anslag ? anslagText(o.anslag) : null]].forEach(function (p) {
       if (p[1] === null || p[1] === undefined || p[1] === '') return;
       facts.appendChild(el('dt', { text: p[0] }));

@@ -350,6 +350,25 @@ async fn b_lta_is_valid_long_term_for_pyhanko_and_valid_for_pdfsig_and_qpdf() {
         "{ts:?}"
     );
     assert_eq!(ts.revision_length, sealed.len() as u64);
+    // Each timestamp says until when it proves existence: the TSA certificate's end.
+    let tsa_cert = crate::pdf::signed_data::parse_cert(&tsa.certificate_chain_der()[0]).unwrap();
+    let tsa_end = chrono::DateTime::<chrono::Utc>::from_timestamp(
+        tsa_cert
+            .tbs_certificate
+            .validity
+            .not_after
+            .to_unix_duration()
+            .as_secs() as i64,
+        0,
+    )
+    .unwrap()
+    .to_rfc3339();
+    assert_eq!(ts.proof_until.as_deref(), Some(tsa_end.as_str()), "{ts:?}");
+    assert_eq!(
+        seal.proof_until.as_deref(),
+        Some(tsa_end.as_str()),
+        "{seal:?}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -60,6 +60,11 @@ pub struct SignatureReport {
     /// Where the revision this signature covers ends (the end of its ByteRange).
     #[serde(default)]
     pub revision_length: u64,
+    /// Until when the timestamp (a document timestamp's own, or a seal's signature timestamp)
+    /// proves existence by itself (RFC 3339): the earliest notAfter among the certificates its
+    /// token carries. Before then a newer document timestamp must cover it (LTA renewal).
+    #[serde(default)]
+    pub proof_until: Option<String>,
     pub problems: Vec<String>,
 }
 
@@ -145,6 +150,7 @@ fn failed_report(name: &str, problem: &str) -> SignatureReport {
         higher_level_missing: Vec::new(),
         covers_whole_revision: false,
         revision_length: 0,
+        proof_until: None,
         problems: vec![problem.to_string()],
     }
 }
@@ -273,6 +279,7 @@ fn check_document_timestamp(
             .push("document digest does not match the timestamp's messageImprint".into());
     }
     let certs = signed_data::certificates_of(signed_data);
+    report.proof_until = proof_until(&certs);
     let Some(leaf) = find_signer_cert(signer_info, &certs) else {
         report
             .problems
@@ -511,8 +518,26 @@ fn check_signature_timestamp(
         return;
     }
     report.timestamp_time = Some(info.gen_time.to_rfc3339());
+    report.proof_until = proof_until(&info.certificates);
     needs.extend(info.certificates.iter().cloned());
     report.level = "PAdES-B-T".into();
+}
+
+/// The earliest notAfter among `certs` (RFC 3339): until then a timestamp whose token carries
+/// them proves existence by itself.
+fn proof_until(certs: &[Certificate]) -> Option<String> {
+    certs
+        .iter()
+        .map(|c| {
+            c.tbs_certificate
+                .validity
+                .not_after
+                .to_unix_duration()
+                .as_secs()
+        })
+        .min()
+        .and_then(|secs| DateTime::<Utc>::from_timestamp(i64::try_from(secs).ok()?, 0))
+        .map(|t| t.to_rfc3339())
 }
 
 /// Whether `leaf` has a valid path through `pool` to one of `anchors` at `at`, for `purpose`;

@@ -270,7 +270,8 @@ pub(crate) fn validation_report_page(
                 held(s.signature_valid, "giltigt", "ogiltigt"),
                 held(s.trusted, "utfärdat av betrodd utfärdare", "inte betrott"),
             ]
-            .join(", "),
+            .join(", ")
+                + &proof_text(s),
         });
     }
     page
@@ -305,15 +306,32 @@ pub fn verification_verdict(report: &crate::pdf::VerifyReport) -> (bool, String,
                 .unwrap_or_default();
             let held = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
             format!(
-                "{what} av {}{at}: {}, {}, {}.",
+                "{what} av {}{at}: {}, {}, {}{}.",
                 common_name(&s.signer_subject),
                 held(s.intact, "oförändrat", "ändrat efteråt"),
                 held(s.signature_valid, "giltigt", "ogiltigt"),
                 held(s.trusted, "betrodd utfärdare", "utfärdaren är inte betrodd"),
+                proof_text(s),
             )
         })
         .collect();
     (report.all_hold(), headline.to_string(), lines)
+}
+
+/// ", tidsstämpeln bevisar att dokumentet fanns till och med 2029-12-05": until when the
+/// timestamp proves existence by itself (empty when there is no timestamp).
+fn proof_text(s: &crate::pdf::SignatureReport) -> String {
+    s.proof_until
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| {
+            format!(
+                ", tidsstämpeln bevisar att dokumentet fanns till och med {}",
+                t.with_timezone(&chrono_tz::Europe::Stockholm)
+                    .format("%Y-%m-%d")
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// A time from the verifier's report (RFC 3339, or a timestamp's `YYYYMMDDhhmmssZ`) as the
@@ -352,6 +370,20 @@ mod tests {
             "2026-07-06 13:09 (Europe/Stockholm)"
         );
         assert_eq!(readable_time("okänt"), "okänt");
+        let mut report: crate::pdf::SignatureReport = serde_json::from_value(serde_json::json!({
+            "field_name": "Sigill", "sub_filter": "ETSI.RFC3161", "intact": true,
+            "signature_valid": true, "trusted": true, "signer_subject": "CN=TSA",
+            "signing_time": null, "level": "DocTimeStamp", "covers_whole_revision": true,
+            "problems": [],
+        }))
+        .unwrap();
+        report.proof_until = Some("2029-12-05T11:40:52+00:00".into());
+        assert_eq!(
+            proof_text(&report),
+            ", tidsstämpeln bevisar att dokumentet fanns till och med 2029-12-05"
+        );
+        report.proof_until = None;
+        assert_eq!(proof_text(&report), "");
         assert_eq!(
             common_name("CN=Demo kommun sigill,O=Demo,C=SE"),
             "Demo kommun sigill"

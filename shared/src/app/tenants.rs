@@ -189,13 +189,8 @@ impl Tenants {
             let Some(rec) = self.tenants.get(&t).await? else {
                 continue;
             };
-            let Some(pem) = rec.value.seal_chain_pem.as_deref() else {
-                continue;
-            };
-            if let Some(root) = crate::x509::pem_decode_certs(pem)
-                .ok()
-                .and_then(|c| c.last().cloned())
-            {
+            // A chain that cannot be read roots nothing here (sealing refuses it anyway).
+            for root in seal_root(&rec.value).unwrap_or_default() {
                 if !anchors.contains(&root) {
                     anchors.push(root);
                 }
@@ -394,6 +389,19 @@ mod staff_login_tests {
         // The personnummer is not stored in clear in the membership.
         assert!(t.ports.state.query("STAFF#", "").await.unwrap().is_empty());
     }
+}
+
+/// The root of the tenant's installed seal chain: what its seals are checked against.
+pub(crate) fn seal_root(rec: &TenantRecord) -> Result<Vec<Vec<u8>>, AppError> {
+    Ok(rec
+        .seal_chain_pem
+        .as_deref()
+        .map(crate::x509::pem_decode_certs)
+        .transpose()
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .and_then(|c| c.last().cloned())
+        .into_iter()
+        .collect())
 }
 
 /// The agreement with its free text trimmed and bounded, the contact's address checked.

@@ -255,7 +255,6 @@ pub(crate) fn validation_report_page(
                 s.timestamp_time.clone().or_else(|| s.signing_time.clone()),
             )
         };
-        let held = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
         let level = if s.level == "DocTimeStamp" {
             String::new()
         } else {
@@ -265,13 +264,7 @@ pub(crate) fn validation_report_page(
             name: format!("{what}: {}", common_name(&s.signer_subject)),
             role: level,
             signed_at: at.as_deref().map(readable_time).unwrap_or_default(),
-            method: [
-                held(s.intact, "oförändrat", "ändrat efteråt"),
-                held(s.signature_valid, "giltigt", "ogiltigt"),
-                held(s.trusted, "utfärdat av betrodd utfärdare", "inte betrott"),
-            ]
-            .join(", ")
-                + &proof_text(s),
+            method: held_sv(s) + &proof_text(s),
         });
     }
     page
@@ -304,18 +297,32 @@ pub fn verification_verdict(report: &crate::pdf::VerifyReport) -> (bool, String,
                 .or_else(|| s.signing_time.clone())
                 .map(|t| format!(", {}", readable_time(&t)))
                 .unwrap_or_default();
-            let held = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
             format!(
-                "{what} av {}{at}: {}, {}, {}{}.",
+                "{what} av {}{at}: {}{}.",
                 common_name(&s.signer_subject),
-                held(s.intact, "oförändrat", "ändrat efteråt"),
-                held(s.signature_valid, "giltigt", "ogiltigt"),
-                held(s.trusted, "betrodd utfärdare", "utfärdaren är inte betrodd"),
+                held_sv(s),
                 proof_text(s),
             )
         })
         .collect();
     (report.all_hold(), headline.to_string(), lines)
+}
+
+/// What the check found for one seal or timestamp, in the same words wherever it is shown
+/// (the readable report, the verification page, the package's preservation metadata):
+/// "oförändrat, giltigt, utfärdat av betrodd utfärdare", or what failed.
+pub(crate) fn held_sv(s: &crate::pdf::SignatureReport) -> String {
+    let held = |ok: bool, yes: &'static str, no: &'static str| if ok { yes } else { no };
+    [
+        held(s.intact, "oförändrat", "ändrat efteråt"),
+        held(s.signature_valid, "giltigt", "ogiltigt"),
+        held(
+            s.trusted,
+            "utfärdat av betrodd utfärdare",
+            "utfärdaren är inte betrodd",
+        ),
+    ]
+    .join(", ")
 }
 
 /// ", tidsstämpeln bevisar att dokumentet fanns till och med 2029-12-05": until when the

@@ -60,13 +60,7 @@ impl BoardRepo {
     }
 
     pub async fn load(&self, t: &TenantId) -> Result<Option<Versioned<BoardRecord>>, RepoError> {
-        Ok(match self.state.get(&tenant_pk(t), BOARD_SK).await? {
-            Some(it) => Some(Versioned {
-                value: decode(&it)?,
-                version: it.version,
-            }),
-            None => None,
-        })
+        self.get(t, BOARD_SK).await
     }
 
     pub async fn load_archive(
@@ -74,32 +68,7 @@ impl BoardRepo {
         t: &TenantId,
         year: i32,
     ) -> Result<Option<Versioned<BoardArchive>>, RepoError> {
-        Ok(
-            match self.state.get(&tenant_pk(t), &archive_sk(year)).await? {
-                Some(it) => Some(Versioned {
-                    value: decode(&it)?,
-                    version: it.version,
-                }),
-                None => None,
-            },
-        )
-    }
-
-    /// Write a year of the archive over the version read (`None`: none yet); `Conflict` when
-    /// another writer came first.
-    pub async fn save_archive(
-        &self,
-        t: &TenantId,
-        year: i32,
-        archive: &BoardArchive,
-        read_version: Option<u64>,
-    ) -> Result<(), RepoError> {
-        let write = Write::Put {
-            item: item(tenant_pk(t), archive_sk(year), encode(archive)?),
-            expect: read_version.map_or(Expect::Absent, Expect::Version),
-        };
-        self.state.transact(vec![write]).await?;
-        Ok(())
+        self.get(t, &archive_sk(year)).await
     }
 
     /// Write `record` back over the version read (`None`: there was none). `Conflict` when
@@ -110,8 +79,43 @@ impl BoardRepo {
         record: &BoardRecord,
         read_version: Option<u64>,
     ) -> Result<(), RepoError> {
+        self.put(t, BOARD_SK, record, read_version).await
+    }
+
+    /// Write a year of the archive over the version read, as [`save`](Self::save) does.
+    pub async fn save_archive(
+        &self,
+        t: &TenantId,
+        year: i32,
+        archive: &BoardArchive,
+        read_version: Option<u64>,
+    ) -> Result<(), RepoError> {
+        self.put(t, &archive_sk(year), archive, read_version).await
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        t: &TenantId,
+        sk: &str,
+    ) -> Result<Option<Versioned<T>>, RepoError> {
+        Ok(match self.state.get(&tenant_pk(t), sk).await? {
+            Some(it) => Some(Versioned {
+                value: decode(&it)?,
+                version: it.version,
+            }),
+            None => None,
+        })
+    }
+
+    async fn put<T: Serialize>(
+        &self,
+        t: &TenantId,
+        sk: &str,
+        value: &T,
+        read_version: Option<u64>,
+    ) -> Result<(), RepoError> {
         let write = Write::Put {
-            item: item(tenant_pk(t), BOARD_SK.into(), encode(record)?),
+            item: item(tenant_pk(t), sk.into(), encode(value)?),
             expect: read_version.map_or(Expect::Absent, Expect::Version),
         };
         self.state.transact(vec![write]).await?;

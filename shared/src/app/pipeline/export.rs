@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::export_facts::{package_id, provenance, seal_root};
+use super::export_facts::{package_id, provenance};
 use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
+use crate::app::tenants::seal_root;
 use crate::app::AppError;
 use crate::archive::{
     write_sip, FileUse, SignatureFact, SipContent, SipFile, SipMetadata, ARCHIVE_PATH,
@@ -43,13 +44,15 @@ impl Pipeline {
         let key = files::order_file(&order.tenant, order.id, files::ARCHIVE_PACKAGE);
         let now = self.clock.now();
         // Files, not memory: an archive version may be hundreds of MB.
+        let rec = self.tenant_record(&order.tenant).await?;
         let work = tempfile::tempdir().map_err(internal)?;
-        let package = self.make_package(order, now, work.path()).await?;
+        let package = self.make_package(order, &rec, now, work.path()).await?;
         self.objects
             .put_file(&key, &package, "application/zip")
             .await?;
         self.read_back(&key, work.path()).await?;
-        self.deliver(order, &package, now).await?;
+        self.deliver(order, &rec.tenant.archive, &package, now)
+            .await?;
         self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
             o.mark_exported(now)
         })
@@ -61,11 +64,11 @@ impl Pipeline {
     async fn deliver(
         &self,
         order: &SigningOrder,
+        agreement: &crate::domain::ArchiveAgreement,
         package: &std::path::Path,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let t = &order.tenant;
-        let agreement = self.tenant_record(t).await?.tenant.archive;
         let package_id = package_id(order);
         let measured = package.to_path_buf();
         let (size, sha256) =
@@ -157,8 +160,9 @@ impl Pipeline {
             ));
         }
         let work = tempfile::tempdir().map_err(internal)?;
+        let rec = self.tenant_record(t).await?;
         let package = self
-            .make_package(&order, self.clock.now(), work.path())
+            .make_package(&order, &rec, self.clock.now(), work.path())
             .await?;
         let target = out.to_path_buf();
         tokio::task::spawn_blocking(move || {
@@ -179,15 +183,7 @@ impl Pipeline {
         now: DateTime<Utc>,
         work: &std::path::Path,
     ) -> Result<std::path::PathBuf, AppError> {
-        let original = work.join("original.pdf");
         let unsigned = work.join("unsigned.pdf");
-        let key = files::original(&order.tenant, &order.current().document_id);
-        if !self.objects.get_to_file(&key, &original).await? {
-            return Err(AppError::Internal(format!(
-                "original of order {} is missing",
-                order.id
-            )));
-        }
         let archive = tenant
             .archive
             .archive_name
@@ -206,13 +202,8 @@ impl Pipeline {
                 crate::app::texts::stockholm(now),
             ),
         );
-        let made = unsigned.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::pdf::publication::publication_file(&original, &made, &page)
-        })
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+        self.original_with_page(order, page, work, &unsigned)
+            .await?;
         Ok(unsigned)
     }
 
@@ -220,11 +211,11 @@ impl Pipeline {
     async fn make_package(
         &self,
         order: &SigningOrder,
+        rec: &crate::repo::TenantRecord,
         now: DateTime<Utc>,
         work: &std::path::Path,
     ) -> Result<std::path::PathBuf, AppError> {
         let (t, id) = (&order.tenant, order.id);
-        let rec = self.tenant_record(t).await?;
         let archive = work.join("archive.pdf");
         if !self
             .objects
@@ -233,7 +224,7 @@ impl Pipeline {
         {
             return Err(AppError::Internal("archive version missing".into()));
         }
-        let anchors = seal_root(&rec)?;
+        let anchors = seal_root(rec)?;
         let checked = archive.clone();
         let report =
             tokio::task::spawn_blocking(move || crate::pdf::verify_file(&checked, &anchors))

@@ -5,24 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::export::{READABLE_REPORT_PATH, REPORT_PATH};
-use super::internal;
-use crate::app::AppError;
 use crate::archive::{Provenance, SealFact, ValidationFact};
 use crate::domain::SigningOrder;
 use crate::pdf::{SignatureReport, VerifyReport};
-
-/// The root of the tenant's installed seal chain: what its seals are checked against.
-pub(super) fn seal_root(rec: &crate::repo::TenantRecord) -> Result<Vec<Vec<u8>>, AppError> {
-    Ok(rec
-        .seal_chain_pem
-        .as_deref()
-        .map(crate::x509::pem_decode_certs)
-        .transpose()
-        .map_err(internal)?
-        .and_then(|c| c.last().cloned())
-        .into_iter()
-        .collect())
-}
 
 /// The package's id: its METS OBJID, root folder and name where it is delivered.
 pub(super) fn package_id(order: &SigningOrder) -> String {
@@ -64,20 +49,18 @@ pub(super) fn provenance(
     }
 }
 
-/// "Sigill (PAdES-B-LTA), CN=…: intakt, giltigt, betrott", or what failed.
+/// "Sigill (PAdES-B-LTA), CN=…: oförändrat, giltigt, utfärdat av betrodd utfärdare", or what
+/// failed (the words are the readable report's, `texts::held_sv`).
 fn summary_line(s: &SignatureReport) -> String {
     let kind = if s.level == "DocTimeStamp" {
         "Dokumenttidsstämpel"
     } else {
         "Sigill"
     };
-    let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes.to_string() } else { no.to_string() };
     format!(
-        "{kind} ({}), {}: {}, {}, {}",
+        "{kind} ({}), {}: {}",
         s.level,
         s.signer_subject,
-        yes_no(s.intact, "intakt", "ändrat"),
-        yes_no(s.signature_valid, "giltigt", "ogiltigt"),
-        yes_no(s.trusted, "betrott", "inte betrott"),
+        crate::app::texts::held_sv(s)
     )
 }

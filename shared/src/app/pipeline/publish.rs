@@ -12,20 +12,35 @@ use crate::app::AppError;
 use crate::domain::calendar::anslag_dates;
 use crate::domain::notice::Notice;
 use crate::domain::{PipelineStep, SigningOrder};
+use crate::pdf::page::JusteringPage;
 use crate::repo::files;
 
 impl Pipeline {
-    /// The order's original, fetched to `path`.
-    async fn original_to(&self, order: &SigningOrder, path: &Path) -> Result<(), AppError> {
+    /// The order's original with `page` appended and no signature, written to `out`; the
+    /// original is fetched into `work` first. File to file: a protocol may be hundreds of MB.
+    /// The publication version, and the archive version without signatures (delivery form b).
+    pub(super) async fn original_with_page(
+        &self,
+        order: &SigningOrder,
+        page: JusteringPage,
+        work: &Path,
+        out: &Path,
+    ) -> Result<(), AppError> {
+        let original = work.join("original.pdf");
         let key = files::original(&order.tenant, &order.current().document_id);
-        if self.objects.get_to_file(&key, path).await? {
-            Ok(())
-        } else {
-            Err(AppError::Internal(format!(
+        if !self.objects.get_to_file(&key, &original).await? {
+            return Err(AppError::Internal(format!(
                 "original of order {} is missing",
                 order.id
-            )))
+            )));
         }
+        let made = out.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            crate::pdf::publication::publication_file(&original, &made, &page)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)
     }
 
     /// The publication version (no signature, no personnummer) and the notice on the
@@ -47,20 +62,10 @@ impl Pipeline {
                 justering, tenant.storage_place
             ),
         );
-        // Files, not memory: a protocol may be hundreds of MB.
         let work = tempfile::tempdir().map_err(internal)?;
-        let (original, publication) = (
-            work.path().join("original.pdf"),
-            work.path().join("publication.pdf"),
-        );
-        self.original_to(order, &original).await?;
-        let made = publication.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::pdf::publication::publication_file(&original, &made, &page)
-        })
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+        let publication = work.path().join("publication.pdf");
+        self.original_with_page(order, page, work.path(), &publication)
+            .await?;
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)
             .date_naive();

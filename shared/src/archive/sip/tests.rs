@@ -60,7 +60,10 @@ fn meta() -> SipMetadata {
             validation: ValidationFact {
                 at: created(),
                 passed: true,
-                summary: vec!["Sigill (PAdES-B-LTA): intakt, giltigt, betrott".into()],
+                summary: vec![
+                    "Sigill (PAdES-B-LTA): oförändrat, giltigt, utfärdat av betrodd utfärdare"
+                        .into(),
+                ],
                 reports: vec!["documentation/validation-report.xml".into()],
             },
         },

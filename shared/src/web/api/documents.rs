@@ -27,24 +27,7 @@ async fn upload(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult {
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = ctype
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !matches!(
-        essence.as_str(),
-        "application/pdf" | "application/octet-stream"
-    ) {
-        // Read (and drop) what was sent, so the client's connection stays usable.
-        drain(body, app.settings().max_upload_bytes).await;
-        return Err(RequestError::NotAPdfUpload.into());
-    }
+    let file = pdf_body_to_file(&headers, body, app.settings().max_upload_bytes).await?;
     let name = q
         .file_name
         .or_else(|| {
@@ -58,8 +41,6 @@ async fn upload(
                 })
         })
         .unwrap_or_else(|| "dokument.pdf".into());
-    // Into a file as it arrives, never whole in memory, and no further than the size limit.
-    let file = body_to_file(body, app.settings().max_upload_bytes).await?;
     let (doc, created) = app
         .documents
         .upload_file(&staff, &name, file.path())
@@ -74,8 +55,33 @@ async fn upload(
     )
 }
 
+/// A request body sent as a PDF, into a temporary file as it arrives (never whole in memory,
+/// no further than `max` bytes). Another content type is refused, its body read and dropped
+/// so the client's connection stays usable. Upload and the verification page take PDFs so.
+pub(in crate::web) async fn pdf_body_to_file(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    max: u64,
+) -> Result<tempfile::NamedTempFile, crate::web::ApiError> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        essence.as_str(),
+        "application/pdf" | "application/octet-stream"
+    ) {
+        drain(body, max).await;
+        return Err(RequestError::NotAPdfUpload.into());
+    }
+    body_to_file(body, max).await
+}
+
 /// Read and drop up to `max` bytes of a body that is refused.
-pub(in crate::web) async fn drain(body: axum::body::Body, max: u64) {
+async fn drain(body: axum::body::Body, max: u64) {
     use http_body_util::BodyExt;
     let mut body = body;
     let mut read = 0u64;
@@ -88,7 +94,7 @@ pub(in crate::web) async fn drain(body: axum::body::Body, max: u64) {
 }
 
 /// The request body, streamed to a temporary file; over `max` bytes is `pdf.too_large`.
-pub(in crate::web) async fn body_to_file(
+async fn body_to_file(
     body: axum::body::Body,
     max: u64,
 ) -> Result<tempfile::NamedTempFile, crate::web::ApiError> {

@@ -23,22 +23,8 @@ async fn verify_document(
     body: axum::body::Body,
 ) -> ApiResult {
     use crate::error::ErrorText;
-    let max = app.settings().max_verify_bytes;
-    let essence = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !matches!(
-        essence.as_str(),
-        "application/pdf" | "application/octet-stream"
-    ) {
-        super::documents::drain(body, max).await;
-        return Err(crate::web::RequestError::NotAPdfUpload.into());
-    }
-    let file = super::documents::body_to_file(body, max).await?;
+    let file =
+        super::documents::pdf_body_to_file(&headers, body, app.settings().max_verify_bytes).await?;
     let anchors = app.tenants.trust_anchors().await?;
     let path = file.path().to_path_buf();
     let checked = tokio::task::spawn_blocking(move || crate::pdf::verify_file(&path, &anchors))

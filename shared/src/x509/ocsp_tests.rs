@@ -39,7 +39,8 @@ fn world() -> World {
     let registry = Arc::new(MemoryRevocations::new());
     let service = RevocationService::new(registry.clone())
         .with_authority("root", root.clone())
-        .unwrap();
+        .unwrap()
+        .with_issuer_signed_answers();
     World {
         root: Certificate::from_der(&root.cert_der).unwrap(),
         leaf: Certificate::from_der(&leaf.cert_der).unwrap(),

@@ -20,6 +20,6 @@ use esign_shared::revocation::{
 pub use esign_shared::revocation::{RevocationError, RevocationReason, RevokedSerial};
 
 pub use crl::issue_crl;
-pub use ocsp::RevocationService;
+pub use ocsp::{MovableClock, RevocationService};
 pub use registry::{JsonFileRevocations, MemoryRevocations, RevocationRegistry};
 pub use router::router;

@@ -14,25 +14,53 @@ use super::{
     cert_id_issued_by, issue_crl, ocsp_time, serial_hex, RevocationError, RevocationReason,
     RevocationRegistry,
 };
-use crate::pki::CertificateAuthority;
+use crate::pki::{CertificateAuthority, SubjectName};
 use esign_shared::ports::{Clock, SystemClock};
+use p256::ecdsa::SigningKey;
+use p256::pkcs8::DecodePrivateKey;
 
 /// At most this many certificates in one OCSP request (ours ask for one).
 const MAX_REQUESTS: usize = 32;
 
 struct Authority {
     name: String,
+    /// The CA's delegated OCSP responder: key and certificate (id-kp-OCSPSigning, nocheck),
+    /// issued anew when the service's clock passes its end, as a real CA renews its own.
+    responder: std::sync::Mutex<(SigningKey, Certificate)>,
     ca: CertificateAuthority,
     cert: Certificate,
 }
 
-/// CAs whose certificates we answer for, with the list of revoked serials. CA-signed OCSP
-/// responses (no delegated responder: one certificate less to check and to keep fresh).
+/// The system's time until a test moves it: a responder answering "as of" a later day, as a
+/// validator in the future would find it.
+#[derive(Debug, Default)]
+pub struct MovableClock(std::sync::Mutex<Option<DateTime<Utc>>>);
+
+impl MovableClock {
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
+    }
+}
+
+impl Clock for MovableClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(Utc::now)
+    }
+}
+
+/// CAs whose certificates we answer for, with the list of revoked serials. Each CA answers
+/// OCSP through a delegated responder (RFC 6960 4.2.2.2) with id-pkix-ocsp-nocheck, as real CAs
+/// do: a validator needs no status for it, also when it validates at a past time.
 pub struct RevocationService {
     authorities: Vec<Authority>,
     registry: Arc<dyn RevocationRegistry>,
     clock: Arc<dyn Clock>,
     validity: Duration,
+    /// Answers signed by the CA itself instead of its delegated responder.
+    issuer_signed: bool,
 }
 
 impl std::fmt::Debug for RevocationService {
@@ -55,6 +83,7 @@ impl RevocationService {
             registry,
             clock: Arc::new(SystemClock),
             validity: Duration::days(7),
+            issuer_signed: false,
         }
     }
 
@@ -68,9 +97,11 @@ impl RevocationService {
         let cert = ca
             .certificate()
             .map_err(|e| RevocationError::InvalidCertificate(e.to_string()))?;
+        let responder = std::sync::Mutex::new(delegated_responder(&ca, name, self.clock.now())?);
         self.authorities.retain(|a| a.name != name);
         self.authorities.push(Authority {
             name: name.to_string(),
+            responder,
             ca,
             cert,
         });
@@ -80,6 +111,18 @@ impl RevocationService {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Answers signed by each CA itself (RFC 6960 4.2.2.2's first case), as some CAs do.
+    pub fn with_issuer_signed_answers(mut self) -> Self {
+        self.issuer_signed = true;
+        self
+    }
+
+    /// For callers that see another copy of `esign-shared` (its own unit tests): the clock as
+    /// a world type.
+    pub fn with_movable_clock(self, clock: Arc<MovableClock>) -> Self {
+        self.with_clock(clock)
     }
 
     /// nextUpdate − thisUpdate of CRLs and OCSP answers.
@@ -164,8 +207,13 @@ impl RevocationService {
         let this_update = ocsp_time(now).map_err(sign_err)?;
         let next_update = ocsp_time(now + self.validity).map_err(sign_err)?;
         let revoked = self.registry.revoked()?;
+        let (mut key, responder) = if self.issuer_signed {
+            (signer.ca.signing_key().clone(), signer.cert.clone())
+        } else {
+            signer.current_responder(now)?
+        };
         let mut builder = OcspResponseBuilder::new(ResponderId::ByName(
-            signer.cert.tbs_certificate.subject.clone(),
+            responder.tbs_certificate.subject.clone(),
         ));
         for r in list {
             let status = if !cert_id_issued_by(&r.req_cert, &signer.cert) {
@@ -196,14 +244,56 @@ impl RevocationService {
                 .with_extension(nonce)
                 .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
         }
-        let mut key = signer.ca.signing_key().clone();
-        // The signer's certificate goes with the answer: validators (pyHanko, openssl) look for
-        // the responder there, and a root CA's certificate is otherwise in no DSS.
+        // Signed by the CA's delegated responder (RFC 6960 4.2.2.2), as most real CAs answer:
+        // its certificate goes with the answer and carries id-pkix-ocsp-nocheck, so a
+        // validator needs no status for it, also when it validates at a past time.
         let response = builder
-            .sign::<_, DerSignature>(&mut key, Some(vec![signer.cert.clone()]), this_update)
+            .sign::<_, DerSignature>(&mut key, Some(vec![responder]), this_update)
             .map_err(|e| RevocationError::Signing(format!("{e:?}")))?;
         response.to_der().map_err(sign_err)
     }
+}
+
+impl Authority {
+    /// The responder's key and certificate valid at `now` (a new pair once the old one ends).
+    fn current_responder(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(SigningKey, Certificate), RevocationError> {
+        let mut held = self.responder.lock().unwrap_or_else(|p| p.into_inner());
+        let valid = esign_shared::x509::valid_at(&held.1, now);
+        if !valid {
+            *held = delegated_responder(&self.ca, &self.name, now)?;
+        }
+        Ok(held.clone())
+    }
+}
+
+/// A fresh key and a responder certificate for it, issued by `ca`.
+fn delegated_responder(
+    ca: &CertificateAuthority,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(SigningKey, Certificate), RevocationError> {
+    let subject = SubjectName {
+        common_name: format!("OCSP-svarare {name}"),
+        organization: "e-underskrift (lokalt läge)".into(),
+        organization_identifier: None,
+        country: "SE".into(),
+    };
+    let failed = |e: crate::pki::PkiError| RevocationError::Signing(e.to_string());
+    let issued = CertificateAuthority::issue_for_new_key(|spki| {
+        ca.issue_ocsp_responder_cert(&subject, spki, now)
+    })
+    .map_err(failed)?;
+    let key_der = issued
+        .key_pkcs8_der
+        .ok_or_else(|| RevocationError::Signing("responder key missing".into()))?;
+    let key = SigningKey::from_pkcs8_der(&key_der)
+        .map_err(|e| RevocationError::Signing(e.to_string()))?;
+    let cert = Certificate::from_der(&issued.cert_der)
+        .map_err(|e| RevocationError::Signing(e.to_string()))?;
+    Ok((key, cert))
 }
 
 fn sign_err(e: der::Error) -> RevocationError {

@@ -624,10 +624,21 @@ async fn collector_gets_ocsp_and_crls_from_our_responder() {
         .collect(std::slice::from_ref(&tsa.cert_der))
         .await
         .unwrap();
-    assert_eq!(tsa_data.extra_certs, vec![pki.root.cert_der.clone()]);
+    // With it, the root's delegated OCSP responder's certificate: a DSS keeps both.
+    assert!(tsa_data.extra_certs.contains(&pki.root.cert_der));
+    let responder = tsa_data
+        .extra_certs
+        .iter()
+        .find(|c| **c != pki.root.cert_der)
+        .expect("the responder's certificate");
+    let responder = Certificate::from_der(responder).unwrap();
+    assert!(responder
+        .tbs_certificate
+        .subject
+        .to_string()
+        .contains("OCSP"));
     data.extend(tsa_data);
     assert_eq!(data.ocsp_responses.len(), 2);
-    assert_eq!(data.extra_certs.len(), 1);
     // The sub-CA's own status comes from the root's responder too (its AIA points there).
     let sub_data = collector
         .collect(&[sub.cert_der.clone(), pki.root.cert_der.clone()])

@@ -57,6 +57,15 @@ enum Command {
         #[arg(long, default_value = DEFAULT_TENANT)]
         tenant: String,
     },
+    /// Renew any PAdES file's proof of existence: fresh validation data for its newest
+    /// timestamp and a new document timestamp from the local authority (the input stays a
+    /// prefix).
+    Extend {
+        input: PathBuf,
+        output: PathBuf,
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+    },
     /// Write one order's e-archive package to FILE (made now, its archive version checked
     /// again, the package checked whole); the order itself is left as it is.
     Export {
@@ -136,6 +145,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PkiCommand {
+    /// Give the local timestamp authority a new key and certificate, as a real authority
+    /// rotates its own (a running `esign serve` takes it on its next start).
+    RotateTsa {
+        /// How long the new certificate is valid.
+        #[arg(long, default_value_t = 3)]
+        valid_years: u64,
+        #[arg(long, default_value = "./esign-data")]
+        data: PathBuf,
+    },
     /// Revoke a certificate of the local PKI; a running `esign serve` answers revoked at once.
     Revoke {
         /// Serial number in hex, as `openssl x509 -serial` prints it.
@@ -251,6 +269,38 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("  mail                {}", data.join("mail").display());
             tokio::signal::ctrl_c().await?;
             running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pki {
+            command: PkiCommand::RotateTsa { valid_years, data },
+        } => {
+            let until = esign_local::pki::LocalPki::rotate_tsa(&data.join("pki"), valid_years)?;
+            println!("tidsstämpelcertifikat giltigt till / valid until {until}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extend {
+            input,
+            output,
+            data,
+        } => {
+            let service = LocalService::open(&data, "http://127.0.0.1:0")?;
+            let outcome = service
+                .app
+                .pipeline
+                .extend_path(&input, &output)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
+                })?;
+            eprintln!(
+                "{} dokumenttidsstämplar; beviset gäller till / the proof holds until {}",
+                outcome.document_timestamps,
+                outcome
+                    .proof_until
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "?".into())
+            );
+            println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Pki {

@@ -89,6 +89,25 @@ fn save_ca(dir: &Path, name: &str, ca: &CertificateAuthority) -> Result<()> {
     )
 }
 
+fn tsa_subject() -> SubjectName {
+    SubjectName {
+        common_name: "e-underskrift lokal tidsstämpeltjänst".into(),
+        organization: "e-underskrift (lokalt läge)".into(),
+        organization_identifier: None,
+        country: "SE".into(),
+    }
+}
+
+fn save_tsa(dir: &Path, tsa: &esign_world::tsa::LocalTsa) -> Result<()> {
+    let pem: String = tsa
+        .certificate_chain_der()
+        .iter()
+        .map(|c| pem_encode_cert(c))
+        .collect();
+    std::fs::write(dir.join("tsa.pem"), pem)?;
+    write_private(&dir.join("tsa.key.pem"), &key_pem(&tsa.key_pkcs8_der())?)
+}
+
 fn load_or_create_tsa(
     dir: &Path,
     root: &CertificateAuthority,
@@ -106,22 +125,11 @@ fn load_or_create_tsa(
     let tsa = LocalTsa::generate(
         root,
         std::slice::from_ref(&root.cert_der),
-        &SubjectName {
-            common_name: "e-underskrift lokal tidsstämpeltjänst".into(),
-            organization: "e-underskrift (lokalt läge)".into(),
-            organization_identifier: None,
-            country: "SE".into(),
-        },
+        &tsa_subject(),
         Utc::now(),
     )
     .map_err(|e| anyhow::anyhow!("local TSA: {e}"))?;
-    let pem: String = tsa
-        .certificate_chain_der()
-        .iter()
-        .map(|c| pem_encode_cert(c))
-        .collect();
-    std::fs::write(&cert, pem)?;
-    write_private(&key, &key_pem(&tsa.key_pkcs8_der())?)?;
+    save_tsa(dir, &tsa)?;
     Ok(tsa)
 }
 
@@ -219,6 +227,41 @@ impl LocalPki {
         JsonFileRevocations::new(dir.join(REVOKED_FILE))
             .revoke(serial, Utc::now(), reason)
             .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))
+    }
+
+    /// Give the local timestamp authority of `dir` a new key and a certificate valid for
+    /// `valid_years`; the old ones are kept beside it (`tsa-<serial>.pem`). Returns when the
+    /// new certificate ends.
+    pub fn rotate_tsa(dir: &Path, valid_years: u64) -> Result<chrono::DateTime<Utc>> {
+        anyhow::ensure!(
+            (1..=30).contains(&valid_years),
+            "--valid-years must be 1 to 30"
+        );
+        let pki = Self::open_or_create(dir)?;
+        let old = pki.tsa.certificate_chain_der();
+        if let Some(leaf) = old.first() {
+            let serial = esign_shared::x509::parse_cert(leaf)
+                .map(|c| hex::encode(c.tbs_certificate.serial_number.as_bytes()))
+                .unwrap_or_else(|_| "gammal".into());
+            for (from, to) in [
+                ("tsa.pem", format!("tsa-{serial}.pem")),
+                ("tsa.key.pem", format!("tsa-{serial}.key.pem")),
+            ] {
+                std::fs::rename(dir.join(from), dir.join(to))?;
+            }
+        }
+        let tsa = esign_world::tsa::LocalTsa::generate_for_years(
+            &pki.root,
+            std::slice::from_ref(&pki.root.cert_der),
+            &tsa_subject(),
+            Utc::now(),
+            valid_years,
+        )
+        .map_err(|e| anyhow::anyhow!("local TSA: {e}"))?;
+        save_tsa(dir, &tsa)?;
+        let leaf = esign_shared::x509::parse_cert(&tsa.certificate_chain_der()[0])
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        esign_shared::x509::not_after(&leaf).context("certificate without an end")
     }
 
     pub fn root_pem_path(&self) -> PathBuf {

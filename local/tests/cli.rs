@@ -333,3 +333,65 @@ fn anslag_prints_the_dates_of_law_as_json_and_refuses_a_bad_date() {
     assert!(!out.status.success());
     assert!(text(&out).contains("2026-02-30"), "{}", text(&out));
 }
+
+#[test]
+fn a_sealed_file_is_renewed_by_a_rotated_timestamp_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let input = dir.path().join("in.pdf");
+    let sealed = dir.path().join("sealed.pdf");
+    let renewed = dir.path().join("renewed.pdf");
+    std::fs::write(&input, sample()).unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let out = esign(&["seal", &path(&input), &path(&sealed), "--data", data]);
+    assert!(out.status.success(), "seal: {}", text(&out));
+
+    let out = esign(&["pki", "rotate-tsa", "--valid-years", "7", "--data", data]);
+    assert!(out.status.success(), "rotate-tsa: {}", text(&out));
+    let out = esign(&["pki", "rotate-tsa", "--valid-years", "0", "--data", data]);
+    assert!(
+        !out.status.success(),
+        "a certificate of no years is refused"
+    );
+
+    let out = esign(&["extend", &path(&sealed), &path(&renewed), "--data", data]);
+    assert!(out.status.success(), "extend: {}", text(&out));
+    let before = std::fs::read(&sealed).unwrap();
+    let after = std::fs::read(&renewed).unwrap();
+    assert!(
+        after.starts_with(&before),
+        "the sealed file is a byte-exact prefix"
+    );
+
+    let out = esign(&["verify", &path(&renewed), "--data", data]);
+    assert!(out.status.success(), "verify: {}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let signatures = report["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 3, "{report}");
+    assert!(
+        signatures
+            .iter()
+            .all(|s| s["intact"] == true && s["trusted"] == true),
+        "{report}"
+    );
+    assert_eq!(signatures[2]["level"], "DocTimeStamp", "{report}");
+    // The new authority's certificate runs longer than the first one's.
+    let until = |i: usize| signatures[i]["proof_until"].as_str().unwrap().to_string();
+    assert!(until(2) > until(1), "{report}");
+
+    // A file with nothing to renew is refused with a reason.
+    let out = esign(&[
+        "extend",
+        &path(&input),
+        &path(&dir.path().join("x.pdf")),
+        "--data",
+        data,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("pdf.unsupported_structure"),
+        "{}",
+        text(&out)
+    );
+}

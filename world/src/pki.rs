@@ -344,8 +344,26 @@ impl CertificateAuthority {
         spki_der: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>, PkiError> {
+        self.issue_tsa_cert_for_years(subject, spki_der, now, LEAF_VALIDITY_YEARS)
+    }
+
+    /// A TSA certificate valid for `years` from `now` (a real authority's runs a few years; a
+    /// short one shows what happens when it ends).
+    pub fn issue_tsa_cert_for_years(
+        &self,
+        subject: &SubjectName,
+        spki_der: &[u8],
+        now: DateTime<Utc>,
+        years: u64,
+    ) -> Result<Vec<u8>, PkiError> {
         let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_TIME_STAMPING]);
-        self.issue_leaf(subject.to_name()?, spki_der, now, Some(eku), false)
+        self.issue_leaf_for(
+            subject.to_name()?,
+            spki_der,
+            validity(now, years)?,
+            Some(eku),
+            false,
+        )
     }
 
     /// A delegated OCSP responder's certificate: critical EKU id-kp-OCSPSigning and
@@ -397,6 +415,24 @@ impl CertificateAuthority {
         extended_key_usage: Option<ExtendedKeyUsage>,
         ocsp_nocheck: bool,
     ) -> Result<Vec<u8>, PkiError> {
+        let validity = validity(now, LEAF_VALIDITY_YEARS)?;
+        self.issue_leaf_for(
+            subject,
+            spki_der,
+            validity,
+            extended_key_usage,
+            ocsp_nocheck,
+        )
+    }
+
+    fn issue_leaf_for(
+        &self,
+        subject: Name,
+        spki_der: &[u8],
+        validity: Validity,
+        extended_key_usage: Option<ExtendedKeyUsage>,
+        ocsp_nocheck: bool,
+    ) -> Result<Vec<u8>, PkiError> {
         let spki = SubjectPublicKeyInfoOwned::from_der(spki_der)
             .map_err(|e| PkiError::InvalidPublicKey(e.to_string()))?;
         let mut builder = CertificateBuilder::new(
@@ -406,7 +442,7 @@ impl CertificateAuthority {
                 enable_key_encipherment: false,
             },
             random_serial()?,
-            validity(now, LEAF_VALIDITY_YEARS)?,
+            validity,
             subject,
             spki,
             &self.key,

@@ -72,6 +72,9 @@ impl esign_shared::error::ErrorText for TsaError {
     }
 }
 
+/// How long a local TSA certificate is valid unless asked otherwise.
+pub const TSA_VALIDITY_YEARS: u64 = 3;
+
 pub struct LocalTsa {
     key: SigningKey,
     /// TSA certificate first, then its CAs (the root may be left out).
@@ -155,12 +158,24 @@ impl LocalTsa {
         subject: &SubjectName,
         now: DateTime<Utc>,
     ) -> Result<Self, PkiError> {
+        Self::generate_for_years(ca, ca_chain, subject, now, TSA_VALIDITY_YEARS)
+    }
+
+    /// Like [`generate`](Self::generate), with a certificate valid for `years`: what a real
+    /// authority does when it rotates its key (`esign pki rotate-tsa`).
+    pub fn generate_for_years(
+        ca: &CertificateAuthority,
+        ca_chain: &[Vec<u8>],
+        subject: &SubjectName,
+        now: DateTime<Utc>,
+        years: u64,
+    ) -> Result<Self, PkiError> {
         let key = SigningKey::random(&mut OsRng);
         let spki = key
             .verifying_key()
             .to_public_key_der()
             .map_err(|e| PkiError::Build(e.to_string()))?;
-        let cert = ca.issue_tsa_cert(subject, spki.as_bytes(), now)?;
+        let cert = ca.issue_tsa_cert_for_years(subject, spki.as_bytes(), now, years)?;
         let key_der = key
             .to_pkcs8_der()
             .map_err(|e| PkiError::Build(e.to_string()))?;

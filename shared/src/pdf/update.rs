@@ -68,6 +68,16 @@ impl<'a> PreviousRevision<'a> {
     }
 
     pub fn open(source: impl Source + 'a) -> Result<Self, PdfError> {
+        Self::open_checked(source, true)
+    }
+
+    /// For an update that adds only validation data and a document timestamp, which every
+    /// DocMDP level allows (ISO 32000-2 12.8.2.2.2): a certified document is not refused.
+    pub fn open_for_validation_data(source: impl Source + 'a) -> Result<Self, PdfError> {
+        Self::open_checked(source, false)
+    }
+
+    fn open_checked(source: impl Source + 'a, refuse_certified: bool) -> Result<Self, PdfError> {
         let pdf = RandomAccessPdf::open(source)?;
         let root_id = pdf
             .trailer
@@ -102,7 +112,7 @@ impl<'a> PreviousRevision<'a> {
             .map_err(|_| PdfError::Unsupported("catalog /Pages is not a reference".into()))?;
         prev.pages_root()?;
         // Any DocMDP level (1-3) forbids adding pages; the earlier certification would break.
-        if let Ok(perms) = catalog.get(b"Perms") {
+        if let (true, Ok(perms)) = (refuse_certified, catalog.get(b"Perms")) {
             if let Object::Dictionary(perms) = prev.resolve(perms)? {
                 if perms.has(b"DocMDP") {
                     return Err(PdfError::Certified);

@@ -173,3 +173,20 @@ pub(super) fn check_issuer(issuer: &Certificate, at: DateTime<Utc>) -> Result<()
     }
     Ok(())
 }
+
+/// When `cert` stops being valid.
+pub fn not_after(cert: &Certificate) -> Option<DateTime<Utc>> {
+    let secs = cert
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration()
+        .as_secs();
+    DateTime::<Utc>::from_timestamp(i64::try_from(secs).ok()?, 0)
+}
+
+/// The earliest notAfter among `certs`: until then a timestamp whose authority's chain they
+/// are proves existence by itself; after it, only a later timestamp over it does.
+pub fn earliest_not_after(certs: &[Certificate]) -> Option<DateTime<Utc>> {
+    certs.iter().filter_map(not_after).min()
+}

@@ -55,8 +55,8 @@ mod signature_tests;
 
 pub use error::X509Error;
 pub use facts::{
-    check_end_entity, has_time_stamping_eku, is_ca, may_sign_certificates, may_sign_data,
-    subject_of, valid_at, Purpose,
+    check_end_entity, earliest_not_after, has_time_stamping_eku, is_ca, may_sign_certificates,
+    may_sign_data, not_after, subject_of, valid_at, Purpose,
 };
 pub use ocsp::{
     cert_id, cert_id_issued_by, examine_ocsp_response, public_key_sha1, signed_part,

@@ -1,5 +1,5 @@
 //! `esign seal`: any PDF sealed with a tenant's seal at its level, streaming from file to
-//! file, outside any signing order.
+//! file, outside any signing order; `esign extend`: any PAdES file's proof renewed.
 
 use super::{internal, Pipeline};
 use crate::app::texts::stockholm;
@@ -60,6 +60,41 @@ impl Pipeline {
         .await
         .map_err(|e| match e {
             // What is wrong with the file is the caller's to know.
+            crate::pdf::SealError::Pdf(pdf) => {
+                AppError::bad_request(pdf.code(), pdf.message_sv(), pdf.message_en())
+            }
+            other => internal(other),
+        })
+    }
+}
+
+impl Pipeline {
+    /// `esign extend`: renew the proof of existence of any PAdES file, ours or another's, from
+    /// `input` to `output` (`pdf::sign::extend`): fresh validation data for its newest
+    /// timestamp and a new document timestamp over it all. Needs the installation's timestamp
+    /// authority and revocation source.
+    pub async fn extend_path(
+        &self,
+        input: &std::path::Path,
+        output: &std::path::Path,
+    ) -> Result<crate::pdf::sign::extend::ExtendOutcome, AppError> {
+        let timestamp = self.timestamp_for(crate::domain::SealLevel::BLTA)?;
+        let revocation = self.revocation_for(crate::domain::SealLevel::BLTA)?;
+        let (Some(timestamp), Some(revocation)) = (timestamp, revocation) else {
+            return Err(internal(
+                "renewal needs a timestamp authority and revocation data",
+            ));
+        };
+        crate::pdf::sign::extend::extend_file(
+            input,
+            output,
+            crate::pdf::sign::extend::ExtendRequest {
+                timestamp,
+                revocation,
+            },
+        )
+        .await
+        .map_err(|e| match e {
             crate::pdf::SealError::Pdf(pdf) => {
                 AppError::bad_request(pdf.code(), pdf.message_sv(), pdf.message_en())
             }

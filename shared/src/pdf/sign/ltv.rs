@@ -70,14 +70,15 @@ impl ExistingDss {
 }
 
 /// Write the DSS (and a stream per certificate, response and CRL) for the signature whose
-/// /Contents bytes (with their zero padding) are `signature_contents`; returns its id.
+/// /Contents bytes (with their zero padding) are `signature_contents`; returns its id and the
+/// DSS as it now stands (for a later update to extend).
 pub(crate) fn write_dss(
     writer: &mut UpdateWriter,
     existing: &ExistingDss,
     certs: &[Vec<u8>],
     data: &RevocationData,
     signature_contents: &[u8],
-) -> Result<ObjectId, PdfError> {
+) -> Result<(ObjectId, ExistingDss), PdfError> {
     let mut streams = |items: &[Vec<u8>]| -> Result<Vec<Object>, PdfError> {
         let mut seen = HashSet::new();
         let mut refs = Vec::new();
@@ -113,28 +114,79 @@ pub(crate) fn write_dss(
     let joined = |old: &[Object], new: Vec<Object>| {
         let mut all = old.to_vec();
         all.extend(new);
-        Object::Array(all)
+        all
     };
-    let mut dss = dictionary! { "Type" => "DSS", "VRI" => Object::Dictionary(vri) };
-    dss.set("Certs", joined(&existing.certs, cert_refs));
-    if !(existing.ocsps.is_empty() && ocsp_refs.is_empty()) {
-        dss.set("OCSPs", joined(&existing.ocsps, ocsp_refs));
+    let now = ExistingDss {
+        certs: joined(&existing.certs, cert_refs),
+        ocsps: joined(&existing.ocsps, ocsp_refs),
+        crls: joined(&existing.crls, crl_refs),
+        vri,
+    };
+    let mut dss = dictionary! { "Type" => "DSS", "VRI" => Object::Dictionary(now.vri.clone()) };
+    dss.set("Certs", Object::Array(now.certs.clone()));
+    if !now.ocsps.is_empty() {
+        dss.set("OCSPs", Object::Array(now.ocsps.clone()));
     }
-    if !(existing.crls.is_empty() && crl_refs.is_empty()) {
-        dss.set("CRLs", joined(&existing.crls, crl_refs));
+    if !now.crls.is_empty() {
+        dss.set("CRLs", Object::Array(now.crls.clone()));
     }
     let id = writer.allocate_id();
     writer.write_object(id, &Object::Dictionary(dss))?;
-    Ok(id)
+    Ok((id, now))
 }
 
-/// The certificates a timestamp token carries (DER), the TSA's first.
-pub(crate) fn token_certificates(token_der: &[u8]) -> Vec<Vec<u8>> {
-    let Ok(content_info) = cms::content_info::ContentInfo::from_der(token_der) else {
+/// Most certificates read back from a DSS (to complete chains with).
+const MAX_DSS_CERTS: usize = 1_000;
+
+impl ExistingDss {
+    /// The certificates the DSS holds (DER), each stream decoded within the metadata limit; a
+    /// stream that cannot be read is left out.
+    pub fn certificates(
+        &self,
+        mut resolve: impl FnMut(&Object) -> Result<Object, PdfError>,
+    ) -> Vec<Vec<u8>> {
+        self.certs
+            .iter()
+            .take(MAX_DSS_CERTS)
+            .filter_map(|c| match resolve(c) {
+                Ok(Object::Stream(s)) => {
+                    crate::pdf::decode_stream(&s, crate::pdf::MAX_DECODED_METADATA).ok()
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The chains a signature's validation rests on: its signer's (from the CMS) and, when it has
+/// one, its signature timestamp's authority's; each completed from `known`.
+pub(crate) fn signature_chains(contents: &[u8], known: &[Vec<u8>]) -> Vec<Vec<Vec<u8>>> {
+    use crate::pdf::signed_data::{self, ID_AA_SIGNATURE_TIME_STAMP_TOKEN};
+    let Ok(signed) = signed_data::parse_signed_data(contents) else {
         return Vec::new();
     };
-    let Ok(signed) = crate::pdf::signed_data::decode_signed_data_lenient(&content_info.content)
-    else {
+    let certs: Vec<Vec<u8>> = signed_data::certificates_of(&signed)
+        .iter()
+        .filter_map(|c| c.to_der().ok())
+        .collect();
+    let mut chains = vec![complete_chain(&certs, known)];
+    for info in signed.signer_infos.0.iter() {
+        let Some(attrs) = &info.unsigned_attrs else {
+            continue;
+        };
+        for token in signed_data::attribute_value(attrs, ID_AA_SIGNATURE_TIME_STAMP_TOKEN) {
+            if let Ok(der) = token.to_der() {
+                chains.push(complete_chain(&token_certificates(&der), known));
+            }
+        }
+    }
+    chains
+}
+
+/// The certificates a timestamp token carries (DER), the TSA's first. The token may be
+/// followed by the zero padding of a /Contents string.
+pub(crate) fn token_certificates(token_der: &[u8]) -> Vec<Vec<u8>> {
+    let Ok(signed) = crate::pdf::signed_data::parse_signed_data(token_der) else {
         return Vec::new();
     };
     crate::pdf::signed_data::certificates_of(&signed)

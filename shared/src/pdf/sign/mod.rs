@@ -4,6 +4,7 @@
 
 pub mod cms_build;
 mod error;
+pub mod extend;
 mod field;
 pub mod ltv;
 mod placeholder;

@@ -142,7 +142,7 @@ pub async fn seal_file(
 }
 
 /// Copy `len` bytes from `input` to `out`, hashing them on the way: the one pass over the file.
-fn copy_and_hash(
+pub(super) fn copy_and_hash(
     input: &mut impl Read,
     out: &mut impl Write,
     len: u64,
@@ -473,7 +473,7 @@ async fn complete(
     let mut contents = cms_der;
     contents.resize(CONTENTS_RESERVED_BYTES, 0);
     let mut writer = UpdateWriter::after(&after1, 16 * 1024);
-    let dss_id = ltv::write_dss(&mut writer, &existing_dss, &certs, &data, &contents)?;
+    let (dss_id, _) = ltv::write_dss(&mut writer, &existing_dss, &certs, &data, &contents)?;
     catalog.set("DSS", Object::Reference(dss_id));
     writer.write_object(after1.root_id, &Object::Dictionary(catalog))?;
     let (update2, after2) = writer.finish(&after1)?;

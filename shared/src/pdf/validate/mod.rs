@@ -526,18 +526,7 @@ fn check_signature_timestamp(
 /// The earliest notAfter among `certs` (RFC 3339): until then a timestamp whose token carries
 /// them proves existence by itself.
 fn proof_until(certs: &[Certificate]) -> Option<String> {
-    certs
-        .iter()
-        .map(|c| {
-            c.tbs_certificate
-                .validity
-                .not_after
-                .to_unix_duration()
-                .as_secs()
-        })
-        .min()
-        .and_then(|secs| DateTime::<Utc>::from_timestamp(i64::try_from(secs).ok()?, 0))
-        .map(|t| t.to_rfc3339())
+    crate::x509::earliest_not_after(certs).map(|t| t.to_rfc3339())
 }
 
 /// Whether `leaf` has a valid path through `pool` to one of `anchors` at `at`, for `purpose`;

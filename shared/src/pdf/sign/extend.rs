@@ -126,11 +126,16 @@ pub async fn extend_file(
     let mut fields = prepared.fields.clone();
     fields.push(Object::Reference(widget_id));
     set_fields(&mut acroform, fields);
-    writer.write_object(prepared.acroform_id, &Object::Dictionary(acroform))?;
-    if catalog.get(b"AcroForm").ok() != Some(&Object::Reference(prepared.acroform_id)) {
-        catalog.set("AcroForm", Object::Reference(prepared.acroform_id));
-        writer.write_object(after1.root_id, &Object::Dictionary(catalog.clone()))?;
-    }
+    let acroform_id = match prepared.acroform_id {
+        Some(id) => id,
+        None => {
+            let id = writer.allocate_id();
+            catalog.set("AcroForm", Object::Reference(id));
+            writer.write_object(after1.root_id, &Object::Dictionary(catalog.clone()))?;
+            id
+        }
+    };
+    writer.write_object(acroform_id, &Object::Dictionary(acroform))?;
     let (mut update2, after2) = writer.finish(&after1)?;
     fill_byte_range(
         &mut update2,
@@ -195,7 +200,8 @@ struct Prepared {
     /// The newest signature's /Contents (its VRI key).
     newest_contents: Vec<u8>,
     document_timestamps: usize,
-    acroform_id: ObjectId,
+    /// `None`: the AcroForm is new or sits in the catalog, and becomes an object of its own.
+    acroform_id: Option<ObjectId>,
     acroform: Dictionary,
     fields: Vec<Object>,
     field_names: Vec<String>,
@@ -208,9 +214,14 @@ struct Prepared {
 fn prepare(source: impl Source) -> Result<Prepared, SealError> {
     let prev = PreviousRevision::open_for_validation_data(source)?;
     let catalog = prev.catalog()?;
-    // The AcroForm is made indirect here when it is not (a fresh id for the update).
+    // An AcroForm that is not an object of its own yet gets its id in the timestamp's update
+    // (an id taken here would collide with the DSS update's objects).
     let mut scratch = UpdateWriter::after(&prev.revision, 0);
-    let (acroform_id, acroform, fields) = current_acroform(&prev, &catalog, &mut scratch)?;
+    let (id, acroform, fields) = current_acroform(&prev, &catalog, &mut scratch)?;
+    let acroform_id = match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(existing)) if *existing == id => Some(id),
+        _ => None,
+    };
     let signatures = signature_values(&prev, &fields)?;
     let Some(newest) = signatures.iter().max_by_key(|s| s.covers_until) else {
         return Err(PdfError::Unsupported(

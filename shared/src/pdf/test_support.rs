@@ -190,6 +190,30 @@ pub async fn seal_b_b(original: &[u8], signer: &dyn crate::pdf::sign::seal::Seal
     .expect("seal")
 }
 
+/// The archive-version seal of `original` by `signer` at `level` (the sample page), with the
+/// services the levels above B-B use.
+pub async fn seal_at(
+    original: &[u8],
+    signer: &dyn crate::pdf::sign::seal::SealSigner,
+    level: crate::domain::SealLevel,
+    tsa: &dyn crate::pdf::TimestampSource,
+    revocation: &dyn crate::pdf::RevocationSource,
+) -> Result<Vec<u8>, crate::pdf::SealError> {
+    let page = sample_page("Justerat digitalt – arkivexemplar");
+    crate::pdf::sign::seal::seal(
+        original,
+        crate::pdf::sign::seal::SealRequest {
+            reason: Some("Arkivexemplar fastställt".into()),
+            level,
+            timestamp: Some(tsa),
+            revocation: Some(revocation),
+            ..b_b_request(&page)
+        },
+        signer,
+    )
+    .await
+}
+
 pub fn sample_page(heading: &str) -> JusteringPage {
     JusteringPage {
         heading: heading.into(),

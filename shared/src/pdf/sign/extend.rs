@@ -11,18 +11,19 @@
 //! Nothing before is touched: every earlier revision stays byte-identical, every earlier
 //! signature and timestamp intact. The input is read once, copied and hashed as it goes.
 
+use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use lopdf::dictionary;
 use lopdf::{Dictionary, Object, ObjectId};
 use sha2::Digest;
 use x509_cert::Certificate;
 
+use super::doc_timestamp::{self, FieldPlace};
 use super::error::SealError;
-use super::field::{current_acroform, field_names, invisible_widget, set_fields, unique_name};
+use super::field::{current_acroform, empty_appearance, field_names};
 use super::ltv::{self, ExistingDss, RevocationSource};
-use super::placeholder::{fill_byte_range, fill_contents, hash_outside_contents, SigDictionary};
+use super::placeholder::CONTENTS_RESERVED_BYTES;
 use crate::pdf::random_access::Source;
 use crate::pdf::timestamp::TimestampSource;
 use crate::pdf::update::{PreviousRevision, Revision, UpdateWriter};
@@ -72,40 +73,29 @@ pub async fn extend_file(
     let source = std::io::BufReader::new(std::fs::File::open(input).map_err(io)?);
     let prepared = prepare(source)?;
 
-    // Validation data for what the new timestamp must keep provable.
-    let mut certs = Vec::new();
-    let mut data = ltv::RevocationData::default();
-    for chain in &prepared.chains {
-        data.extend(req.revocation.collect(chain).await?);
-        certs.extend(chain.iter().cloned());
-    }
-    certs.extend(std::mem::take(&mut data.extra_certs));
-    // Update 1: the validation data, alone in its revision (what validators expect of an
-    // LTA update).
-    let mut writer = UpdateWriter::after(&prepared.revision, 64 * 1024);
+    // Update 1: the validation data for what the new timestamp must keep provable, alone in
+    // its revision (what validators expect of an LTA update).
+    let (certs, data) = ltv::validation_data(req.revocation, &prepared.chains).await?;
     let mut catalog = prepared.catalog.clone();
-    let (dss_id, dss_now) = ltv::write_dss(
-        &mut writer,
+    let (update1, after1, dss_now) = ltv::dss_update(
+        &prepared.revision,
+        &mut catalog,
         &prepared.dss,
         &certs,
         &data,
         &prepared.newest_contents,
     )?;
-    catalog.set("DSS", Object::Reference(dss_id));
-    writer.write_object(
-        prepared.revision.root_id,
-        &Object::Dictionary(catalog.clone()),
-    )?;
-    let (update1, after1) = writer.finish(&prepared.revision)?;
 
-    // Update 2: the new document timestamp's field, on the page of the newest signature.
+    // One pass over the input: copied to the output and hashed.
+    let mut original = std::fs::File::open(input).map_err(io)?;
+    let mut out =
+        std::io::BufWriter::with_capacity(1024 * 1024, std::fs::File::create(output).map_err(io)?);
+    let mut hashed = super::seal::copy_and_hash(&mut original, &mut out, prepared.revision.len)?;
+    hashed.update(&update1);
+    out.write_all(&update1).map_err(io)?;
+
+    // Update 2: the new document timestamp, its field on the page of the newest signature.
     let mut writer = UpdateWriter::after(&after1, 32 * 1024);
-    let ts_id = writer.allocate_id();
-    let widget_id = writer.allocate_id();
-    let (byte_range_at, contents_lt) = SigDictionary::new(
-        b"/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161",
-    )
-    .write(&mut writer, ts_id)?;
     let appearance_id = match prepared.appearance {
         Some(id) => id,
         None => {
@@ -114,18 +104,6 @@ pub async fn extend_file(
             id
         }
     };
-    let name = unique_name("Dokumenttidsstampel", &prepared.field_names);
-    let widget = invisible_widget(&name, ts_id, prepared.page_id, appearance_id);
-    writer.write_object(widget_id, &Object::Dictionary(widget))?;
-    let mut page = prepared.page.clone();
-    let mut annots = prepared.page_annots.clone();
-    annots.push(Object::Reference(widget_id));
-    page.set("Annots", Object::Array(annots));
-    writer.write_object(prepared.page_id, &Object::Dictionary(page))?;
-    let mut acroform = prepared.acroform.clone();
-    let mut fields = prepared.fields.clone();
-    fields.push(Object::Reference(widget_id));
-    set_fields(&mut acroform, fields);
     let acroform_id = match prepared.acroform_id {
         Some(id) => id,
         None => {
@@ -135,47 +113,37 @@ pub async fn extend_file(
             id
         }
     };
-    writer.write_object(acroform_id, &Object::Dictionary(acroform))?;
-    let (mut update2, after2) = writer.finish(&after1)?;
-    fill_byte_range(
-        &mut update2,
-        after1.len,
-        after2.len,
-        byte_range_at,
-        contents_lt,
-    )?;
-
-    // One pass over the input: copied to the output and hashed.
-    let mut original = std::fs::File::open(input).map_err(io)?;
-    let mut out =
-        std::io::BufWriter::with_capacity(1024 * 1024, std::fs::File::create(output).map_err(io)?);
-    let mut hashed = super::seal::copy_and_hash(&mut original, &mut out, prepared.revision.len)?;
-    hashed.update(&update1);
-    hash_outside_contents(&mut hashed, &update2, contents_lt);
-    let imprint: [u8; 32] = hashed.finalize().into();
-    let token = req.timestamp.timestamp(imprint).await?;
-    crate::pdf::timestamp::verify_token(&token, &imprint)?;
-    fill_contents(&mut update2, contents_lt, &token)?;
-    use std::io::Write;
-    out.write_all(&update1).map_err(io)?;
+    let place = FieldPlace {
+        page_id: prepared.page_id,
+        page: prepared.page,
+        annots: prepared.page_annots,
+        appearance_id,
+        acroform_id,
+        acroform: prepared.acroform,
+        fields: prepared.fields,
+    };
+    let field = doc_timestamp::write_field(&mut writer, place, &prepared.field_names)?;
+    let (update2, after2, token) =
+        doc_timestamp::finish_stamped(writer, &after1, field, hashed, req.timestamp).await?;
     out.write_all(&update2).map_err(io)?;
 
-    // The new timestamp's own chain, for whoever validates or renews next.
+    // Update 3: the new timestamp's own chain, for whoever validates or renews next.
     let token_certs = ltv::token_certificates(&token);
     let tsa_chain = ltv::complete_chain(&token_certs, &[prepared.known_certs, certs].concat());
     let proof_until = crate::x509::earliest_not_after(&parse_all(&tsa_chain));
     let mut length = after2.len;
     if !tsa_chain.is_empty() {
-        let mut data = req.revocation.collect(&tsa_chain).await?;
-        let mut chain_certs = tsa_chain.clone();
-        chain_certs.extend(std::mem::take(&mut data.extra_certs));
-        let mut contents = token.clone();
-        contents.resize(super::placeholder::CONTENTS_RESERVED_BYTES, 0);
-        let mut writer = UpdateWriter::after(&after2, 16 * 1024);
-        let (dss_id, _) = ltv::write_dss(&mut writer, &dss_now, &chain_certs, &data, &contents)?;
-        catalog.set("DSS", Object::Reference(dss_id));
-        writer.write_object(after2.root_id, &Object::Dictionary(catalog))?;
-        let (update3, after3) = writer.finish(&after2)?;
+        let (chain_certs, data) = ltv::validation_data(req.revocation, &[tsa_chain]).await?;
+        let mut contents = token;
+        contents.resize(CONTENTS_RESERVED_BYTES, 0);
+        let (update3, after3, _) = ltv::dss_update(
+            &after2,
+            &mut catalog,
+            &dss_now,
+            &chain_certs,
+            &data,
+            &contents,
+        )?;
         out.write_all(&update3).map_err(io)?;
         length = after3.len;
     }
@@ -341,17 +309,6 @@ fn first_page(prev: &PreviousRevision<'_>) -> Result<ObjectId, PdfError> {
         }
     }
     Err(PdfError::Unreadable("the document has no page".into()))
-}
-
-fn empty_appearance() -> Object {
-    Object::Stream(lopdf::Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Form",
-            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        },
-        Vec::new(),
-    ))
 }
 
 fn parse_all(ders: &[Vec<u8>]) -> Vec<Certificate> {

@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::*;
 use crate::domain::SealLevel;
-use crate::pdf::sign::seal::{seal, SealRequest};
 use crate::pdf::test_support::*;
 use crate::pdf::SoftwareSealSigner;
 use crate::revocation::HttpRevocationSource;
@@ -75,16 +74,12 @@ impl ServedPki {
 
     async fn seal(&self, tsa: &TestTsa, dir: &Path) -> PathBuf {
         let revocation = HttpRevocationSource::new().unwrap();
-        let page = sample_page("Justerat digitalt – arkivexemplar");
-        let sealed = seal(
+        let sealed = seal_at(
             &fixture(FIXTURE_2B),
-            SealRequest {
-                level: SealLevel::BLTA,
-                timestamp: Some(tsa),
-                revocation: Some(&revocation),
-                ..b_b_request(&page)
-            },
             &self.signer,
+            SealLevel::BLTA,
+            tsa,
+            &revocation,
         )
         .await
         .unwrap();
@@ -262,16 +257,12 @@ async fn a_signature_without_an_archive_timestamp_gets_its_validation_data_and_o
     let pki = TestPki::new();
     let tsa = test_tsa(&pki);
     let (revocation, _) = test_revocation(&pki);
-    let page = sample_page("Justerat digitalt");
-    let sealed = seal(
+    let sealed = seal_at(
         &fixture(FIXTURE_2B),
-        SealRequest {
-            level: SealLevel::BT,
-            timestamp: Some(&tsa),
-            revocation: Some(&revocation),
-            ..b_b_request(&page)
-        },
         &pki.signer,
+        SealLevel::BT,
+        &tsa,
+        &revocation,
     )
     .await
     .unwrap();

@@ -26,6 +26,18 @@ pub(super) fn invisible_widget(
     }
 }
 
+/// An empty appearance (allowed for invisible fields, and what PDF/A-1 wants).
+pub(super) fn empty_appearance() -> Object {
+    Object::Stream(lopdf::Stream::new(
+        dictionary! {
+            "Type" => "XObject",
+            "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
+        },
+        Vec::new(),
+    ))
+}
+
 /// The document's AcroForm as an indirect object (a new one when there is none or it sits
 /// directly in the catalog), with its current /Fields.
 pub(super) fn current_acroform(

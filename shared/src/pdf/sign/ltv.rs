@@ -11,7 +11,7 @@ use sha1::{Digest as _, Sha1};
 use x509_cert::Certificate;
 
 use super::error::SealError;
-use crate::pdf::update::UpdateWriter;
+use crate::pdf::update::{Revision, UpdateWriter};
 use crate::pdf::PdfError;
 
 use crate::error::ErrorText;
@@ -72,7 +72,7 @@ impl ExistingDss {
 /// Write the DSS (and a stream per certificate, response and CRL) for the signature whose
 /// /Contents bytes (with their zero padding) are `signature_contents`; returns its id and the
 /// DSS as it now stands (for a later update to extend).
-pub(crate) fn write_dss(
+fn write_dss(
     writer: &mut UpdateWriter,
     existing: &ExistingDss,
     certs: &[Vec<u8>],
@@ -133,6 +133,42 @@ pub(crate) fn write_dss(
     let id = writer.allocate_id();
     writer.write_object(id, &Object::Dictionary(dss))?;
     Ok((id, now))
+}
+
+/// What a DSS gets for `chains` (each DER, end-entity first): their certificates, the
+/// revocation data of every certificate in them, and the certificates that data came with
+/// (issuers fetched, delegated responders).
+pub(crate) async fn validation_data(
+    source: &dyn RevocationSource,
+    chains: &[Vec<Vec<u8>>],
+) -> Result<(Vec<Vec<u8>>, RevocationData), SealError> {
+    let mut certs = Vec::new();
+    let mut data = RevocationData::default();
+    for chain in chains.iter().filter(|c| !c.is_empty()) {
+        data.extend(source.collect(chain).await?);
+        certs.extend(chain.iter().cloned());
+    }
+    certs.extend(std::mem::take(&mut data.extra_certs));
+    Ok((certs, data))
+}
+
+/// An update of its own holding the DSS, extended from `existing` with `certs` and `data` for
+/// the signature whose /Contents bytes are `signature_contents`, and `catalog` (changed here)
+/// pointing at it. Returns the update, the revision after it and the DSS as it now stands.
+pub(crate) fn dss_update(
+    prev: &Revision,
+    catalog: &mut Dictionary,
+    existing: &ExistingDss,
+    certs: &[Vec<u8>],
+    data: &RevocationData,
+    signature_contents: &[u8],
+) -> Result<(Vec<u8>, Revision, ExistingDss), PdfError> {
+    let mut writer = UpdateWriter::after(prev, 16 * 1024);
+    let (dss_id, now) = write_dss(&mut writer, existing, certs, data, signature_contents)?;
+    catalog.set("DSS", Object::Reference(dss_id));
+    writer.write_object(prev.root_id, &Object::Dictionary(catalog.clone()))?;
+    let (update, after) = writer.finish(prev)?;
+    Ok((update, after, now))
 }
 
 /// Most certificates read back from a DSS (to complete chains with).

@@ -3,6 +3,7 @@
 //! [`super::signed_data`]; never imports the validating side ([`super::validate`]).
 
 pub mod cms_build;
+mod doc_timestamp;
 mod error;
 pub mod extend;
 mod field;

@@ -16,12 +16,15 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use der::Encode;
-use lopdf::{dictionary, Dictionary, Object, ObjectId, Stream};
+use lopdf::{Dictionary, Object, ObjectId};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use super::cms_build::{self, CmsSignatureAlgorithm};
-use super::field::{current_acroform, field_names, invisible_widget, set_fields, unique_name};
+use super::doc_timestamp::{self, FieldPlace};
+use super::field::{
+    current_acroform, empty_appearance, field_names, invisible_widget, set_fields, unique_name,
+};
 use super::ltv::{self, RevocationSource};
 pub use super::placeholder::CONTENTS_RESERVED_BYTES;
 use super::placeholder::{
@@ -245,16 +248,7 @@ fn prepare(
     }
     let (byte_range_at, contents_lt) = sig.write(&mut writer, sig_id)?;
 
-    // An empty appearance (allowed for invisible fields, and what PDF/A-1 wants).
-    let appearance = Stream::new(
-        dictionary! {
-            "Type" => "XObject",
-            "Subtype" => "Form",
-            "BBox" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        },
-        Vec::new(),
-    );
-    writer.write_object(appearance_id, &Object::Stream(appearance))?;
+    writer.write_object(appearance_id, &empty_appearance())?;
 
     let mut catalog = prev.catalog()?;
     let original_catalog = catalog.clone();
@@ -389,11 +383,11 @@ async fn complete(
         after1,
         mut catalog,
         acroform_id,
-        mut acroform,
+        acroform,
         page_id,
-        mut page,
+        page,
         appearance_id,
-        mut field_names,
+        field_names,
         existing_dss,
     } = p;
     let leaf = &chain[0];
@@ -463,20 +457,17 @@ async fn complete(
     // B-LT: the DSS, with what a validator needs for the seal's and the TSA's chains.
     let revocation = service(req.revocation, req.level, MissingService::Revocation)?;
     let tsa_chain = ltv::complete_chain(&tsa_certs, &chain_der);
-    let mut data = revocation.collect(&chain_der).await?;
-    if !tsa_chain.is_empty() {
-        data.extend(revocation.collect(&tsa_chain).await?);
-    }
-    let mut certs = chain_der.clone();
-    certs.extend(tsa_chain);
-    certs.extend(std::mem::take(&mut data.extra_certs));
+    let (certs, data) = ltv::validation_data(revocation, &[chain_der, tsa_chain]).await?;
     let mut contents = cms_der;
     contents.resize(CONTENTS_RESERVED_BYTES, 0);
-    let mut writer = UpdateWriter::after(&after1, 16 * 1024);
-    let (dss_id, _) = ltv::write_dss(&mut writer, &existing_dss, &certs, &data, &contents)?;
-    catalog.set("DSS", Object::Reference(dss_id));
-    writer.write_object(after1.root_id, &Object::Dictionary(catalog))?;
-    let (update2, after2) = writer.finish(&after1)?;
+    let (update2, after2, _) = ltv::dss_update(
+        &after1,
+        &mut catalog,
+        &existing_dss,
+        &certs,
+        &data,
+        &contents,
+    )?;
     out.write_all(&update2).map_err(io_error)?;
     whole.update(&update2);
     if req.level < SealLevel::BLTA {
@@ -487,43 +478,26 @@ async fn complete(
     // B-LTA: a document timestamp over the whole file so far.
     let source = service(req.timestamp, req.level, MissingService::TimestampAuthority)?;
     let mut writer = UpdateWriter::after(&after2, 32 * 1024);
-    let ts_id = writer.allocate_id();
-    let ts_widget_id = writer.allocate_id();
-    let (byte_range_at, contents_lt) = SigDictionary::new(
-        b"/Type /DocTimeStamp\n/Filter /Adobe.PPKLite\n/SubFilter /ETSI.RFC3161",
-    )
-    .write(&mut writer, ts_id)?;
-    let ts_name = unique_name("Dokumenttidsstampel", &field_names);
-    field_names.push(ts_name.clone());
-    let widget = invisible_widget(&ts_name, ts_id, page_id, appearance_id);
-    writer.write_object(ts_widget_id, &Object::Dictionary(widget))?;
-    let mut annots = match page.get(b"Annots") {
+    let annots = match page.get(b"Annots") {
         Ok(Object::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
-    annots.push(Object::Reference(ts_widget_id));
-    page.set("Annots", Object::Array(annots));
-    writer.write_object(page_id, &Object::Dictionary(page))?;
-    let mut fields = match acroform.get(b"Fields") {
+    let fields = match acroform.get(b"Fields") {
         Ok(Object::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
-    fields.push(Object::Reference(ts_widget_id));
-    set_fields(&mut acroform, fields);
-    writer.write_object(acroform_id, &Object::Dictionary(acroform))?;
-    let (mut update3, after3) = writer.finish(&after2)?;
-    fill_byte_range(
-        &mut update3,
-        after2.len,
-        after3.len,
-        byte_range_at,
-        contents_lt,
-    )?;
-    hash_outside_contents(&mut whole, &update3, contents_lt);
-    let imprint: [u8; 32] = whole.finalize().into();
-    let token = source.timestamp(imprint).await?;
-    crate::pdf::timestamp::verify_token(&token, &imprint)?;
-    fill_contents(&mut update3, contents_lt, &token)?;
+    let place = FieldPlace {
+        page_id,
+        page,
+        annots,
+        appearance_id,
+        acroform_id,
+        acroform,
+        fields,
+    };
+    let field = doc_timestamp::write_field(&mut writer, place, &field_names)?;
+    let (update3, after3, _) =
+        doc_timestamp::finish_stamped(writer, &after2, field, whole, source).await?;
     out.write_all(&update3).map_err(io_error)?;
     out.flush().map_err(io_error)?;
     Ok(after3.len)

@@ -7,7 +7,6 @@ use crate::error::ErrorText;
 use crate::pdf::test_support::*;
 use crate::pdf::timestamp::TimestampError;
 use crate::pdf::validate::verify;
-use crate::pdf::RevocationSource;
 
 /// The signature timestamp token and the signature value it covers, from the seal's CMS.
 fn signature_timestamp_of(sealed: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -278,28 +277,6 @@ fn b_t_seal_future_is_send() {
     assert_send(&future);
 }
 
-async fn seal_at(
-    original: &[u8],
-    pki: &TestPki,
-    level: SealLevel,
-    tsa: &dyn TimestampSource,
-    revocation: &dyn RevocationSource,
-) -> Result<Vec<u8>, SealError> {
-    let page = sample_page("Justerat digitalt – arkivexemplar");
-    seal(
-        original,
-        SealRequest {
-            reason: Some("Arkivexemplar fastställt".into()),
-            level,
-            timestamp: Some(tsa),
-            revocation: Some(revocation),
-            ..b_b_request(&page)
-        },
-        &pki.signer,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn b_lta_is_valid_long_term_for_pyhanko_and_valid_for_pdfsig_and_qpdf() {
     let dir = temp_dir("seal-lta");
@@ -307,7 +284,7 @@ async fn b_lta_is_valid_long_term_for_pyhanko_and_valid_for_pdfsig_and_qpdf() {
     let tsa = test_tsa(&pki);
     let (revocation, _) = test_revocation(&pki);
     let original = fixture(FIXTURE_2B);
-    let sealed = seal_at(&original, &pki, SealLevel::BLTA, &tsa, &revocation)
+    let sealed = seal_at(&original, &pki.signer, SealLevel::BLTA, &tsa, &revocation)
         .await
         .unwrap();
     assert!(
@@ -378,7 +355,7 @@ async fn b_lt_has_the_dss_and_says_why_it_is_not_b_lta() {
     let tsa = test_tsa(&pki);
     let (revocation, _) = test_revocation(&pki);
     let original = tiny_pdf("", &[]);
-    let sealed = seal_at(&original, &pki, SealLevel::BLT, &tsa, &revocation)
+    let sealed = seal_at(&original, &pki.signer, SealLevel::BLT, &tsa, &revocation)
         .await
         .unwrap();
     let report = verify(&sealed, std::slice::from_ref(&pki.root.cert_der)).unwrap();
@@ -417,9 +394,15 @@ async fn a_revoked_seal_certificate_seals_nothing() {
             None,
         )
         .unwrap();
-    let err = seal_at(&tiny_pdf("", &[]), &pki, SealLevel::BLTA, &tsa, &revocation)
-        .await
-        .unwrap_err();
+    let err = seal_at(
+        &tiny_pdf("", &[]),
+        &pki.signer,
+        SealLevel::BLTA,
+        &tsa,
+        &revocation,
+    )
+    .await
+    .unwrap_err();
     assert!(err.code().contains("revoked"), "{}: {}", err.code(), err);
     assert!(
         err.message_sv().contains("spärr") || err.message_sv().contains("återkall"),

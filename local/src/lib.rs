@@ -8,3 +8,8 @@ pub mod service;
 pub mod tenant_cli;
 
 pub use service::{LocalService, Running, DEFAULT_TENANT};
+
+/// An error of the library as a command prints it: its code, then Swedish and English.
+pub fn user_error(e: impl esign_shared::error::ErrorText) -> anyhow::Error {
+    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
+}

@@ -289,9 +289,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .pipeline
                 .extend_path(&input, &output)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-                })?;
+                .map_err(esign_local::user_error)?;
             eprintln!(
                 "{} dokumenttidsstämplar; beviset gäller till / the proof holds until {}",
                 outcome.document_timestamps,
@@ -380,9 +378,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .pipeline
                 .export_to_file(&t, id, &out)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-                })?;
+                .map_err(esign_local::user_error)?;
             println!("{}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -403,9 +399,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .pipeline
                 .seal_path(&t, &input, &output)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-                })?;
+                .map_err(esign_local::user_error)?;
             eprintln!("PAdES {} ({} bytes)", outcome.level.name(), outcome.length);
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
@@ -533,9 +527,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .tenants
                 .add_staff(&admin, &personnummer, &name, role)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-                })?;
+                .map_err(esign_local::user_error)?;
             println!("{name} may now log in with BankID and act for {tenant}");
             Ok(ExitCode::SUCCESS)
         }

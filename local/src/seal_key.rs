@@ -89,10 +89,6 @@ pub async fn run(command: SealKeyCommand) -> Result<()> {
     }
 }
 
-fn kms_err(e: esign_shared::adapters::aws::kms_signer::KmsSignerError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en())
-}
-
 /// The subject from RFC 4514 text: countryName becomes PrintableString, the rest UTF8String.
 pub fn parse_subject(subject: &str) -> Result<Name> {
     let name = Name::from_str(subject.trim())
@@ -119,7 +115,10 @@ pub async fn csr(
     subject: &str,
 ) -> Result<(String, KmsKeyInfo)> {
     let subject = parse_subject(subject)?;
-    let key = kms.key_info(kms_key_id).await.map_err(kms_err)?;
+    let key = kms
+        .key_info(kms_key_id)
+        .await
+        .map_err(esign_local::user_error)?;
     let public_key = SubjectPublicKeyInfoOwned::from_der(&key.spki)
         .context("KMS returned an unreadable public key")?;
     let usage = KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation);
@@ -138,7 +137,10 @@ pub async fn csr(
         attributes,
     };
     let tbs = info.to_der()?;
-    let signature = kms.sign_with(&key, &tbs).await.map_err(kms_err)?;
+    let signature = kms
+        .sign_with(&key, &tbs)
+        .await
+        .map_err(esign_local::user_error)?;
     // Checked here too: a request the CA rejects costs a round trip with a person.
     if !signature_verifies(&key, &tbs, &signature) {
         bail!("KMS returned a signature that does not verify with the key's public key");
@@ -193,8 +195,12 @@ pub async fn import_chain(
         .context("the chain file holds no certificate")?;
     check_links(&certs)?;
 
-    let probe = KmsKeySigner::new(sdk, KmsSignerSettings::default()).map_err(kms_err)?;
-    let key = probe.key_info(kms_key_id).await.map_err(kms_err)?;
+    let probe =
+        KmsKeySigner::new(sdk, KmsSignerSettings::default()).map_err(esign_local::user_error)?;
+    let key = probe
+        .key_info(kms_key_id)
+        .await
+        .map_err(esign_local::user_error)?;
     let seal_key_id = format!("seal-{t}");
     let mut settings = KmsSignerSettings {
         algorithm: key.algorithm,
@@ -203,9 +209,9 @@ pub async fn import_chain(
     settings
         .key_ids
         .insert(seal_key_id.clone(), kms_key_id.to_string());
-    let kms = Arc::new(KmsKeySigner::new(sdk, settings).map_err(kms_err)?);
-    if certificate_spki(leaf).map_err(kms_err)? != key.spki {
-        return Err(kms_err(
+    let kms = Arc::new(KmsKeySigner::new(sdk, settings).map_err(esign_local::user_error)?);
+    if certificate_spki(leaf).map_err(esign_local::user_error)? != key.spki {
+        return Err(esign_local::user_error(
             esign_shared::adapters::aws::kms_signer::KmsSignerError::CertificateMismatch {
                 key: kms_key_id.to_string(),
             },
@@ -219,7 +225,7 @@ pub async fn import_chain(
     app.tenants
         .install_seal_chain(&t, chain_pem)
         .await
-        .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
+        .map_err(esign_local::user_error)?;
     std::fs::write(
         data.join("pki").join(format!("seal-{t}-chain.pem")),
         chain_pem,

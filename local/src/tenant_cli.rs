@@ -105,7 +105,7 @@ pub async fn set_archive_agreement(args: ArchiveArgs) -> Result<()> {
         .tenants
         .set_archive_agreement(&t, agreement)
         .await
-        .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
+        .map_err(crate::user_error)?;
     println!("{}", serde_json::to_string_pretty(&saved)?);
     Ok(())
 }
@@ -143,6 +143,6 @@ pub async fn set_anslag(args: AnslagArgs) -> Result<()> {
         .tenants
         .set_anslag_take_down(&t, take_down(args.take_down))
         .await
-        .map_err(|e| anyhow::anyhow!("{}: {} / {}", e.code(), e.message_sv(), e.message_en()))?;
+        .map_err(crate::user_error)?;
     Ok(())
 }

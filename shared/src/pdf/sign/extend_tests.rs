@@ -301,3 +301,60 @@ async fn a_file_without_signatures_is_refused() {
         "{err:?}"
     );
 }
+
+/// Another producer's file whose AcroForm sits directly in the catalog: the renewal makes it
+/// an object of its own without taking an id the DSS update already uses.
+#[tokio::test]
+async fn an_acroform_in_the_catalog_gets_an_id_of_its_own() {
+    let dir = temp_dir("extend-direct-form");
+    let pki = TestPki::new();
+    let tsa = test_tsa(&pki);
+    // A document timestamp from a real authority (its range need not hold for the renewal).
+    let token = crate::pdf::TimestampSource::timestamp(&tsa, [7; 32])
+        .await
+        .unwrap();
+    let field = "<< /FT /Sig /T (Tidsstampel) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] \
+                 /P 3 0 R /V 8 0 R >>";
+    let value = format!(
+        "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 \
+         /ByteRange [0 10 20 10] /Contents <{}> >>",
+        hex::encode(&token)
+    );
+    let input = dir.join("direct.pdf");
+    std::fs::write(
+        &input,
+        tiny_pdf(
+            "/AcroForm << /Fields [7 0 R] /SigFlags 3 >>",
+            &[field, &value],
+        ),
+    )
+    .unwrap();
+    let output = dir.join("renewed.pdf");
+    let outcome = renew(&pki, &tsa, &input, &output).await;
+    assert_eq!(outcome.document_timestamps, 2);
+    let (code, out) = qpdf_check(&output);
+    assert_eq!(code, 0, "qpdf --check: {out}");
+
+    let doc = lopdf::Document::load(&output).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let form_id = catalog.get(b"AcroForm").unwrap().as_reference().unwrap();
+    let form = doc.get_dictionary(form_id).unwrap();
+    assert_eq!(form.get(b"Fields").unwrap().as_array().unwrap().len(), 2);
+    let dss_id = catalog.get(b"DSS").unwrap().as_reference().unwrap();
+    let dss = doc.get_dictionary(dss_id).unwrap();
+    for cert in dss.get(b"Certs").unwrap().as_array().unwrap() {
+        let id = cert.as_reference().unwrap();
+        assert!(
+            doc.get_object(id).unwrap().as_stream().is_ok(),
+            "DSS entry {id:?}"
+        );
+    }
+    // The new timestamp itself holds.
+    let report = crate::pdf::verify(
+        &std::fs::read(&output).unwrap(),
+        std::slice::from_ref(&pki.root.cert_der),
+    )
+    .unwrap();
+    let newest = report.signatures.last().unwrap();
+    assert!(newest.intact && newest.signature_valid, "{report:?}");
+}

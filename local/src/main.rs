@@ -212,6 +212,8 @@ enum TenantCommand {
     Archive(esign_local::tenant_cli::ArchiveArgs),
     /// When the tenant's notices come down (the appeal period's last day, or the day after).
     Anslag(esign_local::tenant_cli::AnslagArgs),
+    /// How many months before its proof of existence ends a kept archive version is renewed.
+    Renewal(esign_local::tenant_cli::RenewalArgs),
 }
 
 #[tokio::main]
@@ -555,6 +557,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             command: TenantCommand::Anslag(args),
         } => {
             esign_local::tenant_cli::set_anslag(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant {
+            command: TenantCommand::Renewal(args),
+        } => {
+            esign_local::tenant_cli::set_renewal(args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

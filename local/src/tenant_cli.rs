@@ -146,3 +146,26 @@ pub async fn set_anslag(args: AnslagArgs) -> Result<()> {
         .map_err(crate::user_error)?;
     Ok(())
 }
+
+#[derive(Args)]
+pub struct RenewalArgs {
+    pub tenant: String,
+    /// Renew a kept archive version this many months before its proof of existence ends
+    /// (1 to 120; 24 unless set).
+    #[arg(long)]
+    pub months: u32,
+    #[arg(long, default_value = "./esign-data")]
+    pub data: PathBuf,
+}
+
+pub async fn set_renewal(args: RenewalArgs) -> Result<()> {
+    let service = LocalService::open(&args.data, "http://127.0.0.1:0")?;
+    let t = TenantId::parse(&args.tenant).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+    service
+        .app
+        .tenants
+        .set_renewal_window(&t, args.months)
+        .await
+        .map_err(crate::user_error)?;
+    Ok(())
+}

@@ -202,7 +202,7 @@ pub async fn moto_data_dump() -> Value {
 }
 
 /// A bucket on moto in the region the tests use (moto, like S3, wants the location constraint
-/// outside us-east-1).
+/// outside us-east-1), with versioning on as every bucket of the template has it.
 #[cfg(feature = "aws")]
 pub async fn moto_bucket(s3: &aws_sdk_s3::Client, name: &str) {
     s3.create_bucket()
@@ -215,4 +215,14 @@ pub async fn moto_bucket(s3: &aws_sdk_s3::Client, name: &str) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreateBucket {name}: {e:?}"));
+    s3.put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutBucketVersioning {name}: {e:?}"));
 }

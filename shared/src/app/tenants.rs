@@ -84,6 +84,7 @@ impl Tenants {
             seal_level: self.seal_services.highest_level(),
             archive: Default::default(),
             anslag_take_down: Default::default(),
+            renew_within_months: Default::default(),
         };
         let rec = TenantRecord::new(tenant.clone());
         self.keys.ensure_key(&rec.seal_key_id).await?;
@@ -207,6 +208,15 @@ impl Tenants {
     ) -> Result<(), AppError> {
         let Versioned { mut value, version } = self.record(t).await?;
         value.tenant.anslag_take_down = take_down;
+        self.tenants.update(&value, version).await?;
+        Ok(())
+    }
+
+    /// How many months before its proof of existence ends a kept archive version is renewed.
+    pub async fn set_renewal_window(&self, t: &TenantId, months: u32) -> Result<(), AppError> {
+        let window = crate::domain::RenewalWindow::months(months)?;
+        let Versioned { mut value, version } = self.record(t).await?;
+        value.tenant.renew_within_months = window;
         self.tenants.update(&value, version).await?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::ports::{ObjectStore, PortError};
+use crate::ports::{NewVersion, ObjectStore, PortError};
 
 /// Which call of the object-store port is being made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,12 +18,17 @@ pub enum ObjectCall {
     PutFile,
     PutFileOnce,
     GetToFile,
+    PutFileNewVersion,
+    GetVersionToFile,
 }
 
 impl ObjectCall {
     /// A call that stores an object.
     pub fn writes(self) -> bool {
-        matches!(self, Self::Put | Self::PutFile | Self::PutFileOnce)
+        matches!(
+            self,
+            Self::Put | Self::PutFile | Self::PutFileOnce | Self::PutFileNewVersion
+        )
     }
 }
 
@@ -83,5 +88,28 @@ impl<W: ObjectWatch> ObjectStore for WatchedObjects<W> {
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
         self.watch.before(ObjectCall::GetToFile, key)?;
         self.inner.get_to_file(key, path).await
+    }
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<NewVersion, PortError> {
+        self.watch.before(ObjectCall::PutFileNewVersion, key)?;
+        let versions = self
+            .inner
+            .put_file_new_version(key, path, content_type)
+            .await?;
+        self.watch.written(key);
+        Ok(versions)
+    }
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        self.watch.before(ObjectCall::GetVersionToFile, key)?;
+        self.inner.get_version_to_file(key, version, path).await
     }
 }

@@ -35,6 +35,8 @@ pub enum DomainError {
     },
     #[error("another worker took this pipeline step over")]
     ClaimLost,
+    #[error("the renewal window must be between 1 and {max} months")]
+    RenewalWindow { max: u32 },
 }
 
 impl crate::error::ErrorText for DomainError {
@@ -58,6 +60,7 @@ impl crate::error::ErrorText for DomainError {
                 Self::CommentRequired => "order.comment_required",
                 Self::StepClaimed { .. } => "pipeline.step_claimed",
                 Self::ClaimLost => "pipeline.claim_lost",
+                Self::RenewalWindow { .. } => "tenant.renewal_window",
             }
         })
     }
@@ -81,6 +84,9 @@ impl crate::error::ErrorText for DomainError {
             Self::CommentRequired => "Skriv en kommentar när du avböjer.".into(),
             Self::StepClaimed { .. } | Self::ClaimLost => {
                 "Steget görs redan av en annan process.".into()
+            }
+            Self::RenewalWindow { max } => {
+                format!("Förnyelsen ska ske mellan 1 och {max} månader innan beviset upphör.")
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod notice;
 pub mod order;
 pub mod personnummer;
 pub mod pipeline;
+pub mod renewal;
 pub mod seal_level;
 pub mod tenant;
 
@@ -23,5 +24,6 @@ pub use order::{
 };
 pub use personnummer::Personnummer;
 pub use pipeline::{PipelinePosition, PipelineStep};
+pub use renewal::{ArchiveProof, RenewalWindow};
 pub use seal_level::{MissingService, SealServices};
 pub use tenant::{SealLevel, StaffRole, Tenant};

@@ -62,6 +62,9 @@ pub struct Tenant {
     /// When a notice comes down: on the appeal period's last day or the day after.
     #[serde(default)]
     pub anslag_take_down: super::calendar::TakeDown,
+    /// How long before its proof of existence ends a kept archive version is renewed.
+    #[serde(default)]
+    pub renew_within_months: super::RenewalWindow,
 }
 
 /// What a member of staff may do for their tenant.

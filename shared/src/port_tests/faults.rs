@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::app::Ports;
-use crate::ports::{Item, Job, ObjectStore, PortError, Queue, StateError, StateStore, Write};
+use crate::ports::{
+    Item, Job, NewVersion, ObjectStore, PortError, Queue, StateError, StateStore, Write,
+};
 
 /// How the injected fault behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,6 +279,36 @@ impl ObjectStore for FaultyObjects {
             self.faults,
             format!("objects.get_to_file {}", file_name(key)),
             self.inner.get_to_file(key, path).await,
+            e
+        )
+    }
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<NewVersion, PortError> {
+        let e = self.faults.error("objects.put_file_new_version");
+        guarded!(
+            self.faults,
+            format!("objects.put_file_new_version {}", file_name(key)),
+            self.inner
+                .put_file_new_version(key, path, content_type)
+                .await,
+            e
+        )
+    }
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        let e = self.faults.error("objects.get_version_to_file");
+        guarded!(
+            self.faults,
+            format!("objects.get_version_to_file {}", file_name(key)),
+            self.inner.get_version_to_file(key, version, path).await,
             e
         )
     }

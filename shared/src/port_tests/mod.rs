@@ -5,6 +5,7 @@
 //! | suite | run against |
 //! |-------|-------------|
 //! | [`object_store_suite`] | `FsObjectStore`, `S3ObjectStore` (plain, and prefixed with SSE-KMS), `RoutedObjectStore` |
+//! | [`object_versions_suite`] | `FsObjectStore`, `S3ObjectStore` (a bucket with versioning), `RoutedObjectStore` |
 //! | [`state_store_suite`] | `RedbStateStore`, `DynamoStateStore` |
 //! | [`key_signer_suite`] | `SoftwareKeySigner`, `KmsKeySigner` |
 //! | [`cipher_suite`] | `LocalCipher`, `KmsCipher` |
@@ -38,7 +39,7 @@ pub use cipher::cipher_suite;
 pub use eid::{eid_provider_suite, unconfigured_eid_suite};
 pub use keys::key_signer_suite;
 pub use mail::mailer_suite;
-pub use objects::object_store_suite;
+pub use objects::{object_store_suite, object_versions_suite};
 pub use queue::queue_suite;
 pub use revocation::{revocation_source_suite, RevocationFixture};
 pub use state::{item, put_new, state_store_suite};

@@ -84,3 +84,64 @@ pub async fn object_store_suite(s: &dyn ObjectStore) {
     let listed = s.list("tenants/t1/orders/o1/").await.unwrap();
     assert_eq!(listed, vec![once_key.to_string()], "no leftovers");
 }
+
+/// Versions of one key (a renewed archive version): each new version replaces what readers
+/// see, and every earlier one stays readable by the id the store gave it.
+pub async fn object_versions_suite(s: &dyn ObjectStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let (v1, v2, v3) = (
+        file("v1", b"%PDF-sealed"),
+        file("v2", b"%PDF-sealed, renewed once"),
+        file("v3", b"%PDF-sealed, renewed once, renewed twice"),
+    );
+    let key = "tenants/t1/orders/o9/archive.pdf";
+    assert!(s.put_file_once(key, &v1, "application/pdf").await.unwrap());
+    let first = s
+        .put_file_new_version(key, &v2, "application/pdf")
+        .await
+        .unwrap();
+    let (Some(sealed), Some(renewed)) = (first.earlier.clone(), first.current.clone()) else {
+        panic!("the store names its versions: {first:?}");
+    };
+    assert_ne!(sealed, renewed);
+    assert_eq!(
+        s.get(key).await.unwrap().unwrap(),
+        &b"%PDF-sealed, renewed once"[..]
+    );
+    let second = s
+        .put_file_new_version(key, &v3, "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(second.earlier.as_deref(), Some(renewed.as_str()));
+    let twice = second.current.clone().unwrap();
+    let read = |version: String| {
+        let target = dir.path().join(format!("read-{}", version.len()));
+        async move {
+            let found = s.get_version_to_file(key, &version, &target).await.unwrap();
+            found.then(|| std::fs::read(&target).unwrap())
+        }
+    };
+    assert_eq!(read(sealed).await.unwrap(), b"%PDF-sealed");
+    assert_eq!(read(renewed).await.unwrap(), b"%PDF-sealed, renewed once");
+    assert_eq!(
+        read(twice).await.unwrap(),
+        b"%PDF-sealed, renewed once, renewed twice"
+    );
+    assert_eq!(
+        s.list("tenants/t1/orders/o9/").await.unwrap(),
+        vec![key.to_string()],
+        "earlier versions are not keys"
+    );
+    // The first version of a key replaces nothing.
+    let fresh = s
+        .put_file_new_version("tenants/t1/orders/o10/archive.pdf", &v1, "application/pdf")
+        .await
+        .unwrap();
+    assert_eq!(fresh.earlier, None);
+    assert!(fresh.current.is_some());
+}

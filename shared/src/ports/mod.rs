@@ -18,7 +18,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use eid::{EidCollect, EidError, EidIdentity, EidProvider, EidSignText, EidStarted, EndUser};
 pub use keys::{KeyAlgorithm, KeySigner};
 pub use mail::{Mailer, OutgoingMail};
-pub use objects::ObjectStore;
+pub use objects::{NewVersion, ObjectStore};
 pub use queue::{Job, JobFailure, JobHandler, Queue, Retry};
 pub use state::{Expect, IndexKey, Item, StateError, StateStore, Write};
 pub use uploads::{PresignedUpload, UploadsBucket};

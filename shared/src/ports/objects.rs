@@ -34,4 +34,29 @@ pub trait ObjectStore: Send + Sync {
     ) -> Result<bool, PortError>;
     /// Write the object to `path` without holding it in memory; `false` when there is none.
     async fn get_to_file(&self, key: &str, path: &std::path::Path) -> Result<bool, PortError>;
+
+    /// Store the file at `path` as the newest version of `key`; every earlier version stays
+    /// (S3 with versioning, as the archive bucket under Object Lock is; the embedded store
+    /// keeps them beside its objects). Readers of `key` see the new one, whole.
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> Result<NewVersion, PortError>;
+    /// Write version `version` of `key` to `path`; `false` when there is no such version.
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &std::path::Path,
+    ) -> Result<bool, PortError>;
+}
+
+/// The versions a new version of an object was written between, as the store names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewVersion {
+    /// The version it replaced (None: there was none).
+    pub earlier: Option<String>,
+    pub current: Option<String>,
 }

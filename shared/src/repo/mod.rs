@@ -11,6 +11,7 @@
 //! | `T#<t>`               | `ORDER#<id>`               | a signing order (personnummer encrypted); GSI1 = committee | [`OrderRepo`] |
 //! | `T#<t>`               | `ACTIVE#<id>`              | index of active work: an order housekeeping may have work on | [`OrderRepo`] |
 //! | `T#<t>`               | `ACTIVE_INDEX`             | the index of active work is built for this tenant | [`OrderRepo`] |
+//! | `T#<t>`               | `PROOF#<YYYY-MM>#<id>`     | index of kept archive versions by the month their proof of existence ends | [`OrderRepo`] |
 //! | `T#<t>`               | `BOARD`                    | the notices up on the anslagstavla, with their dates | [`BoardRepo`] |
 //! | `SIGNER#<hmac(pnr)>`  | `ORDER#<t>#<id>`           | "orders naming this signer" | [`OrderRepo`] |
 //! | `SESSION#<sha256>`    | `SESSION`                  | a portal session (TTL) | [`SessionRepo`] |
@@ -26,6 +27,7 @@ mod eid_orders;
 pub mod files;
 pub mod keyring;
 mod orders;
+mod proof_index;
 mod sessions;
 mod tenants;
 

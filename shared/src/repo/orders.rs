@@ -52,6 +52,10 @@ impl OrderRepo {
         Self { state, cipher }
     }
 
+    pub(super) fn state(&self) -> &dyn StateStore {
+        self.state.as_ref()
+    }
+
     /// The keyed hash a person's orders are indexed by.
     pub fn person_hash(&self, who: &Personnummer) -> String {
         self.cipher.lookup_hash(who.as_str().as_bytes())
@@ -118,6 +122,7 @@ impl OrderRepo {
                 return Ok(None);
             };
             let was_active = value.status.is_active();
+            let proof_before = value.archive_proof.as_ref().map(|p| p.until);
             let result = change(&mut value)?;
             let mut writes = vec![Write::Put {
                 item: self.encode_item(&value).await?,
@@ -126,6 +131,9 @@ impl OrderRepo {
             if value.status.is_active() != was_active {
                 writes.extend(self.active_index_write(&value).await?);
             }
+            writes.extend(
+                super::proof_index::moves(self.state.as_ref(), proof_before, &value).await?,
+            );
             match self.state.transact(writes).await.map_err(RepoError::from) {
                 Ok(()) => return Ok(Some((value, result))),
                 Err(RepoError::Conflict) => continue,

@@ -9,6 +9,7 @@ pub mod kms_cipher;
 pub mod kms_signer;
 pub mod routed;
 pub mod s3;
+mod s3_versions;
 pub mod ses;
 pub mod sqs;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use crate::ports::{ObjectStore, PortError};
+use crate::ports::{NewVersion, ObjectStore, PortError};
 
 pub struct RoutedObjectStore {
     private: Box<dyn ObjectStore>,
@@ -73,6 +73,28 @@ impl ObjectStore for RoutedObjectStore {
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
         self.store(key).get_to_file(key, path).await
     }
+
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<NewVersion, PortError> {
+        self.store(key)
+            .put_file_new_version(key, path, content_type)
+            .await
+    }
+
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        self.store(key)
+            .get_version_to_file(key, version, path)
+            .await
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +129,7 @@ mod tests {
         let private = stores.pop().unwrap();
         let routed = RoutedObjectStore::new(Box::new(private), Box::new(public));
         crate::port_tests::object_store_suite(&routed).await;
+        crate::port_tests::object_versions_suite(&routed).await;
         routed
             .put(
                 "public/t1/notice.json",

@@ -19,7 +19,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use bytes::Bytes;
 
-use crate::ports::{ObjectStore, PortError, PresignedUpload, UploadsBucket};
+use crate::ports::{NewVersion, ObjectStore, PortError, PresignedUpload, UploadsBucket};
 
 #[derive(Clone, Debug, Default)]
 pub struct S3Settings {
@@ -61,16 +61,27 @@ impl S3Settings {
     }
 }
 
-pub struct S3ObjectStore {
-    client: aws_sdk_s3::Client,
-    settings: S3Settings,
+/// What a PutObject did: stored, with the version id S3 gave the object (None without
+/// versioning on the bucket), or found the key taken.
+pub(super) enum Stored {
+    Version(Option<String>),
+    Taken,
 }
 
-fn err(message: impl std::fmt::Display) -> PortError {
+pub struct S3ObjectStore {
+    pub(super) client: aws_sdk_s3::Client,
+    pub(super) settings: S3Settings,
+}
+
+pub(super) fn err(message: impl std::fmt::Display) -> PortError {
     PortError::new("object-store", message)
 }
 
-fn sdk_err<E: std::error::Error + 'static>(operation: &str, key: &str, e: E) -> PortError {
+pub(super) fn sdk_err<E: std::error::Error + 'static>(
+    operation: &str,
+    key: &str,
+    e: E,
+) -> PortError {
     err(format!("S3 {operation} {key}: {}", DisplayErrorContext(e)))
 }
 
@@ -92,7 +103,7 @@ impl S3ObjectStore {
 
     /// The S3 key of a port key. Keys follow the same shape everywhere (no empty, `.` or `..`
     /// segments, no leading slash), so a key that works here works in the embedded store.
-    fn s3_key(&self, key: &str) -> Result<String, PortError> {
+    pub(super) fn s3_key(&self, key: &str) -> Result<String, PortError> {
         let ok = !key.is_empty()
             && key.len() <= 512
             && !key.starts_with('/')
@@ -129,7 +140,7 @@ impl S3ObjectStore {
         }
     }
 
-    fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
+    pub(super) fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
         match &self.settings.kms_key_id {
             Some(id) => (Some(ServerSideEncryption::AwsKms), Some(id.clone())),
             None => (None, None),
@@ -148,14 +159,14 @@ impl S3ObjectStore {
     }
 
     /// PutObject; with `only_new`, conditional on no object under the key (`If-None-Match: *`):
-    /// `false` when S3 answers 412 because one is there.
-    async fn put_body_if(
+    /// `Stored::Taken` when S3 answers 412 because one is there.
+    pub(super) async fn put_body_if(
         &self,
         key: &str,
         body: ByteStream,
         content_type: &str,
         only_new: bool,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Stored, PortError> {
         let s3_key = self.s3_key(key)?;
         let (sse, kms_key) = self.sse();
         let sent = self
@@ -171,9 +182,9 @@ impl S3ObjectStore {
             .send()
             .await;
         match sent {
-            Ok(_) => Ok(true),
+            Ok(out) => Ok(Stored::Version(out.version_id().map(str::to_string))),
             Err(e) if only_new && e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
-                Ok(false)
+                Ok(Stored::Taken)
             }
             Err(e) => Err(sdk_err("PutObject", key, e.into_service_error())),
         }
@@ -310,38 +321,68 @@ impl ObjectStore for S3ObjectStore {
         let body = ByteStream::from_path(path)
             .await
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
-        self.put_body_if(key, body, content_type, true).await
+        Ok(matches!(
+            self.put_body_if(key, body, content_type, true).await?,
+            Stored::Version(_)
+        ))
     }
 
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
-        let Some(mut body) = self.get_object(key).await? else {
+        let Some(body) = self.get_object(key).await? else {
             return Ok(false);
         };
-        // Into a temporary file beside the target, renamed when complete: a failed download
-        // never leaves a truncated file under the target's name.
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
-        let (file, tmp_path) = tmp.into_parts();
-        let mut file = tokio::fs::File::from_std(file);
-        let io = |e: std::io::Error| err(format!("{}: {e}", path.display()));
-        use tokio::io::AsyncWriteExt;
-        while let Some(chunk) = body
-            .try_next()
-            .await
-            .map_err(|e| sdk_err("GetObject body", key, e))?
-        {
-            file.write_all(&chunk).await.map_err(io)?;
-        }
-        file.flush().await.map_err(io)?;
-        file.sync_all().await.map_err(io)?;
-        drop(file);
-        tmp_path.persist(path).map_err(|e| io(e.error))?;
+        stream_to_file(body, key, path).await?;
         Ok(true)
     }
+
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<NewVersion, PortError> {
+        self.put_new_version(key, path, content_type).await
+    }
+
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        self.get_version(key, version, path).await
+    }
+}
+
+/// Stream an object's body into a temporary file beside `path`, renamed when complete: a
+/// failed download never leaves a truncated file under the target's name.
+pub(super) async fn stream_to_file(
+    mut body: ByteStream,
+    key: &str,
+    path: &Path,
+) -> Result<(), PortError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+    let (file, tmp_path) = tmp.into_parts();
+    let mut file = tokio::fs::File::from_std(file);
+    let io = |e: std::io::Error| err(format!("{}: {e}", path.display()));
+    use tokio::io::AsyncWriteExt;
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| sdk_err("GetObject body", key, e))?
+    {
+        file.write_all(&chunk).await.map_err(io)?;
+    }
+    file.flush().await.map_err(io)?;
+    file.sync_all().await.map_err(io)?;
+    drop(file);
+    tmp_path.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -372,6 +413,8 @@ mod tests {
     async fn behaves_like_an_object_store() {
         let (s, _) = store("", None).await;
         crate::port_tests::object_store_suite(&s).await;
+        let (s, _) = store("", None).await;
+        crate::port_tests::object_versions_suite(&s).await;
     }
 
     #[tokio::test]

@@ -2,9 +2,11 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
 
-use crate::ports::{ObjectStore, PortError};
+use crate::ports::{NewVersion, ObjectStore, PortError};
 
-/// Objects as files under a directory; the key is the relative path.
+/// Objects as files under a directory; the key is the relative path. Earlier versions of a
+/// key written with `put_file_new_version` lie under `.versions/<key>/<n>` (n from 1, oldest
+/// first; the current one is n = kept + 1); names starting with a dot are never keys.
 pub struct FsObjectStore {
     root: PathBuf,
 }
@@ -34,6 +36,75 @@ impl FsObjectStore {
             ));
         }
         Ok(self.root.join(key))
+    }
+
+    fn versions_dir(&self, key: &str) -> Result<PathBuf, PortError> {
+        self.path(key)?;
+        Ok(self.root.join(".versions").join(key))
+    }
+}
+
+/// How many earlier versions of a key are kept in `dir`.
+fn kept_versions(dir: &Path) -> std::io::Result<u64> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut n = 0;
+            for e in entries {
+                if e?.file_name().to_string_lossy().parse::<u64>().is_ok() {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+/// The current file is hard-linked among the kept versions before the new one is renamed
+/// over it, so a crash in between leaves the current one in place (and at worst one more
+/// kept copy of it).
+fn put_new_version(source: &Path, current: &Path, versions: &Path) -> std::io::Result<NewVersion> {
+    let kept = kept_versions(versions)?;
+    let earlier = if current.exists() {
+        std::fs::create_dir_all(versions)?;
+        std::fs::hard_link(current, versions.join((kept + 1).to_string()))?;
+        Some(kept + 1)
+    } else {
+        None
+    };
+    super::copy_atomic(source, current)?;
+    Ok(NewVersion {
+        earlier: earlier.map(|n| n.to_string()),
+        current: Some(earlier.map_or(kept + 1, |n| n + 1).to_string()),
+    })
+}
+
+fn copy_version(
+    current: &Path,
+    versions: &Path,
+    version: &str,
+    target: &Path,
+) -> std::io::Result<bool> {
+    let Ok(n) = version.parse::<u64>() else {
+        return Ok(false);
+    };
+    let kept = kept_versions(versions)?;
+    let source = if n == kept + 1 {
+        current.to_path_buf()
+    } else if (1..=kept).contains(&n) {
+        versions.join(n.to_string())
+    } else {
+        return Ok(false);
+    };
+    match std::fs::File::open(&source) {
+        Ok(mut from) => {
+            let mut to = std::fs::File::create(target)?;
+            std::io::copy(&mut from, &mut to)?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -118,6 +189,34 @@ impl ObjectStore for FsObjectStore {
         .map_err(|e| PortError::new("object-store", e))?
         .map_err(io_err)
     }
+
+    async fn put_file_new_version(
+        &self,
+        key: &str,
+        path: &Path,
+        _content_type: &str,
+    ) -> Result<NewVersion, PortError> {
+        let (current, versions) = (self.path(key)?, self.versions_dir(key)?);
+        let source = path.to_path_buf();
+        tokio::task::spawn_blocking(move || put_new_version(&source, &current, &versions))
+            .await
+            .map_err(|e| PortError::new("object-store", e))?
+            .map_err(io_err)
+    }
+
+    async fn get_version_to_file(
+        &self,
+        key: &str,
+        version: &str,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        let (current, versions) = (self.path(key)?, self.versions_dir(key)?);
+        let (version, target) = (version.to_string(), path.to_path_buf());
+        tokio::task::spawn_blocking(move || copy_version(&current, &versions, &version, &target))
+            .await
+            .map_err(|e| PortError::new("object-store", e))?
+            .map_err(io_err)
+    }
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
@@ -150,6 +249,8 @@ mod tests {
     async fn behaves_like_an_object_store() {
         let dir = tempfile::tempdir().unwrap();
         crate::port_tests::object_store_suite(&FsObjectStore::new(dir.path())).await;
+        let dir = tempfile::tempdir().unwrap();
+        crate::port_tests::object_versions_suite(&FsObjectStore::new(dir.path())).await;
     }
 
     #[tokio::test]

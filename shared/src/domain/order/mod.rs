@@ -18,10 +18,12 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::AnslagDates;
 use super::pipeline::{PipelineFailure, StepClaim};
+use super::renewal::ArchiveProof;
 use super::{DocumentId, OrderId, Personnummer, SignerId, TenantId};
 
 mod pipeline_work;
 mod queries;
+mod renewal;
 mod transitions;
 
 /// What the signer does in the justering; decides the wording in the BankID app and on the page.
@@ -223,6 +225,10 @@ pub struct SigningOrder {
     /// Why the pipeline stopped (status `Failed`).
     #[serde(default)]
     pub failure: Option<PipelineFailure>,
+    /// Until when the kept archive version proves its existence, and its renewals (set when
+    /// sealed with a timestamp).
+    #[serde(default)]
+    pub archive_proof: Option<ArchiveProof>,
 }
 
 pub struct NewOrder {

@@ -72,6 +72,7 @@ impl SigningOrder {
             anslag: None,
             claim: None,
             failure: None,
+            archive_proof: None,
             history: Vec::new(),
         };
         order.record(now, "created", None, None);

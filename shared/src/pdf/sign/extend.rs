@@ -156,6 +156,28 @@ pub async fn extend_file(
     })
 }
 
+/// What a file's proof of existence rests on now, without renewing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentProof {
+    pub document_timestamps: usize,
+    /// The earliest end of the certificates the proof rests on: the newest document
+    /// timestamp's chain, or, in a file without one, each signature's and its timestamp's.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Read what the file's proof of existence rests on (object by object, as the renewal does):
+/// what the seal records for the schedule, and how a renewal tells that an earlier attempt
+/// already stored its file.
+pub fn current_proof(input: &Path) -> Result<CurrentProof, SealError> {
+    let io = |e: std::io::Error| SealError::Io(e.to_string());
+    let source = std::io::BufReader::new(std::fs::File::open(input).map_err(io)?);
+    let prepared = prepare(source)?;
+    Ok(CurrentProof {
+        document_timestamps: prepared.document_timestamps,
+        until: crate::x509::earliest_not_after(&parse_all(&prepared.chains.concat())),
+    })
+}
+
 /// Everything about the input the renewal needs, read object by object.
 struct Prepared {
     revision: Revision,

@@ -196,6 +196,12 @@ async fn a_renewed_archive_version_verifies_after_the_first_authority_certificat
     let outcome = pki.renew(&second, &sealed, &renewed).await;
     assert_eq!(outcome.document_timestamps, 2);
     assert_eq!(outcome.proof_until, Some(tsa_end(&second)));
+    // What the schedule reads of a file, before and after: the newest timestamp's chain.
+    let proof = |p: &Path| super::current_proof(p).unwrap();
+    assert_eq!(proof(&sealed).document_timestamps, 1);
+    assert_eq!(proof(&sealed).until, Some(tsa_end(&first)));
+    assert_eq!(proof(&renewed).document_timestamps, 2);
+    assert_eq!(proof(&renewed).until, Some(tsa_end(&second)));
 
     let before = std::fs::read(&sealed).unwrap();
     let after = std::fs::read(&renewed).unwrap();

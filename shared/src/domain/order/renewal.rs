@@ -1,0 +1,57 @@
+//! The kept archive version's proof of existence on the order: recorded when sealed, renewed
+//! under a claim, each renewal in the order's history (`domain::renewal` says when one is due).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::SigningOrder;
+use crate::domain::renewal::ArchiveProof;
+use crate::domain::DomainError;
+
+impl SigningOrder {
+    /// The archive version was stored; its proof lasts until `until`.
+    pub fn record_archive_proof(&mut self, until: DateTime<Utc>) {
+        self.archive_proof = Some(ArchiveProof::new(until));
+    }
+
+    /// Take the lease on renewing the archive version's proof. Answers the attempt number.
+    pub fn claim_renewal(
+        &mut self,
+        token: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<u32, DomainError> {
+        let status = self.status.clone();
+        self.archive_proof
+            .as_mut()
+            .ok_or(DomainError::IllegalTransition {
+                action: "renew",
+                from: status,
+            })?
+            .claim(token, now, lease)
+    }
+
+    /// The renewal under `token` is stored: the proof now lasts until `until`. `detail` says
+    /// what the history shows of it (the earlier version of the file).
+    pub fn record_renewal(
+        &mut self,
+        token: &str,
+        at: DateTime<Utc>,
+        until: DateTime<Utc>,
+        detail: String,
+    ) -> Result<(), DomainError> {
+        self.archive_proof
+            .as_mut()
+            .ok_or(DomainError::ClaimLost)?
+            .renewed(token, until)?;
+        self.record(at, "archive_renewed", None, Some(detail));
+        Ok(())
+    }
+
+    /// A renewal attempt failed: the claim is given back for the next delivery.
+    pub fn release_renewal(&mut self, token: &str, now: DateTime<Utc>) -> Result<(), DomainError> {
+        self.archive_proof
+            .as_mut()
+            .ok_or(DomainError::ClaimLost)?
+            .release(token, now)
+    }
+}

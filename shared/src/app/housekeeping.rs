@@ -1,6 +1,7 @@
 //! Housekeeping, on a schedule (every minute in local mode, EventBridge in AWS): remind signers
-//! before the deadline, expire overdue orders, take down notices whose time is up, and queue
-//! again the pipeline work a crash may have dropped. Its cost grows with the active orders and
+//! before the deadline, expire overdue orders, take down notices whose time is up, queue
+//! again the pipeline work a crash may have dropped, and once a day queue the renewal of the
+//! archive versions whose proof of existence is due (`renewals`). Its cost grows with the active orders and
 //! the notices up, never with all history.
 
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct HousekeepingReport {
     pub reminders: usize,
     pub expired: usize,
     pub requeued: usize,
+    /// Archive versions whose proof of existence is due, queued for renewal.
+    pub renewals: usize,
     /// Steps that failed (each is logged with its tenant).
     pub failures: usize,
 }
@@ -100,6 +103,13 @@ impl Housekeeping {
             if let Err(e) = self.board.take_down_due(t).await {
                 failed("anslagstavla", &e);
                 report.failures += 1;
+            }
+            match self.daily_renewal_round(t).await {
+                Ok(n) => report.renewals += n,
+                Err(e) => {
+                    failed("renewals", &e);
+                    report.failures += 1;
+                }
             }
         }
         Ok(report)
@@ -242,6 +252,9 @@ struct Round {
     requeued: usize,
     failures: usize,
 }
+
+#[path = "housekeeping_renewals.rs"]
+mod renewals;
 
 #[cfg(all(test, feature = "embedded"))]
 #[path = "housekeeping_tests.rs"]

@@ -46,7 +46,7 @@ pub use error::AppError;
 pub use housekeeping::{Housekeeping, HousekeepingError, HousekeepingReport};
 pub use identity::{SignerSession, Staff};
 pub use orders::{CreateOrderInput, Orders, SignerInput};
-pub use pipeline::{Pipeline, SealSources};
+pub use pipeline::{Pipeline, Renewal, SealSources};
 pub use portal::{CollectOutcome, LoginOutcome, Portal, StartedEid};
 pub use settings::{ClientIpSource, Settings};
 pub use tenants::{TenantSetup, Tenants};

@@ -94,9 +94,14 @@ impl TestApp {
 
     /// A tenant with an installed seal certificate; returns its API key.
     pub async fn add_tenant(&self, id: &str) -> String {
+        self.add_tenant_on(&self.app, id).await
+    }
+
+    /// Like [`Self::add_tenant`], made by `app`: its seal level is the highest `app`'s
+    /// timestamp and revocation sources allow.
+    pub async fn add_tenant_on(&self, app: &App, id: &str) -> String {
         let t = TenantId::parse(id).unwrap();
-        self.app
-            .tenants
+        app.tenants
             .create_tenant(TenantSetup {
                 id: t.clone(),
                 name: format!("{id} kommun"),
@@ -105,7 +110,7 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let spki = self.app.tenants.seal_public_key(&t).await.unwrap();
+        let spki = app.tenants.seal_public_key(&t).await.unwrap();
         let cert = self
             .root
             .issue_seal_cert(
@@ -120,12 +125,8 @@ impl TestApp {
             )
             .unwrap();
         let chain = pem_encode_cert(&cert) + &pem_encode_cert(&self.root.cert_der);
-        self.app
-            .tenants
-            .install_seal_chain(&t, &chain)
-            .await
-            .unwrap();
-        self.app.tenants.issue_api_key(&t).await.unwrap()
+        app.tenants.install_seal_chain(&t, &chain).await.unwrap();
+        app.tenants.issue_api_key(&t).await.unwrap()
     }
 
     /// The sample protocol uploaded by `staff`, and the input for a parallel order on it with
@@ -235,7 +236,17 @@ impl TestApp {
         tenant: &str,
     ) -> (crate::domain::SigningOrder, Staff) {
         let key = self.add_tenant(tenant).await;
-        let staff = self.app.tenants.authenticate_api_key(&key).await.unwrap();
+        self.signed_order_of(app, tenant, &key).await
+    }
+
+    /// Like [`Self::signed_order`], for a tenant that exists (`key` is its API key).
+    pub async fn signed_order_of(
+        &self,
+        app: &App,
+        tenant: &str,
+        key: &str,
+    ) -> (crate::domain::SigningOrder, Staff) {
+        let staff = self.app.tenants.authenticate_api_key(key).await.unwrap();
         let input = self
             .protocol_order(&staff, &[("Åsa", "191212121212", None)])
             .await;

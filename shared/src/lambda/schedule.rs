@@ -22,6 +22,7 @@ pub async fn handle_schedule(
         reminders = report.reminders,
         expired = report.expired,
         requeued = report.requeued,
+        renewals = report.renewals,
         failures = report.failures,
         "housekeeping done"
     );

@@ -10,9 +10,24 @@ use crate::domain::{OrderId, PipelineStep, TenantId};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Job {
-    Seal { tenant: String, order_id: String },
-    Publish { tenant: String, order_id: String },
-    ArchiveExport { tenant: String, order_id: String },
+    Seal {
+        tenant: String,
+        order_id: String,
+    },
+    Publish {
+        tenant: String,
+        order_id: String,
+    },
+    ArchiveExport {
+        tenant: String,
+        order_id: String,
+    },
+    /// Renew the proof of existence of an order's kept archive version (`Pipeline::renew`).
+    /// The seal function does it: it has the timestamp authority and the archive version.
+    Renew {
+        tenant: String,
+        order_id: String,
+    },
 }
 
 impl Job {
@@ -26,11 +41,21 @@ impl Job {
         }
     }
 
-    pub fn step(&self) -> PipelineStep {
+    /// The renewal of an order's archive version's proof.
+    pub fn renew(tenant: &TenantId, order: OrderId) -> Self {
+        Job::Renew {
+            tenant: tenant.to_string(),
+            order_id: order.to_string(),
+        }
+    }
+
+    /// The pipeline step the job does (None: a renewal, outside the pipeline's steps).
+    pub fn step(&self) -> Option<PipelineStep> {
         match self {
-            Job::Seal { .. } => PipelineStep::Seal,
-            Job::Publish { .. } => PipelineStep::Publish,
-            Job::ArchiveExport { .. } => PipelineStep::ArchiveExport,
+            Job::Seal { .. } => Some(PipelineStep::Seal),
+            Job::Publish { .. } => Some(PipelineStep::Publish),
+            Job::ArchiveExport { .. } => Some(PipelineStep::ArchiveExport),
+            Job::Renew { .. } => None,
         }
     }
 
@@ -39,13 +64,14 @@ impl Job {
         match self {
             Job::Seal { tenant, order_id }
             | Job::Publish { tenant, order_id }
-            | Job::ArchiveExport { tenant, order_id } => (tenant, order_id),
+            | Job::ArchiveExport { tenant, order_id }
+            | Job::Renew { tenant, order_id } => (tenant, order_id),
         }
     }
 
     pub fn queue_name(&self) -> &'static str {
         match self {
-            Job::Seal { .. } => "seal",
+            Job::Seal { .. } | Job::Renew { .. } => "seal",
             Job::Publish { .. } => "publish",
             Job::ArchiveExport { .. } => "archive-export",
         }

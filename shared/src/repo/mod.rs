@@ -12,6 +12,7 @@
 //! | `T#<t>`               | `ACTIVE#<id>`              | index of active work: an order housekeeping may have work on | [`OrderRepo`] |
 //! | `T#<t>`               | `ACTIVE_INDEX`             | the index of active work is built for this tenant | [`OrderRepo`] |
 //! | `T#<t>`               | `PROOF#<YYYY-MM>#<id>`     | index of kept archive versions by the month their proof of existence ends | [`OrderRepo`] |
+//! | `T#<t>`               | `RENEWAL_ROUND`            | the day of the tenant's last renewal round | [`OrderRepo`] |
 //! | `T#<t>`               | `BOARD`                    | the notices up on the anslagstavla, with their dates | [`BoardRepo`] |
 //! | `SIGNER#<hmac(pnr)>`  | `ORDER#<t>#<id>`           | "orders naming this signer" | [`OrderRepo`] |
 //! | `SESSION#<sha256>`    | `SESSION`                  | a portal session (TTL) | [`SessionRepo`] |

@@ -66,3 +66,34 @@ impl OrderRepo {
             .collect())
     }
 }
+
+/// The day of the tenant's last renewal round: rounds run often (housekeeping), renewals are
+/// looked for once a day.
+const RENEWAL_ROUND: &str = "RENEWAL_ROUND";
+
+impl OrderRepo {
+    /// Claim the tenant's renewal round for `day`: true for the first caller of the day, false
+    /// for every other (also a concurrent one).
+    pub async fn claim_renewal_round(
+        &self,
+        t: &TenantId,
+        day: chrono::NaiveDate,
+    ) -> Result<bool, RepoError> {
+        let pk = tenant_pk(t);
+        let day = day.to_string();
+        let expect = match self.state().get(&pk, RENEWAL_ROUND).await? {
+            Some(last) if last.data["day"] == day.as_str() => return Ok(false),
+            Some(last) => Expect::Version(last.version),
+            None => Expect::Absent,
+        };
+        let claim = Write::Put {
+            item: item(pk, RENEWAL_ROUND.into(), serde_json::json!({ "day": day })),
+            expect,
+        };
+        match self.state().transact(vec![claim]).await {
+            Ok(()) => Ok(true),
+            Err(crate::ports::StateError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

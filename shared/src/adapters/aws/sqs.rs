@@ -35,7 +35,7 @@ impl QueueUrls {
 
     pub fn for_job(&self, job: &Job) -> &str {
         match job {
-            Job::Seal { .. } => &self.seal,
+            Job::Seal { .. } | Job::Renew { .. } => &self.seal,
             Job::Publish { .. } => &self.publish,
             Job::ArchiveExport { .. } => &self.archive_export,
         }

@@ -5,11 +5,14 @@
 mod export;
 mod export_facts;
 mod publish;
+mod renew;
 mod seal;
 mod seal_file;
 mod work;
 
 use std::sync::Arc;
+
+pub use renew::Renewal;
 
 use async_trait::async_trait;
 
@@ -215,6 +218,9 @@ mod claim_tests;
 
 #[cfg(all(test, feature = "embedded"))]
 mod streaming_tests;
+
+#[cfg(all(test, feature = "embedded"))]
+mod renew_tests;
 
 #[cfg(all(test, feature = "embedded"))]
 mod export_tests;

@@ -42,6 +42,21 @@ impl SealSigner for TenantSealSigner {
     }
 }
 
+/// The order's change once its archive version is stored: sealed, with the proof the file
+/// carries (renewed before it ends: `Pipeline::renew`).
+fn sealed(
+    now: chrono::DateTime<chrono::Utc>,
+    proof: Option<chrono::DateTime<chrono::Utc>>,
+) -> impl Fn(&mut crate::domain::SigningOrder) -> Result<(), crate::domain::DomainError> {
+    move |o| {
+        o.mark_sealed(now)?;
+        if let Some(until) = proof {
+            o.record_archive_proof(until);
+        }
+        Ok(())
+    }
+}
+
 impl Pipeline {
     /// The tenant's seal key with its installed certificate chain.
     pub(super) fn seal_signer(&self, rec: &TenantRecord) -> Result<TenantSealSigner, AppError> {
@@ -88,10 +103,15 @@ impl Pipeline {
         let now = self.clock.now();
         if self.objects.exists(&archive_key).await? {
             tracing::info!(order = %id, "archive version made by an earlier attempt");
+            let level = self.tenant_record(t).await?.tenant.seal_level;
+            let proof = self.stored_proof(&archive_key, None, level).await?;
             return self
-                .finish(order, PipelineStep::Seal, &claimed.token, |o| {
-                    o.mark_sealed(now)
-                })
+                .finish(
+                    order,
+                    PipelineStep::Seal,
+                    &claimed.token,
+                    sealed(now, proof),
+                )
                 .await;
         }
         let rec = self.tenant_record(t).await?;
@@ -163,16 +183,53 @@ impl Pipeline {
         crate::pdf::sign::seal::seal_file(&original_path, &archive_path, request, &signer)
             .await
             .map_err(internal)?;
-        if !self
+        let ours = self
             .objects
             .put_file_once(&archive_key, &archive_path, "application/pdf")
-            .await?
-        {
+            .await?;
+        if !ours {
             tracing::info!(order = %id, "another delivery stored its archive version first: that one counts");
         }
-        self.finish(order, PipelineStep::Seal, &claimed.token, |o| {
-            o.mark_sealed(now)
-        })
+        let proof = self
+            .stored_proof(&archive_key, ours.then_some(archive_path.as_path()), level)
+            .await?;
+        self.finish(
+            order,
+            PipelineStep::Seal,
+            &claimed.token,
+            sealed(now, proof),
+        )
         .await
+    }
+
+    /// Until when the stored archive version proves its existence (its newest timestamp's
+    /// chain, or its signature timestamp's at B-T and B-LT): read from `local` when that is the
+    /// stored file, else from the store. None at B-B: no timestamp, nothing to renew.
+    async fn stored_proof(
+        &self,
+        key: &str,
+        local: Option<&std::path::Path>,
+        level: crate::domain::SealLevel,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+        if level < crate::domain::SealLevel::BT {
+            return Ok(None);
+        }
+        let work = tempfile::tempdir().map_err(internal)?;
+        let path = match local {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = work.path().join("archive.pdf");
+                if !self.objects.get_to_file(key, &p).await? {
+                    return Err(internal(format!("{key} is missing")));
+                }
+                p
+            }
+        };
+        let proof =
+            tokio::task::spawn_blocking(move || crate::pdf::sign::extend::current_proof(&path))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?;
+        Ok(proof.until)
     }
 }

@@ -25,7 +25,10 @@ impl Pipeline {
     pub async fn run(&self, job: &Job) -> Result<(), AppError> {
         let (tenant, order_id) = job.target();
         let (t, id) = (TenantId::parse(tenant)?, OrderId::parse(order_id)?);
-        let step = job.step();
+        let Some(step) = job.step() else {
+            // A renewal, outside the pipeline's steps (it has a claim of its own).
+            return self.renew(&t, id).await.map(|_| ());
+        };
         let order = self.load(&t, id).await?;
         if next_step(&order.status) == PipelinePosition::Stopped {
             tracing::info!(order = %id, ?step, "order stopped after a failure: job dropped");

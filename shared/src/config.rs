@@ -356,19 +356,36 @@ pub async fn eid_from_env(
     Ok(Arc::new(crate::bankid::provider::BankIdNotConfigured))
 }
 
-/// The timestamp authority from `ESIGN_TSA_URL` (RFC 3161 over HTTP), if set.
+/// The timestamp authority from `ESIGN_TSA_URL` (RFC 3161 over HTTP), if set, and the one
+/// tried when it fails from `ESIGN_TSA_FALLBACK_URL`. Credentials an authority wants go in
+/// the URL (`https://user:password@host/path`) and are sent as HTTP Basic.
 pub fn timestamp_from_env() -> Result<Option<Arc<dyn crate::pdf::TimestampSource>>, ConfigError> {
-    match std::env::var("ESIGN_TSA_URL") {
-        Ok(url) if !url.trim().is_empty() => {
-            let client = crate::pdf::HttpTimestampClient::new(url.trim()).map_err(|e| {
-                ConfigError::Invalid {
-                    name: "ESIGN_TSA_URL",
-                    why: e.to_string(),
+    let client =
+        |name: &'static str| -> Result<Option<Arc<dyn crate::pdf::TimestampSource>>, ConfigError> {
+            match std::env::var(name) {
+                Ok(url) if !url.trim().is_empty() => {
+                    let client = crate::pdf::HttpTimestampClient::new(url.trim()).map_err(|e| {
+                        ConfigError::Invalid {
+                            name,
+                            why: e.to_string(),
+                        }
+                    })?;
+                    Ok(Some(Arc::new(client)))
                 }
-            })?;
-            Ok(Some(Arc::new(client)))
-        }
-        _ => Ok(None),
+                _ => Ok(None),
+            }
+        };
+    match (client("ESIGN_TSA_URL")?, client("ESIGN_TSA_FALLBACK_URL")?) {
+        (Some(first), Some(second)) => Ok(Some(Arc::new(crate::pdf::TimestampSources::new(vec![
+            ("ESIGN_TSA_URL".into(), first),
+            ("ESIGN_TSA_FALLBACK_URL".into(), second),
+        ])))),
+        (Some(first), None) => Ok(Some(first)),
+        (None, Some(_)) => Err(ConfigError::Invalid {
+            name: "ESIGN_TSA_FALLBACK_URL",
+            why: "a fallback needs ESIGN_TSA_URL as well".into(),
+        }),
+        (None, None) => Ok(None),
     }
 }
 

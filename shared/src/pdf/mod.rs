@@ -16,6 +16,7 @@ pub(crate) mod random_access;
 pub mod sign;
 pub mod signed_data;
 pub mod timestamp;
+pub mod timestamp_sources;
 pub(crate) mod update;
 pub mod validate;
 
@@ -37,6 +38,7 @@ pub use sign::seal::{
 };
 pub use sign::software_signer::SoftwareSealSigner;
 pub use timestamp::{HttpTimestampClient, TimestampError, TimestampSource};
+pub use timestamp_sources::TimestampSources;
 pub use validate::{verify, verify_file, SignatureReport, VerifyReport};
 
 /// What a secretary reads when a file holds a decompression bomb (intake says the same).

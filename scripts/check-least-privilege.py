@@ -95,14 +95,18 @@ for key in ["SESSION#0123", "EID#0123"]:
 
 
 # Queues: each function sends only to the step after its own (the orders function to all three:
-# a stopped step run again; housekeeping to all three: work that waits).
+# a stopped step run again; housekeeping to all three: work that waits, and renewals, which go
+# to the seal queue; the seal function also to the export queue: an exported order's package is
+# delivered again after a renewal).
 for q in ["SealQueue.Arn", "PublishQueue.Arn", "ArchiveExportQueue.Arn"]:
     probe("CreateSigningOrder Housekeeping", "sqs:SendMessage", q, True)
     probe("Upload", "sqs:SendMessage", q, False)
 probe("BankidCollect", "sqs:SendMessage", "SealQueue.Arn", True)
 probe("BankidCollect", "sqs:SendMessage", "PublishQueue.Arn", False)
 probe("Seal", "sqs:SendMessage", "PublishQueue.Arn", True)
-probe("Seal", "sqs:SendMessage", "ArchiveExportQueue.Arn", False)
+probe("Seal", "sqs:SendMessage", "ArchiveExportQueue.Arn", True)
+probe("Seal", "sqs:SendMessage", "SealQueue.Arn", False)
+probe("Publish", "sqs:SendMessage", "SealQueue.Arn", False)
 
 
 def as_list(v):

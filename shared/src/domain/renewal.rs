@@ -63,12 +63,23 @@ impl RenewalWindow {
 pub struct ArchiveProof {
     /// The earliest end of the newest timestamp's certificate chain.
     pub until: DateTime<Utc>,
-    /// How many renewals the archive version has had.
+    /// Each renewal the archive version has had, oldest first.
     #[serde(default)]
-    pub renewals: u32,
+    pub renewed: Vec<RenewedProof>,
+    /// How many of those the package delivered to the e-archive tells of: fewer, and a new
+    /// package is due (the renewed archive version, with its renewals in the PREMIS).
+    #[serde(default)]
+    pub exported_renewals: u32,
     /// Who is renewing it now (a lease, so two deliveries never renew it twice at once).
     #[serde(default)]
     pub claim: Option<RenewalClaim>,
+}
+
+/// One renewal: when, and until when the new timestamp proves existence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewedProof {
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +125,8 @@ impl ArchiveProof {
     pub fn new(until: DateTime<Utc>) -> Self {
         ArchiveProof {
             until,
-            renewals: 0,
+            renewed: Vec::new(),
+            exported_renewals: 0,
             claim: None,
         }
     }
@@ -148,11 +160,29 @@ impl ArchiveProof {
         }
     }
 
-    /// The renewal is done: the proof now lasts until `until`.
-    pub fn renewed(&mut self, token: &str, until: DateTime<Utc>) -> Result<(), DomainError> {
+    /// The renewal is done at `at`: the proof now lasts until `until`.
+    pub fn record_renewal(
+        &mut self,
+        token: &str,
+        at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         self.check_claim(token)?;
         self.until = until;
-        self.renewals += 1;
+        self.renewed.push(RenewedProof { at, until });
+        self.claim = None;
+        Ok(())
+    }
+
+    /// Whether renewals happened that the delivered package does not tell of.
+    pub fn export_due(&self) -> bool {
+        (self.exported_renewals as usize) < self.renewed.len()
+    }
+
+    /// A package telling of every renewal so far has been delivered under `token`.
+    pub fn record_export(&mut self, token: &str) -> Result<(), DomainError> {
+        self.check_claim(token)?;
+        self.exported_renewals = self.renewed.len() as u32;
         self.claim = None;
         Ok(())
     }
@@ -225,14 +255,26 @@ mod tests {
             p.claim("b", now, Duration::minutes(10)),
             Err(DomainError::StepClaimed { .. })
         ));
-        assert!(p.renewed("b", at(2030, 1, 1)).is_err());
+        assert!(p.record_renewal("b", now, at(2030, 1, 1)).is_err());
         let later = now + Duration::minutes(11);
         assert_eq!(p.claim("b", later, Duration::minutes(10)).unwrap(), 2);
-        assert!(p.renewed("a", at(2030, 1, 1)).is_err(), "a's lease ran out");
-        p.renewed("b", at(2030, 1, 1)).unwrap();
+        assert!(
+            p.record_renewal("a", later, at(2030, 1, 1)).is_err(),
+            "a's lease ran out"
+        );
+        assert!(!p.export_due());
+        p.record_renewal("b", later, at(2030, 1, 1)).unwrap();
         assert_eq!(
-            (p.until, p.renewals, p.claim.is_none()),
+            (p.until, p.renewed.len(), p.claim.is_none()),
             (at(2030, 1, 1), 1, true)
         );
+        assert!(
+            p.export_due(),
+            "the delivered package does not tell of the renewal"
+        );
+        assert!(p.record_export("b").is_err(), "needs the claim");
+        p.claim("c", later, Duration::minutes(10)).unwrap();
+        p.record_export("c").unwrap();
+        assert!(!p.export_due());
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::export_facts::{package_id, provenance};
+use super::export_facts::{edition, provenance, Edition};
 use super::work::Claimed;
 use super::{internal, Pipeline, SOFTWARE};
 use crate::app::tenants::seal_root;
@@ -41,22 +41,41 @@ impl Pipeline {
     /// whole, and only then is the order exported.
     pub(super) async fn export_order(&self, claimed: &Claimed) -> Result<(), AppError> {
         let order = &claimed.order;
-        let key = files::order_file(&order.tenant, order.id, files::ARCHIVE_PACKAGE);
         let now = self.clock.now();
+        let edition = edition(order);
+        self.package_and_deliver(order, &edition, now).await?;
+        let told = edition.renewals as u32;
+        self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
+            o.mark_exported(now)?;
+            if let Some(proof) = &mut o.archive_proof {
+                proof.exported_renewals = told;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Make the package (`edition` says which), store it beside the order, read it back whole,
+    /// and deliver it where the e-archive collects it.
+    pub(super) async fn package_and_deliver(
+        &self,
+        order: &SigningOrder,
+        edition: &Edition,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let key = files::order_file(&order.tenant, order.id, files::ARCHIVE_PACKAGE);
         // Files, not memory: an archive version may be hundreds of MB.
         let rec = self.tenant_record(&order.tenant).await?;
         let work = tempfile::tempdir().map_err(internal)?;
-        let package = self.make_package(order, &rec, now, work.path()).await?;
+        let package = self
+            .make_package(order, &rec, edition, now, work.path())
+            .await?;
         self.objects
             .put_file(&key, &package, "application/zip")
             .await?;
         self.read_back(&key, work.path()).await?;
-        self.deliver(order, &rec.tenant.archive, &package, now)
-            .await?;
-        self.finish(order, PipelineStep::ArchiveExport, &claimed.token, |o| {
-            o.mark_exported(now)
-        })
-        .await
+        self.deliver(order, edition, &rec.tenant.archive, &package, now)
+            .await
     }
 
     /// The package where the e-archive collects it, then its manifest (what it is, its size
@@ -64,12 +83,13 @@ impl Pipeline {
     async fn deliver(
         &self,
         order: &SigningOrder,
+        edition: &Edition,
         agreement: &crate::domain::ArchiveAgreement,
         package: &std::path::Path,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let t = &order.tenant;
-        let package_id = package_id(order);
+        let package_id = &edition.id;
         let measured = package.to_path_buf();
         let (size, sha256) =
             tokio::task::spawn_blocking(move || crate::archive::measure_file(&measured))
@@ -78,7 +98,7 @@ impl Pipeline {
                 .map_err(internal)?;
         self.objects
             .put_file(
-                &files::export_package(t, &package_id),
+                &files::export_package(t, package_id),
                 package,
                 "application/zip",
             )
@@ -97,10 +117,12 @@ impl Pipeline {
             "submission_agreement": agreement.submission_agreement,
             "archive": agreement.archive_name,
             "validation": "passed",
+            "replaces": edition.replaces,
+            "renewals": edition.renewals,
         });
         self.objects
             .put(
-                &files::export_manifest(t, &package_id),
+                &files::export_manifest(t, package_id),
                 bytes::Bytes::from(serde_json::to_vec_pretty(&manifest).map_err(internal)?),
                 "application/json",
             )
@@ -162,7 +184,13 @@ impl Pipeline {
         let work = tempfile::tempdir().map_err(internal)?;
         let rec = self.tenant_record(t).await?;
         let package = self
-            .make_package(&order, &rec, self.clock.now(), work.path())
+            .make_package(
+                &order,
+                &rec,
+                &edition(&order),
+                self.clock.now(),
+                work.path(),
+            )
             .await?;
         let target = out.to_path_buf();
         tokio::task::spawn_blocking(move || {
@@ -212,6 +240,7 @@ impl Pipeline {
         &self,
         order: &SigningOrder,
         rec: &crate::repo::TenantRecord,
+        edition: &Edition,
         now: DateTime<Utc>,
         work: &std::path::Path,
     ) -> Result<std::path::PathBuf, AppError> {
@@ -321,7 +350,7 @@ impl Pipeline {
             use_: FileUse::ValidationReport,
         });
         let meta = SipMetadata {
-            package_id: package_id(order),
+            package_id: edition.id.clone(),
             label: order.meeting.title.clone(),
             created: now,
             tenant_id: t.to_string(),
@@ -335,6 +364,7 @@ impl Pipeline {
             provenance: provenance(order, &report, now),
             software: SOFTWARE.into(),
             agreement: rec.tenant.archive.clone(),
+            replaces: edition.replaces.clone(),
         };
         let package = work.join("sip.zip");
         let written = package.clone();

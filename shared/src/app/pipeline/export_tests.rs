@@ -13,19 +13,24 @@ use crate::ports::PortError;
 use crate::repo::files;
 
 fn entry(zip: &[u8], suffix: &str) -> String {
+    String::from_utf8(entry_bytes(zip, suffix)).unwrap()
+}
+
+/// The file of a zip whose name ends with `suffix`.
+pub(super) fn entry_bytes(zip: &[u8], suffix: &str) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let name = archive
         .file_names()
         .find(|n| n.ends_with(suffix))
         .unwrap_or_else(|| panic!("no {suffix}"))
         .to_string();
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     archive
         .by_name(&name)
         .unwrap()
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .unwrap();
-    text
+    bytes
 }
 
 /// Run the seal, publish and export jobs queued for `order`; its stored package.

@@ -5,6 +5,7 @@
 mod export;
 mod export_facts;
 mod publish;
+mod reexport;
 mod renew;
 mod seal;
 mod seal_file;

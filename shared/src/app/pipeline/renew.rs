@@ -11,8 +11,9 @@ use chrono::Duration;
 
 use super::{internal, Pipeline};
 use crate::app::AppError;
-use crate::domain::{DomainError, OrderId, TenantId};
+use crate::domain::{DomainError, OrderId, OrderStatus, PipelineStep, SigningOrder, TenantId};
 use crate::pdf::sign::extend::current_proof;
+use crate::ports::Job;
 use crate::repo::files;
 
 /// What one renewal job did.
@@ -36,6 +37,8 @@ impl Pipeline {
         let now = self.clock.now();
         let window = self.tenant_record(t).await?.tenant.renew_within_months;
         if !window.is_due(proof.until, now) {
+            // Renewed already; a delivery of the package after it may have been lost.
+            self.queue_export_after_renewal(&order).await?;
             return Ok(Renewal::NothingToDo);
         }
         let token = uuid::Uuid::new_v4().to_string();
@@ -56,19 +59,16 @@ impl Pipeline {
             Err(e) => return Err(e),
         }
         match self.renew_claimed(t, id, proof.until, &token).await {
-            Ok(done) => Ok(done),
+            Ok(done) => {
+                // A failure here fails the job: its next delivery finds the renewal done and
+                // queues the package again.
+                self.queue_export_after_renewal(&self.load(t, id).await?)
+                    .await?;
+                Ok(done)
+            }
             Err(e) => {
                 tracing::warn!(event = "renewal_failed", tenant = %t, order = %id, error = %e, "archive version not renewed; it stays due");
-                let now = self.clock.now();
-                let released = self
-                    .orders
-                    .update_with(t, id, |o| {
-                        Ok::<_, AppError>(o.release_renewal(&token, now)?)
-                    })
-                    .await;
-                if let Err(e) = released {
-                    tracing::warn!(order = %id, error = %e, "renewal claim not given back");
-                }
+                self.release_archive_claim(t, id, &token).await;
                 Err(e)
             }
         }
@@ -122,6 +122,35 @@ impl Pipeline {
         self.record_renewal(t, id, token, until, detail).await?;
         tracing::info!(event = "archive_renewed", tenant = %t, order = %id, until = %until, "archive version renewed");
         Ok(Renewal::Renewed)
+    }
+
+    /// Give the archive version's claim back after a failed attempt, so the next delivery need
+    /// not wait for the lease (if that fails too, the lease runs out on its own).
+    pub(super) async fn release_archive_claim(&self, t: &TenantId, id: OrderId, token: &str) {
+        let now = self.clock.now();
+        let released = self
+            .orders
+            .update_with(t, id, |o| Ok::<_, AppError>(o.release_renewal(token, now)?))
+            .await;
+        if let Err(e) = released {
+            tracing::warn!(order = %id, error = %e, "claim on the archive version not given back");
+        }
+    }
+
+    /// An exported order whose delivered package does not tell of its renewals gets it again
+    /// (the archive-export function: `Pipeline::export_renewed`).
+    async fn queue_export_after_renewal(&self, order: &SigningOrder) -> Result<(), AppError> {
+        let due = order.archive_proof.as_ref().is_some_and(|p| p.export_due());
+        if order.status == OrderStatus::Exported && due {
+            self.queue
+                .enqueue(Job::for_step(
+                    PipelineStep::ArchiveExport,
+                    &order.tenant,
+                    order.id,
+                ))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn record_renewal(

@@ -110,15 +110,43 @@ fn renew_jobs(jobs: Vec<Job>) -> Vec<String> {
     ids
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_schedule_renews_exactly_the_due_archive_versions_once_each_whatever_fails() {
+/// A world whose tenant seals at B-LTA with an authority whose certificate runs 3 years
+/// (`short`): the world, the tenant's API key, the queue its jobs go to.
+struct World {
+    start: DateTime<Utc>,
+    t: TestApp,
+    tenant: TenantId,
+    queue: Arc<RecordingQueue>,
+    short: App,
+    key: String,
+}
+
+async fn world() -> World {
     let start = Utc::now();
     let t = test_app::start_at(start).await;
-    let tenant = TenantId::parse(TENANT).unwrap();
     let queue = Arc::new(RecordingQueue::default());
-    // Sealed with an authority whose certificate runs 3 years, and one of 10.
     let short = app_with_authority(&t, authority(&t, "TSA 3 år", start, 3), &queue);
     let key = t.add_tenant_on(&short, TENANT).await;
+    World {
+        start,
+        t,
+        tenant: TenantId::parse(TENANT).unwrap(),
+        queue,
+        short,
+        key,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_renews_exactly_the_due_archive_versions_once_each_whatever_fails() {
+    let World {
+        start,
+        t,
+        tenant,
+        queue,
+        short,
+        key,
+    } = world().await;
     assert_eq!(
         t.app.tenants.tenant(&tenant).await.unwrap().seal_level,
         SealLevel::BLTA
@@ -234,7 +262,7 @@ async fn the_schedule_renews_exactly_the_due_archive_versions_once_each_whatever
             until,
             "order {id}: the order knows the file's proof"
         );
-        assert_eq!(proof.renewals, 1, "order {id}");
+        assert_eq!(proof.renewed.len(), 1, "order {id}");
         assert!(proof.claim.is_none(), "order {id}");
         assert_eq!(
             o.history
@@ -261,6 +289,124 @@ async fn the_schedule_renews_exactly_the_due_archive_versions_once_each_whatever
     assert!(versions_dir.exists());
     // Not due: untouched.
     let o = order(&t, kept).await;
-    assert_eq!(o.archive_proof.unwrap().renewals, 0);
+    assert!(o.archive_proof.unwrap().renewed.is_empty());
     assert_eq!(stored_proof(&t, kept).await.0, 1);
+}
+
+/// Run every job queued, and those they queue, until none is left.
+async fn run_all(app: &App, queue: &RecordingQueue) {
+    for _ in 0..10 {
+        let jobs = queue.take();
+        if jobs.is_empty() {
+            return;
+        }
+        for job in jobs {
+            app.pipeline.handle(&job).await.unwrap();
+        }
+    }
+    panic!("jobs keep coming");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_order_is_delivered_again_after_a_renewal_replacing_its_package() {
+    let World {
+        start,
+        t,
+        tenant,
+        queue,
+        short,
+        key,
+    } = world().await;
+    let (signed, _) = t.signed_order_of(&short, TENANT, &key).await;
+    run_all(&short, &queue).await;
+    let exported = order(&t, signed.id).await;
+    assert_eq!(exported.status, crate::domain::OrderStatus::Exported);
+    let first_id = format!("uuid-{}", signed.id);
+    let first_zip = t.stored(&files::export_package(&tenant, &first_id)).await;
+
+    t.clock.advance(Duration::days(2 * 365 + 1));
+    let renewing = app_with_authority(&t, authority(&t, "TSA förnyad", start, 12), &queue);
+    assert_eq!(
+        renewing.pipeline.renew(&tenant, signed.id).await.unwrap(),
+        Renewal::Renewed
+    );
+    let jobs = queue.take();
+    assert!(
+        matches!(jobs.as_slice(), [Job::ArchiveExport { .. }]),
+        "the package is due again: {jobs:?}"
+    );
+    renewing.pipeline.handle(&jobs[0]).await.unwrap();
+    // A duplicate delivery of the job, or of the renewal, changes nothing.
+    renewing.pipeline.handle(&jobs[0]).await.unwrap();
+    assert_eq!(
+        renewing.pipeline.renew(&tenant, signed.id).await.unwrap(),
+        Renewal::NothingToDo
+    );
+    assert!(queue.take().is_empty());
+
+    let again = order(&t, signed.id).await;
+    let proof = again.archive_proof.clone().unwrap();
+    assert_eq!((proof.renewed.len(), proof.exported_renewals), (1, 1));
+    assert_eq!(
+        again
+            .history
+            .iter()
+            .filter(|e| e.kind == "archive_reexported")
+            .count(),
+        1
+    );
+    let manifests: Vec<String> = t
+        .ports
+        .objects
+        .list(&format!("exports/{tenant}/"))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.ends_with(".json"))
+        .collect();
+    assert_eq!(manifests.len(), 2, "{manifests:?}");
+    let second_manifest = manifests.iter().find(|k| !k.contains(&first_id)).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&t.stored(second_manifest).await).unwrap();
+    assert_eq!(manifest["replaces"], first_id.as_str());
+    assert_eq!(manifest["renewals"], 1);
+    let second_id = manifest["package_id"].as_str().unwrap().to_string();
+    let second_zip = t.stored(&files::export_package(&tenant, &second_id)).await;
+
+    // The earlier package stays; the new one carries the renewed file and tells of it.
+    assert_eq!(
+        t.stored(&files::export_package(&tenant, &first_id)).await,
+        first_zip
+    );
+    let mets =
+        String::from_utf8(super::export_tests::entry_bytes(&second_zip, "METS.xml")).unwrap();
+    assert!(mets.contains(r#"RECORDSTATUS="REPLACEMENT""#));
+    let premis =
+        String::from_utf8(super::export_tests::entry_bytes(&second_zip, "premis.xml")).unwrap();
+    assert!(premis.contains("event-renewal-1"), "{premis}");
+    assert!(
+        !String::from_utf8(super::export_tests::entry_bytes(&first_zip, "premis.xml"))
+            .unwrap()
+            .contains("event-renewal-1")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive.pdf");
+    std::fs::write(
+        &archive,
+        super::export_tests::entry_bytes(&second_zip, crate::archive::ARCHIVE_PATH),
+    )
+    .unwrap();
+    assert_eq!(current_proof(&archive).unwrap().document_timestamps, 2);
+    let package = dir.path().join("sip.zip");
+    std::fs::write(&package, &second_zip).unwrap();
+    let default = format!("{}/../scripts/eark-validate", env!("CARGO_MANIFEST_DIR"));
+    let out = esign_world::testkit::run(
+        &esign_world::testkit::tool("ESIGN_EARK_VALIDATE", &default),
+        &[package.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

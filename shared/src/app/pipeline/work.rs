@@ -9,7 +9,7 @@ use super::Pipeline;
 use crate::app::texts;
 use crate::app::AppError;
 use crate::domain::pipeline::{next_step, PipelinePosition, StepError};
-use crate::domain::{DomainError, OrderId, PipelineStep, SigningOrder, TenantId};
+use crate::domain::{DomainError, OrderId, OrderStatus, PipelineStep, SigningOrder, TenantId};
 use crate::error::ErrorText;
 use crate::ports::{Job, Retry};
 
@@ -30,6 +30,10 @@ impl Pipeline {
             return self.renew(&t, id).await.map(|_| ());
         };
         let order = self.load(&t, id).await?;
+        if step == PipelineStep::ArchiveExport && order.status == OrderStatus::Exported {
+            // Exported before: delivered again only when a renewal happened since.
+            return self.export_renewed(&order).await;
+        }
         if next_step(&order.status) == PipelinePosition::Stopped {
             tracing::info!(order = %id, ?step, "order stopped after a failure: job dropped");
             return Ok(());

@@ -140,7 +140,7 @@ fn write_header(x: &mut XmlOut, meta: &SipMetadata, created: &str) -> Result<(),
         "metsHdr",
         &[
             ("CREATEDATE", created),
-            ("RECORDSTATUS", "NEW"),
+            ("RECORDSTATUS", meta.record_status()),
             ("ext:OAISTYPE", "SIP"),
         ],
     )?;

@@ -118,7 +118,7 @@ fn write_mets_header(
         &[
             ("CREATEDATE", created),
             ("LASTMODDATE", created),
-            ("RECORDSTATUS", "NEW"),
+            ("RECORDSTATUS", meta.record_status()),
             ("csip:OAISPACKAGETYPE", "SIP"),
         ],
     )?;

@@ -114,9 +114,21 @@ pub struct SipMetadata {
     pub software: String,
     /// The tenant's delivery agreement: the archive, the contact, retention, form, profile.
     pub agreement: crate::domain::ArchiveAgreement,
+    /// The package this one replaces (a renewed archive version delivered again): its METS
+    /// says `RECORDSTATUS="REPLACEMENT"` instead of `NEW`.
+    pub replaces: Option<String>,
 }
 
 impl SipMetadata {
+    /// The METS header's record status: a first delivery, or one replacing an earlier package.
+    pub(crate) fn record_status(&self) -> &'static str {
+        if self.replaces.is_some() {
+            "REPLACEMENT"
+        } else {
+            "NEW"
+        }
+    }
+
     /// Where a file of the E-ARK layout lies in this package's profile.
     pub(crate) fn package_path(&self, eark: &str) -> String {
         match self.agreement.profile {
@@ -153,6 +165,16 @@ pub struct Provenance {
     pub seal: Option<SealFact>,
     /// The check of every signature made when the package was made.
     pub validation: ValidationFact,
+    /// Each renewal of the archive version's proof of existence, oldest first.
+    pub renewals: Vec<RenewalFact>,
+}
+
+/// A renewal of the archive version's proof of existence: a new document timestamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalFact {
+    pub at: DateTime<Utc>,
+    /// Until when the new timestamp proves existence.
+    pub until: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

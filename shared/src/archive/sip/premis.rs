@@ -124,6 +124,23 @@ pub(super) fn premis_xml(
             objects: archive.iter().cloned().collect(),
         });
     }
+    for (i, r) in p.renewals.iter().enumerate() {
+        events.push(Event {
+            id: format!("event-renewal-{}", i + 1),
+            kind: "digital signature generation",
+            at: timestamp(&r.at),
+            detail: format!(
+                "Beviset för arkivexemplarets existens förnyades med en ny dokumenttidsstämpel \
+                 över hela filen och aktuella spärruppgifter; beviset gäller till {} \
+                 (ETSI EN 319 142-1, PAdES-B-LTA)",
+                r.until.format("%Y-%m-%d")
+            ),
+            outcome: "success",
+            outcome_notes: Vec::new(),
+            agents: vec![(software.clone(), "executing program")],
+            objects: archive.iter().cloned().collect(),
+        });
+    }
     let v = &p.validation;
     let reports: Vec<String> = v.reports.iter().map(|r| meta.package_path(r)).collect();
     events.push(Event {

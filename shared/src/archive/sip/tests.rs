@@ -66,8 +66,10 @@ fn meta() -> SipMetadata {
                 ],
                 reports: vec!["documentation/validation-report.xml".into()],
             },
+            renewals: Vec::new(),
         },
         software: "e-underskrift 0.1.0".into(),
+        replaces: None,
         agreement: crate::domain::ArchiveAgreement {
             archive_name: Some("Jämtlands e-arkiv".into()),
             submission_agreement: Some("LÖ 2025:3".into()),
@@ -831,4 +833,45 @@ fn a_signature_on_paper_is_its_own_event_with_its_reason() {
             .count(),
         3
     );
+}
+
+/// Delivered again after the archive version's proof was renewed: the METS says the package
+/// replaces an earlier one, and the PREMIS tells of each renewal; both still pass the schemas
+/// and eark-validator.
+#[test]
+fn a_package_delivered_after_renewals_replaces_the_earlier_and_tells_of_them() {
+    let mut meta = self::meta();
+    meta.replaces = Some("uuid-2f1c9a56-7d1e-4c55-9a53-5c1d3c0f0b11".into());
+    meta.package_id = "uuid-7b0b4a8e-39c1-8f3d-a1a5-0c2d7e9f1b22".into();
+    meta.provenance.renewals = vec![
+        RenewalFact {
+            at: Utc.with_ymd_and_hms(2029, 3, 1, 2, 0, 0).unwrap(),
+            until: Utc.with_ymd_and_hms(2039, 3, 1, 2, 0, 0).unwrap(),
+        },
+        RenewalFact {
+            at: Utc.with_ymd_and_hms(2037, 3, 1, 2, 0, 0).unwrap(),
+            until: Utc.with_ymd_and_hms(2047, 3, 1, 2, 0, 0).unwrap(),
+        },
+    ];
+    let zip_bytes = build_sip(&meta, &files()).unwrap();
+    let root = &meta.package_id;
+    let mets = String::from_utf8(zip_entry(&zip_bytes, &format!("{root}/METS.xml"))).unwrap();
+    assert!(mets.contains(r#"RECORDSTATUS="REPLACEMENT""#), "{mets}");
+    let premis = zip_entry(&zip_bytes, &format!("{root}/{PREMIS_PATH}"));
+    assert_valid_against("premis.xsd", "premis.xml", &premis);
+    let premis = String::from_utf8(premis).unwrap();
+    for (id, until) in [
+        ("event-renewal-1", "2039-03-01"),
+        ("event-renewal-2", "2047-03-01"),
+    ] {
+        assert!(premis.contains(id), "{premis}");
+        assert!(premis.contains(until), "{premis}");
+    }
+    assert_passes_eark_validator(&zip_bytes);
+    // A first delivery says NEW.
+    let first_meta = self::meta();
+    let first = build_sip(&first_meta, &files()).unwrap();
+    let first_root = first_meta.package_id;
+    let mets = String::from_utf8(zip_entry(&first, &format!("{first_root}/METS.xml"))).unwrap();
+    assert!(mets.contains(r#"RECORDSTATUS="NEW""#));
 }

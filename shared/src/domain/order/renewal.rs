@@ -42,8 +42,22 @@ impl SigningOrder {
         self.archive_proof
             .as_mut()
             .ok_or(DomainError::ClaimLost)?
-            .renewed(token, until)?;
+            .record_renewal(token, at, until)?;
         self.record(at, "archive_renewed", None, Some(detail));
+        Ok(())
+    }
+
+    /// A package telling of every renewal so far was delivered (under the claim `token`).
+    pub fn record_renewal_export(
+        &mut self,
+        token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.archive_proof
+            .as_mut()
+            .ok_or(DomainError::ClaimLost)?
+            .record_export(token)?;
+        self.record(at, "archive_reexported", None, None);
         Ok(())
     }
 

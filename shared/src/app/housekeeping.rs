@@ -138,8 +138,8 @@ impl Housekeeping {
     pub async fn resume_after_restart(&self, t: &TenantId) -> Result<usize, AppError> {
         let now = self.clock.now();
         for id in self.orders.active(t).await? {
-            let claimed =
-                matches!(self.orders.load(t, id).await, Ok(Some(o)) if o.value.is_claimed(now));
+            let claimed = matches!(self.orders.load(t, id).await,
+                Ok(Some(o)) if o.value.is_claimed(now) || o.value.archive_claimed(now));
             if !claimed {
                 continue;
             }
@@ -151,6 +151,9 @@ impl Housekeeping {
                 tracing::warn!(tenant = %t, order = %id, error = %e, "claim of a dead process not ended");
             }
         }
+        // Renewals queued in a queue that died with the process: queued again now (the daily
+        // round may have run already), their dead claims ended.
+        self.resume_renewals_after_restart(t).await?;
         self.resume_pending_work(t).await
     }
 
@@ -208,6 +211,12 @@ impl Housekeeping {
                 self.queue.enqueue(Job::for_step(step, t, id)).await?;
                 round.requeued += 1;
             }
+        }
+        if tasks.requeue && o.archive_export_due() && !o.archive_claimed(now) {
+            // Renewed since it was exported: its package is due again.
+            let job = Job::for_step(crate::domain::PipelineStep::ArchiveExport, t, id);
+            self.queue.enqueue(job).await?;
+            round.requeued += 1;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 use super::Housekeeping;
 use crate::app::AppError;
 use crate::domain::renewal::months_to_scan;
-use crate::domain::TenantId;
+use crate::domain::{OrderId, TenantId};
 use crate::ports::Job;
 
 impl Housekeeping {
@@ -23,13 +23,46 @@ impl Housekeeping {
     /// Queue a renewal for each of the tenant's kept archive versions whose proof is due now.
     /// A renewal queued twice is done once (the job checks and claims). Answers how many.
     pub async fn queue_due_renewals(&self, t: &TenantId) -> Result<usize, AppError> {
+        let due = self.due_renewals(t).await?;
+        for id in &due {
+            self.queue.enqueue(Job::renew(t, *id)).await?;
+        }
+        Ok(due.len())
+    }
+
+    /// After a restart of the only process on the storage (`esign serve`): the claims on due
+    /// archive versions are a dead process's and end now, and the renewals are queued again.
+    pub(super) async fn resume_renewals_after_restart(
+        &self,
+        t: &TenantId,
+    ) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let due = self.due_renewals(t).await?;
+        for id in &due {
+            let claimed = self
+                .orders
+                .load(t, *id)
+                .await?
+                .is_some_and(|o| o.value.archive_claimed(now));
+            if claimed {
+                self.orders
+                    .update_with(t, *id, |o| Ok::<_, AppError>(o.end_dead_archive_claim(now)))
+                    .await?;
+            }
+            self.queue.enqueue(Job::renew(t, *id)).await?;
+        }
+        Ok(due.len())
+    }
+
+    /// The tenant's kept archive versions whose proof is due now, by order.
+    async fn due_renewals(&self, t: &TenantId) -> Result<Vec<OrderId>, AppError> {
         let now = self.clock.now();
         let window = crate::app::tenants::existing_tenant(&self.tenants, t)
             .await?
             .value
             .tenant
             .renew_within_months;
-        let mut queued = 0;
+        let mut due = Vec::new();
         for month in months_to_scan(now, window) {
             for id in self.orders.proofs_ending_in(t, &month).await? {
                 let Some(order) = self.orders.load(t, id).await? else {
@@ -46,10 +79,9 @@ impl Housekeeping {
                     // should know of: every attempt before failed.
                     tracing::error!(event = "proof_lapsed", tenant = %t, order = %id, until = %proof.until, "an archive version's proof of existence ended before it was renewed");
                 }
-                self.queue.enqueue(Job::renew(t, id)).await?;
-                queued += 1;
+                due.push(id);
             }
         }
-        Ok(queued)
+        Ok(due)
     }
 }

@@ -19,7 +19,7 @@ fn signer_pk(person_hash: &str) -> String {
 }
 
 /// The index of active work: one item per order housekeeping may have work on
-/// (`OrderStatus::is_active`), written in the same transaction as the order.
+/// (`SigningOrder::is_active`), written in the same transaction as the order.
 fn active_sk(id: OrderId) -> String {
     format!("ACTIVE#{id}")
 }
@@ -82,7 +82,7 @@ impl OrderRepo {
             item: self.encode_item(order).await?,
             expect: Expect::Absent,
         }];
-        if order.status.is_active() {
+        if order.is_active() {
             writes.push(Write::Put {
                 item: active_item(order),
                 expect: Expect::Absent,
@@ -121,14 +121,14 @@ impl OrderRepo {
             let Some(Versioned { mut value, version }) = self.load(t, id).await? else {
                 return Ok(None);
             };
-            let was_active = value.status.is_active();
+            let was_active = value.is_active();
             let proof_before = value.archive_proof.as_ref().map(|p| p.until);
             let result = change(&mut value)?;
             let mut writes = vec![Write::Put {
                 item: self.encode_item(&value).await?,
                 expect: Expect::Version(version),
             }];
-            if value.status.is_active() != was_active {
+            if value.is_active() != was_active {
                 writes.extend(self.active_index_write(&value).await?);
             }
             writes.extend(
@@ -148,7 +148,7 @@ impl OrderRepo {
     async fn active_index_write(&self, order: &SigningOrder) -> Result<Option<Write>, RepoError> {
         let (pk, sk) = (tenant_pk(&order.tenant), active_sk(order.id));
         let existing = self.state.get(&pk, &sk).await?;
-        Ok(match (order.status.is_active(), existing) {
+        Ok(match (order.is_active(), existing) {
             (true, None) => Some(Write::Put {
                 item: active_item(order),
                 expect: Expect::Absent,

@@ -335,6 +335,14 @@ async fn an_exported_order_is_delivered_again_after_a_renewal_replacing_its_pack
         matches!(jobs.as_slice(), [Job::ArchiveExport { .. }]),
         "the package is due again: {jobs:?}"
     );
+    // Were that job lost, housekeeping queues it again: the order is active work meanwhile.
+    renewing.housekeeping.run().await.unwrap();
+    let requeued: Vec<Job> = queue
+        .take()
+        .into_iter()
+        .filter(|j| matches!(j, Job::ArchiveExport { .. }))
+        .collect();
+    assert_eq!(requeued, jobs);
     renewing.pipeline.handle(&jobs[0]).await.unwrap();
     // A duplicate delivery of the job, or of the renewal, changes nothing.
     renewing.pipeline.handle(&jobs[0]).await.unwrap();
@@ -343,6 +351,12 @@ async fn an_exported_order_is_delivered_again_after_a_renewal_replacing_its_pack
         Renewal::NothingToDo
     );
     assert!(queue.take().is_empty());
+    renewing
+        .housekeeping
+        .resume_pending_work(&tenant)
+        .await
+        .unwrap();
+    assert!(queue.take().is_empty(), "delivered: no longer active work");
 
     let again = order(&t, signed.id).await;
     let proof = again.archive_proof.clone().unwrap();

@@ -131,12 +131,13 @@ impl SigningOrder {
     /// only one on its storage): the next delivery may take the step at once. `true` when
     /// there was one.
     pub fn end_dead_claim(&mut self, now: DateTime<Utc>) -> bool {
+        let archive = self.end_dead_archive_claim(now);
         match self.claim.as_mut() {
             Some(c) if c.is_live(now) => {
                 c.until = now;
                 true
             }
-            _ => false,
+            _ => archive,
         }
     }
 

@@ -7,6 +7,13 @@ use super::{OrderStatus, OrderVersion, SignatureState, Signer, SigningOrder};
 use crate::domain::{DomainError, Personnummer, SignerId};
 
 impl SigningOrder {
+    /// Whether housekeeping may have work on the order: its status says so
+    /// (`OrderStatus::is_active`), or its package is due again after a renewal. The index of
+    /// active work holds exactly these orders.
+    pub fn is_active(&self) -> bool {
+        self.status.is_active() || self.archive_export_due()
+    }
+
     pub fn current(&self) -> &OrderVersion {
         // `create` makes version 1 and versions are only ever pushed.
         self.versions

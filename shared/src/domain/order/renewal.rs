@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::SigningOrder;
+use super::{OrderStatus, SigningOrder};
 use crate::domain::renewal::ArchiveProof;
 use crate::domain::DomainError;
 
@@ -59,6 +59,34 @@ impl SigningOrder {
             .record_export(token)?;
         self.record(at, "archive_reexported", None, None);
         Ok(())
+    }
+
+    /// Whether the order has work on its kept archive version: a package to deliver again
+    /// after a renewal (housekeeping queues it while it waits; `SigningOrder::is_active`).
+    pub fn archive_export_due(&self) -> bool {
+        self.status == OrderStatus::Exported
+            && self.archive_proof.as_ref().is_some_and(|p| p.export_due())
+    }
+
+    /// Whether someone holds a live claim on the archive version (a renewal, or its package
+    /// delivered again).
+    pub fn archive_claimed(&self, now: DateTime<Utc>) -> bool {
+        self.archive_proof
+            .as_ref()
+            .and_then(|p| p.claim.as_ref())
+            .is_some_and(|c| c.until > now)
+    }
+
+    /// After a restart of the only process on the storage: a live claim on the archive version
+    /// is a dead process's; it ends now. Answers whether there was one.
+    pub fn end_dead_archive_claim(&mut self, now: DateTime<Utc>) -> bool {
+        match self.archive_proof.as_mut().and_then(|p| p.claim.as_mut()) {
+            Some(c) if c.until > now => {
+                c.until = now;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A renewal attempt failed: the claim is given back for the next delivery.

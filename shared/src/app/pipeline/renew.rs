@@ -109,6 +109,23 @@ impl Pipeline {
         let until = outcome
             .proof_until
             .ok_or_else(|| internal("the new timestamp's certificate has no end"))?;
+        let before = current.until.unwrap_or(recorded_until);
+        if until <= before {
+            // The authority has not rotated: a timestamp under the same certificate would only
+            // pile up, every day, without carrying the proof any further. Nothing is stored.
+            tracing::error!(event = "renewal_no_later_proof", tenant = %t, order = %id, until = %until, "the timestamp authority's certificate ends no later than the archive version's proof");
+            return Err(AppError::bad_request(
+                "renewal.no_later_proof",
+                format!(
+                    "Tidsstämpeltjänstens certifikat gäller bara till {}, inte längre än arkivexemplarets nuvarande bevis. Byt till en tidsstämpeltjänst med ett nyare certifikat.",
+                    until.format("%Y-%m-%d")
+                ),
+                format!(
+                    "The timestamp authority's certificate only lasts until {}, no longer than the archive version's current proof. Use an authority with a newer certificate.",
+                    until.format("%Y-%m-%d")
+                ),
+            ));
+        }
         let versions = self
             .objects
             .put_file_new_version(&key, &renewed, "application/pdf")

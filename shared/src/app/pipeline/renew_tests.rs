@@ -176,6 +176,28 @@ async fn the_schedule_renews_exactly_the_due_archive_versions_once_each_whatever
     let renewing_ports = ports_with_authority(&t, authority(&t, "TSA förnyad", start, 12), &queue);
     let renewing = App::new(renewing_ports.clone(), crate::app::Settings::default());
 
+    // An authority that has not rotated gives nothing: refused, and nothing is stored.
+    let same = App::new(
+        ports_with_authority(&t, authority(&t, "TSA 3 år igen", start, 3), &queue),
+        crate::app::Settings::default(),
+    );
+    let refused = same.pipeline.renew(&tenant, probe).await.unwrap_err();
+    assert_eq!(
+        crate::error::ErrorText::code(&refused),
+        "renewal.no_later_proof"
+    );
+    assert_eq!(stored_proof(&t, probe).await.0, 1);
+    assert!(
+        order(&t, probe)
+            .await
+            .archive_proof
+            .unwrap()
+            .claim
+            .unwrap()
+            .until
+            <= t.clock.now()
+    );
+
     let faults = Faults::never();
     let counted = App::new(
         faulty_ports(&renewing_ports, &faults),

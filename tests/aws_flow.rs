@@ -71,10 +71,26 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
         Some(&format!("{pki_base}/pki")),
     )
     .unwrap();
-    let pki_routes = esign_world::tsa::router(pki.tsa.clone()).nest(
-        "/pki",
-        esign_world::revocation::router(pki.revocation.clone()),
-    );
+    // The authority after it rotated (for the renewal years later), under `/renewed`.
+    let renewed_tsa = esign_world::tsa::LocalTsa::generate_for_years(
+        &pki.root,
+        std::slice::from_ref(&pki.root.cert_der),
+        &esign_world::pki::SubjectName {
+            common_name: "Tidsstämpeltjänst (förnyad)".into(),
+            organization: "Lokal PKI".into(),
+            organization_identifier: None,
+            country: "SE".into(),
+        },
+        chrono::Utc::now(),
+        10,
+    )
+    .unwrap();
+    let pki_routes = esign_world::tsa::router(pki.tsa.clone())
+        .nest(
+            "/pki",
+            esign_world::revocation::router(pki.revocation.clone()),
+        )
+        .nest("/renewed", esign_world::tsa::router(Arc::new(renewed_tsa)));
     tokio::spawn(async move { axum::serve(listener, pki_routes).await.unwrap() });
 
     let stack = Stack::create(
@@ -403,7 +419,8 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
         }
     }
 
-    // --- the schedule, twice: nothing waits, nothing changes.
+    // --- the schedule, twice: nothing waits, nothing changes (a renewal round runs once a
+    // day: on the clock two years ahead, the archive version is due at once).
     let tick = event("schedule-housekeeping.json");
     let first = handle_schedule(&app.housekeeping, &tick).await.unwrap();
     let after_first = snapshot(&ports, TENANT).await;
@@ -414,5 +431,176 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
         "a second tick changes nothing"
     );
     assert_eq!((first.tenants, first.failures, first.requeued), (1, 0, 0));
-    assert_eq!(first, second);
+    assert_eq!(
+        esign_shared::app::HousekeepingReport {
+            renewals: 0,
+            ..first
+        },
+        second
+    );
+
+    renewal_on_aws(
+        &stack,
+        &clock,
+        &pki_base,
+        &order_id,
+        &pdf,
+        &root_pem,
+        work.path(),
+    )
+    .await;
+}
+
+/// Years later: the archive version's proof (the local authority's certificate, 3 years) is
+/// within the two-year window. The authority has rotated; the first configured authority is
+/// down, so the fallback gives the timestamp. The schedule queues the renewal on the real seal
+/// queue, the seal function renews, the export function delivers the package again; every
+/// message twice. S3 keeps the sealed file as the earlier version.
+async fn renewal_on_aws(
+    stack: &Stack,
+    clock: &ManualClock,
+    pki_base: &str,
+    order_id: &str,
+    original: &[u8],
+    root_pem: &std::path::Path,
+    work: &std::path::Path,
+) {
+    clock.advance(chrono::Duration::days(400));
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}/tsa", dead.local_addr().unwrap());
+    drop(dead);
+    std::env::set_var("ESIGN_TSA_URL", dead_url);
+    std::env::set_var("ESIGN_TSA_FALLBACK_URL", format!("{pki_base}/renewed/tsa"));
+    let mut built = esign_shared::config::ports_from_env().await.unwrap();
+    std::env::remove_var("ESIGN_TSA_FALLBACK_URL");
+    built.ports.clock = Arc::new(ManualClock::new(esign_shared::ports::Clock::now(clock)));
+    let ports = built.ports.clone();
+    let app = built.into_app();
+
+    let tick = event("schedule-housekeeping.json");
+    let report = handle_schedule(&app.housekeeping, &tick).await.unwrap();
+    assert_eq!(report.renewals, 1, "{report:?}");
+    let jobs = stack.receive(&stack.seal_queue).await;
+    assert!(!jobs.is_empty());
+    for m in &jobs {
+        let job: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+        assert_eq!(
+            (job["type"].as_str(), job["order_id"].as_str()),
+            (Some("renew"), Some(order_id))
+        );
+        let ev = lambda_sqs_event("sqs-renew.json", m);
+        assert!(
+            failed(&handle_sqs_batch(app.pipeline.as_ref(), "seal", ev.clone()).await).is_empty()
+        );
+        let after_first = snapshot(&ports, TENANT).await;
+        assert!(failed(&handle_sqs_batch(app.pipeline.as_ref(), "seal", ev).await).is_empty());
+        assert_eq!(
+            snapshot(&ports, TENANT).await,
+            after_first,
+            "a duplicate renewal changes nothing"
+        );
+    }
+    let exports = stack.receive(&stack.export_queue).await;
+    assert!(!exports.is_empty(), "the package is due again");
+    for m in &exports {
+        let ev = lambda_sqs_event("sqs-archive-export.json", m);
+        let resp = handle_sqs_batch(app.pipeline.as_ref(), "archive-export", ev.clone()).await;
+        assert!(failed(&resp).is_empty());
+        let after_first = snapshot(&ports, TENANT).await;
+        assert!(
+            failed(&handle_sqs_batch(app.pipeline.as_ref(), "archive-export", ev).await).is_empty()
+        );
+        assert_eq!(snapshot(&ports, TENANT).await, after_first);
+    }
+
+    // S3: two versions of archive.pdf, the sealed one kept; the renewed one holds.
+    let s3 = stack.s3();
+    let key = format!("tenants/{TENANT}/orders/{order_id}/archive.pdf");
+    let versions = s3
+        .list_object_versions()
+        .bucket(&stack.archive)
+        .prefix(&key)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let body = |version: Option<&str>| {
+        let (s3, key) = (s3.clone(), key.clone());
+        let version = version.map(str::to_string);
+        let bucket = stack.archive.clone();
+        async move {
+            s3.get_object()
+                .bucket(bucket)
+                .key(key)
+                .set_version_id(version)
+                .send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()
+                .into_bytes()
+        }
+    };
+    let current = body(None).await;
+    let earlier = versions
+        .versions()
+        .iter()
+        .find(|v| v.is_latest() != Some(true))
+        .and_then(|v| v.version_id())
+        .unwrap();
+    let sealed = body(Some(earlier)).await;
+    assert!(sealed.starts_with(original) && current.starts_with(&sealed));
+    let renewed = work.join("renewed.pdf");
+    std::fs::write(&renewed, &current).unwrap();
+    let proof = esign_shared::pdf::sign::extend::current_proof(&renewed).unwrap();
+    assert_eq!(proof.document_timestamps, 2, "renewed exactly once");
+    let validated = pyhanko_validate(&renewed, root_pem);
+    assert!(
+        validated.contains("EXTENDED_WITH_LTA_UPDATES"),
+        "{validated}"
+    );
+    let (ok, ades) = pyhanko_adesverify(&renewed, root_pem);
+    assert!(ok && ades.contains("INTACT:TRUSTED"), "{ades}");
+    qpdf_check(&renewed);
+
+    // The e-archive's delivery: the first package and the one replacing it.
+    let manifests: Vec<Value> = {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(&stack.archive)
+            .prefix(format!("exports/{TENANT}/"))
+            .send()
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for k in listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .filter(|k| k.ends_with(".json"))
+        {
+            let bytes = s3
+                .get_object()
+                .bucket(&stack.archive)
+                .key(k)
+                .send()
+                .await
+                .unwrap();
+            out.push(
+                serde_json::from_slice(&bytes.body.collect().await.unwrap().into_bytes()).unwrap(),
+            );
+        }
+        out
+    };
+    assert_eq!(manifests.len(), 2, "{manifests:?}");
+    assert!(manifests
+        .iter()
+        .any(|m| m["renewals"] == 1 && m["replaces"] == format!("uuid-{order_id}").as_str()));
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod notice;
 pub mod order;
 pub mod personnummer;
+pub mod personnummer_in_text;
 pub mod pipeline;
 pub mod renewal;
 pub mod seal_level;

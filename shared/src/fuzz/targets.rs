@@ -211,3 +211,34 @@ fn write_seed_corpus() {
         .unwrap();
     }
 }
+
+/// The page text reader (the redaction's eyes): every page's content through its fonts.
+#[test]
+fn page_text() {
+    fuzz("page_text", "pdf", |input| {
+        let Ok(doc) = crate::pdf::update::load_document(input) else {
+            return;
+        };
+        for (_, id) in doc.get_pages().into_iter().take(20) {
+            let Ok(page) = doc.get_dictionary(id) else {
+                continue;
+            };
+            let resources = match page.get(b"Resources") {
+                Ok(lopdf::Object::Reference(r)) => {
+                    doc.get_dictionary(*r).cloned().unwrap_or_default()
+                }
+                Ok(lopdf::Object::Dictionary(d)) => d.clone(),
+                _ => lopdf::Dictionary::new(),
+            };
+            let mut resolve = |o: &lopdf::Object| match o {
+                lopdf::Object::Reference(r) => doc
+                    .get_object(*r)
+                    .cloned()
+                    .map_err(|e| crate::pdf::PdfError::Unreadable(e.to_string())),
+                other => Ok(other.clone()),
+            };
+            let content = doc.get_page_content(id);
+            let _ = crate::pdf::text::read_page_text(&content, &resources, &mut resolve);
+        }
+    });
+}

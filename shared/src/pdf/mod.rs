@@ -15,6 +15,7 @@ pub mod publication;
 pub(crate) mod random_access;
 pub mod sign;
 pub mod signed_data;
+pub mod text;
 pub mod timestamp;
 pub mod timestamp_sources;
 pub(crate) mod update;

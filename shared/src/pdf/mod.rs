@@ -13,6 +13,7 @@ pub mod new_document;
 pub mod page;
 pub mod publication;
 pub(crate) mod random_access;
+pub mod redact;
 pub mod sign;
 pub mod signed_data;
 pub mod text;

@@ -11,7 +11,7 @@
 
 mod font;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -42,6 +42,10 @@ pub struct Glyph {
     pub advance: Option<f32>,
     /// The font size in user space (the height of a line of it).
     pub size: f32,
+    /// How far the glyph moved the text position, as the number a TJ array would need to
+    /// move it as far (negative to the right), in thousandths of text space: what stands in
+    /// for the glyph when it is taken out. None when the font gives no widths.
+    pub tj_units: Option<f32>,
 }
 
 /// A page's glyphs and the text they spell, spaces and line breaks put where glyphs stand
@@ -326,6 +330,9 @@ impl Reader {
             );
             let advance =
                 width.map(|_| ((end.0 - origin.0).powi(2) + (end.1 - origin.1).powi(2)).sqrt());
+            let tj_units = width
+                .filter(|_| self.state.size != 0.0)
+                .map(|w| -(w + spacing * 1000.0 / self.state.size));
             match &text {
                 Some(t) => {
                     if width.is_some() {
@@ -348,6 +355,7 @@ impl Reader {
                 origin,
                 advance,
                 size,
+                tj_units,
             });
             self.tm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &self.tm);
             self.last = Some((end, size));

@@ -7,12 +7,12 @@ use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 use super::*;
 use crate::domain::personnummer_in_text::find_personnummer;
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
 }
 
 /// Every page's text, read through lopdf's whole-document loader (tests only).
-fn pages(bytes: &[u8]) -> Vec<PageText> {
+pub(crate) fn pages(bytes: &[u8]) -> Vec<PageText> {
     let doc = Document::load_mem(bytes).unwrap();
     let mut out = Vec::new();
     for (_, id) in doc.get_pages() {
@@ -103,8 +103,17 @@ fn a_libreoffice_protocol_reads_as_pdftotext_reads_it() {
     }
 }
 
+/// "Sökande: 19121212-1212 beviljas." in Helvetica, in four operations, kerned inside the TJ,
+/// with the ö as WinAnsi byte 0xF6.
+pub(crate) fn split_number_page() -> Vec<u8> {
+    helvetica_pdf(
+        b"BT /F1 12 Tf 72 700 Td (S\\366kande: 1912) Tj (1212-) Tj [(12) -15 (1) 20 (2)] TJ \
+          ( beviljas.) Tj ET",
+    )
+}
+
 /// A one-page PDF in Helvetica (WinAnsi, with widths) drawing `content`.
-fn helvetica_pdf(content: &[u8]) -> Vec<u8> {
+pub(crate) fn helvetica_pdf(content: &[u8]) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let mut widths = vec![Object::Integer(500); 224];
     for (c, w) in [(b' ', 278), (b'-', 333)] {
@@ -140,12 +149,7 @@ fn helvetica_pdf(content: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_personnummer_split_across_operators_and_kerned_is_found_glyph_by_glyph() {
-    // "Sökande: 19121212-1212 beviljas." in four operations, kerned inside the TJ, with the
-    // ö as WinAnsi byte 0xF6.
-    let pdf = helvetica_pdf(
-        b"BT /F1 12 Tf 72 700 Td (S\\366kande: 1912) Tj (1212-) Tj [(12) -15 (1) 20 (2)] TJ \
-          ( beviljas.) Tj ET",
-    );
+    let pdf = split_number_page();
     let page = &pages(&pdf)[0];
     assert_eq!(page.unmapped, 0);
     assert_eq!(page.text, "Sökande: 19121212-1212 beviljas.");

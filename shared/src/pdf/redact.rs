@@ -1,0 +1,197 @@
+//! Personnummer taken out of a page: found in the page's text (`domain::personnummer_in_text`
+//! over `pdf::text`), their glyphs removed from the content stream itself (not painted over:
+//! a box over the text would leave it in the file for anyone to copy), and a visible box drawn
+//! where each stood. Everything else on the page stays where it was: a removed glyph is
+//! replaced by a TJ adjustment of exactly its advance.
+//!
+//! A page that cannot be checked safely is refused with the reason ([`Unsafe`]): text a font
+//! cannot map, text inside form XObjects, a number in a font without widths (its place cannot
+//! be kept), or a number on a rotated line. The caller holds the publication and asks the
+//! secretary for a publication version instead.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use lopdf::content::{Content, Operation};
+use lopdf::Object;
+
+use super::text::PageText;
+use super::PdfError;
+use crate::domain::personnummer_in_text::find_personnummer;
+
+/// Why a page cannot be published by itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsafe {
+    #[error("text on the page cannot be read (a font without a map to Unicode)")]
+    UnreadableText,
+    #[error("the page draws text from a form, which is not read")]
+    TextInForm,
+    #[error("a personnummer stands in a font whose glyph widths are unknown")]
+    UnknownWidths,
+    #[error("a personnummer stands on a line that is not horizontal")]
+    RotatedText,
+}
+
+/// (operation, string of it) → the byte ranges to take out, each with the TJ number that
+/// stands in for it.
+type Cuts = BTreeMap<(usize, usize), Vec<(Range<usize>, f32)>>;
+
+/// What was removed from a page: one rectangle (x, y, width, height in user space) per number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Removed {
+    pub boxes: Vec<[f32; 4]>,
+}
+
+/// The glyphs of each personnummer on the page, or why the page cannot be checked.
+pub fn personnummer_glyphs(page: &PageText, today: NaiveDate) -> Result<Vec<Vec<usize>>, Unsafe> {
+    if page.unmapped > 0 {
+        return Err(Unsafe::UnreadableText);
+    }
+    if page.text_in_forms {
+        return Err(Unsafe::TextInForm);
+    }
+    Ok(find_personnummer(&page.text, today)
+        .iter()
+        .map(|range| page.glyphs_in(range))
+        .collect())
+}
+
+/// The page's content with the glyphs `numbers` (from [`personnummer_glyphs`]) taken out and
+/// a box over the place of each number; and the boxes.
+pub fn remove_numbers(
+    content: &[u8],
+    page: &PageText,
+    numbers: &[Vec<usize>],
+) -> Result<Result<(Vec<u8>, Removed), Unsafe>, PdfError> {
+    let mut boxes = Vec::new();
+    let mut cuts: Cuts = BTreeMap::new();
+    for glyphs in numbers.iter().filter(|g| !g.is_empty()) {
+        let mut left = f32::MAX;
+        let mut right = f32::MIN;
+        let (mut low, mut high) = (f32::MAX, f32::MIN);
+        let baseline = page.glyphs[glyphs[0]].origin.1;
+        for &g in glyphs {
+            let glyph = &page.glyphs[g];
+            let (Some(units), Some(advance)) = (glyph.tj_units, glyph.advance) else {
+                return Ok(Err(Unsafe::UnknownWidths));
+            };
+            if (glyph.origin.1 - baseline).abs() > 0.01 * glyph.size.max(1.0) {
+                return Ok(Err(Unsafe::RotatedText));
+            }
+            left = left.min(glyph.origin.0);
+            right = right.max(glyph.origin.0 + advance);
+            low = low.min(glyph.origin.1 - 0.25 * glyph.size);
+            high = high.max(glyph.origin.1 + 0.85 * glyph.size);
+            cuts.entry((glyph.op, glyph.part))
+                .or_default()
+                .push((glyph.bytes.clone(), units));
+        }
+        boxes.push([left, low, right - left, high - low]);
+    }
+    let mut content =
+        Content::decode(content).map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
+    // The page's own drawing between q and Q, so the boxes after it stand in the page's
+    // default coordinates whatever state the content leaves behind.
+    let mut operations = Vec::with_capacity(content.operations.len() + 2 + 7 * boxes.len());
+    operations.push(Operation::new("q", vec![]));
+    let ops_with_cuts: BTreeSet<usize> = cuts.keys().map(|(op, _)| *op).collect();
+    for (i, op) in content.operations.drain(..).enumerate() {
+        if ops_with_cuts.contains(&i) {
+            operations.extend(cut_operation(op, i, &cuts));
+        } else {
+            operations.push(op);
+        }
+    }
+    operations.push(Operation::new("Q", vec![]));
+    for b in &boxes {
+        operations.extend(box_operations(b));
+    }
+    let bytes = Content { operations }
+        .encode()
+        .map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
+    Ok(Ok((bytes, Removed { boxes })))
+}
+
+/// One text-showing operation with its cut strings as TJ arrays (`'` and `"` keep their line
+/// move and spacing as operations of their own).
+fn cut_operation(op: Operation, i: usize, cuts: &Cuts) -> Vec<Operation> {
+    let cut = |part: usize, string: &Object| -> Vec<Object> {
+        match cuts.get(&(i, part)) {
+            Some(ranges) => cut_string(string, ranges),
+            None => vec![string.clone()],
+        }
+    };
+    let tj = |parts: Vec<Object>| Operation::new("TJ", vec![Object::Array(parts)]);
+    match (op.operator.as_str(), op.operands.as_slice()) {
+        ("Tj", [s]) => vec![tj(cut(0, s))],
+        ("'", [s]) => vec![Operation::new("T*", vec![]), tj(cut(0, s))],
+        ("\"", [aw, ac, s]) => vec![
+            Operation::new("Tw", vec![aw.clone()]),
+            Operation::new("Tc", vec![ac.clone()]),
+            Operation::new("T*", vec![]),
+            tj(cut(0, s)),
+        ],
+        ("TJ", [Object::Array(parts)]) => {
+            let parts = parts
+                .iter()
+                .enumerate()
+                .flat_map(|(part, element)| match element {
+                    Object::String(..) => cut(part, element),
+                    other => vec![other.clone()],
+                })
+                .collect();
+            vec![tj(parts)]
+        }
+        _ => vec![op],
+    }
+}
+
+/// A string with `ranges` taken out: the kept pieces, each cut replaced by the TJ number that
+/// moves as far as the glyphs it held.
+fn cut_string(string: &Object, ranges: &[(Range<usize>, f32)]) -> Vec<Object> {
+    let Object::String(bytes, format) = string else {
+        return vec![string.clone()];
+    };
+    let mut ranges = ranges.to_vec();
+    ranges.sort_by_key(|(r, _)| r.start);
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut pending = 0.0;
+    for (range, units) in ranges {
+        if range.start > at {
+            if pending != 0.0 {
+                out.push(Object::Real(pending));
+                pending = 0.0;
+            }
+            out.push(Object::String(bytes[at..range.start].to_vec(), *format));
+        }
+        pending += units;
+        at = at.max(range.end);
+    }
+    if pending != 0.0 {
+        out.push(Object::Real(pending));
+    }
+    if at < bytes.len() {
+        out.push(Object::String(bytes[at..].to_vec(), *format));
+    }
+    out
+}
+
+/// A light box with a dark border where a number stood, drawn in the page's own coordinates.
+fn box_operations(b: &[f32; 4]) -> Vec<Operation> {
+    let r = |v: f32| Object::Real(v);
+    vec![
+        Operation::new("q", vec![]),
+        Operation::new("rg", vec![r(0.85), r(0.85), r(0.85)]),
+        Operation::new("RG", vec![r(0.2), r(0.2), r(0.2)]),
+        Operation::new("w", vec![r(0.5)]),
+        Operation::new("re", vec![r(b[0]), r(b[1]), r(b[2]), r(b[3])]),
+        Operation::new("B", vec![]),
+        Operation::new("Q", vec![]),
+    ]
+}
+
+#[cfg(test)]
+#[path = "redact_tests.rs"]
+mod tests;

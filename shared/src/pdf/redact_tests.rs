@@ -1,0 +1,166 @@
+//! Personnummer taken out of pages LibreOffice-like producers and our own writer made: the
+//! numbers are gone from the text (ours and pdftotext's), everything else stays where it was,
+//! and qpdf finds the file sound.
+
+use lopdf::{Document, Object, Stream};
+
+use super::*;
+use crate::pdf::text::tests::{pages, split_number_page, today};
+
+/// The document with its first page's content replaced by `content`.
+fn with_content(pdf: &[u8], content: Vec<u8>) -> Vec<u8> {
+    let mut doc = Document::load_mem(pdf).unwrap();
+    let (_, page) = doc.get_pages().into_iter().next().unwrap();
+    let id = doc.new_object_id();
+    doc.objects.insert(
+        id,
+        Object::Stream(Stream::new(lopdf::Dictionary::new(), content)),
+    );
+    doc.get_dictionary_mut(page)
+        .unwrap()
+        .set("Contents", Object::Reference(id));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+fn first_page_content(pdf: &[u8]) -> Vec<u8> {
+    let doc = Document::load_mem(pdf).unwrap();
+    let (_, page) = doc.get_pages().into_iter().next().unwrap();
+    doc.get_page_content(page)
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out =
+        std::process::Command::new(esign_world::testkit::tool("ESIGN_PDFTOTEXT", "pdftotext"))
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn qpdf_clean(pdf: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new(esign_world::testkit::tool("ESIGN_QPDF", "qpdf"))
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Redact the first page of `pdf`: the new file and what was removed.
+fn redacted(pdf: &[u8]) -> (Vec<u8>, Removed) {
+    let page = &pages(pdf)[0];
+    let numbers = personnummer_glyphs(page, today()).unwrap();
+    let (content, removed) = remove_numbers(&first_page_content(pdf), page, &numbers)
+        .unwrap()
+        .unwrap();
+    (with_content(pdf, content), removed)
+}
+
+#[test]
+fn a_split_and_kerned_number_is_taken_out_and_the_line_stays_in_place() {
+    let pdf = split_number_page();
+    let before = &pages(&pdf)[0];
+    let (out, removed) = redacted(&pdf);
+    let after = &pages(&out)[0];
+    assert_eq!(removed.boxes.len(), 1);
+    assert!(
+        find_personnummer(&after.text, today()).is_empty(),
+        "{}",
+        after.text
+    );
+    assert!(
+        after.text.starts_with("Sökande:") && after.text.ends_with("beviljas."),
+        "{}",
+        after.text
+    );
+    assert!(
+        !after.text.contains("1912") && !after.text.contains("1212"),
+        "{}",
+        after.text
+    );
+    // " beviljas." stands where it stood.
+    let tail = |p: &PageText| -> Vec<(f32, f32)> {
+        p.glyphs[p.glyphs.len() - 10..]
+            .iter()
+            .map(|g| g.origin)
+            .collect()
+    };
+    for (a, b) in tail(before).iter().zip(tail(after)) {
+        assert!(
+            (a.0 - b.0).abs() < 0.01 && (a.1 - b.1).abs() < 0.01,
+            "{a:?} {b:?}"
+        );
+    }
+    // The box covers where the number stood.
+    let [x, y, w, h] = removed.boxes[0];
+    let first = before
+        .glyphs
+        .iter()
+        .find(|g| g.text.as_deref() == Some("1"))
+        .unwrap();
+    assert!((x - first.origin.0).abs() < 0.01 && y < 700.0 && y + h > 700.0 + 6.0);
+    assert!(
+        (w - 13.0 * 12.0 * 0.556 + 12.0 * 0.556 - 12.0 * 0.333).abs() < 0.5,
+        "{w}"
+    );
+    let theirs = pdftotext(&out);
+    assert!(
+        theirs.contains("Sökande:") && theirs.contains("beviljas."),
+        "{theirs}"
+    );
+    assert!(
+        find_personnummer(&theirs, today()).is_empty() && !theirs.contains("1212"),
+        "{theirs}"
+    );
+    qpdf_clean(&out);
+}
+
+#[test]
+fn numbers_on_a_page_our_writer_made_are_taken_out() {
+    let mut page = crate::pdf::test_support::sample_page("Beslut om bistånd");
+    page.footer = "Sökande 19121212-1212 och samordningsnummer 701063-2391 har hörts.".into();
+    let pdf = crate::pdf::new_document::pdfa_document("Test", &page, chrono::Utc::now()).unwrap();
+    let (out, removed) = redacted(&pdf);
+    assert_eq!(removed.boxes.len(), 2);
+    let after = &pages(&out)[0];
+    assert!(
+        find_personnummer(&after.text, today()).is_empty(),
+        "{}",
+        after.text
+    );
+    assert!(after.text.contains("samordningsnummer") && after.text.contains("har hörts."));
+    let theirs = pdftotext(&out);
+    assert!(theirs.contains("Beslut om bistånd"), "{theirs}");
+    assert!(
+        !theirs.contains("1212") && !theirs.contains("2391"),
+        "{theirs}"
+    );
+    qpdf_clean(&out);
+}
+
+#[test]
+fn a_page_that_cannot_be_checked_is_refused_with_its_reason() {
+    let mut text = PageText::default();
+    text.unmapped = 3;
+    assert_eq!(
+        personnummer_glyphs(&text, today()),
+        Err(Unsafe::UnreadableText)
+    );
+    text.unmapped = 0;
+    text.text_in_forms = true;
+    assert_eq!(personnummer_glyphs(&text, today()), Err(Unsafe::TextInForm));
+}

@@ -37,9 +37,11 @@ pub enum Unsafe {
 /// stands in for it.
 type Cuts = BTreeMap<(usize, usize), Vec<(Range<usize>, f32)>>;
 
-/// What was removed from a page: one rectangle (x, y, width, height in user space) per number.
+/// What was removed from a page: how many numbers, and the rectangles drawn where they stood
+/// (x, y, width, height in user space; one per line a number stands on).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Removed {
+    pub numbers: usize,
     pub boxes: Vec<[f32; 4]>,
 }
 
@@ -67,28 +69,47 @@ pub fn remove_numbers(
     let mut boxes = Vec::new();
     let mut cuts: Cuts = BTreeMap::new();
     for glyphs in numbers.iter().filter(|g| !g.is_empty()) {
-        let mut left = f32::MAX;
-        let mut right = f32::MIN;
-        let (mut low, mut high) = (f32::MAX, f32::MIN);
-        let baseline = page.glyphs[glyphs[0]].origin.1;
+        // One box per line the number stands on (a number may wrap at its hyphen).
+        let mut line: Option<[f32; 4]> = None;
+        let mut previous: Option<&super::text::Glyph> = None;
         for &g in glyphs {
             let glyph = &page.glyphs[g];
             let (Some(units), Some(advance)) = (glyph.tj_units, glyph.advance) else {
                 return Ok(Err(Unsafe::UnknownWidths));
             };
-            if (glyph.origin.1 - baseline).abs() > 0.01 * glyph.size.max(1.0) {
+            let tolerance = 0.01 * glyph.size.max(1.0);
+            let same_line =
+                previous.is_some_and(|p| (glyph.origin.1 - p.origin.1).abs() <= tolerance);
+            if previous.is_some_and(|p| !same_line && (p.op, p.part) == (glyph.op, glyph.part)) {
+                // Glyphs of one string going up or down the page: a rotated line.
                 return Ok(Err(Unsafe::RotatedText));
             }
-            left = left.min(glyph.origin.0);
-            right = right.max(glyph.origin.0 + advance);
-            low = low.min(glyph.origin.1 - 0.25 * glyph.size);
-            high = high.max(glyph.origin.1 + 0.85 * glyph.size);
+            let (x, y, size) = (glyph.origin.0, glyph.origin.1, glyph.size);
+            let this = [x, y - 0.25 * size, x + advance, y + 0.85 * size];
+            line = match line {
+                Some(b) if same_line => Some([
+                    b[0].min(this[0]),
+                    b[1].min(this[1]),
+                    b[2].max(this[2]),
+                    b[3].max(this[3]),
+                ]),
+                Some(b) => {
+                    boxes.push(b);
+                    Some(this)
+                }
+                None => Some(this),
+            };
+            previous = Some(glyph);
             cuts.entry((glyph.op, glyph.part))
                 .or_default()
                 .push((glyph.bytes.clone(), units));
         }
-        boxes.push([left, low, right - left, high - low]);
+        boxes.extend(line);
     }
+    let boxes: Vec<[f32; 4]> = boxes
+        .into_iter()
+        .map(|[x0, y0, x1, y1]| [x0, y0, x1 - x0, y1 - y0])
+        .collect();
     let mut content =
         Content::decode(content).map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
     // The page's own drawing between q and Q, so the boxes after it stand in the page's
@@ -110,7 +131,8 @@ pub fn remove_numbers(
     let bytes = Content { operations }
         .encode()
         .map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
-    Ok(Ok((bytes, Removed { boxes })))
+    let numbers = numbers.iter().filter(|g| !g.is_empty()).count();
+    Ok(Ok((bytes, Removed { numbers, boxes })))
 }
 
 /// One text-showing operation with its cut strings as TJ arrays (`'` and `"` keep their line

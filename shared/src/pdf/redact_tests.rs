@@ -164,3 +164,73 @@ fn a_page_that_cannot_be_checked_is_refused_with_its_reason() {
     text.text_in_forms = true;
     assert_eq!(personnummer_glyphs(&text, today()), Err(Unsafe::TextInForm));
 }
+
+/// Every page of `pdf` redacted: the new file and the number of boxes, or why a page cannot be.
+fn redact_all(pdf: &[u8]) -> Result<(Vec<u8>, usize), Unsafe> {
+    let mut doc = Document::load_mem(pdf).unwrap();
+    let texts = pages(pdf);
+    let mut boxes = 0;
+    for ((_, page_id), page) in doc.get_pages().into_iter().zip(&texts) {
+        let numbers = personnummer_glyphs(page, today())?;
+        let content = doc.get_page_content(page_id);
+        let (content, removed) = remove_numbers(&content, page, &numbers).unwrap()?;
+        boxes += removed.numbers;
+        assert!(removed.boxes.len() >= removed.numbers);
+        let id = doc.add_object(Object::Stream(Stream::new(
+            lopdf::Dictionary::new(),
+            content,
+        )));
+        doc.get_dictionary_mut(page_id)
+            .unwrap()
+            .set("Contents", Object::Reference(id));
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    Ok((out, boxes))
+}
+
+/// Protocols other producers made (`shared/testdata/redaction/`): every number taken out of
+/// every page, the other words kept, the file sound; or the file refused with its reason.
+#[test]
+fn protocols_from_libreoffice_and_ghostscript_lose_their_numbers_and_nothing_else() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction");
+    for (file, numbers, refused) in [
+        ("libreoffice.pdf", 5, None),
+        ("libreoffice-pdfa2.pdf", 5, None),
+        ("ghostscript.pdf", 5, None),
+        (
+            "ghostscript-standard-font.pdf",
+            2,
+            Some(Unsafe::UnknownWidths),
+        ),
+    ] {
+        let pdf = std::fs::read(dir.join(file)).unwrap();
+        let before = pdftotext(&pdf);
+        assert_eq!(
+            find_personnummer(&before, today()).len(),
+            numbers,
+            "{file}: {before}"
+        );
+        let ours: usize = pages(&pdf)
+            .iter()
+            .map(|p| find_personnummer(&p.text, today()).len())
+            .sum();
+        assert_eq!(ours, numbers, "{file}");
+        match (redact_all(&pdf), &refused) {
+            (Ok((out, boxes)), None) => {
+                assert_eq!(boxes, numbers, "{file}");
+                let after = pdftotext(&out);
+                assert!(
+                    find_personnummer(&after, today()).is_empty(),
+                    "{file}: {after}"
+                );
+                for kept in ["Familjehem", "2026/1234", "070-123 45 67", "beviljas"] {
+                    assert!(after.contains(kept), "{file}: {kept} lost: {after}");
+                }
+                qpdf_clean(&out);
+            }
+            (Err(why), Some(expected)) => assert_eq!(&why, expected, "{file}"),
+            (other, _) => panic!("{file}: {:?}", other.map(|(_, boxes)| boxes)),
+        }
+    }
+}

@@ -49,7 +49,38 @@ impl PageFont {
             return Self::load_type0(font, resolve);
         }
         let map = one_byte_map(font, resolve)?;
-        let (widths, default_width) = simple_widths(font, resolve)?;
+        let (mut widths, mut default_width) = simple_widths(font, resolve)?;
+        if default_width.is_none() {
+            // A standard font without /Widths: readers know its widths, so do we.
+            let base = font
+                .get(b"BaseFont")
+                .and_then(Object::as_name)
+                .unwrap_or(b"");
+            let base = base
+                .iter()
+                .position(|b| *b == b'+')
+                .map_or(base, |p| &base[p + 1..]);
+            match super::standard_widths::standard_widths(base) {
+                Some(Ok(table)) => {
+                    if let Map::OneByte(codes) = &map {
+                        for (code, text) in codes.iter().enumerate() {
+                            let unit = text.as_ref().and_then(|t| t.encode_utf16().next());
+                            if let Some(w) = unit.and_then(|u| {
+                                table
+                                    .binary_search_by_key(&u, |(c, _)| *c)
+                                    .ok()
+                                    .map(|i| table[i].1)
+                            }) {
+                                widths.insert(code as u32, f32::from(w));
+                            }
+                        }
+                    }
+                    default_width = Some(0.0);
+                }
+                Some(Err(fixed)) => default_width = Some(f32::from(fixed)),
+                None => {}
+            }
+        }
         Ok(PageFont {
             map,
             widths,

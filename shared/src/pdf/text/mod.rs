@@ -10,6 +10,7 @@
 //! read: a page holding it cannot be checked yet, and the caller holds its publication.
 
 mod font;
+mod standard_widths;
 #[cfg(test)]
 pub(crate) mod tests;
 

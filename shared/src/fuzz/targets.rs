@@ -242,3 +242,20 @@ fn page_text() {
         }
     });
 }
+
+/// The clean copy a publication version starts from (every page read, numbers taken out).
+#[test]
+fn clean_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.pdf"), dir.path().join("out.pdf"));
+    let info = crate::pdf::clean::CleanInfo {
+        title: "Protokoll".into(),
+        subject: "Nämnden".into(),
+        date: "D:20261206120000+00'00'".into(),
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    fuzz("clean_copy", "pdf", |bytes| {
+        std::fs::write(&input, bytes).unwrap();
+        let _ = crate::pdf::clean::clean_copy(&input, &output, &info, today);
+    });
+}

@@ -6,6 +6,7 @@
 //! incremental update, so earlier signatures (BankID, previous seals) stay valid.
 
 pub mod attachments;
+pub mod clean;
 pub(crate) mod fields;
 pub mod font;
 pub mod intake;

@@ -1,0 +1,159 @@
+//! The clean copy, judged by others: qpdf finds it sound, pdftotext reads every word but the
+//! numbers, and nothing of the upload's signatures, files or history is left in it.
+
+use super::*;
+use crate::domain::personnummer_in_text::find_personnummer;
+use crate::pdf::test_support::*;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
+}
+
+fn info() -> CleanInfo {
+    CleanInfo {
+        title: "Protokoll Socialnämndens individutskott".into(),
+        subject: "Socialnämnden".into(),
+        date: "D:20261206120000+00'00'".into(),
+    }
+}
+
+fn cleaned(name: &str, bytes: &[u8]) -> (std::path::PathBuf, CleanOutcome) {
+    let dir = temp_dir(name);
+    let (input, output) = (dir.join("in.pdf"), dir.join("clean.pdf"));
+    std::fs::write(&input, bytes).unwrap();
+    let outcome = clean_copy(&input, &output, &info(), today()).unwrap();
+    (output, outcome)
+}
+
+#[test]
+fn a_libreoffice_protocol_keeps_its_words_and_loses_its_numbers() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction");
+    for file in [
+        "libreoffice.pdf",
+        "libreoffice-pdfa2.pdf",
+        "ghostscript.pdf",
+    ] {
+        let original = std::fs::read(dir.join(file)).unwrap();
+        let (out, outcome) = cleaned(&format!("clean-{file}"), &original);
+        let CleanOutcome::Written { removed } = outcome else {
+            panic!("{file}: {outcome:?}");
+        };
+        assert_eq!(
+            removed.iter().map(|r| r.numbers).sum::<usize>(),
+            5,
+            "{file}"
+        );
+        let (code, report) = qpdf_check(&out);
+        assert_eq!(code, 0, "{file}: {report}");
+        let text = pdftotext(&out);
+        assert!(
+            find_personnummer(&text, today()).is_empty(),
+            "{file}: {text}"
+        );
+        for kept in ["Familjehem", "2026/1234", "070-123 45 67", "beviljas"] {
+            assert!(text.contains(kept), "{file}: {kept}: {text}");
+        }
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(count(&bytes, b"%%EOF"), 1, "{file}: one revision");
+        assert_eq!(page_count(&out), page_count_of(&original), "{file}");
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+fn page_count_of(bytes: &[u8]) -> u32 {
+    let dir = temp_dir("pages-of");
+    let path = dir.join("p.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    page_count(&path)
+}
+
+#[tokio::test]
+async fn a_sealed_archive_version_leaves_no_signature_file_or_history_behind() {
+    // Sealed at B-LTA: a signature, a document timestamp, a DSS, several revisions.
+    let pki = TestPki::new();
+    let (revocation, _) = test_revocation(&pki);
+    let sealed = seal_at(
+        &fixture(FIXTURE_2B),
+        &pki.signer,
+        crate::domain::SealLevel::BLTA,
+        &test_tsa(&pki),
+        &revocation,
+    )
+    .await
+    .unwrap();
+    assert!(count(&sealed, b"%%EOF") > 1);
+    let (out, outcome) = cleaned("clean-sealed", &sealed);
+    assert!(
+        matches!(outcome, CleanOutcome::Written { .. }),
+        "{outcome:?}"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    for gone in [
+        &b"/Sig"[..],
+        b"/ByteRange",
+        b"/EmbeddedFile",
+        b"/AcroForm",
+        b"/DSS",
+        b"/AF",
+        b"/Metadata",
+    ] {
+        assert_eq!(count(&bytes, gone), 0, "{}", String::from_utf8_lossy(gone));
+    }
+    assert_eq!(count(&bytes, b"%%EOF"), 1);
+    let (code, report) = qpdf_check(&out);
+    assert_eq!(code, 0, "{report}");
+    let facts = crate::pdf::intake::inspect(&bytes, &Default::default()).unwrap();
+    assert_eq!(facts.existing_signatures, 0);
+    assert!(pdftotext(&out).contains("Justering"));
+}
+
+#[test]
+fn a_page_of_only_images_holds_the_copy() {
+    let pdf = tiny_pdf("", &[]);
+    // The tiny PDF's page drawn as an image only: replace its content by an inline image.
+    let mut doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let (_, page) = doc.get_pages().into_iter().next().unwrap();
+    let content = doc.add_object(Stream::new(
+        Dictionary::new(),
+        b"q 100 0 0 100 0 0 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q".to_vec(),
+    ));
+    doc.get_dictionary_mut(page)
+        .unwrap()
+        .set("Contents", Object::Reference(content));
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let (out, outcome) = cleaned("clean-image", &bytes);
+    assert_eq!(
+        outcome,
+        CleanOutcome::Held {
+            page: 1,
+            reason: HoldReason::OnlyImages
+        }
+    );
+    assert!(!out.exists(), "nothing half-written is left");
+}
+
+#[test]
+fn a_real_protocol_reads_the_same_after_the_clean_copy() {
+    let original = fixture(FIXTURE_2B);
+    let (out, outcome) = cleaned("clean-fixture", &original);
+    assert_eq!(outcome, CleanOutcome::Written { removed: vec![] });
+    let dir = temp_dir("clean-fixture-orig");
+    let orig_path = dir.join("o.pdf");
+    std::fs::write(&orig_path, &original).unwrap();
+    assert_eq!(pdftotext(&out), pdftotext(&orig_path));
+    assert_eq!(qpdf_check(&out).0, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    let had_tags = count(&original, b"/StructTreeRoot") > 0;
+    assert_eq!(
+        count(&bytes, b"/StructTreeRoot") > 0,
+        had_tags,
+        "tagging kept"
+    );
+}

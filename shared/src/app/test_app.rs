@@ -10,6 +10,12 @@ use crate::x509::pem_encode_cert;
 use esign_world::bankid::{router, Simulator};
 use esign_world::pki::{CertificateAuthority, SubjectName};
 
+/// The protocol orders are made on unless a test says otherwise (LibreOffice, PDF/A-2b).
+const SAMPLE_PROTOCOL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
+);
+
 pub struct TestApp {
     pub app: App,
     /// What the app was composed from: a test swaps one and composes again (`app_with`).
@@ -136,10 +142,17 @@ impl TestApp {
         staff: &Staff,
         signers: &[(&str, &str, Option<&str>)],
     ) -> CreateOrderInput {
-        let pdf = std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/testdata/protocols/e-namnd-2020-03-11.pdfa2b.pdf"
-        ));
+        let pdf = std::path::Path::new(SAMPLE_PROTOCOL);
+        self.protocol_order_from(staff, signers, pdf).await
+    }
+
+    /// Like [`Self::protocol_order`], on the protocol at `pdf`.
+    pub async fn protocol_order_from(
+        &self,
+        staff: &Staff,
+        signers: &[(&str, &str, Option<&str>)],
+        pdf: &std::path::Path,
+    ) -> CreateOrderInput {
         let (doc, _) = self
             .app
             .documents
@@ -246,9 +259,21 @@ impl TestApp {
         tenant: &str,
         key: &str,
     ) -> (crate::domain::SigningOrder, Staff) {
+        self.signed_order_on(app, tenant, key, std::path::Path::new(SAMPLE_PROTOCOL))
+            .await
+    }
+
+    /// Like [`Self::signed_order_of`], on the protocol at `pdf`.
+    pub async fn signed_order_on(
+        &self,
+        app: &App,
+        tenant: &str,
+        key: &str,
+        pdf: &std::path::Path,
+    ) -> (crate::domain::SigningOrder, Staff) {
         let staff = self.app.tenants.authenticate_api_key(key).await.unwrap();
         let input = self
-            .protocol_order(&staff, &[("Åsa", "191212121212", None)])
+            .protocol_order_from(&staff, &[("Åsa", "191212121212", None)], pdf)
             .await;
         let order = self
             .app

@@ -12,13 +12,15 @@ use crate::app::AppError;
 use crate::domain::calendar::anslag_dates;
 use crate::domain::notice::Notice;
 use crate::domain::{PipelineStep, SigningOrder};
+use crate::pdf::clean::{CleanInfo, CleanOutcome, HoldReason, PageRemoval};
 use crate::pdf::page::JusteringPage;
+use crate::pdf::redact::Unsafe;
 use crate::repo::files;
 
 impl Pipeline {
     /// The order's original with `page` appended and no signature, written to `out`; the
     /// original is fetched into `work` first. File to file: a protocol may be hundreds of MB.
-    /// The publication version, and the archive version without signatures (delivery form b).
+    /// The archive version without signatures (delivery form b).
     pub(super) async fn original_with_page(
         &self,
         order: &SigningOrder,
@@ -64,7 +66,8 @@ impl Pipeline {
         );
         let work = tempfile::tempdir().map_err(internal)?;
         let publication = work.path().join("publication.pdf");
-        self.original_with_page(order, page, work.path(), &publication)
+        let removed = self
+            .publication_version(order, page, work.path(), &publication)
             .await?;
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)
@@ -135,9 +138,104 @@ impl Pipeline {
         }
         // The board first: once the order says published, a retry would skip this step.
         self.board.post(t, id, &notice).await?;
+        let removed = removed_text(&removed);
         self.finish(order, PipelineStep::Publish, &claimed.token, |o| {
-            o.mark_published(now, dates)
+            o.mark_published(now, dates)?;
+            if let Some(detail) = &removed {
+                o.note_removed_from_publication(now, detail.clone());
+            }
+            Ok(())
         })
         .await
     }
+
+    /// The publication version: a clean copy of the original (every personnummer taken out,
+    /// nothing of signatures, files or history kept: `pdf::clean`), then `page`. A page that
+    /// cannot be checked holds the publication: the step fails for good with the page and the
+    /// reason, so nothing is published with a number left in.
+    async fn publication_version(
+        &self,
+        order: &SigningOrder,
+        page: JusteringPage,
+        work: &Path,
+        out: &Path,
+    ) -> Result<Vec<PageRemoval>, AppError> {
+        let original = work.join("original.pdf");
+        let key = files::original(&order.tenant, &order.current().document_id);
+        if !self.objects.get_to_file(&key, &original).await? {
+            return Err(AppError::Internal(format!(
+                "original of order {} is missing",
+                order.id
+            )));
+        }
+        let now = self.clock.now();
+        let info = CleanInfo {
+            title: order.meeting.title.clone(),
+            subject: order.meeting.committee.clone(),
+            date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
+        };
+        let today = now
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive();
+        let (clean, made) = (work.join("clean.pdf"), out.to_path_buf());
+        let outcome = tokio::task::spawn_blocking(move || {
+            match crate::pdf::clean::clean_copy(&original, &clean, &info, today)? {
+                CleanOutcome::Written { removed } => {
+                    crate::pdf::publication::publication_file(&clean, &made, &page)?;
+                    Ok(Ok(removed))
+                }
+                CleanOutcome::Held { page, reason } => Ok(Err((page, reason))),
+            }
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e: crate::pdf::PdfError| internal(e))?;
+        outcome.map_err(|(page, reason)| held(page, &reason))
+    }
+}
+
+/// What the order's history says was taken out of the publication version.
+fn removed_text(removed: &[PageRemoval]) -> Option<String> {
+    if removed.is_empty() {
+        return None;
+    }
+    let pages: Vec<String> = removed
+        .iter()
+        .map(|r| format!("sidan {}: {}", r.page, r.numbers))
+        .collect();
+    Some(format!(
+        "Personnummer borttagna ur publiceringsversionen ({}).",
+        pages.join(", ")
+    ))
+}
+
+/// The publication is held: the secretary reads why, in words without technical terms.
+fn held(page: usize, reason: &HoldReason) -> AppError {
+    let (sv, en) = match reason {
+        HoldReason::OnlyImages => (
+            "sidan består bara av bilder, till exempel en inskannad sida",
+            "the page is only images, for example a scanned page",
+        ),
+        HoldReason::Unsafe(Unsafe::UnreadableText) | HoldReason::Unsafe(Unsafe::TextInForm) => (
+            "texten på sidan är lagrad på ett sätt som inte går att granska",
+            "the text on the page is stored in a way that cannot be checked",
+        ),
+        HoldReason::Unsafe(Unsafe::UnknownWidths) | HoldReason::Unsafe(Unsafe::RotatedText) => (
+            "ett personnummer på sidan går inte att ta bort utan att sidan ändras",
+            "a personnummer on the page cannot be taken out without changing the page",
+        ),
+    };
+    AppError::bad_request(
+        "publication.held",
+        format!(
+            "Protokollet har inte publicerats: sidan {page} kan inte granskas automatiskt för \
+             personnummer ({sv}). Ta fram en version av protokollet utan personnummer och \
+             kontakta förvaltningen av e-underskrift."
+        ),
+        format!(
+            "The protocol has not been published: page {page} cannot be checked for personal \
+             identity numbers automatically ({en}). Prepare a version of the protocol without \
+             them and contact the e-underskrift operators."
+        ),
+    )
 }

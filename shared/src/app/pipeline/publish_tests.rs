@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::app::test_app::{self, RecordingQueue};
 use crate::domain::calendar::TakeDown;
 use crate::repo::files;
+use lopdf::dictionary;
 
 #[tokio::test]
 async fn a_tenant_may_take_notices_down_on_the_appeal_periods_last_day() {
@@ -93,4 +94,103 @@ async fn paragraphs_justerade_at_the_meeting_are_announced_as_such() {
     assert!(page.contains("justerades omedelbart"), "{page}");
     let feed: serde_json::Value = serde_json::from_str(&file("feed.json".into()).await).unwrap();
     assert_eq!(feed["items"][0]["_anslag"]["immediate"], true, "{feed}");
+}
+
+/// The publication version of a protocol full of personnummer has none, and the secretary
+/// reads in the order's history where they were taken out.
+#[tokio::test]
+async fn personnummer_are_taken_out_of_the_publication_version() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let key = t.add_tenant_on(&app, "kommun").await;
+    let pdf =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction/libreoffice.pdf");
+    let (order, staff) = t.signed_order_on(&app, "kommun", &key, &pdf).await;
+    for _ in 0..2 {
+        app.pipeline.run(&queue.take()[0]).await.unwrap();
+    }
+    let published = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(published.status, crate::domain::OrderStatus::Published);
+    let note = published
+        .history
+        .iter()
+        .find(|e| e.kind == "personnummer_removed")
+        .and_then(|e| e.detail.clone())
+        .expect("the history says what was removed");
+    assert!(note.contains("sidan"), "{note}");
+    let bytes = t
+        .stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let text = crate::pdf::test_support::pdftotext(&path);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    assert!(
+        crate::domain::personnummer_in_text::find_personnummer(&text, today).is_empty(),
+        "{text}"
+    );
+    assert!(
+        text.contains("Familjehem") && text.contains("Justerat digitalt"),
+        "{text}"
+    );
+}
+
+/// A page that cannot be checked holds the publication: nothing is published, the order stops
+/// with a reason the secretary can act on.
+#[tokio::test]
+async fn a_protocol_that_cannot_be_checked_is_not_published() {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let key = t.add_tenant_on(&app, "kommun").await;
+    // A symbolic font without a map to Unicode: its text cannot be read.
+    let pdf = crate::pdf::hand_made::tiny_pdf("", &[]);
+    let mut doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let descriptor = doc.add_object(dictionary! { "Type" => "FontDescriptor", "Flags" => 4 });
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "Symboler",
+        "FontDescriptor" => descriptor,
+    });
+    let (_, page) = doc.get_pages().into_iter().next().unwrap();
+    let content = doc.add_object(lopdf::Stream::new(
+        lopdf::Dictionary::new(),
+        b"BT /S1 12 Tf 72 700 Td (191212121212) Tj ET".to_vec(),
+    ));
+    let page_dict = doc.get_dictionary_mut(page).unwrap();
+    page_dict.set("Contents", lopdf::Object::Reference(content));
+    page_dict.set(
+        "Resources",
+        dictionary! { "Font" => dictionary! { "S1" => font } },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("symboler.pdf");
+    doc.save(&path).unwrap();
+    let (order, staff) = t.signed_order_on(&app, "kommun", &key, &path).await;
+    app.pipeline.run(&queue.take()[0]).await.unwrap(); // seal
+    app.pipeline.run(&queue.take()[0]).await.unwrap(); // publish: held
+    let stopped = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(stopped.status, crate::domain::OrderStatus::Failed);
+    let reason = stopped.failure.unwrap().reason;
+    assert_eq!(reason.code, "publication.held");
+    assert!(
+        reason.message_sv.contains("sidan 1"),
+        "{}",
+        reason.message_sv
+    );
+    assert!(!t
+        .ports
+        .objects
+        .exists(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+        .await
+        .unwrap());
 }

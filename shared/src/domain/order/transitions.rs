@@ -216,6 +216,11 @@ impl SigningOrder {
         self.anslag = Some(anslag);
         Ok(())
     }
+    /// The publication version had personnummer taken out: the history says where, for the
+    /// secretary.
+    pub fn note_removed_from_publication(&mut self, at: DateTime<Utc>, detail: String) {
+        self.record(at, "personnummer_removed", None, Some(detail));
+    }
     pub fn mark_exported(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
         self.advance(OrderStatus::Published, OrderStatus::Exported, "export", at)
     }

@@ -18,6 +18,23 @@ use crate::pdf::redact::Unsafe;
 use crate::repo::files;
 
 impl Pipeline {
+    /// The order's original, fetched into `work`.
+    async fn original_to_file(
+        &self,
+        order: &SigningOrder,
+        work: &Path,
+    ) -> Result<std::path::PathBuf, AppError> {
+        let original = work.join("original.pdf");
+        let key = files::original(&order.tenant, &order.current().document_id);
+        if !self.objects.get_to_file(&key, &original).await? {
+            return Err(AppError::Internal(format!(
+                "original of order {} is missing",
+                order.id
+            )));
+        }
+        Ok(original)
+    }
+
     /// The order's original with `page` appended and no signature, written to `out`; the
     /// original is fetched into `work` first. File to file: a protocol may be hundreds of MB.
     /// The archive version without signatures (delivery form b).
@@ -28,14 +45,7 @@ impl Pipeline {
         work: &Path,
         out: &Path,
     ) -> Result<(), AppError> {
-        let original = work.join("original.pdf");
-        let key = files::original(&order.tenant, &order.current().document_id);
-        if !self.objects.get_to_file(&key, &original).await? {
-            return Err(AppError::Internal(format!(
-                "original of order {} is missing",
-                order.id
-            )));
-        }
+        let original = self.original_to_file(order, work).await?;
         let made = out.to_path_buf();
         tokio::task::spawn_blocking(move || {
             crate::pdf::publication::publication_file(&original, &made, &page)
@@ -160,14 +170,7 @@ impl Pipeline {
         work: &Path,
         out: &Path,
     ) -> Result<Vec<PageRemoval>, AppError> {
-        let original = work.join("original.pdf");
-        let key = files::original(&order.tenant, &order.current().document_id);
-        if !self.objects.get_to_file(&key, &original).await? {
-            return Err(AppError::Internal(format!(
-                "original of order {} is missing",
-                order.id
-            )));
-        }
+        let original = self.original_to_file(order, work).await?;
         let now = self.clock.now();
         let info = CleanInfo {
             title: order.meeting.title.clone(),

@@ -395,3 +395,37 @@ fn a_sealed_file_is_renewed_by_a_rotated_timestamp_authority() {
         text(&out)
     );
 }
+
+#[test]
+fn a_tenants_renewal_window_is_set_within_its_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    // `esign seal` makes the local installation and its demo tenant.
+    let input = dir.path().join("in.pdf");
+    std::fs::write(&input, sample()).unwrap();
+    let sealed = dir.path().join("sealed.pdf");
+    let out = esign(&[
+        "seal",
+        input.to_str().unwrap(),
+        sealed.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "seal: {}", text(&out));
+    let out = esign(&[
+        "tenant", "renewal", "demo", "--months", "12", "--data", data,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    for months in ["0", "121"] {
+        let out = esign(&[
+            "tenant", "renewal", "demo", "--months", months, "--data", data,
+        ]);
+        assert!(!out.status.success(), "{months} months");
+        assert!(
+            text(&out).contains("tenant.renewal_window"),
+            "{}",
+            text(&out)
+        );
+    }
+}

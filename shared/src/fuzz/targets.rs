@@ -237,7 +237,22 @@ fn page_text() {
                     .map_err(|e| crate::pdf::PdfError::Unreadable(e.to_string())),
                 other => Ok(other.clone()),
             };
-            let content = doc.get_page_content(id);
+            // Decoded within the limit the clean copy uses (lopdf's own page content decoder
+            // has none: a decompression bomb would stall the fuzzer, not the product).
+            let mut content = Vec::new();
+            let streams = match page.get(b"Contents") {
+                Ok(lopdf::Object::Array(a)) => a.clone(),
+                Ok(other) => vec![other.clone()],
+                Err(_) => Vec::new(),
+            };
+            for s in streams {
+                if let Ok(lopdf::Object::Stream(stream)) = resolve(&s) {
+                    match crate::pdf::decode_stream(&stream, crate::pdf::MAX_DECODED_STRUCTURE) {
+                        Ok(bytes) => content.extend(bytes),
+                        Err(_) => return,
+                    }
+                }
+            }
             let _ = crate::pdf::text::read_page_text(&content, &resources, &mut resolve);
         }
     });

@@ -69,19 +69,15 @@ pub(super) enum Stored {
 }
 
 pub struct S3ObjectStore {
-    pub(super) client: aws_sdk_s3::Client,
-    pub(super) settings: S3Settings,
+    client: aws_sdk_s3::Client,
+    settings: S3Settings,
 }
 
 pub(super) fn err(message: impl std::fmt::Display) -> PortError {
     PortError::new("object-store", message)
 }
 
-pub(super) fn sdk_err<E: std::error::Error + 'static>(
-    operation: &str,
-    key: &str,
-    e: E,
-) -> PortError {
+fn sdk_err<E: std::error::Error + 'static>(operation: &str, key: &str, e: E) -> PortError {
     err(format!("S3 {operation} {key}: {}", DisplayErrorContext(e)))
 }
 
@@ -103,7 +99,7 @@ impl S3ObjectStore {
 
     /// The S3 key of a port key. Keys follow the same shape everywhere (no empty, `.` or `..`
     /// segments, no leading slash), so a key that works here works in the embedded store.
-    pub(super) fn s3_key(&self, key: &str) -> Result<String, PortError> {
+    fn s3_key(&self, key: &str) -> Result<String, PortError> {
         let ok = !key.is_empty()
             && key.len() <= 512
             && !key.starts_with('/')
@@ -119,19 +115,33 @@ impl S3ObjectStore {
 
     /// The body of the object at `key`, or None when there is no such key.
     async fn get_object(&self, key: &str) -> Result<Option<ByteStream>, PortError> {
+        self.get_object_version(key, None).await
+    }
+
+    /// The body of version `version` of `key` (the current one for None), or None when there
+    /// is no such key or version.
+    async fn get_object_version(
+        &self,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Option<ByteStream>, PortError> {
         let s3_key = self.s3_key(key)?;
         match self
             .client
             .get_object()
             .bucket(&self.settings.bucket)
             .key(&s3_key)
+            .set_version_id(version.map(str::to_string))
             .send()
             .await
         {
             Ok(out) => Ok(Some(out.body)),
             Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
                 let e = e.into_service_error();
-                if e.is_no_such_key() {
+                // A version id S3 does not know is a 400 (InvalidArgument), a deleted key 404.
+                let unknown_version = version.is_some() && matches!(status, Some(400 | 404));
+                if e.is_no_such_key() || unknown_version {
                     Ok(None)
                 } else {
                     Err(sdk_err("GetObject", key, e))
@@ -140,7 +150,48 @@ impl S3ObjectStore {
         }
     }
 
-    pub(super) fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
+    /// Version `version` of `key` (the current one for None) written to `path`; `false` when
+    /// there is no such key or version.
+    async fn download(
+        &self,
+        key: &str,
+        version: Option<&str>,
+        path: &Path,
+    ) -> Result<bool, PortError> {
+        let Some(body) = self.get_object_version(key, version).await? else {
+            return Ok(false);
+        };
+        stream_to_file(body, key, path).await?;
+        Ok(true)
+    }
+
+    /// The object's head (its version id among it), or None when there is no such key.
+    pub(super) async fn head(
+        &self,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::head_object::HeadObjectOutput>, PortError> {
+        let s3_key = self.s3_key(key)?;
+        match self
+            .client
+            .head_object()
+            .bucket(&self.settings.bucket)
+            .key(&s3_key)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(head)),
+            Err(e) => {
+                let e = e.into_service_error();
+                if e.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(sdk_err("HeadObject", key, e))
+                }
+            }
+        }
+    }
+
+    fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
         match &self.settings.kms_key_id {
             Some(id) => (Some(ServerSideEncryption::AwsKms), Some(id.clone())),
             None => (None, None),
@@ -261,25 +312,7 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn exists(&self, key: &str) -> Result<bool, PortError> {
-        let s3_key = self.s3_key(key)?;
-        match self
-            .client
-            .head_object()
-            .bucket(&self.settings.bucket)
-            .key(&s3_key)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_not_found() {
-                    Ok(false)
-                } else {
-                    Err(sdk_err("HeadObject", key, e))
-                }
-            }
-        }
+        Ok(self.head(key).await?.is_some())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, PortError> {
@@ -328,11 +361,7 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn get_to_file(&self, key: &str, path: &Path) -> Result<bool, PortError> {
-        let Some(body) = self.get_object(key).await? else {
-            return Ok(false);
-        };
-        stream_to_file(body, key, path).await?;
-        Ok(true)
+        self.download(key, None, path).await
     }
 
     async fn put_file_new_version(
@@ -350,17 +379,13 @@ impl ObjectStore for S3ObjectStore {
         version: &str,
         path: &Path,
     ) -> Result<bool, PortError> {
-        self.get_version(key, version, path).await
+        self.download(key, Some(version), path).await
     }
 }
 
 /// Stream an object's body into a temporary file beside `path`, renamed when complete: a
 /// failed download never leaves a truncated file under the target's name.
-pub(super) async fn stream_to_file(
-    mut body: ByteStream,
-    key: &str,
-    path: &Path,
-) -> Result<(), PortError> {
+async fn stream_to_file(mut body: ByteStream, key: &str, path: &Path) -> Result<(), PortError> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

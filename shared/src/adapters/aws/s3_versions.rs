@@ -1,11 +1,12 @@
 //! Versions of an object in a bucket with versioning (the archive bucket, under Object Lock):
-//! a renewed archive version is a new version of the same key, and every earlier one stays.
+//! a renewed archive version is a new version of the same key, and every earlier one stays
+//! (read back by `S3ObjectStore::download` with its version id).
 
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::s3::{err, sdk_err, stream_to_file, S3ObjectStore, Stored};
+use super::s3::{err, S3ObjectStore, Stored};
 use crate::ports::{NewVersion, PortError};
 
 impl S3ObjectStore {
@@ -18,25 +19,10 @@ impl S3ObjectStore {
         path: &Path,
         content_type: &str,
     ) -> Result<NewVersion, PortError> {
-        let s3_key = self.s3_key(key)?;
-        let earlier = match self
-            .client
-            .head_object()
-            .bucket(&self.settings.bucket)
-            .key(&s3_key)
-            .send()
-            .await
-        {
-            Ok(head) => head.version_id().map(str::to_string),
-            Err(e) => {
-                let e = e.into_service_error();
-                if e.is_not_found() {
-                    None
-                } else {
-                    return Err(sdk_err("HeadObject", key, e));
-                }
-            }
-        };
+        let earlier = self
+            .head(key)
+            .await?
+            .and_then(|head| head.version_id().map(str::to_string));
         let body = ByteStream::from_path(path)
             .await
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
@@ -45,38 +31,5 @@ impl S3ObjectStore {
             Stored::Taken => None,
         };
         Ok(NewVersion { earlier, current })
-    }
-
-    pub(super) async fn get_version(
-        &self,
-        key: &str,
-        version: &str,
-        path: &Path,
-    ) -> Result<bool, PortError> {
-        let s3_key = self.s3_key(key)?;
-        match self
-            .client
-            .get_object()
-            .bucket(&self.settings.bucket)
-            .key(&s3_key)
-            .version_id(version)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                stream_to_file(out.body, key, path).await?;
-                Ok(true)
-            }
-            Err(e) => {
-                let status = e.raw_response().map(|r| r.status().as_u16());
-                let e = e.into_service_error();
-                // A version id S3 does not know is a 400 (InvalidArgument), a deleted key 404.
-                if e.is_no_such_key() || matches!(status, Some(400 | 404)) {
-                    Ok(false)
-                } else {
-                    Err(sdk_err("GetObject", key, e))
-                }
-            }
-        }
     }
 }

@@ -6,7 +6,7 @@
 use super::Housekeeping;
 use crate::app::AppError;
 use crate::domain::renewal::months_to_scan;
-use crate::domain::{OrderId, TenantId};
+use crate::domain::{SigningOrder, TenantId};
 use crate::ports::Job;
 
 impl Housekeeping {
@@ -24,8 +24,8 @@ impl Housekeeping {
     /// A renewal queued twice is done once (the job checks and claims). Answers how many.
     pub async fn queue_due_renewals(&self, t: &TenantId) -> Result<usize, AppError> {
         let due = self.due_renewals(t).await?;
-        for id in &due {
-            self.queue.enqueue(Job::renew(t, *id)).await?;
+        for order in &due {
+            self.queue.enqueue(Job::renew(t, order.id)).await?;
         }
         Ok(due.len())
     }
@@ -38,24 +38,21 @@ impl Housekeeping {
     ) -> Result<usize, AppError> {
         let now = self.clock.now();
         let due = self.due_renewals(t).await?;
-        for id in &due {
-            let claimed = self
-                .orders
-                .load(t, *id)
-                .await?
-                .is_some_and(|o| o.value.archive_claimed(now));
-            if claimed {
+        for order in &due {
+            if order.archive_claimed(now) {
                 self.orders
-                    .update_with(t, *id, |o| Ok::<_, AppError>(o.end_dead_archive_claim(now)))
+                    .update_with(t, order.id, |o| {
+                        Ok::<_, AppError>(o.end_dead_archive_claim(now))
+                    })
                     .await?;
             }
-            self.queue.enqueue(Job::renew(t, *id)).await?;
+            self.queue.enqueue(Job::renew(t, order.id)).await?;
         }
         Ok(due.len())
     }
 
-    /// The tenant's kept archive versions whose proof is due now, by order.
-    async fn due_renewals(&self, t: &TenantId) -> Result<Vec<OrderId>, AppError> {
+    /// The orders of the tenant's kept archive versions whose proof is due now.
+    async fn due_renewals(&self, t: &TenantId) -> Result<Vec<SigningOrder>, AppError> {
         let now = self.clock.now();
         let window = crate::app::tenants::existing_tenant(&self.tenants, t)
             .await?
@@ -79,7 +76,7 @@ impl Housekeeping {
                     // should know of: every attempt before failed.
                     tracing::error!(event = "proof_lapsed", tenant = %t, order = %id, until = %proof.until, "an archive version's proof of existence ended before it was renewed");
                 }
-                due.push(id);
+                due.push(order.value);
             }
         }
         Ok(due)

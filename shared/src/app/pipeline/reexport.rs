@@ -15,7 +15,7 @@ impl Pipeline {
     /// of (a duplicate delivery finds nothing to do).
     pub(super) async fn export_renewed(&self, order: &SigningOrder) -> Result<(), AppError> {
         let (t, id) = (&order.tenant, order.id);
-        if !order.archive_proof.as_ref().is_some_and(|p| p.export_due()) {
+        if !order.archive_export_due() {
             return Ok(()); // a duplicate delivery: nothing written
         }
         let token = uuid::Uuid::new_v4().to_string();
@@ -24,7 +24,7 @@ impl Pipeline {
         let claimed = match self
             .orders
             .update_with(t, id, |o| {
-                if !o.archive_proof.as_ref().is_some_and(|p| p.export_due()) {
+                if !o.archive_export_due() {
                     return Ok(None);
                 }
                 o.claim_renewal(&token, now, lease)?;

@@ -11,7 +11,7 @@ use chrono::Duration;
 
 use super::{internal, Pipeline};
 use crate::app::AppError;
-use crate::domain::{DomainError, OrderId, OrderStatus, PipelineStep, SigningOrder, TenantId};
+use crate::domain::{DomainError, OrderId, PipelineStep, SigningOrder, TenantId};
 use crate::pdf::sign::extend::current_proof;
 use crate::ports::Job;
 use crate::repo::files;
@@ -59,11 +59,10 @@ impl Pipeline {
             Err(e) => return Err(e),
         }
         match self.renew_claimed(t, id, proof.until, &token).await {
-            Ok(done) => {
+            Ok((done, order)) => {
                 // A failure here fails the job: its next delivery finds the renewal done and
                 // queues the package again.
-                self.queue_export_after_renewal(&self.load(t, id).await?)
-                    .await?;
+                self.queue_export_after_renewal(&order).await?;
                 Ok(done)
             }
             Err(e) => {
@@ -74,13 +73,14 @@ impl Pipeline {
         }
     }
 
+    /// Renew under the claim `token`: what was done, and the order as recorded.
     async fn renew_claimed(
         &self,
         t: &TenantId,
         id: OrderId,
         recorded_until: chrono::DateTime<chrono::Utc>,
         token: &str,
-    ) -> Result<Renewal, AppError> {
+    ) -> Result<(Renewal, SigningOrder), AppError> {
         let key = files::order_file(t, id, files::ARCHIVE_VERSION);
         let work = tempfile::tempdir().map_err(internal)?;
         let stored = work.path().join("archive.pdf");
@@ -101,8 +101,8 @@ impl Pipeline {
                 current.document_timestamps,
                 until.format("%Y-%m-%d")
             );
-            self.record_renewal(t, id, token, until, detail).await?;
-            return Ok(Renewal::Recorded);
+            let order = self.record_renewal(t, id, token, until, detail).await?;
+            return Ok((Renewal::Recorded, order));
         }
         let renewed = work.path().join("renewed.pdf");
         let outcome = self.extend_path(&stored, &renewed).await?;
@@ -136,9 +136,9 @@ impl Pipeline {
             outcome.document_timestamps,
             until.format("%Y-%m-%d")
         );
-        self.record_renewal(t, id, token, until, detail).await?;
+        let order = self.record_renewal(t, id, token, until, detail).await?;
         tracing::info!(event = "archive_renewed", tenant = %t, order = %id, until = %until, "archive version renewed");
-        Ok(Renewal::Renewed)
+        Ok((Renewal::Renewed, order))
     }
 
     /// Give the archive version's claim back after a failed attempt, so the next delivery need
@@ -157,8 +157,7 @@ impl Pipeline {
     /// An exported order whose delivered package does not tell of its renewals gets it again
     /// (the archive-export function: `Pipeline::export_renewed`).
     async fn queue_export_after_renewal(&self, order: &SigningOrder) -> Result<(), AppError> {
-        let due = order.archive_proof.as_ref().is_some_and(|p| p.export_due());
-        if order.status == OrderStatus::Exported && due {
+        if order.archive_export_due() {
             self.queue
                 .enqueue(Job::for_step(
                     PipelineStep::ArchiveExport,
@@ -177,14 +176,15 @@ impl Pipeline {
         token: &str,
         until: chrono::DateTime<chrono::Utc>,
         detail: String,
-    ) -> Result<(), AppError> {
+    ) -> Result<SigningOrder, AppError> {
         let now = self.clock.now();
-        self.orders
+        let (order, ()) = self
+            .orders
             .update_with(t, id, |o| {
                 Ok::<_, AppError>(o.record_renewal(token, now, until, detail.clone())?)
             })
             .await?
             .ok_or(AppError::NotFound { what: "order" })?;
-        Ok(())
+        Ok(order)
     }
 }

@@ -253,7 +253,9 @@ fn page_text() {
                     }
                 }
             }
-            let _ = crate::pdf::text::read_page_text(&content, &resources, &mut resolve);
+            if let Ok(content) = crate::pdf::text::decode_content(&content) {
+                let _ = crate::pdf::text::read_page_text(&content, &resources, &mut resolve);
+            }
         }
     });
 }

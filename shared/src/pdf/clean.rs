@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 
 use super::redact::{personnummer_glyphs, remove_numbers, Unsafe};
-use super::text::read_page_text;
+use super::text::{decode_content, read_page_text};
 use super::update::PreviousRevision;
 use super::{decode_stream, PdfError, MAX_DECODED_STRUCTURE};
 
@@ -308,7 +308,8 @@ impl<W: Write> Copier<'_, '_, W> {
             _ => Dictionary::new(),
         };
         let prev = self.prev;
-        let text = read_page_text(&content, &resources, &mut |o| prev.resolve(o))?;
+        let operations = decode_content(&content)?;
+        let text = read_page_text(&operations, &resources, &mut |o| prev.resolve(o))?;
         if text.images && text.glyphs.is_empty() {
             return Ok(Err(HoldReason::OnlyImages));
         }
@@ -319,7 +320,7 @@ impl<W: Write> Copier<'_, '_, W> {
         let (content, count) = if numbers.is_empty() {
             (content, 0)
         } else {
-            match remove_numbers(&content, &text, &numbers)? {
+            match remove_numbers(operations, &text, &numbers)? {
                 Ok((content, removed)) => (content, removed.numbers),
                 Err(e) => return Ok(Err(e.into())),
             }

@@ -59,10 +59,10 @@ pub fn personnummer_glyphs(page: &PageText, today: NaiveDate) -> Result<Vec<Vec<
         .collect())
 }
 
-/// The page's content with the glyphs `numbers` (from [`personnummer_glyphs`]) taken out and
+/// The page's content (as [`PageText`] was read from) with the glyphs `numbers` (from [`personnummer_glyphs`]) taken out and
 /// a box over the place of each number; and the boxes.
 pub fn remove_numbers(
-    content: &[u8],
+    mut content: Content,
     page: &PageText,
     numbers: &[Vec<usize>],
 ) -> Result<Result<(Vec<u8>, Removed), Unsafe>, PdfError> {
@@ -110,8 +110,6 @@ pub fn remove_numbers(
         .into_iter()
         .map(|[x0, y0, x1, y1]| [x0, y0, x1 - x0, y1 - y0])
         .collect();
-    let mut content =
-        Content::decode(content).map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
     // The page's own drawing between q and Q, so the boxes after it stand in the page's
     // default coordinates whatever state the content leaves behind.
     let mut operations = Vec::with_capacity(content.operations.len() + 2 + 7 * boxes.len());

@@ -24,6 +24,10 @@ fn with_content(pdf: &[u8], content: Vec<u8>) -> Vec<u8> {
     out
 }
 
+fn decode(content: &[u8]) -> lopdf::content::Content {
+    crate::pdf::text::decode_content(content).unwrap()
+}
+
 fn first_page_content(pdf: &[u8]) -> Vec<u8> {
     let doc = Document::load_mem(pdf).unwrap();
     let (_, page) = doc.get_pages().into_iter().next().unwrap();
@@ -64,7 +68,7 @@ fn qpdf_clean(pdf: &[u8]) {
 fn redacted(pdf: &[u8]) -> (Vec<u8>, Removed) {
     let page = &pages(pdf)[0];
     let numbers = personnummer_glyphs(page, today()).unwrap();
-    let (content, removed) = remove_numbers(&first_page_content(pdf), page, &numbers)
+    let (content, removed) = remove_numbers(decode(&first_page_content(pdf)), page, &numbers)
         .unwrap()
         .unwrap();
     (with_content(pdf, content), removed)
@@ -173,7 +177,7 @@ fn redact_all(pdf: &[u8]) -> Result<(Vec<u8>, usize), Unsafe> {
     for ((_, page_id), page) in doc.get_pages().into_iter().zip(&texts) {
         let numbers = personnummer_glyphs(page, today())?;
         let content = doc.get_page_content(page_id);
-        let (content, removed) = remove_numbers(&content, page, &numbers).unwrap()?;
+        let (content, removed) = remove_numbers(decode(&content), page, &numbers).unwrap()?;
         boxes += removed.numbers;
         assert!(removed.boxes.len() >= removed.numbers);
         let id = doc.add_object(Object::Stream(Stream::new(
@@ -255,6 +259,6 @@ fn a_number_in_a_font_without_widths_is_refused_not_guessed() {
     let page = &pages(&bytes)[0];
     let numbers = personnummer_glyphs(page, today()).unwrap();
     assert_eq!(numbers.len(), 1);
-    let outcome = remove_numbers(&first_page_content(&bytes), page, &numbers).unwrap();
+    let outcome = remove_numbers(decode(&first_page_content(&bytes)), page, &numbers).unwrap();
     assert_eq!(outcome.err(), Some(Unsafe::UnknownWidths));
 }

@@ -80,20 +80,26 @@ impl PageText {
 /// thousands; a hostile one could claim billions).
 const MAX_OPERATIONS: usize = 2_000_000;
 
-/// Read the text of a page whose (decoded, concatenated) content is `content` and whose
-/// resources are `resources`.
-pub fn read_page_text(
-    content: &[u8],
-    resources: &Dictionary,
-    resolve: &mut Resolve<'_>,
-) -> Result<PageText, PdfError> {
+/// A page's (decoded, concatenated) content streams as operations, within the bound: read
+/// once, then read for text and, where numbers stand, cut (`pdf::redact`), by the same indices.
+pub fn decode_content(bytes: &[u8]) -> Result<Content, PdfError> {
     let content =
-        Content::decode(content).map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
+        Content::decode(bytes).map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
     if content.operations.len() > MAX_OPERATIONS {
         return Err(PdfError::Unsupported(
             "a page with too many operations".into(),
         ));
     }
+    Ok(content)
+}
+
+/// Read the text of a page whose content is `content` ([`decode_content`]) and whose
+/// resources are `resources`.
+pub fn read_page_text(
+    content: &Content,
+    resources: &Dictionary,
+    resolve: &mut Resolve<'_>,
+) -> Result<PageText, PdfError> {
     let fonts = match resources.get(b"Font").map(&mut *resolve) {
         Ok(Ok(Object::Dictionary(d))) => d,
         _ => Dictionary::new(),

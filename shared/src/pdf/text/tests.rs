@@ -33,7 +33,7 @@ fn page(doc: &Document, id: ObjectId) -> PageText {
             other => Ok(other.clone()),
         }
     };
-    read_page_text(&content, &resources, &mut resolve).unwrap()
+    read_page_text(&decode_content(&content).unwrap(), &resources, &mut resolve).unwrap()
 }
 
 /// The page's resources, inherited from the page tree where the page has none.
@@ -207,8 +207,12 @@ fn text_a_font_cannot_map_is_counted_not_guessed() {
             other => Ok(other.clone()),
         }
     };
-    let page =
-        read_page_text(b"BT /F1 12 Tf (1912121212) Tj ET", &resources, &mut resolve).unwrap();
+    let page = read_page_text(
+        &decode_content(b"BT /F1 12 Tf (1912121212) Tj ET").unwrap(),
+        &resources,
+        &mut resolve,
+    )
+    .unwrap();
     assert_eq!(page.unmapped, 10);
     assert!(page.text.is_empty());
 }

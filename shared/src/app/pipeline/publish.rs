@@ -76,12 +76,12 @@ impl Pipeline {
         );
         let work = tempfile::tempdir().map_err(internal)?;
         let publication = work.path().join("publication.pdf");
-        let removed = self
-            .publication_version(order, page, work.path(), &publication)
-            .await?;
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)
             .date_naive();
+        let removed = self
+            .publication_version(order, page, (now, today), work.path(), &publication)
+            .await?;
         let base = self.settings.base_url();
         let dates = anslag_dates(justering, today, tenant.anslag_take_down);
         if dates.late {
@@ -162,24 +162,22 @@ impl Pipeline {
     /// The publication version: a clean copy of the original (every personnummer taken out,
     /// nothing of signatures, files or history kept: `pdf::clean`), then `page`. A page that
     /// cannot be checked holds the publication: the step fails for good with the page and the
-    /// reason, so nothing is published with a number left in.
+    /// reason, so nothing is published with a number left in. `now` and Stockholm's `today`
+    /// are the publish step's.
     async fn publication_version(
         &self,
         order: &SigningOrder,
         page: JusteringPage,
+        (now, today): (chrono::DateTime<chrono::Utc>, chrono::NaiveDate),
         work: &Path,
         out: &Path,
     ) -> Result<Vec<PageRemoval>, AppError> {
         let original = self.original_to_file(order, work).await?;
-        let now = self.clock.now();
         let info = CleanInfo {
             title: order.meeting.title.clone(),
             subject: order.meeting.committee.clone(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
         };
-        let today = now
-            .with_timezone(&chrono_tz::Europe::Stockholm)
-            .date_naive();
         let (clean, made) = (work.join("clean.pdf"), out.to_path_buf());
         let outcome = tokio::task::spawn_blocking(move || {
             match crate::pdf::clean::clean_copy(&original, &clean, &info, today)? {

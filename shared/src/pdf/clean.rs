@@ -20,7 +20,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 
-use super::redact::{personnummer_glyphs, remove_numbers, Unsafe};
+use super::font::{registered_fonts, ObjectSink, SubsetFont};
+use super::redact::{personnummer_glyphs, remove_numbers, Label, Unsafe, LABEL};
 use super::text::{decode_content, read_page_text};
 use super::update::PreviousRevision;
 use super::{decode_stream, PdfError, MAX_DECODED_STRUCTURE};
@@ -94,6 +95,7 @@ pub fn clean_copy(
         next: 1,
         out: Counting::new(std::io::BufWriter::new(std::fs::File::create(output)?)),
         offsets: Vec::new(),
+        label: LabelFont::new(),
     };
     copier.out.write_all(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")?;
     let catalog_id = copier.allocate();
@@ -138,6 +140,11 @@ pub fn clean_copy(
         }
     }
     copier.drain()?;
+    if let Some(label) = copier.label.take() {
+        if let Some(id) = label.id {
+            label.font.write_as(&mut copier, (id, 0))?;
+        }
+    }
     copier.write(catalog_id, &Object::Dictionary(new_catalog))?;
     let mut root = Dictionary::new();
     root.set("Type", Object::Name(b"Pages".to_vec()));
@@ -213,6 +220,40 @@ struct Copier<'p, 'a, W: Write> {
     next: u32,
     out: Counting<W>,
     offsets: Vec<(u32, u64)>,
+    /// The font of the words in the boxes; None when no font can be embedded.
+    label: Option<LabelFont>,
+}
+
+/// The embedded font that writes [`LABEL`] in every box of the copy; written once, when a
+/// page first needs it.
+struct LabelFont {
+    font: SubsetFont<'static>,
+    shown: Vec<u8>,
+    width: f32,
+    id: Option<u32>,
+}
+
+impl LabelFont {
+    fn new() -> Option<Self> {
+        let mut font = SubsetFont::new(&registered_fonts()?.regular);
+        let shown = font.encode(LABEL);
+        let width = font.text_width(LABEL);
+        Some(Self {
+            font,
+            shown,
+            width,
+            id: None,
+        })
+    }
+}
+
+impl<W: Write> ObjectSink for Copier<'_, '_, W> {
+    fn allocate_id(&mut self) -> ObjectId {
+        (self.allocate(), 0)
+    }
+    fn write_object(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError> {
+        self.write(id.0, object)
+    }
 }
 
 impl<W: Write> Copier<'_, '_, W> {
@@ -317,11 +358,17 @@ impl<W: Write> Copier<'_, '_, W> {
             Ok(n) => n,
             Err(e) => return Ok(Err(e.into())),
         };
+        let mut resources_with_label = None;
         let (content, count) = if numbers.is_empty() {
             (content, 0)
         } else {
-            match remove_numbers(operations, &text, &numbers)? {
-                Ok((content, removed)) => (content, removed.numbers),
+            let label = self.label_in(&resources);
+            let shown = label.as_ref().map(|(l, _, _)| l);
+            match remove_numbers(operations, &text, &numbers, shown)? {
+                Ok((content, removed)) => {
+                    resources_with_label = label.map(|(l, r, font)| (r, l.font, font));
+                    (content, removed.numbers)
+                }
                 Err(e) => return Ok(Err(e.into())),
             }
         };
@@ -340,9 +387,53 @@ impl<W: Write> Copier<'_, '_, W> {
                 }
             }
         }
+        if let Some((resources, name, font)) = resources_with_label {
+            // The label's font is an object of the copy, added after the upload's references
+            // are turned into the copy's.
+            let mut resources = match self.rewrite(Object::Dictionary(resources)) {
+                Object::Dictionary(d) => d,
+                _ => Dictionary::new(),
+            };
+            let mut fonts = match resources.get(b"Font") {
+                Ok(Object::Dictionary(d)) => d.clone(),
+                _ => Dictionary::new(),
+            };
+            fonts.set(name, Object::Reference((font, 0)));
+            resources.set("Font", Object::Dictionary(fonts));
+            new.set("Resources", Object::Dictionary(resources));
+        }
         new.set("Contents", Object::Reference((contents, 0)));
         self.write(id, &Object::Dictionary(new))?;
         Ok(Ok(count))
+    }
+
+    /// The label for the boxes of a page with `resources` (its font under a name the page does
+    /// not use), those resources with their fonts made the page's own, and the font's id.
+    fn label_in(&mut self, resources: &Dictionary) -> Option<(Label, Dictionary, u32)> {
+        let next = self.next;
+        let label = self.label.as_mut()?;
+        let id = *label.id.get_or_insert(next);
+        if id == next {
+            self.next += 1;
+        }
+        let fonts = match resources.get(b"Font").map(|f| self.prev.resolve(f)) {
+            Ok(Ok(Object::Dictionary(d))) => d,
+            _ => Dictionary::new(),
+        };
+        let name = (0..)
+            .map(|n| format!("EsignLabel{n}").into_bytes())
+            .find(|name| !fonts.has(name))?;
+        let mut resources = resources.clone();
+        resources.set("Font", Object::Dictionary(fonts));
+        Some((
+            Label {
+                font: name,
+                shown: label.shown.clone(),
+                width: label.width,
+            },
+            resources,
+            id,
+        ))
     }
 
     fn finish(mut self, root: u32, info: u32) -> Result<(), PdfError> {

@@ -53,6 +53,20 @@ fn a_libreoffice_protocol_keeps_its_words_and_loses_its_numbers() {
         for kept in ["Familjehem", "2026/1234", "070-123 45 67", "beviljas"] {
             assert!(text.contains(kept), "{file}: {kept}: {text}");
         }
+        // Each box says what stood there, in a font the file carries (one number wraps at
+        // its hyphen: two boxes).
+        assert_eq!(
+            text.matches(crate::pdf::redact::LABEL).count(),
+            6,
+            "{file}: {text}"
+        );
+        let fonts = pdffonts(&out);
+        assert!(
+            fonts
+                .lines()
+                .any(|l| l.contains("DejaVuSans") && l.contains(" yes ")),
+            "{file}: {fonts}"
+        );
         let bytes = std::fs::read(&out).unwrap();
         assert_eq!(count(&bytes, b"%%EOF"), 1, "{file}: one revision");
         assert_eq!(page_count(&out), page_count_of(&original), "{file}");

@@ -221,6 +221,21 @@ impl TrueTypeFont {
     }
 }
 
+/// Where the objects of a font go: an incremental update, or a new file (the clean copy).
+pub(crate) trait ObjectSink {
+    fn allocate_id(&mut self) -> ObjectId;
+    fn write_object(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError>;
+}
+
+impl ObjectSink for super::update::UpdateWriter {
+    fn allocate_id(&mut self) -> ObjectId {
+        super::update::UpdateWriter::allocate_id(self)
+    }
+    fn write_object(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError> {
+        super::update::UpdateWriter::write_object(self, id, object)
+    }
+}
+
 /// The glyphs one document shows in one font: text is encoded as 2-byte CIDs (Identity-H) while
 /// the page is laid out, then [`SubsetFont::write`] embeds a subset with exactly those glyphs.
 pub(crate) struct SubsetFont<'a> {
@@ -278,7 +293,19 @@ impl<'a> SubsetFont<'a> {
 
     /// Write the Type0 font with its CIDFont, descriptor, program, CIDSet and ToUnicode CMap;
     /// returns the Type0 font's id.
-    pub fn write(&self, writer: &mut super::update::UpdateWriter) -> Result<ObjectId, PdfError> {
+    pub fn write(&self, writer: &mut impl ObjectSink) -> Result<ObjectId, PdfError> {
+        let type0_id = writer.allocate_id();
+        self.write_as(writer, type0_id)?;
+        Ok(type0_id)
+    }
+
+    /// [`Self::write`] with the Type0 font's id chosen before (pages that use the font may be
+    /// written first).
+    pub fn write_as(
+        &self,
+        writer: &mut impl ObjectSink,
+        type0_id: ObjectId,
+    ) -> Result<(), PdfError> {
         let subset = self.subset()?;
         let font = self.font;
         let file_id = writer.allocate_id();
@@ -286,7 +313,6 @@ impl<'a> SubsetFont<'a> {
         let descriptor_id = writer.allocate_id();
         let cid_font_id = writer.allocate_id();
         let to_unicode_id = writer.allocate_id();
-        let type0_id = writer.allocate_id();
 
         // A subset's name starts with a tag of six capitals (ISO 32000-1 9.6.4); derived from
         // the subset so equal subsets get equal names.
@@ -359,8 +385,12 @@ impl<'a> SubsetFont<'a> {
             "DescendantFonts" => vec![Object::Reference(cid_font_id)],
             "ToUnicode" => Object::Reference(to_unicode_id),
         };
-        writer.write_object(type0_id, &Object::Dictionary(type0))?;
-        Ok(type0_id)
+        writer.write_object(type0_id, &Object::Dictionary(type0))
+    }
+
+    /// Width of `text` at a size of one point, in points.
+    pub fn text_width(&self, text: &str) -> f32 {
+        text.chars().map(|c| self.font.char_width(c)).sum::<u32>() as f32 / 1000.0
     }
 
     /// `/W [first [w w ...] first [w ...]]` for runs of consecutive CIDs that are shown.

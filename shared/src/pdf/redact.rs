@@ -33,6 +33,19 @@ pub enum Unsafe {
     RotatedText,
 }
 
+/// The words written in each box, in a font the caller adds to the page's resources.
+pub struct Label {
+    /// The font's name in the page's resources.
+    pub font: Vec<u8>,
+    /// The words, encoded for the font's `Tj`.
+    pub shown: Vec<u8>,
+    /// Their width at a size of one point.
+    pub width: f32,
+}
+
+/// What the box says.
+pub const LABEL: &str = "personnummer borttaget";
+
 /// (operation, string of it) → the byte ranges to take out, each with the TJ number that
 /// stands in for it.
 type Cuts = BTreeMap<(usize, usize), Vec<(Range<usize>, f32)>>;
@@ -65,6 +78,7 @@ pub fn remove_numbers(
     mut content: Content,
     page: &PageText,
     numbers: &[Vec<usize>],
+    label: Option<&Label>,
 ) -> Result<Result<(Vec<u8>, Removed), Unsafe>, PdfError> {
     let mut boxes = Vec::new();
     let mut cuts: Cuts = BTreeMap::new();
@@ -124,7 +138,7 @@ pub fn remove_numbers(
     }
     operations.push(Operation::new("Q", vec![]));
     for b in &boxes {
-        operations.extend(box_operations(b));
+        operations.extend(box_operations(b, label));
     }
     let bytes = Content { operations }
         .encode()
@@ -198,18 +212,43 @@ fn cut_string(string: &Object, ranges: &[(Range<usize>, f32)]) -> Vec<Object> {
     out
 }
 
-/// A light box with a dark border where a number stood, drawn in the page's own coordinates.
-fn box_operations(b: &[f32; 4]) -> Vec<Operation> {
+/// A light box with a dark border where a number stood, drawn in the page's own coordinates,
+/// with the label inside, as large as the box allows. Marked as an artifact: it is not part
+/// of the document's logical content, so a tagged document stays complete (PDF/UA 7.1).
+fn box_operations(b: &[f32; 4], label: Option<&Label>) -> Vec<Operation> {
     let r = |v: f32| Object::Real(v);
-    vec![
+    let mut ops = vec![
+        Operation::new("BMC", vec![Object::Name(b"Artifact".to_vec())]),
         Operation::new("q", vec![]),
         Operation::new("rg", vec![r(0.85), r(0.85), r(0.85)]),
         Operation::new("RG", vec![r(0.2), r(0.2), r(0.2)]),
         Operation::new("w", vec![r(0.5)]),
         Operation::new("re", vec![r(b[0]), r(b[1]), r(b[2]), r(b[3])]),
         Operation::new("B", vec![]),
-        Operation::new("Q", vec![]),
-    ]
+    ];
+    if let Some(label) = label.filter(|l| l.width > 0.0) {
+        // The label fits the box's width with a margin, and at most 60 % of its height.
+        let size = (0.6 * b[3]).min(0.9 * b[2] / label.width);
+        let x = b[0] + (b[2] - label.width * size) / 2.0;
+        // Centred on the box by the height of lower-case letters (about half the size).
+        let y = b[1] + (b[3] - 0.5 * size) / 2.0;
+        ops.extend([
+            Operation::new("BT", vec![]),
+            Operation::new("rg", vec![r(0.1), r(0.1), r(0.1)]),
+            Operation::new("Tf", vec![Object::Name(label.font.clone()), r(size)]),
+            Operation::new("Td", vec![r(x), r(y)]),
+            Operation::new(
+                "Tj",
+                vec![Object::String(
+                    label.shown.clone(),
+                    lopdf::StringFormat::Hexadecimal,
+                )],
+            ),
+            Operation::new("ET", vec![]),
+        ]);
+    }
+    ops.extend([Operation::new("Q", vec![]), Operation::new("EMC", vec![])]);
+    ops
 }
 
 #[cfg(test)]

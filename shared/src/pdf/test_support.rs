@@ -280,6 +280,16 @@ pub fn pdftotext(pdf: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// poppler's list of the fonts a PDF uses (name, type, whether embedded, ...).
+pub fn pdffonts(pdf: &Path) -> String {
+    let out = run(
+        &tool("ESIGN_PDFFONTS", "pdffonts"),
+        &[pdf.to_str().unwrap_or_default()],
+    );
+    assert!(out.status.success(), "pdffonts failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn page_count(pdf: &Path) -> u32 {
     let out = run(
         &tool("ESIGN_QPDF", "qpdf"),

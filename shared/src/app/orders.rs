@@ -236,6 +236,39 @@ impl Orders {
         Ok(order)
     }
 
+    /// The secretary's own publication version (an uploaded document) for an order whose
+    /// protocol the service cannot check for personnummer by itself. A file the service cannot
+    /// check either is refused: nothing is published with a number left in. An order stopped
+    /// at publishing is taken up again.
+    pub async fn use_publication_version(
+        &self,
+        staff: &Staff,
+        id: &str,
+        document_id: &str,
+    ) -> Result<SigningOrder, AppError> {
+        let id = OrderId::parse(id)?;
+        let doc = self.document(staff, document_id).await?;
+        if let Some(check) = doc.publication.as_ref().filter(|c| c.held.is_some()) {
+            let (sv, en) = check.summary();
+            return Err(AppError::bad_request("publication_version.held", sv, en));
+        }
+        let now = self.clock.now();
+        let (order, step) = self
+            .orders
+            .update_with(&staff.tenant, id, |o| {
+                Ok::<_, AppError>(o.use_publication_version(doc.id.clone(), now)?)
+            })
+            .await?
+            .ok_or(AppError::NotFound { what: "order" })?;
+        if let Some(step) = step {
+            // If this enqueue is lost, housekeeping queues the step within its next round.
+            self.queue
+                .enqueue(Job::for_step(step, &staff.tenant, id))
+                .await?;
+        }
+        Ok(order)
+    }
+
     pub async fn resend_order(
         &self,
         staff: &Staff,

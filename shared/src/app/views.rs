@@ -13,6 +13,13 @@ pub fn document(d: &Document) -> Value {
         "pdfa_claim": d.pdfa_claim,
         "title": d.title,
         "uploaded_at": d.uploaded_at,
+        // What publishing it would take out, or the page that stops it (null: not checked).
+        "publication": d.publication.as_ref().map(|c| {
+            let (sv, en) = c.summary();
+            json!({
+                "removed": c.removed, "held": c.held, "message_sv": sv, "message_en": en,
+            })
+        }),
     })
 }
 
@@ -69,6 +76,7 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
         "plan": order.plan,
         "version": v.number,
         "document_id": v.document_id,
+        "publication_document_id": v.publication_document,
         "file_name": v.file_name,
         "deadline": v.deadline,
         "created_at": order.created_at,

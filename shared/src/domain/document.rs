@@ -16,6 +16,101 @@ pub struct Document {
     pub pdfa_claim: Option<String>,
     pub title: Option<String>,
     pub uploaded_at: DateTime<Utc>,
+    /// What publishing this file would take out of it, found when it was taken in (None for
+    /// files taken in before the check existed: the publish step still checks them).
+    #[serde(default)]
+    pub publication: Option<PublicationCheck>,
+}
+
+/// What the publication version of a file would be: the personnummer taken out, page by page,
+/// or the page that stops it from being published by itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationCheck {
+    pub removed: Vec<PageRemoval>,
+    #[serde(default)]
+    pub held: Option<HeldPage>,
+}
+
+/// Numbers removed from one page (counted from 1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRemoval {
+    pub page: usize,
+    pub numbers: usize,
+}
+
+/// A page that cannot be checked for personnummer by the service, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldPage {
+    pub page: usize,
+    pub why: HoldWhy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldWhy {
+    /// Only images on the page: a scanned page.
+    OnlyImages,
+    /// Text stored so that it cannot be read (a font without a map to Unicode, text in forms).
+    UnreadableText,
+    /// A number that cannot be taken out without changing the page (unknown widths, rotated).
+    CannotRemove,
+}
+
+impl PublicationCheck {
+    /// What the secretary reads, in Swedish and English, without technical terms.
+    pub fn summary(&self) -> (String, String) {
+        if let Some(held) = &self.held {
+            let (sv, en) = held.why.words();
+            return (
+                format!(
+                    "Protokollet kan inte publiceras automatiskt: sidan {} kan inte granskas för \
+                     personnummer ({sv}). Ladda upp en publiceringsversion utan personnummer.",
+                    held.page
+                ),
+                format!(
+                    "The protocol cannot be published automatically: page {} cannot be checked \
+                     for personal identity numbers ({en}). Upload a publication version without them.",
+                    held.page
+                ),
+            );
+        }
+        let total: usize = self.removed.iter().map(|r| r.numbers).sum();
+        if total == 0 {
+            return (
+                "Inga personnummer hittades. Publiceringsversionen visar texten som den är.".into(),
+                "No personal identity numbers were found.".into(),
+            );
+        }
+        let pages: Vec<String> = self.removed.iter().map(|r| r.page.to_string()).collect();
+        let pages = pages.join(", ");
+        (
+            format!("{total} personnummer tas bort ur publiceringsversionen (sidan {pages})."),
+            format!(
+                "{total} personal identity numbers are taken out of the publication version \
+                 (page {pages})."
+            ),
+        )
+    }
+}
+
+impl HoldWhy {
+    /// Why, in Swedish and English, for the secretary.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            HoldWhy::OnlyImages => (
+                "sidan består bara av bilder, till exempel en inskannad sida",
+                "the page is only images, for example a scanned page",
+            ),
+            HoldWhy::UnreadableText => (
+                "texten på sidan är lagrad på ett sätt som inte går att granska",
+                "the text on the page is stored in a way that cannot be checked",
+            ),
+            HoldWhy::CannotRemove => (
+                "ett personnummer på sidan går inte att ta bort utan att sidan ändras",
+                "a personnummer on the page cannot be taken out without changing the page",
+            ),
+        }
+    }
 }
 
 /// Keep a file name printable and short: it appears in e-mails, pages and the BankID text.

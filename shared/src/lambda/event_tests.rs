@@ -199,6 +199,17 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
         (200, "application/pdf")
     );
     assert_eq!(r.bytes, pdf);
+    // What publishing it would take out: the document says, and the preview shows it.
+    assert!(
+        r_json_has_publication(&invoke(&app, &ev("furl-get-document.json")).await.json()),
+        "the upload was checked for personnummer"
+    );
+    let r = invoke(&app, &ev("furl-get-document-publication-preview.json")).await;
+    assert_eq!(
+        (r.status, r.content_type.as_str()),
+        (200, "application/pdf")
+    );
+    assert!(r.bytes.starts_with(b"%PDF-") && r.bytes != pdf);
 
     // --- create-signing-order, for a meeting held today by the test's clock.
     let mut create = ev("furl-create-order.json");
@@ -411,6 +422,17 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
     let r = invoke(&app, &order_ev("furl-retry-order.json", "/retry")).await;
     assert_eq!(r.status, 409, "nor run again: {:?}", r.json());
     assert_eq!(r.json()["error"]["code"], "order.illegal_transition");
+    let r = invoke(
+        &app,
+        &order_ev("furl-publication-version.json", "/publication-version"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.json()["error"]["code"]),
+        (409, &json!("order.illegal_transition")),
+        "what was published stays published: {:?}",
+        r.json()
+    );
 
     // --- the schedule, twice.
     let tick = events.get("schedule-housekeeping.json");
@@ -457,6 +479,11 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
         untested.is_empty(),
         "events without a test (add their expectations here): {untested:?}"
     );
+}
+
+fn r_json_has_publication(v: &Value) -> bool {
+    v["document"]["publication"]["removed"].is_array()
+        && v["document"]["publication"]["message_sv"].is_string()
 }
 
 fn sqs_event(events: &Events, file: &str) -> SqsEvent {

@@ -35,12 +35,8 @@ pub struct CleanInfo {
     pub date: String,
 }
 
-/// Numbers removed from one page (counted from 1).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PageRemoval {
-    pub page: usize,
-    pub numbers: usize,
-}
+pub use crate::domain::document::PageRemoval;
+use crate::domain::document::{HeldPage, HoldWhy, PublicationCheck};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum CleanOutcome {
@@ -56,6 +52,44 @@ pub enum HoldReason {
     Unsafe(#[from] Unsafe),
     #[error("the page is only images: its text cannot be read")]
     OnlyImages,
+}
+
+impl HoldReason {
+    /// The reason as the order and the secretary know it.
+    pub fn why(&self) -> HoldWhy {
+        match self {
+            HoldReason::OnlyImages => HoldWhy::OnlyImages,
+            HoldReason::Unsafe(Unsafe::UnreadableText | Unsafe::TextInForm) => {
+                HoldWhy::UnreadableText
+            }
+            HoldReason::Unsafe(Unsafe::UnknownWidths | Unsafe::RotatedText) => {
+                HoldWhy::CannotRemove
+            }
+        }
+    }
+}
+
+/// What the clean copy of the PDF at `input` would take out, or which page would hold it;
+/// the copy itself is not kept (the check at intake, before anything is published).
+pub fn publication_check(input: &Path, today: NaiveDate) -> Result<PublicationCheck, PdfError> {
+    let info = CleanInfo {
+        title: String::new(),
+        subject: String::new(),
+        date: String::new(),
+    };
+    Ok(match clean_copy_to(input, std::io::sink(), &info, today)? {
+        CleanOutcome::Written { removed } => PublicationCheck {
+            removed,
+            held: None,
+        },
+        CleanOutcome::Held { page, reason } => PublicationCheck {
+            removed: Vec::new(),
+            held: Some(HeldPage {
+                page,
+                why: reason.why(),
+            }),
+        },
+    })
 }
 
 /// Page attributes a page may inherit from the page tree (ISO 32000-1 7.7.3.4).
@@ -78,10 +112,25 @@ const PAGE_KEYS: [&[u8]; 12] = [
 /// Most pages a document may have for a clean copy.
 const MAX_PAGES: usize = 100_000;
 
-/// Write the clean copy of the PDF at `input` to `output`.
+/// Write the clean copy of the PDF at `input` to `output` (nothing is left there when it is
+/// held).
 pub fn clean_copy(
     input: &Path,
     output: &Path,
+    info: &CleanInfo,
+    today: NaiveDate,
+) -> Result<CleanOutcome, PdfError> {
+    let file = std::io::BufWriter::new(std::fs::File::create(output)?);
+    let outcome = clean_copy_to(input, file, info, today);
+    if !matches!(outcome, Ok(CleanOutcome::Written { .. })) {
+        let _ = std::fs::remove_file(output);
+    }
+    outcome
+}
+
+fn clean_copy_to<W: Write>(
+    input: &Path,
+    output: W,
     info: &CleanInfo,
     today: NaiveDate,
 ) -> Result<CleanOutcome, PdfError> {
@@ -93,7 +142,7 @@ pub fn clean_copy(
         map: HashMap::new(),
         queue: VecDeque::new(),
         next: 1,
-        out: Counting::new(std::io::BufWriter::new(std::fs::File::create(output)?)),
+        out: Counting::new(output),
         offsets: Vec::new(),
         label: LabelFont::new(),
     };
@@ -120,8 +169,6 @@ pub fn clean_copy(
                 numbers,
             }),
             Err(reason) => {
-                drop(copier);
-                let _ = std::fs::remove_file(output);
                 return Ok(CleanOutcome::Held {
                     page: n + 1,
                     reason,

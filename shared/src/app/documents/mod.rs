@@ -65,10 +65,20 @@ impl Documents {
     ) -> Result<(Document, bool), AppError> {
         let limits = self.settings.intake_limits();
         let file = path.to_path_buf();
-        let (facts, id, size) = tokio::task::spawn_blocking(move || {
+        let today = self
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive();
+        let (facts, id, size, publication) = tokio::task::spawn_blocking(move || {
             let facts = inspect_file(&file, &limits)?;
             let (id, size) = digest_of_file(&file)?;
-            Ok::<_, AppError>((facts, id, size))
+            // What publishing it would take out, shown before anything is sent (the publish
+            // step checks again; a file the check cannot read is still taken in).
+            let publication = crate::pdf::clean::publication_check(&file, today)
+                .map_err(|e| tracing::warn!(error = %e, "publication check failed"))
+                .ok();
+            Ok::<_, AppError>((facts, id, size, publication))
         })
         .await
         .map_err(internal)??;
@@ -84,6 +94,7 @@ impl Documents {
             pdfa_claim: facts.pdfa_claim,
             title: facts.title,
             uploaded_at: self.clock.now(),
+            publication,
         };
         // Bytes first: a record never points at a file that is not there.
         self.objects
@@ -118,6 +129,55 @@ impl Documents {
             .get(&files::original(&staff.tenant, &doc.id))
             .await?
             .ok_or(AppError::NotFound { what: "document" })
+    }
+
+    /// The document as it would be published, before anything is sent: every personnummer
+    /// taken out (`pdf::clean`), without the page the publish step adds. A file that cannot
+    /// be checked is refused with the page and the reason.
+    pub async fn publication_preview(&self, staff: &Staff, id: &str) -> Result<Bytes, AppError> {
+        let doc = self.get_document(staff, id).await?;
+        let work = tempfile::tempdir().map_err(internal)?;
+        let (original, preview) = (
+            work.path().join("original.pdf"),
+            work.path().join("preview.pdf"),
+        );
+        if !self
+            .objects
+            .get_to_file(&files::original(&staff.tenant, &doc.id), &original)
+            .await?
+        {
+            return Err(AppError::NotFound { what: "document" });
+        }
+        let now = self.clock.now();
+        let info = crate::pdf::clean::CleanInfo {
+            title: doc.title.clone().unwrap_or_else(|| doc.file_name.clone()),
+            subject: String::new(),
+            date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
+        };
+        let today = now
+            .with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive();
+        let made = preview.clone();
+        let check = tokio::task::spawn_blocking(move || {
+            crate::pdf::clean::clean_copy(&original, &made, &info, today)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        if let crate::pdf::clean::CleanOutcome::Held { page, reason } = check {
+            let check = crate::domain::document::PublicationCheck {
+                removed: Vec::new(),
+                held: Some(crate::domain::document::HeldPage {
+                    page,
+                    why: reason.why(),
+                }),
+            };
+            let (sv, en) = check.summary();
+            return Err(AppError::bad_request("publication.held", sv, en));
+        }
+        Ok(Bytes::from(
+            tokio::fs::read(&preview).await.map_err(internal)?,
+        ))
     }
 
     /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.

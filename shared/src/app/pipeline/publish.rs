@@ -14,7 +14,6 @@ use crate::domain::notice::Notice;
 use crate::domain::{PipelineStep, SigningOrder};
 use crate::pdf::clean::{CleanInfo, CleanOutcome, HoldReason, PageRemoval};
 use crate::pdf::page::JusteringPage;
-use crate::pdf::redact::Unsafe;
 use crate::repo::files;
 
 impl Pipeline {
@@ -24,8 +23,19 @@ impl Pipeline {
         order: &SigningOrder,
         work: &Path,
     ) -> Result<std::path::PathBuf, AppError> {
+        self.document_to_file(order, &order.current().document_id, work)
+            .await
+    }
+
+    /// One of the order's documents, fetched into `work`.
+    async fn document_to_file(
+        &self,
+        order: &SigningOrder,
+        document: &crate::domain::DocumentId,
+        work: &Path,
+    ) -> Result<std::path::PathBuf, AppError> {
         let original = work.join("original.pdf");
-        let key = files::original(&order.tenant, &order.current().document_id);
+        let key = files::original(&order.tenant, document);
         if !self.objects.get_to_file(&key, &original).await? {
             return Err(AppError::Internal(format!(
                 "original of order {} is missing",
@@ -172,7 +182,13 @@ impl Pipeline {
         work: &Path,
         out: &Path,
     ) -> Result<Vec<PageRemoval>, AppError> {
-        let original = self.original_to_file(order, work).await?;
+        // The secretary's own publication version where she gave one; it is checked the same.
+        let version = order.current();
+        let source = version
+            .publication_document
+            .as_ref()
+            .unwrap_or(&version.document_id);
+        let original = self.document_to_file(order, source, work).await?;
         let info = CleanInfo {
             title: order.meeting.title.clone(),
             subject: order.meeting.committee.clone(),
@@ -212,31 +228,18 @@ fn removed_text(removed: &[PageRemoval]) -> Option<String> {
 
 /// The publication is held: the secretary reads why, in words without technical terms.
 fn held(page: usize, reason: &HoldReason) -> AppError {
-    let (sv, en) = match reason {
-        HoldReason::OnlyImages => (
-            "sidan består bara av bilder, till exempel en inskannad sida",
-            "the page is only images, for example a scanned page",
-        ),
-        HoldReason::Unsafe(Unsafe::UnreadableText) | HoldReason::Unsafe(Unsafe::TextInForm) => (
-            "texten på sidan är lagrad på ett sätt som inte går att granska",
-            "the text on the page is stored in a way that cannot be checked",
-        ),
-        HoldReason::Unsafe(Unsafe::UnknownWidths) | HoldReason::Unsafe(Unsafe::RotatedText) => (
-            "ett personnummer på sidan går inte att ta bort utan att sidan ändras",
-            "a personnummer on the page cannot be taken out without changing the page",
-        ),
-    };
+    let (sv, en) = reason.why().words();
     AppError::bad_request(
         "publication.held",
         format!(
             "Protokollet har inte publicerats: sidan {page} kan inte granskas automatiskt för \
-             personnummer ({sv}). Ta fram en version av protokollet utan personnummer och \
-             kontakta förvaltningen av e-underskrift."
+             personnummer ({sv}). Ladda upp en publiceringsversion utan personnummer på \
+             uppdraget, så publiceras den."
         ),
         format!(
             "The protocol has not been published: page {page} cannot be checked for personal \
-             identity numbers automatically ({en}). Prepare a version of the protocol without \
-             them and contact the e-underskrift operators."
+             identity numbers automatically ({en}). Upload a publication version without them \
+             on the order, and it is published."
         ),
     )
 }

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use crate::app::test_app::{self, RecordingQueue};
 use crate::domain::calendar::TakeDown;
+use crate::domain::document::HoldWhy;
+use crate::error::ErrorText;
 use crate::repo::files;
 use lopdf::dictionary;
 
@@ -110,12 +112,7 @@ async fn personnummer_are_taken_out_of_the_publication_version() {
     for _ in 0..2 {
         app.pipeline.run(&queue.take()[0]).await.unwrap();
     }
-    let published = app
-        .orders
-        .get_order(&staff, &order.id.to_string())
-        .await
-        .unwrap();
-    assert_eq!(published.status, crate::domain::OrderStatus::Published);
+    let published = assert_published_without_numbers(&t, &app, &staff, &order).await;
     let note = published
         .history
         .iter()
@@ -123,13 +120,26 @@ async fn personnummer_are_taken_out_of_the_publication_version() {
         .and_then(|e| e.detail.clone())
         .expect("the history says what was removed");
     assert!(note.contains("sidan"), "{note}");
-    let bytes = t
-        .stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.pdf");
-    std::fs::write(&path, &bytes).unwrap();
-    let text = crate::pdf::test_support::pdftotext(&path);
+}
+
+/// The order is published, and its public publication version has no personnummer, the rest
+/// of the protocol and the justering page.
+async fn assert_published_without_numbers(
+    t: &test_app::TestApp,
+    app: &crate::app::App,
+    staff: &crate::app::Staff,
+    order: &crate::domain::SigningOrder,
+) -> crate::domain::SigningOrder {
+    let published = app
+        .orders
+        .get_order(staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(published.status, crate::domain::OrderStatus::Published);
+    let text = pdftotext_of(
+        &t.stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+            .await,
+    );
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
     assert!(
         crate::domain::personnummer_in_text::find_personnummer(&text, today).is_empty(),
@@ -139,6 +149,7 @@ async fn personnummer_are_taken_out_of_the_publication_version() {
         text.contains("Familjehem") && text.contains("Justerat digitalt"),
         "{text}"
     );
+    published
 }
 
 /// A page that cannot be checked holds the publication: nothing is published, the order stops
@@ -193,4 +204,82 @@ async fn a_protocol_that_cannot_be_checked_is_not_published() {
         .exists(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
         .await
         .unwrap());
+
+    // The secretary knew before sending: the upload's check named the page.
+    let id = order.current().document_id.to_string();
+    let uploaded = app.documents.get_document(&staff, &id).await.unwrap();
+    let check = uploaded.publication.expect("checked at intake");
+    assert_eq!(
+        check.held.map(|h| (h.page, h.why)),
+        Some((1, HoldWhy::UnreadableText))
+    );
+    let preview = app.documents.publication_preview(&staff, &id).await;
+    assert!(
+        matches!(&preview, Err(e) if e.code() == "publication.held"),
+        "{preview:?}"
+    );
+    // A file the service cannot check either is no publication version.
+    let refused = app
+        .orders
+        .use_publication_version(&staff, &order.id.to_string(), &id)
+        .await;
+    assert!(
+        matches!(&refused, Err(e) if e.code() == "publication_version.held"),
+        "{refused:?}"
+    );
+
+    // Her own publication version: checked (its numbers taken out too), previewed, published.
+    let own =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction/libreoffice.pdf");
+    let (own, _) = app
+        .documents
+        .upload_file(&staff, "publiceringsversion.pdf", &own)
+        .await
+        .unwrap();
+    let check = own.publication.clone().unwrap();
+    assert_eq!(
+        (
+            check.removed.iter().map(|r| r.numbers).sum::<usize>(),
+            check.held
+        ),
+        (5, None)
+    );
+    let preview = app
+        .documents
+        .publication_preview(&staff, &own.id.to_string())
+        .await
+        .unwrap();
+    let preview_text = pdftotext_of(&preview);
+    assert!(
+        preview_text.contains("personnummer borttaget"),
+        "{preview_text}"
+    );
+    assert!(
+        !preview_text.contains("Justerat digitalt"),
+        "{preview_text}"
+    );
+    let taken_up = app
+        .orders
+        .use_publication_version(&staff, &order.id.to_string(), &own.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(taken_up.status, crate::domain::OrderStatus::Sealed);
+    app.pipeline.run(&queue.take()[0]).await.unwrap(); // publish again
+    assert_published_without_numbers(&t, &app, &staff, &order).await;
+    // The archive version is still the signed protocol.
+    let archive = t
+        .stored(&files::order_file(
+            &order.tenant,
+            order.id,
+            files::ARCHIVE_VERSION,
+        ))
+        .await;
+    assert!(!pdftotext_of(&archive).contains("Familjehem"));
+}
+
+fn pdftotext_of(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    crate::pdf::test_support::pdftotext(&path)
 }

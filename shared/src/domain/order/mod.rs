@@ -173,6 +173,11 @@ pub struct OrderVersion {
     pub deadline: DateTime<Utc>,
     /// Indexed like `SigningOrder::signers`.
     pub signatures: Vec<SignatureState>,
+    /// The secretary's own publication version of this version's document, used instead of it
+    /// when the publish step makes the publication version (a protocol the service cannot
+    /// check for personnummer by itself).
+    #[serde(default)]
+    pub publication_document: Option<DocumentId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -248,4 +248,39 @@ mod tests {
         );
         assert_eq!(o.status, OrderStatus::Completed);
     }
+
+    #[test]
+    fn a_publication_version_from_the_secretary_runs_a_held_publish_step_again() {
+        let (mut o, now) = completed_order();
+        let doc = |n: u8| crate::domain::DocumentId::parse(&format!("{n:02x}").repeat(32)).unwrap();
+        // Before publishing: kept for the publish step, nothing to run again.
+        assert_eq!(o.use_publication_version(doc(1), now), Ok(None));
+        assert_eq!(o.current().publication_document, Some(doc(1)));
+        o.mark_sealed(now).unwrap();
+        let lease = Duration::minutes(5);
+        o.claim_step(PipelineStep::Publish, "p", now, lease)
+            .unwrap();
+        o.fail_step(PipelineStep::Publish, "p", now, err("publication.held"))
+            .unwrap();
+        // Stopped at publishing: a new version takes the step up again.
+        assert_eq!(
+            o.use_publication_version(doc(2), now),
+            Ok(Some(PipelineStep::Publish))
+        );
+        assert_eq!(o.status, OrderStatus::Sealed);
+        assert_eq!(o.current().publication_document, Some(doc(2)));
+        let anslag = crate::domain::calendar::anslag_dates(
+            now.date_naive(),
+            now.date_naive(),
+            crate::domain::calendar::TakeDown::DayAfterAppeal,
+        );
+        o.claim_step(PipelineStep::Publish, "q", now, lease)
+            .unwrap();
+        o.mark_published(now, anslag).unwrap();
+        // Once the notice is up, what was published stays published.
+        assert!(matches!(
+            o.use_publication_version(doc(3), now),
+            Err(DomainError::IllegalTransition { .. })
+        ));
+    }
 }

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::domain::calendar::AnslagDates;
 use crate::domain::error::PlanProblem;
-use crate::domain::{DocumentId, DomainError, SignerId};
+use crate::domain::{DocumentId, DomainError, PipelineStep, SignerId};
 
 impl SigningOrder {
     pub fn create(new: NewOrder, now: DateTime<Utc>) -> Result<Self, DomainError> {
@@ -58,6 +58,7 @@ impl SigningOrder {
             sent_at: now,
             deadline: new.deadline,
             signatures: vec![SignatureState::Pending; signers.len()],
+            publication_document: None,
         };
         let mut order = SigningOrder {
             id: new.id,
@@ -181,6 +182,7 @@ impl SigningOrder {
             sent_at: at,
             deadline,
             signatures: vec![SignatureState::Pending; self.signers.len()],
+            publication_document: None,
         });
         self.status = OrderStatus::Open;
         self.record(at, "resent", None, None);
@@ -220,6 +222,37 @@ impl SigningOrder {
     /// secretary.
     pub fn note_removed_from_publication(&mut self, at: DateTime<Utc>, detail: String) {
         self.record(at, "personnummer_removed", None, Some(detail));
+    }
+    /// The secretary's own publication version, to publish instead of the signed document.
+    /// Refused once the notice is up. When the order stopped at the publish step (a page the
+    /// service could not check), that step runs again: returned, to be queued.
+    pub fn use_publication_version(
+        &mut self,
+        document: DocumentId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<PipelineStep>, DomainError> {
+        if self.anslag.is_some()
+            || matches!(
+                self.status,
+                OrderStatus::Published | OrderStatus::Exported | OrderStatus::Recalled
+            )
+        {
+            return Err(DomainError::IllegalTransition {
+                action: "publication_version",
+                from: self.status.clone(),
+            });
+        }
+        self.current_mut().publication_document = Some(document);
+        self.record(at, "publication_version_supplied", None, None);
+        let stopped_at_publish = self.status == OrderStatus::Failed
+            && self
+                .failure
+                .as_ref()
+                .is_some_and(|f| f.step == PipelineStep::Publish);
+        if stopped_at_publish {
+            return self.retry_pipeline(at).map(Some);
+        }
+        Ok(None)
     }
     pub fn mark_exported(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
         self.advance(OrderStatus::Published, OrderStatus::Exported, "export", at)

@@ -158,6 +158,22 @@ async fn get_document_bytes(
     file(bytes, "application/pdf", &doc.file_name)
 }
 
+/// The document as it would be published: personnummer taken out, nothing else added.
+async fn get_publication_preview(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let doc = app.documents.get_document(&staff, &id).await?;
+    let bytes = app.documents.publication_preview(&staff, &id).await?;
+    let stem = doc.file_name.trim_end_matches(".pdf");
+    file(
+        bytes,
+        "application/pdf",
+        &format!("{stem} – publiceringsversion (förhandsvisning).pdf"),
+    )
+}
+
 pub(in crate::web) fn upload_routes() -> Router<App> {
     Router::new()
         .route(
@@ -169,4 +185,8 @@ pub(in crate::web) fn upload_routes() -> Router<App> {
         .route("/api/documents/uploads", post(start_direct_upload))
         .route("/api/documents/{id}", get(get_document))
         .route("/api/documents/{id}/original.pdf", get(get_document_bytes))
+        .route(
+            "/api/documents/{id}/publication-preview.pdf",
+            get(get_publication_preview),
+        )
 }

@@ -100,6 +100,26 @@ async fn retry(
     staff_order_response(&app, &staff, &order, StatusCode::OK).await
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicationVersionBody {
+    document_id: String,
+}
+
+/// The secretary's own publication version, for a protocol the service cannot check itself.
+async fn publication_version(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PublicationVersionBody>,
+) -> ApiResult {
+    let order = app
+        .orders
+        .use_publication_version(&staff, &id, &body.document_id)
+        .await?;
+    staff_order_response(&app, &staff, &order, StatusCode::OK).await
+}
+
 async fn order_file(
     State(app): State<App>,
     StaffAuth(staff): StaffAuth,
@@ -143,5 +163,9 @@ pub(in crate::web) fn order_routes() -> Router<App> {
         .route("/api/orders/{id}/recall", post(recall))
         .route("/api/orders/{id}/resend", post(resend))
         .route("/api/orders/{id}/retry", post(retry))
+        .route(
+            "/api/orders/{id}/publication-version",
+            post(publication_version),
+        )
         .route("/api/orders/{id}/{file}", get(order_file))
 }

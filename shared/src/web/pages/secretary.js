@@ -146,12 +146,34 @@
        ['PDF/A', doc.pdfa_claim ? String(doc.pdfa_claim) : 'Nej'], ['Dokument-id', doc.id]].forEach(function (p) {
         facts.appendChild(el('dt', { text: p[0] })); facts.appendChild(el('dd', { text: p[1] === undefined || p[1] === null ? '–' : String(p[1]) }));
       });
+      var check = doc.publication;
+      $('upload-publication').textContent = check ? check.message_sv : 'Dokumentet kunde inte granskas för personnummer. Det granskas igen när det publiceras.';
+      $('preview-button').hidden = !check || !!check.held;
+      uploadedId = doc.id;
       $('upload-result').hidden = false;
       $('order-document-id').value = doc.id || '';
       if (!$('order-title').value && doc.title) $('order-title').value = doc.title;
       $('order-created').textContent = 'Dokumentet är uppladdat. Fyll i uppgifterna nedan.';
     }).catch(function (err) { showError($('upload-error'), err, input); input.focus(); })
       .then(function () { button.disabled = false; button.textContent = 'Ladda upp'; });
+  });
+
+  var uploadedId = null;
+  function saveBlob(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var a = el('a', { href: url, download: name });
+    document.body.appendChild(a); a.click(); a.parentNode.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+  $('preview-button').addEventListener('click', function () {
+    var button = $('preview-button');
+    hideError($('preview-error'));
+    if (!uploadedId) return;
+    button.disabled = true;
+    api('GET', '/api/documents/' + encodeURIComponent(uploadedId) + '/publication-preview.pdf', { blob: true })
+      .then(function (blob) { saveBlob(blob, 'publiceringsversion-forhandsvisning.pdf'); })
+      .catch(function (err) { showError($('preview-error'), err); })
+      .then(function () { button.disabled = false; });
   });
 
   // ---- signers ----
@@ -490,6 +512,12 @@
     $('downloads-none').hidden = available.length > 0;
     $('retry-form').hidden = !(o.status === 'failed' && o.failure);
     $('failure-reason').textContent = o.failure ? o.failure.message_sv : '';
+    // Before the notice is up, the secretary may give her own publication version; when the
+    // publication was held for want of one, it is what she needs.
+    var held = o.failure && o.failure.code === 'publication.held';
+    var beforePublishing = ['open', 'completed', 'sealed'].indexOf(o.status) >= 0 ||
+      (o.status === 'failed' && o.failure && o.failure.step !== 'archive-export');
+    $('publication-form').hidden = !(held || (beforePublishing && !o.anslag));
     $('recall-form').hidden = !(o.status === 'open' || o.status === 'declined');
     $('resend-form').hidden = !(o.status === 'declined' || o.status === 'recalled' || o.status === 'expired');
   }
@@ -519,6 +547,21 @@
       .then(function (data) { renderOrder(data.order || data, false); $('detail-live').textContent = 'Steget körs igen.'; loadOrders(); })
       .catch(function (err) { showError($('retry-error'), err); })
       .then(function () { $('retry-button').disabled = false; });
+  });
+  $('publication-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var input = $('publication-file');
+    hideError($('publication-error'), input);
+    if (!input.files || !input.files[0]) { showError($('publication-error'), { message_sv: 'Välj PDF-filen att publicera.' }, input); input.focus(); return; }
+    var id = current.id;
+    $('publication-button').disabled = true;
+    uploadFile(input.files[0]).then(function (doc) {
+      return api('POST', '/api/orders/' + encodeURIComponent(id) + '/publication-version', { json: { document_id: doc.id } });
+    }).then(function (data) {
+      $('publication-form').reset(); renderOrder(data.order || data, false);
+      $('detail-live').textContent = 'Publiceringsversionen är sparad och används när protokollet publiceras.'; loadOrders();
+    }).catch(function (err) { showError($('publication-error'), err, input); input.focus(); })
+      .then(function () { $('publication-button').disabled = false; });
   });
   $('recall-form').addEventListener('submit', function (ev) {
     ev.preventDefault();

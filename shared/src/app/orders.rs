@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::notify::Notifier;
 use super::tenants::existing_tenant;
-use super::validate::{optional_text, text_field, valid_email};
+use super::validate::{confidential_paragraphs, optional_text, text_field, valid_email};
 use super::{AppError, Staff};
+use crate::domain::confidential::ConfidentialParagraph;
 use crate::domain::order::{MeetingDetails, NewOrder};
 use crate::domain::{
     calendar, DocumentId, NewSigner, OrderId, Personnummer, Role, SigningOrder, SigningPlan,
@@ -51,6 +52,9 @@ pub struct CreateOrderInput {
     /// Omedelbar justering: the paragraphs are justerade at the meeting itself.
     #[serde(default)]
     pub immediate: bool,
+    /// Paragraphs under sekretess, left out of the publication version with their ground.
+    #[serde(default)]
+    pub confidential: Vec<ConfidentialParagraph>,
 }
 
 /// End of the justering deadline day in Stockholm.
@@ -132,6 +136,7 @@ impl Orders {
                 }
             },
             immediate: input.immediate,
+            confidential: confidential_paragraphs(&input.confidential)?,
         };
         let mut signers = Vec::with_capacity(input.signers.len());
         for (i, s) in input.signers.iter().enumerate() {

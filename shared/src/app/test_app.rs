@@ -161,6 +161,7 @@ impl TestApp {
             .unwrap();
         CreateOrderInput {
             immediate: false,
+            confidential: Vec::new(),
             document_id: doc.id.to_string(),
             committee: "KS".into(),
             meeting_date: self.ports.clock.now().date_naive(),
@@ -271,6 +272,19 @@ impl TestApp {
         key: &str,
         pdf: &std::path::Path,
     ) -> (crate::domain::SigningOrder, Staff) {
+        self.signed_order_with(app, tenant, key, pdf, |input| input)
+            .await
+    }
+
+    /// Like [`Self::signed_order_on`], the order's input changed by `change` first.
+    pub async fn signed_order_with(
+        &self,
+        app: &App,
+        tenant: &str,
+        key: &str,
+        pdf: &std::path::Path,
+        change: impl FnOnce(CreateOrderInput) -> CreateOrderInput,
+    ) -> (crate::domain::SigningOrder, Staff) {
         let staff = self.app.tenants.authenticate_api_key(key).await.unwrap();
         let input = self
             .protocol_order_from(&staff, &[("Åsa", "191212121212", None)], pdf)
@@ -280,10 +294,10 @@ impl TestApp {
             .orders
             .create_order(
                 &staff,
-                CreateOrderInput {
+                change(CreateOrderInput {
                     secretary_email: Some("sekreterare@example.se".into()),
                     ..input
-                },
+                }),
             )
             .await
             .unwrap();

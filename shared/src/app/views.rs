@@ -73,6 +73,7 @@ pub fn order_for_staff(order: &SigningOrder, files: [bool; 4]) -> Value {
         "diarienummer": order.meeting.diarienummer,
         "message": order.meeting.message,
         "immediate": order.meeting.immediate,
+        "confidential": order.meeting.confidential,
         "plan": order.plan,
         "version": v.number,
         "document_id": v.document_id,

@@ -41,8 +41,12 @@ pub struct PageRemoval {
 /// A page that cannot be checked for personnummer by the service, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldPage {
+    /// The page, from 1; 0 when it is the whole protocol.
     pub page: usize,
     pub why: HoldWhy,
+    /// The paragraph under sekretess that was not found (`HoldWhy::ParagraphNotFound`).
+    #[serde(default)]
+    pub paragraph: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,25 +58,49 @@ pub enum HoldWhy {
     UnreadableText,
     /// A number that cannot be taken out without changing the page (unknown widths, rotated).
     CannotRemove,
+    /// A paragraph the order puts under sekretess is nowhere in the text as a heading.
+    ParagraphNotFound,
+}
+
+impl HeldPage {
+    /// Why the protocol is not published by itself, and what the secretary can do, in Swedish
+    /// and English without technical terms.
+    pub fn explain(&self) -> (String, String) {
+        if let Some(paragraph) = self.paragraph {
+            return (
+                format!(
+                    "Protokollet kan inte publiceras automatiskt: § {paragraph}, som omfattas av \
+                     sekretess, hittades inte i protokollets text. Kontrollera paragrafnumret, \
+                     eller ladda upp en publiceringsversion där paragrafen redan är borttagen."
+                ),
+                format!(
+                    "The protocol cannot be published automatically: § {paragraph}, which is \
+                     confidential, was not found in its text. Check the paragraph's number, or \
+                     upload a publication version without it."
+                ),
+            );
+        }
+        let (sv, en) = self.why.words();
+        (
+            format!(
+                "Protokollet kan inte publiceras automatiskt: sidan {} kan inte granskas för \
+                 personnummer ({sv}). Ladda upp en publiceringsversion utan personnummer.",
+                self.page
+            ),
+            format!(
+                "The protocol cannot be published automatically: page {} cannot be checked for \
+                 personal identity numbers ({en}). Upload a publication version without them.",
+                self.page
+            ),
+        )
+    }
 }
 
 impl PublicationCheck {
     /// What the secretary reads, in Swedish and English, without technical terms.
     pub fn summary(&self) -> (String, String) {
         if let Some(held) = &self.held {
-            let (sv, en) = held.why.words();
-            return (
-                format!(
-                    "Protokollet kan inte publiceras automatiskt: sidan {} kan inte granskas för \
-                     personnummer ({sv}). Ladda upp en publiceringsversion utan personnummer.",
-                    held.page
-                ),
-                format!(
-                    "The protocol cannot be published automatically: page {} cannot be checked \
-                     for personal identity numbers ({en}). Upload a publication version without them.",
-                    held.page
-                ),
-            );
+            return held.explain();
         }
         let total: usize = self.removed.iter().map(|r| r.numbers).sum();
         if total == 0 {
@@ -108,6 +136,10 @@ impl HoldWhy {
             HoldWhy::CannotRemove => (
                 "ett personnummer på sidan går inte att ta bort utan att sidan ändras",
                 "a personnummer on the page cannot be taken out without changing the page",
+            ),
+            HoldWhy::ParagraphNotFound => (
+                "en paragraf som omfattas av sekretess hittades inte",
+                "a confidential paragraph was not found",
             ),
         }
     }

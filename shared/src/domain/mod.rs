@@ -2,6 +2,7 @@
 
 pub mod archive_agreement;
 pub mod calendar;
+pub mod confidential;
 pub mod document;
 pub mod error;
 pub mod ids;

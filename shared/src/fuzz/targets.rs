@@ -260,7 +260,8 @@ fn page_text() {
     });
 }
 
-/// The clean copy a publication version starts from (every page read, numbers taken out).
+/// The clean copy a publication version starts from (every page read, numbers and a
+/// paragraph under sekretess taken out).
 #[test]
 fn clean_copy() {
     let dir = tempfile::tempdir().unwrap();
@@ -269,6 +270,10 @@ fn clean_copy() {
         title: "Protokoll".into(),
         subject: "Nämnden".into(),
         date: "D:20261206120000+00'00'".into(),
+        confidential: vec![crate::domain::confidential::ConfidentialParagraph {
+            paragraph: 2,
+            ground: "26 kap. 1 § OSL".into(),
+        }],
     };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
     fuzz("clean_copy", "pdf", |bytes| {

@@ -18,6 +18,7 @@ use lopdf::Object;
 
 use super::text::PageText;
 use super::PdfError;
+use crate::domain::confidential::{confidential_stretches, ConfidentialParagraph};
 use crate::domain::personnummer_in_text::find_personnummer;
 
 /// Why a page cannot be published by itself.
@@ -72,61 +73,121 @@ pub fn personnummer_glyphs(page: &PageText, today: NaiveDate) -> Result<Vec<Vec<
         .collect())
 }
 
-/// The page's content (as [`PageText`] was read from) with the glyphs `numbers` (from [`personnummer_glyphs`]) taken out and
-/// a box over the place of each number; and the boxes.
-pub fn remove_numbers(
+/// What stands where removed glyphs stood.
+pub enum Mark {
+    /// A personnummer: a box on each line it stood on, with the label.
+    Boxes,
+    /// A paragraph under sekretess: one line of text where it began (its glyphs' positions
+    /// need no keeping: whole lines go).
+    Note {
+        /// The line, encoded for the label's font.
+        shown: Vec<u8>,
+        /// Its width at a size of one point.
+        width: f32,
+        /// The right edge of the page in user space: the line is made small enough to fit.
+        right: f32,
+    },
+}
+
+/// Glyphs to take out of a page, and what to put in their place.
+pub struct Cut {
+    pub glyphs: Vec<usize>,
+    pub mark: Mark,
+}
+
+/// What comes off a page: every personnummer (boxed), and the text of the paragraphs under
+/// sekretess (a note where each began). `open` is the confidential paragraph an earlier page
+/// left open, updated for the next page; `right` the page's right edge; `encode` gives a
+/// note's line in the label's font and its width at one point. Answers the cuts and the
+/// paragraphs that lost text here.
+pub fn page_cuts(
+    page: &PageText,
+    today: NaiveDate,
+    confidential: &[ConfidentialParagraph],
+    open: &mut Option<u32>,
+    right: f32,
+    encode: &mut dyn FnMut(&str) -> (Vec<u8>, f32),
+) -> Result<(Vec<Cut>, Vec<u32>), Unsafe> {
+    let numbers = personnummer_glyphs(page, today)?;
+    let marked: Vec<u32> = confidential.iter().map(|c| c.paragraph).collect();
+    let (stretches, left_open) = confidential_stretches(&page.text, &marked, *open);
+    *open = left_open;
+    let mut cuts = Vec::new();
+    let mut secret = BTreeSet::new();
+    let mut paragraphs = Vec::new();
+    for stretch in stretches {
+        let glyphs = page.glyphs_in(&stretch.range);
+        let Some(paragraph) = confidential
+            .iter()
+            .find(|c| c.paragraph == stretch.paragraph)
+        else {
+            continue;
+        };
+        let (shown, width) = encode(&paragraph.note());
+        secret.extend(glyphs.iter().copied());
+        paragraphs.push(stretch.paragraph);
+        cuts.push(Cut {
+            glyphs,
+            mark: Mark::Note {
+                shown,
+                width,
+                right,
+            },
+        });
+    }
+    // A number inside a paragraph that goes whole goes with it (cut once, not twice).
+    cuts.extend(
+        numbers
+            .into_iter()
+            .filter(|g| !g.iter().any(|i| secret.contains(i)))
+            .map(|glyphs| Cut {
+                glyphs,
+                mark: Mark::Boxes,
+            }),
+    );
+    Ok((cuts, paragraphs))
+}
+
+/// The page's content (as [`PageText`] was read from) with the glyphs of each cut taken out
+/// and its mark drawn; and what was removed. The numbers from [`personnummer_glyphs`] are cuts
+/// with [`Mark::Boxes`].
+pub fn remove_glyphs(
     mut content: Content,
     page: &PageText,
-    numbers: &[Vec<usize>],
+    removals: &[Cut],
     label: Option<&Label>,
 ) -> Result<Result<(Vec<u8>, Removed), Unsafe>, PdfError> {
     let mut boxes = Vec::new();
+    let mut notes = Vec::new();
     let mut cuts: Cuts = BTreeMap::new();
-    for glyphs in numbers.iter().filter(|g| !g.is_empty()) {
-        // One box per line the number stands on (a number may wrap at its hyphen).
-        let mut line: Option<[f32; 4]> = None;
-        let mut previous: Option<&super::text::Glyph> = None;
-        for &g in glyphs {
-            let glyph = &page.glyphs[g];
-            let (Some(units), Some(advance)) = (glyph.tj_units, glyph.advance) else {
-                return Ok(Err(Unsafe::UnknownWidths));
-            };
-            let tolerance = 0.01 * glyph.size.max(1.0);
-            let same_line =
-                previous.is_some_and(|p| (glyph.origin.1 - p.origin.1).abs() <= tolerance);
-            if previous.is_some_and(|p| !same_line && (p.op, p.part) == (glyph.op, glyph.part)) {
-                // Glyphs of one string going up or down the page: a rotated line.
-                return Ok(Err(Unsafe::RotatedText));
-            }
-            let (x, y, size) = (glyph.origin.0, glyph.origin.1, glyph.size);
-            let this = [x, y - 0.25 * size, x + advance, y + 0.85 * size];
-            line = match line {
-                Some(b) if same_line => Some([
-                    b[0].min(this[0]),
-                    b[1].min(this[1]),
-                    b[2].max(this[2]),
-                    b[3].max(this[3]),
-                ]),
-                Some(b) => {
-                    boxes.push(b);
-                    Some(this)
+    for removal in removals.iter().filter(|r| !r.glyphs.is_empty()) {
+        match &removal.mark {
+            Mark::Boxes => match number_boxes(page, &removal.glyphs, &mut cuts) {
+                Ok(lines) => boxes.extend(lines),
+                Err(e) => return Ok(Err(e)),
+            },
+            Mark::Note {
+                shown,
+                width,
+                right,
+            } => {
+                for &g in &removal.glyphs {
+                    let glyph = &page.glyphs[g];
+                    cuts.entry((glyph.op, glyph.part))
+                        .or_default()
+                        .push((glyph.bytes.clone(), glyph.tj_units.unwrap_or(0.0)));
                 }
-                None => Some(this),
-            };
-            previous = Some(glyph);
-            cuts.entry((glyph.op, glyph.part))
-                .or_default()
-                .push((glyph.bytes.clone(), units));
+                let first = &page.glyphs[removal.glyphs[0]];
+                let (x, y) = first.origin;
+                let room = (right - x - 18.0).max(36.0);
+                let size = first.size.clamp(6.0, 11.0).min(room / width.max(0.01));
+                notes.push((shown.clone(), x, y, size));
+            }
         }
-        boxes.extend(line);
     }
-    let boxes: Vec<[f32; 4]> = boxes
-        .into_iter()
-        .map(|[x0, y0, x1, y1]| [x0, y0, x1 - x0, y1 - y0])
-        .collect();
-    // The page's own drawing between q and Q, so the boxes after it stand in the page's
+    // The page's own drawing between q and Q, so the marks after it stand in the page's
     // default coordinates whatever state the content leaves behind.
-    let mut operations = Vec::with_capacity(content.operations.len() + 2 + 7 * boxes.len());
+    let mut operations = Vec::with_capacity(content.operations.len() + 2 + 13 * boxes.len());
     operations.push(Operation::new("q", vec![]));
     let ops_with_cuts: BTreeSet<usize> = cuts.keys().map(|(op, _)| *op).collect();
     for (i, op) in content.operations.drain(..).enumerate() {
@@ -140,11 +201,79 @@ pub fn remove_numbers(
     for b in &boxes {
         operations.extend(box_operations(b, label));
     }
+    if let Some(label) = label {
+        for (shown, x, y, size) in notes {
+            operations.extend(note_operations(&label.font, shown, x, y, size));
+        }
+    }
     let bytes = Content { operations }
         .encode()
         .map_err(|e| PdfError::Unreadable(format!("page content: {e}")))?;
-    let numbers = numbers.iter().filter(|g| !g.is_empty()).count();
+    let numbers = removals
+        .iter()
+        .filter(|r| !r.glyphs.is_empty() && matches!(r.mark, Mark::Boxes))
+        .count();
     Ok(Ok((bytes, Removed { numbers, boxes })))
+}
+
+/// The numbers from [`personnummer_glyphs`] as cuts with boxes.
+pub fn number_cuts(numbers: &[Vec<usize>]) -> Vec<Cut> {
+    numbers
+        .iter()
+        .map(|glyphs| Cut {
+            glyphs: glyphs.clone(),
+            mark: Mark::Boxes,
+        })
+        .collect()
+}
+
+/// The cuts of one number's glyphs (each replaced by its advance, so the rest of the line
+/// stays in place), and the rectangles of the lines it stood on (x, y, width, height).
+fn number_boxes(
+    page: &PageText,
+    glyphs: &[usize],
+    cuts: &mut Cuts,
+) -> Result<Vec<[f32; 4]>, Unsafe> {
+    let mut boxes = Vec::new();
+    // One box per line the number stands on (a number may wrap at its hyphen).
+    let mut line: Option<[f32; 4]> = None;
+    let mut previous: Option<&super::text::Glyph> = None;
+    for &g in glyphs {
+        let glyph = &page.glyphs[g];
+        let (Some(units), Some(advance)) = (glyph.tj_units, glyph.advance) else {
+            return Err(Unsafe::UnknownWidths);
+        };
+        let tolerance = 0.01 * glyph.size.max(1.0);
+        let same_line = previous.is_some_and(|p| (glyph.origin.1 - p.origin.1).abs() <= tolerance);
+        if previous.is_some_and(|p| !same_line && (p.op, p.part) == (glyph.op, glyph.part)) {
+            // Glyphs of one string going up or down the page: a rotated line.
+            return Err(Unsafe::RotatedText);
+        }
+        let (x, y, size) = (glyph.origin.0, glyph.origin.1, glyph.size);
+        let this = [x, y - 0.25 * size, x + advance, y + 0.85 * size];
+        line = match line {
+            Some(b) if same_line => Some([
+                b[0].min(this[0]),
+                b[1].min(this[1]),
+                b[2].max(this[2]),
+                b[3].max(this[3]),
+            ]),
+            Some(b) => {
+                boxes.push(b);
+                Some(this)
+            }
+            None => Some(this),
+        };
+        previous = Some(glyph);
+        cuts.entry((glyph.op, glyph.part))
+            .or_default()
+            .push((glyph.bytes.clone(), units));
+    }
+    boxes.extend(line);
+    Ok(boxes
+        .into_iter()
+        .map(|[x0, y0, x1, y1]| [x0, y0, x1 - x0, y1 - y0])
+        .collect())
 }
 
 /// One text-showing operation with its cut strings as TJ arrays (`'` and `"` keep their line
@@ -212,13 +341,38 @@ fn cut_string(string: &Object, ranges: &[(Range<usize>, f32)]) -> Vec<Object> {
     out
 }
 
+/// Operations marked as an artifact: not part of the document's logical content, so a tagged
+/// document stays complete (PDF/UA 7.1).
+fn artifact(mut ops: Vec<Operation>) -> Vec<Operation> {
+    ops.insert(
+        0,
+        Operation::new("BMC", vec![Object::Name(b"Artifact".to_vec())]),
+    );
+    ops.push(Operation::new("EMC", vec![]));
+    ops
+}
+
+/// Text in the label's font at (x, y), dark grey.
+fn text_operations(font: &[u8], shown: Vec<u8>, x: f32, y: f32, size: f32) -> [Operation; 6] {
+    let r = |v: f32| Object::Real(v);
+    [
+        Operation::new("BT", vec![]),
+        Operation::new("rg", vec![r(0.1), r(0.1), r(0.1)]),
+        Operation::new("Tf", vec![Object::Name(font.to_vec()), r(size)]),
+        Operation::new("Td", vec![r(x), r(y)]),
+        Operation::new(
+            "Tj",
+            vec![Object::String(shown, lopdf::StringFormat::Hexadecimal)],
+        ),
+        Operation::new("ET", vec![]),
+    ]
+}
+
 /// A light box with a dark border where a number stood, drawn in the page's own coordinates,
-/// with the label inside, as large as the box allows. Marked as an artifact: it is not part
-/// of the document's logical content, so a tagged document stays complete (PDF/UA 7.1).
+/// with the label inside, as large as the box allows.
 fn box_operations(b: &[f32; 4], label: Option<&Label>) -> Vec<Operation> {
     let r = |v: f32| Object::Real(v);
     let mut ops = vec![
-        Operation::new("BMC", vec![Object::Name(b"Artifact".to_vec())]),
         Operation::new("q", vec![]),
         Operation::new("rg", vec![r(0.85), r(0.85), r(0.85)]),
         Operation::new("RG", vec![r(0.2), r(0.2), r(0.2)]),
@@ -232,23 +386,24 @@ fn box_operations(b: &[f32; 4], label: Option<&Label>) -> Vec<Operation> {
         let x = b[0] + (b[2] - label.width * size) / 2.0;
         // Centred on the box by the height of lower-case letters (about half the size).
         let y = b[1] + (b[3] - 0.5 * size) / 2.0;
-        ops.extend([
-            Operation::new("BT", vec![]),
-            Operation::new("rg", vec![r(0.1), r(0.1), r(0.1)]),
-            Operation::new("Tf", vec![Object::Name(label.font.clone()), r(size)]),
-            Operation::new("Td", vec![r(x), r(y)]),
-            Operation::new(
-                "Tj",
-                vec![Object::String(
-                    label.shown.clone(),
-                    lopdf::StringFormat::Hexadecimal,
-                )],
-            ),
-            Operation::new("ET", vec![]),
-        ]);
+        ops.extend(text_operations(
+            &label.font,
+            label.shown.clone(),
+            x,
+            y,
+            size,
+        ));
     }
-    ops.extend([Operation::new("Q", vec![]), Operation::new("EMC", vec![])]);
-    ops
+    ops.push(Operation::new("Q", vec![]));
+    artifact(ops)
+}
+
+/// The line that stands where a paragraph under sekretess began.
+fn note_operations(font: &[u8], shown: Vec<u8>, x: f32, y: f32, size: f32) -> Vec<Operation> {
+    let mut ops = vec![Operation::new("q", vec![])];
+    ops.extend(text_operations(font, shown, x, y, size));
+    ops.push(Operation::new("Q", vec![]));
+    artifact(ops)
 }
 
 #[cfg(test)]

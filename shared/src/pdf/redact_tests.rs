@@ -68,9 +68,14 @@ fn qpdf_clean(pdf: &[u8]) {
 fn redacted(pdf: &[u8]) -> (Vec<u8>, Removed) {
     let page = &pages(pdf)[0];
     let numbers = personnummer_glyphs(page, today()).unwrap();
-    let (content, removed) = remove_numbers(decode(&first_page_content(pdf)), page, &numbers, None)
-        .unwrap()
-        .unwrap();
+    let (content, removed) = remove_glyphs(
+        decode(&first_page_content(pdf)),
+        page,
+        &number_cuts(&numbers),
+        None,
+    )
+    .unwrap()
+    .unwrap();
     (with_content(pdf, content), removed)
 }
 
@@ -177,7 +182,8 @@ fn redact_all(pdf: &[u8]) -> Result<(Vec<u8>, usize), Unsafe> {
     for ((_, page_id), page) in doc.get_pages().into_iter().zip(&texts) {
         let numbers = personnummer_glyphs(page, today())?;
         let content = doc.get_page_content(page_id);
-        let (content, removed) = remove_numbers(decode(&content), page, &numbers, None).unwrap()?;
+        let (content, removed) =
+            remove_glyphs(decode(&content), page, &number_cuts(&numbers), None).unwrap()?;
         boxes += removed.numbers;
         assert!(removed.boxes.len() >= removed.numbers);
         let id = doc.add_object(Object::Stream(Stream::new(
@@ -259,7 +265,12 @@ fn a_number_in_a_font_without_widths_is_refused_not_guessed() {
     let page = &pages(&bytes)[0];
     let numbers = personnummer_glyphs(page, today()).unwrap();
     assert_eq!(numbers.len(), 1);
-    let outcome =
-        remove_numbers(decode(&first_page_content(&bytes)), page, &numbers, None).unwrap();
+    let outcome = remove_glyphs(
+        decode(&first_page_content(&bytes)),
+        page,
+        &number_cuts(&numbers),
+        None,
+    )
+    .unwrap();
     assert_eq!(outcome.err(), Some(Unsafe::UnknownWidths));
 }

@@ -174,6 +174,7 @@ pub async fn run_once(
             &staff,
             CreateOrderInput {
                 immediate: false,
+                confidential: Vec::new(),
                 document_id: doc.id.to_string(),
                 committee: "KS".into(),
                 meeting_date: world.clock().now().date_naive(),

@@ -153,6 +153,7 @@ impl Documents {
             title: doc.title.clone().unwrap_or_else(|| doc.file_name.clone()),
             subject: String::new(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
+            confidential: Vec::new(),
         };
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)
@@ -165,14 +166,7 @@ impl Documents {
         .map_err(internal)?
         .map_err(internal)?;
         if let crate::pdf::clean::CleanOutcome::Held { page, reason } = check {
-            let check = crate::domain::document::PublicationCheck {
-                removed: Vec::new(),
-                held: Some(crate::domain::document::HeldPage {
-                    page,
-                    why: reason.why(),
-                }),
-            };
-            let (sv, en) = check.summary();
+            let (sv, en) = reason.held_page(page).explain();
             return Err(AppError::bad_request("publication.held", sv, en));
         }
         Ok(Bytes::from(

@@ -158,11 +158,15 @@ impl Pipeline {
         }
         // The board first: once the order says published, a retry would skip this step.
         self.board.post(t, id, &notice).await?;
-        let removed = removed_text(&removed);
+        let (numbers, paragraphs) = removed;
+        let numbers = removed_text(&numbers);
         self.finish(order, PipelineStep::Publish, &claimed.token, |o| {
             o.mark_published(now, dates)?;
-            if let Some(detail) = &removed {
+            if let Some(detail) = &numbers {
                 o.note_removed_from_publication(now, detail.clone());
+            }
+            if !paragraphs.is_empty() {
+                o.note_confidential_left_out(now, &paragraphs);
             }
             Ok(())
         })
@@ -181,7 +185,7 @@ impl Pipeline {
         (now, today): (chrono::DateTime<chrono::Utc>, chrono::NaiveDate),
         work: &Path,
         out: &Path,
-    ) -> Result<Vec<PageRemoval>, AppError> {
+    ) -> Result<(Vec<PageRemoval>, Vec<u32>), AppError> {
         // The secretary's own publication version where she gave one; it is checked the same.
         let version = order.current();
         let source = version
@@ -193,13 +197,17 @@ impl Pipeline {
             title: order.meeting.title.clone(),
             subject: order.meeting.committee.clone(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
+            confidential: order.meeting.confidential.clone(),
         };
         let (clean, made) = (work.join("clean.pdf"), out.to_path_buf());
         let outcome = tokio::task::spawn_blocking(move || {
             match crate::pdf::clean::clean_copy(&original, &clean, &info, today)? {
-                CleanOutcome::Written { removed } => {
+                CleanOutcome::Written {
+                    removed,
+                    paragraphs,
+                } => {
                     crate::pdf::publication::publication_file(&clean, &made, &page)?;
-                    Ok(Ok(removed))
+                    Ok(Ok((removed, paragraphs)))
                 }
                 CleanOutcome::Held { page, reason } => Ok(Err((page, reason))),
             }
@@ -211,7 +219,7 @@ impl Pipeline {
     }
 }
 
-/// What the order's history says was taken out of the publication version.
+/// What the order's history says of the personnummer taken out of the publication version.
 fn removed_text(removed: &[PageRemoval]) -> Option<String> {
     if removed.is_empty() {
         return None;
@@ -228,18 +236,6 @@ fn removed_text(removed: &[PageRemoval]) -> Option<String> {
 
 /// The publication is held: the secretary reads why, in words without technical terms.
 fn held(page: usize, reason: &HoldReason) -> AppError {
-    let (sv, en) = reason.why().words();
-    AppError::bad_request(
-        "publication.held",
-        format!(
-            "Protokollet har inte publicerats: sidan {page} kan inte granskas automatiskt för \
-             personnummer ({sv}). Ladda upp en publiceringsversion utan personnummer på \
-             uppdraget, så publiceras den."
-        ),
-        format!(
-            "The protocol has not been published: page {page} cannot be checked for personal \
-             identity numbers automatically ({en}). Upload a publication version without them \
-             on the order, and it is published."
-        ),
-    )
+    let (sv, en) = reason.held_page(page).explain();
+    AppError::bad_request("publication.held", sv, en)
 }

@@ -102,16 +102,7 @@ async fn paragraphs_justerade_at_the_meeting_are_announced_as_such() {
 /// reads in the order's history where they were taken out.
 #[tokio::test]
 async fn personnummer_are_taken_out_of_the_publication_version() {
-    let t = test_app::start().await;
-    let queue = Arc::new(RecordingQueue::default());
-    let app = t.app_with(|p| p.queue = queue.clone());
-    let key = t.add_tenant_on(&app, "kommun").await;
-    let pdf =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction/libreoffice.pdf");
-    let (order, staff) = t.signed_order_on(&app, "kommun", &key, &pdf).await;
-    for _ in 0..2 {
-        app.pipeline.run(&queue.take()[0]).await.unwrap();
-    }
+    let (t, app, order, staff) = sealed_and_published(|input| input).await;
     let published = assert_published_without_numbers(&t, &app, &staff, &order).await;
     let note = published
         .history
@@ -120,6 +111,31 @@ async fn personnummer_are_taken_out_of_the_publication_version() {
         .and_then(|e| e.detail.clone())
         .expect("the history says what was removed");
     assert!(note.contains("sidan"), "{note}");
+}
+
+/// The LibreOffice protocol with five personnummer, its order (`change`d) signed, sealed and
+/// published.
+async fn sealed_and_published(
+    change: impl FnOnce(crate::app::CreateOrderInput) -> crate::app::CreateOrderInput,
+) -> (
+    test_app::TestApp,
+    crate::app::App,
+    crate::domain::SigningOrder,
+    crate::app::Staff,
+) {
+    let t = test_app::start().await;
+    let queue = Arc::new(RecordingQueue::default());
+    let app = t.app_with(|p| p.queue = queue.clone());
+    let key = t.add_tenant_on(&app, "kommun").await;
+    let pdf =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction/libreoffice.pdf");
+    let (order, staff) = t
+        .signed_order_with(&app, "kommun", &key, &pdf, change)
+        .await;
+    for _ in 0..2 {
+        app.pipeline.run(&queue.take()[0]).await.unwrap();
+    }
+    (t, app, order, staff)
 }
 
 /// The order is published, and its public publication version has no personnummer, the rest
@@ -150,6 +166,55 @@ async fn assert_published_without_numbers(
         "{text}"
     );
     published
+}
+
+/// A paragraph the secretary marks as under sekretess is left out of what is published, with
+/// its ground; the history says so; the archive version keeps it.
+#[tokio::test]
+async fn a_paragraph_under_sekretess_is_not_published() {
+    use crate::domain::confidential::ConfidentialParagraph;
+    let ground = "26 kap. 1 § offentlighets- och sekretesslagen";
+    let (t, app, order, staff) = sealed_and_published(|input| crate::app::CreateOrderInput {
+        confidential: vec![ConfidentialParagraph {
+            paragraph: 102,
+            ground: ground.into(),
+        }],
+        ..input
+    })
+    .await;
+    let published = app
+        .orders
+        .get_order(&staff, &order.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(published.status, crate::domain::OrderStatus::Published);
+    let note = published
+        .history
+        .iter()
+        .find(|e| e.kind == "confidential_removed")
+        .and_then(|e| e.detail.clone());
+    assert_eq!(
+        note.as_deref(),
+        Some("Sekretess: § 102 borttagen ur publiceringsversionen.")
+    );
+    let public = pdftotext_of(
+        &t.stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+            .await,
+    );
+    let flat = public.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        !flat.contains("Familjehem") && flat.contains(ground),
+        "{public}"
+    );
+    let archive = pdftotext_of(
+        &t.stored(&files::order_file(
+            &order.tenant,
+            order.id,
+            files::ARCHIVE_VERSION,
+        ))
+        .await,
+    );
+    assert!(archive.contains("Familjehem"), "the archive keeps it all");
 }
 
 /// A page that cannot be checked holds the publication: nothing is published, the order stops

@@ -207,6 +207,10 @@ pub struct MeetingDetails {
     /// meeting itself, and the notice says so.
     #[serde(default)]
     pub immediate: bool,
+    /// Paragraphs under sekretess: left out of the publication version, with a line naming
+    /// the ground where each stood.
+    #[serde(default)]
+    pub confidential: Vec<super::confidential::ConfidentialParagraph>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

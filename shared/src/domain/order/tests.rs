@@ -38,6 +38,7 @@ fn new_order(plan: SigningPlan, signers: Vec<NewSigner>) -> NewOrder {
             message: None,
             secretary_email: None,
             immediate: false,
+            confidential: Vec::new(),
         },
         plan,
         signers,

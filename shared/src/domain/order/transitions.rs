@@ -223,6 +223,15 @@ impl SigningOrder {
     pub fn note_removed_from_publication(&mut self, at: DateTime<Utc>, detail: String) {
         self.record(at, "personnummer_removed", None, Some(detail));
     }
+    /// The paragraphs under sekretess were left out of the publication version.
+    pub fn note_confidential_left_out(&mut self, at: DateTime<Utc>, paragraphs: &[u32]) {
+        let list: Vec<String> = paragraphs.iter().map(|p| format!("§ {p}")).collect();
+        let detail = format!(
+            "Sekretess: {} borttagen ur publiceringsversionen.",
+            list.join(", ")
+        );
+        self.record(at, "confidential_removed", None, Some(detail));
+    }
     /// The secretary's own publication version, to publish instead of the signed document.
     /// Refused once the notice is up. When the order stopped at the publish step (a page the
     /// service could not check), that step runs again: returned, to be queued.

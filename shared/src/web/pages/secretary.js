@@ -314,6 +314,14 @@
     }
     return sum % 10 === 0;
   }
+  // "102: 26 kap. 1 § OSL" per line; a line the service cannot take is sent as it is and
+  // answered with its own message.
+  function parseConfidential(text) {
+    return text.split('\n').map(function (line) { return line.trim(); }).filter(Boolean).map(function (line) {
+      var m = /^§?\s*(\d+)\s*[:.\-–]?\s*(.*)$/.exec(line);
+      return m ? { paragraph: parseInt(m[1], 10), ground: m[2] } : { paragraph: 0, ground: line };
+    });
+  }
   function collectOrder() {
     var plan = $('order-plan').value;
     var body = {
@@ -329,6 +337,8 @@
     if (diarie) body.diarienummer = diarie;
     var message = $('order-message').value.trim();
     if (message) body.message = message;
+    var confidential = parseConfidential($('order-confidential').value);
+    if (confidential.length) body.confidential = confidential;
     var secretaryEmail = $('order-secretary-email').value.trim();
     if (secretaryEmail) body.secretary_email = secretaryEmail;
     if (deadlineTouched && $('order-deadline').value) body.deadline = stockholmToRfc3339($('order-deadline').value);
@@ -465,6 +475,7 @@
      ['Version', o.version], ['Sista dag', formatTime(o.deadline)], ['Skapat', formatTime(o.created_at)],
      ['Klart', o.completed_at ? formatTime(o.completed_at) : null], ['Meddelande', o.message],
      ['Omedelbar justering', o.immediate ? 'Ja, paragraferna justeras vid sammanträdet' : null],
+     ['Sekretess', (o.confidential || []).length ? o.confidential.map(function (c) { return '§ ' + c.paragraph + ' (' + c.ground + ')'; }).join(', ') : null],
      ['Anslaget', o.anslag ? anslagText(o.anslag) : null]].forEach(function (p) {
       if (p[1] === null || p[1] === undefined || p[1] === '') return;
       facts.appendChild(el('dt', { text: p[0] }));

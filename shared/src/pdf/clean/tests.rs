@@ -4,6 +4,7 @@
 use super::*;
 use crate::domain::personnummer_in_text::find_personnummer;
 use crate::pdf::test_support::*;
+use lopdf::Stream;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
@@ -14,6 +15,7 @@ fn info() -> CleanInfo {
         title: "Protokoll Socialnämndens individutskott".into(),
         subject: "Socialnämnden".into(),
         date: "D:20261206120000+00'00'".into(),
+        confidential: Vec::new(),
     }
 }
 
@@ -35,21 +37,10 @@ fn a_libreoffice_protocol_keeps_its_words_and_loses_its_numbers() {
     ] {
         let original = std::fs::read(dir.join(file)).unwrap();
         let (out, outcome) = cleaned(&format!("clean-{file}"), &original);
-        let CleanOutcome::Written { removed } = outcome else {
+        let CleanOutcome::Written { removed, .. } = outcome else {
             panic!("{file}: {outcome:?}");
         };
-        assert_eq!(
-            removed.iter().map(|r| r.numbers).sum::<usize>(),
-            5,
-            "{file}"
-        );
-        let (code, report) = qpdf_check(&out);
-        assert_eq!(code, 0, "{file}: {report}");
-        let text = pdftotext(&out);
-        assert!(
-            find_personnummer(&text, today()).is_empty(),
-            "{file}: {text}"
-        );
+        let text = sound_without_numbers(&out, &removed, 5, file);
         for kept in ["Familjehem", "2026/1234", "070-123 45 67", "beviljas"] {
             assert!(text.contains(kept), "{file}: {kept}: {text}");
         }
@@ -71,6 +62,91 @@ fn a_libreoffice_protocol_keeps_its_words_and_loses_its_numbers() {
         assert_eq!(count(&bytes, b"%%EOF"), 1, "{file}: one revision");
         assert_eq!(page_count(&out), page_count_of(&original), "{file}");
     }
+}
+
+/// A paragraph under sekretess goes whole, heading, numbers and all, from the content
+/// streams; a line names the ground where it began; the paragraphs around it stay.
+#[test]
+fn a_paragraph_under_sekretess_is_left_out_with_its_ground() {
+    use crate::domain::confidential::ConfidentialParagraph;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/redaction");
+    let marked = |paragraph: u32| CleanInfo {
+        confidential: vec![ConfidentialParagraph {
+            paragraph,
+            ground: "26 kap. 1 § offentlighets- och sekretesslagen".into(),
+        }],
+        ..info()
+    };
+    for file in [
+        "libreoffice.pdf",
+        "libreoffice-pdfa2.pdf",
+        "ghostscript.pdf",
+    ] {
+        let work = temp_dir(&format!("sekretess-{file}"));
+        let out = work.join("clean.pdf");
+        let outcome = clean_copy(&dir.join(file), &out, &marked(102), today()).unwrap();
+        let CleanOutcome::Written {
+            removed,
+            paragraphs,
+        } = outcome
+        else {
+            panic!("{file}: {outcome:?}");
+        };
+        assert_eq!(paragraphs, [102], "{file}");
+        // Two of the five numbers stood in § 102: they go with it, not boxed.
+        let text = sound_without_numbers(&out, &removed, 3, file);
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for gone in ["Familjehem", "Barnet", "2026/1234", "070-123 45 67"] {
+            assert!(!flat.contains(gone), "{file}: {gone}: {text}");
+        }
+        for kept in [
+            "§ 101 Ekonomiskt bistånd",
+            "§ 103 Serveringstillstånd",
+            "beviljas",
+        ] {
+            assert!(flat.contains(kept), "{file}: {kept}: {text}");
+        }
+        assert!(
+            flat.contains(
+                "§ 102 har tagits bort ur publiceringsversionen: sekretess enligt 26 kap. 1 § \
+                 offentlighets- och sekretesslagen."
+            ),
+            "{file}: {text}"
+        );
+        // A paragraph marked but not in the text holds the publication.
+        let outcome = clean_copy(&dir.join(file), &out, &marked(109), today()).unwrap();
+        assert_eq!(
+            outcome,
+            CleanOutcome::Held {
+                page: 0,
+                reason: HoldReason::ParagraphNotFound(109)
+            },
+            "{file}"
+        );
+        assert!(!out.exists(), "{file}: nothing left behind");
+    }
+}
+
+/// qpdf finds the copy sound, `numbers` were removed, and pdftotext finds none left: its text.
+fn sound_without_numbers(
+    out: &std::path::Path,
+    removed: &[PageRemoval],
+    numbers: usize,
+    file: &str,
+) -> String {
+    assert_eq!(
+        removed.iter().map(|r| r.numbers).sum::<usize>(),
+        numbers,
+        "{file}"
+    );
+    let (code, report) = qpdf_check(out);
+    assert_eq!(code, 0, "{file}: {report}");
+    let text = pdftotext(out);
+    assert!(
+        find_personnummer(&text, today()).is_empty(),
+        "{file}: {text}"
+    );
+    text
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
@@ -157,7 +233,13 @@ fn a_page_of_only_images_holds_the_copy() {
 fn a_real_protocol_reads_the_same_after_the_clean_copy() {
     let original = fixture(FIXTURE_2B);
     let (out, outcome) = cleaned("clean-fixture", &original);
-    assert_eq!(outcome, CleanOutcome::Written { removed: vec![] });
+    assert_eq!(
+        outcome,
+        CleanOutcome::Written {
+            removed: vec![],
+            paragraphs: vec![]
+        }
+    );
     let dir = temp_dir("clean-fixture-orig");
     let orig_path = dir.join("o.pdf");
     std::fs::write(&orig_path, &original).unwrap();

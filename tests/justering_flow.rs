@@ -552,8 +552,19 @@ fn check_publication(out: &Path, people: &[esign_local::drive::Person]) {
     qpdf_check(&path);
     let full = expanded(&path);
     let text = pdftotext(&path);
+    assert_eq!(
+        raw.windows(5).filter(|w| w == b"%%EOF").count(),
+        1,
+        "publication.pdf is one revision: nothing of an earlier one"
+    );
     for (what, bytes) in [("raw bytes", &raw), ("expanded objects", &full)] {
-        for marker in ["/Sig", "/ByteRange"] {
+        for marker in [
+            "/Sig",
+            "/ByteRange",
+            "/EmbeddedFile",
+            "/JavaScript",
+            "/Metadata",
+        ] {
             assert!(
                 !contains(bytes, marker.as_bytes()),
                 "publication.pdf ({what}) contains {marker}"

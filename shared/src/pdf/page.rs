@@ -391,7 +391,7 @@ pub(crate) fn pdf_literal(bytes: &[u8]) -> String {
 /// Writes the font objects, content streams and page objects; returns the page ids.
 /// `annots` go on the first page (the seal's invisible widget).
 pub(crate) fn write_pages(
-    writer: &mut crate::pdf::update::UpdateWriter,
+    writer: &mut impl crate::pdf::font::ObjectSink,
     parent: ObjectId,
     page: &JusteringPage,
     first_page_annots: Option<ObjectId>,

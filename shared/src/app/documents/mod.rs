@@ -154,6 +154,7 @@ impl Documents {
             subject: String::new(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
             confidential: Vec::new(),
+            page_after: None,
         };
         let today = now
             .with_timezone(&chrono_tz::Europe::Stockholm)

@@ -174,7 +174,8 @@ impl Pipeline {
     }
 
     /// The publication version: a clean copy of the original (every personnummer taken out,
-    /// nothing of signatures, files or history kept: `pdf::clean`), then `page`. A page that
+    /// nothing of signatures, files or history kept: `pdf::clean`) with `page` after it, in
+    /// one revision. A page that
     /// cannot be checked holds the publication: the step fails for good with the page and the
     /// reason, so nothing is published with a number left in. `now` and Stockholm's `today`
     /// are the publish step's.
@@ -198,17 +199,15 @@ impl Pipeline {
             subject: order.meeting.committee.clone(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
             confidential: order.meeting.confidential.clone(),
+            page_after: Some(page),
         };
-        let (clean, made) = (work.join("clean.pdf"), out.to_path_buf());
+        let made = out.to_path_buf();
         let outcome = tokio::task::spawn_blocking(move || {
-            match crate::pdf::clean::clean_copy(&original, &clean, &info, today)? {
+            match crate::pdf::clean::clean_copy(&original, &made, &info, today)? {
                 CleanOutcome::Written {
                     removed,
                     paragraphs,
-                } => {
-                    crate::pdf::publication::publication_file(&clean, &made, &page)?;
-                    Ok(Ok((removed, paragraphs)))
-                }
+                } => Ok(Ok((removed, paragraphs))),
                 CleanOutcome::Held { page, reason } => Ok(Err((page, reason))),
             }
         })

@@ -152,10 +152,18 @@ async fn assert_published_without_numbers(
         .await
         .unwrap();
     assert_eq!(published.status, crate::domain::OrderStatus::Published);
-    let text = pdftotext_of(
-        &t.stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
-            .await,
-    );
+    let public = t
+        .stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
+        .await;
+    // One revision: the justering page is part of the clean copy, not an update of it.
+    let revisions = public.windows(5).filter(|w| *w == b"%%EOF").count();
+    assert_eq!(revisions, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.pdf");
+    std::fs::write(&path, &public).unwrap();
+    let (code, report) = crate::pdf::test_support::qpdf_check(&path);
+    assert_eq!(code, 0, "{report}");
+    let text = crate::pdf::test_support::pdftotext(&path);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
     assert!(
         crate::domain::personnummer_in_text::find_personnummer(&text, today).is_empty(),

@@ -53,9 +53,10 @@ async fn seal_publish_and_export_move_documents_file_to_file() {
         ))
         .await;
     let publication = t.stored(&key(files::PUBLICATION_VERSION)).await;
-    // A clean copy of the original (a new file: none of the upload's history), then the page.
+    // A clean copy of the original with the page, in one revision (a new file: none of the
+    // upload's history).
     assert!(publication.starts_with(b"%PDF-") && !publication.starts_with(&original));
-    assert_eq!(publication.windows(5).filter(|w| w == b"%%EOF").count(), 2);
+    assert_eq!(publication.windows(5).filter(|w| w == b"%%EOF").count(), 1);
     let public = t
         .stored(&files::public(&order.tenant, &format!("{}.pdf", order.id)))
         .await;

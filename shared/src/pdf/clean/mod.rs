@@ -42,6 +42,9 @@ pub struct CleanInfo {
     pub date: String,
     /// Paragraphs under sekretess: left out, a line naming the ground where each began.
     pub confidential: Vec<ConfidentialParagraph>,
+    /// A page added after the protocol's own (the "Justerat digitalt" page), written in the
+    /// same single revision.
+    pub page_after: Option<super::page::JusteringPage>,
 }
 
 pub use crate::domain::document::PageRemoval;
@@ -106,6 +109,7 @@ pub fn publication_check(input: &Path, today: NaiveDate) -> Result<PublicationCh
         subject: String::new(),
         date: String::new(),
         confidential: Vec::new(),
+        page_after: None,
     };
     Ok(match clean_copy_to(input, std::io::sink(), &info, today)? {
         CleanOutcome::Written { removed, .. } => PublicationCheck {
@@ -181,7 +185,7 @@ fn clean_copy_to<W: Write>(
     let info_id = copier.allocate();
     // Pages are written here, not copied: reserve their new ids first, so that whatever
     // points at a page (links, the structure tree) points at the new one.
-    let new_ids: Vec<u32> = pages
+    let mut new_ids: Vec<u32> = pages
         .iter()
         .map(|(old, _)| {
             let id = copier.allocate();
@@ -204,6 +208,11 @@ fn clean_copy_to<W: Write>(
                 });
             }
         }
+    }
+    if let Some(page) = &info.page_after {
+        let fonts = super::font::registered_fonts();
+        let added = super::page::write_pages(&mut copier, (pages_id, 0), page, None, None, fonts)?;
+        new_ids.extend(added.iter().map(|(id, _)| *id));
     }
     let catalog = prev.catalog()?;
     let mut new_catalog = Dictionary::new();

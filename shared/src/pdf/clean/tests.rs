@@ -16,6 +16,7 @@ fn info() -> CleanInfo {
         subject: "Socialnämnden".into(),
         date: "D:20261206120000+00'00'".into(),
         confidential: Vec::new(),
+        page_after: None,
     }
 }
 

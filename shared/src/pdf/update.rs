@@ -167,6 +167,43 @@ impl<'a> PreviousRevision<'a> {
         self.pdf.borrow_mut().resolve(object)
     }
 
+    /// The object `object` refers to, a stream without its data (its dictionary only).
+    pub fn resolve_shallow(&self, object: &Object) -> Result<Object, PdfError> {
+        match object {
+            Object::Reference(id) => self.pdf.borrow_mut().get_shallow(*id),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Where a stream's data lies (dictionary, offset, length), without reading it.
+    pub fn stream_extent(&self, id: ObjectId) -> Result<Option<(Dictionary, u64, u64)>, PdfError> {
+        self.pdf.borrow_mut().stream_extent(id)
+    }
+
+    /// Copy `length` bytes at `offset` of the file to `out`, a piece at a time.
+    pub fn copy_range(
+        &self,
+        offset: u64,
+        length: u64,
+        out: &mut impl std::io::Write,
+    ) -> Result<(), PdfError> {
+        const PIECE: u64 = 1 << 20;
+        let mut pdf = self.pdf.borrow_mut();
+        let mut done = 0;
+        while done < length {
+            let take = (length - done).min(PIECE) as usize;
+            let piece = pdf.read_range(offset + done, take)?;
+            if piece.len() != take {
+                return Err(PdfError::Unreadable(
+                    "the file ended inside a stream".into(),
+                ));
+            }
+            out.write_all(&piece)?;
+            done += take as u64;
+        }
+        Ok(())
+    }
+
     pub fn catalog(&self) -> Result<Dictionary, PdfError> {
         self.get_dictionary(self.root_id)
             .map_err(|_| PdfError::Unreadable("catalog missing".into()))

@@ -116,13 +116,46 @@ impl<W: Write> Copier<'_, '_, W> {
     }
 
     /// Copy everything reached so far, and what that reaches.
+    /// A stream (an image of hundreds of MB, a font) goes from file to file as stored, its
+    /// data never held in memory.
     pub(super) fn drain(&mut self) -> Result<(), PdfError> {
         while let Some(old) = self.queue.pop_front() {
-            let object = self.prev.get_object(old)?;
             let new = self.map[&old];
+            if let Some((dict, at, length)) = self.prev.stream_extent(old)? {
+                match kept(dict) {
+                    Some(dict) => {
+                        let mut dict = self.rewrite_dict(dict);
+                        dict.set("Length", Object::Integer(length as i64));
+                        self.write_stream(new, dict, at, length)?;
+                    }
+                    None => self.write(new, &Object::Null)?,
+                }
+                continue;
+            }
+            let object = self.prev.get_object(old)?;
             let object = self.rewrite(object);
             self.write(new, &object)?;
         }
+        Ok(())
+    }
+
+    /// A stream of the copy: `dict`, then `length` bytes of the upload at `at`.
+    fn write_stream(
+        &mut self,
+        id: u32,
+        dict: Dictionary,
+        at: u64,
+        length: u64,
+    ) -> Result<(), PdfError> {
+        self.offsets.push((id, self.out.count));
+        let mut head = Vec::new();
+        lopdf::Writer::write_object(&mut head, &Object::Dictionary(dict))
+            .map_err(|e| PdfError::Unreadable(format!("serialising object: {e}")))?;
+        writeln!(self.out, "{id} 0 obj")?;
+        self.out.write_all(&head)?;
+        self.out.write_all(b"\nstream\n")?;
+        self.prev.copy_range(at, length, &mut self.out)?;
+        self.out.write_all(b"\nendstream\nendobj\n")?;
         Ok(())
     }
 

@@ -31,7 +31,15 @@ impl<W: Write> Copier<'_, '_, W> {
         };
         let prev = self.prev;
         let operations = decode_content(&content)?;
-        let text = read_page_text(&operations, &resources, &mut |o| prev.resolve(o))?;
+        // An image too large to read whole is known by its dictionary (its pixels are not
+        // read for text anyway); anything else that cannot be read stays an error.
+        let mut resolve = |o: &Object| {
+            prev.resolve(o).or_else(|e| match prev.resolve_shallow(o) {
+                Ok(Object::Stream(s)) if is_image(&s.dict) => Ok(Object::Stream(s)),
+                _ => Err(e),
+            })
+        };
+        let text = read_page_text(&operations, &resources, &mut resolve)?;
         if text.images && text.glyphs.is_empty() {
             return Ok(Err(HoldReason::OnlyImages));
         }
@@ -126,6 +134,10 @@ impl<W: Write> Copier<'_, '_, W> {
             id,
         ))
     }
+}
+
+fn is_image(dict: &Dictionary) -> bool {
+    matches!(dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Image"))
 }
 
 /// The right edge of a page's media box (A4's when it has none that can be read).

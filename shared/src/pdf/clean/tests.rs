@@ -254,3 +254,104 @@ fn a_real_protocol_reads_the_same_after_the_clean_copy() {
         "tagging kept"
     );
 }
+
+/// A one-page PDF at `path` with an image of `image_mb` MB (larger than any structural stream
+/// may be) and, when `text` is given, a line of it in Helvetica.
+fn with_large_image(path: &std::path::Path, image_mb: usize, text: Option<&str>) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let (w, n) = (4096usize, image_mb * 1024 * 1024);
+    let h = n / (w * 3);
+    let n = w * h * 3;
+    let content = match text {
+        Some(t) => format!("q 595 0 0 842 0 0 cm /Im1 Do Q BT /F1 12 Tf 72 800 Td ({t}) Tj ET"),
+        None => "q 595 0 0 842 0 0 cm /Im1 Do Q".into(),
+    };
+    let mut offsets = Vec::new();
+    let mut at = 0usize;
+    fn put(f: &mut std::io::BufWriter<std::fs::File>, at: &mut usize, bytes: &[u8]) {
+        f.write_all(bytes).unwrap();
+        *at += bytes.len();
+    }
+    put(&mut f, &mut at, b"%PDF-1.7\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>".to_string(),
+    ];
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(at);
+        put(
+            &mut f,
+            &mut at,
+            format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes(),
+        );
+    }
+    offsets.push(at);
+    put(
+        &mut f,
+        &mut at,
+        format!("4 0 obj\n<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length {n} >>\nstream\n").as_bytes(),
+    );
+    let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(chunk.len());
+        put(&mut f, &mut at, &chunk[..k]);
+        left -= k;
+    }
+    put(&mut f, &mut at, b"\nendstream\nendobj\n");
+    offsets.push(at);
+    put(
+        &mut f,
+        &mut at,
+        format!(
+            "5 0 obj\n<< /Length {} >>\nstream\n{content}\nendstream\nendobj\n",
+            content.len()
+        )
+        .as_bytes(),
+    );
+    offsets.push(at);
+    put(
+        &mut f,
+        &mut at,
+        b"6 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n",
+    );
+    let xref = at;
+    let mut table = String::from("xref\n0 7\n0000000000 65535 f\r\n");
+    for o in &offsets {
+        table.push_str(&format!("{o:010} 00000 n\r\n"));
+    }
+    table.push_str(&format!(
+        "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ));
+    put(&mut f, &mut at, table.as_bytes());
+    f.flush().unwrap();
+}
+
+/// An image larger than any structural stream is copied as it is, file to file: the
+/// protocol is published, its number taken out. A page that is only such an image is still
+/// seen as one, and holds the publication.
+#[test]
+fn an_image_of_any_size_is_copied_and_a_page_of_only_one_is_held() {
+    let dir = temp_dir("large-image");
+    let (input, out) = (dir.join("in.pdf"), dir.join("out.pdf"));
+    with_large_image(&input, 70, Some("Sokande 19121212-1212 hordes."));
+    let outcome = clean_copy(&input, &out, &info(), today()).unwrap();
+    let CleanOutcome::Written { removed, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    let text = sound_without_numbers(&out, &removed, 1, "large image");
+    assert!(text.contains("hordes"), "{text}");
+    assert!(std::fs::metadata(&out).unwrap().len() > 70 * 1000 * 1000);
+
+    with_large_image(&input, 70, None);
+    let outcome = clean_copy(&input, &out, &info(), today()).unwrap();
+    assert_eq!(
+        outcome,
+        CleanOutcome::Held {
+            page: 1,
+            reason: HoldReason::OnlyImages
+        }
+    );
+}

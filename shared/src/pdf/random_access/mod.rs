@@ -123,6 +123,72 @@ impl<'a> RandomAccessPdf<'a> {
         got
     }
 
+    /// Where a stream object's data lies, without reading it: its dictionary, the offset of
+    /// its first byte and its length. None when the object is not a stream (or is free, or
+    /// sits in an object stream, where no stream can be).
+    pub fn stream_extent(
+        &mut self,
+        id: ObjectId,
+    ) -> Result<Option<(Dictionary, u64, u64)>, PdfError> {
+        let Some(Entry::Offset { offset, generation }) = self.entries.get(id.0 as usize).copied()
+        else {
+            return Ok(None);
+        };
+        if generation != id.1 {
+            return Ok(None);
+        }
+        let mut size = 4096;
+        loop {
+            let window = self.window(offset, size)?;
+            let complete = offset + window.len() as u64 >= self.len;
+            let mut lexer = Lexer::new(&window, complete);
+            match lexer.indirect_header().and_then(|found| {
+                let object = lexer.object(0)?;
+                Ok((found, object, lexer.stream_start()?))
+            }) {
+                Ok((found, _, _)) if found.0 != id.0 => {
+                    return Err(damaged(
+                        "the cross-reference table points at another object",
+                    ))
+                }
+                Ok((_, Object::Dictionary(dict), Some(data_at))) => {
+                    let data_at = offset + data_at as u64;
+                    let length = self.stream_length(&dict, &mut HashSet::new())?;
+                    if data_at + length > self.len {
+                        return Err(damaged("a stream /Length points past the end"));
+                    }
+                    return Ok(Some((dict, data_at, length)));
+                }
+                Ok(_) => return Ok(None),
+                Err(ParseError::Incomplete) if !complete && size < MAX_OBJECT => size *= 4,
+                Err(ParseError::Incomplete) => {
+                    return Err(damaged("an object is cut off or too large"))
+                }
+                Err(ParseError::Invalid(what)) => {
+                    return Err(damaged(&format!("an object does not parse ({what})")))
+                }
+            }
+        }
+    }
+
+    fn stream_length(
+        &mut self,
+        dict: &Dictionary,
+        seen: &mut HashSet<u32>,
+    ) -> Result<u64, PdfError> {
+        let length = match dict.get(b"Length") {
+            Ok(Object::Integer(n)) => *n,
+            Ok(Object::Reference(id)) => {
+                let id = *id;
+                self.get_guarded(id, seen)?
+                    .as_i64()
+                    .map_err(|_| damaged("a stream /Length is not a number"))?
+            }
+            _ => return Err(damaged("a stream has no /Length")),
+        };
+        u64::try_from(length).map_err(|_| damaged("a stream /Length is negative"))
+    }
+
     /// Every object the cross-reference sections say is in use, with its generation.
     pub fn ids(&self) -> Vec<ObjectId> {
         self.entries
@@ -252,17 +318,8 @@ impl<'a> RandomAccessPdf<'a> {
         data_at: u64,
         seen: &mut HashSet<u32>,
     ) -> Result<Stream, PdfError> {
-        let length = match dict.get(b"Length") {
-            Ok(Object::Integer(n)) => *n,
-            Ok(Object::Reference(id)) => {
-                let id = *id;
-                self.get_guarded(id, seen)?
-                    .as_i64()
-                    .map_err(|_| damaged("a stream /Length is not a number"))?
-            }
-            _ => return Err(damaged("a stream has no /Length")),
-        };
-        if length < 0 || data_at + length as u64 > self.len {
+        let length = self.stream_length(&dict, seen)? as i64;
+        if data_at + length as u64 > self.len {
             return Err(damaged("a stream /Length points past the end"));
         }
         if !self.content {

@@ -379,8 +379,14 @@ impl Reader {
         let Some(name) = name.and_then(|n| n.as_name().ok()) else {
             return;
         };
-        let Ok(Ok(Object::Stream(stream))) = xobjects.get(name).map(&mut *resolve) else {
-            return;
+        let stream = match xobjects.get(name).map(&mut *resolve) {
+            Ok(Ok(Object::Stream(stream))) => stream,
+            // Drawn, but it cannot be read: it may hold text, so the page cannot be checked.
+            Ok(Err(_)) => {
+                self.out.text_in_forms = true;
+                return;
+            }
+            _ => return,
         };
         match stream.dict.get(b"Subtype").and_then(Object::as_name) {
             Ok(b"Image") => self.out.images = true,

@@ -73,12 +73,16 @@ probe("ArchiveExport", "s3:PutObject", f"{ORDER}/archive.pdf", False)
 probe(PIPELINE, "s3:PutObject", ORIGINAL, False)
 
 # The table: every function writes the tenant's records and the personal-data key ring;
-# API keys, tenants and staff are written by administrators, staff also by the admin API.
+# tenants are written by administrators; staff and API keys also by the admin API (the upload
+# function writes a key's last use); nothing deletes an API key (it is revoked).
 probe(ALL, "dynamodb:PutItem", TABLE, True, key="T#kommun")
 probe(ALL, "dynamodb:PutItem", TABLE, True, key="KEYRING")
-for who in ["APIKEY#0123", "TENANT#kommun", "TENANTS"]:
+for who in ["TENANT#kommun", "TENANTS"]:
     probe(ALL, "dynamodb:PutItem", TABLE, False, key=who)
     probe(ALL, "dynamodb:DeleteItem", TABLE, False, key=who)
+probe("Upload CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="APIKEY#0123")
+probe("BankidCollect " + PIPELINE + " Housekeeping", "dynamodb:PutItem", TABLE, False, key="APIKEY#0123")
+probe(ALL, "dynamodb:DeleteItem", TABLE, False, key="APIKEY#0123")
 probe("CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="STAFF#0123")
 probe("CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="SIGNER#0123")
 probe(

@@ -1,5 +1,6 @@
 //! Local mode: the whole service in one process on the embedded adapters.
 
+pub mod api_key_cli;
 pub mod bench;
 pub mod demo;
 pub mod drive;

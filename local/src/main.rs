@@ -125,6 +125,11 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// The tenant's API keys: create (with scopes and an expiry), list, revoke.
+    ApiKey {
+        #[command(subcommand)]
+        command: esign_local::api_key_cli::ApiKeyCommand,
+    },
     /// Staff who log in with BankID to act for a tenant.
     Staff {
         #[command(subcommand)]
@@ -504,6 +509,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::ApiKey { command } => {
+            print_json(&esign_local::api_key_cli::run(command).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Staff {
             command:
                 StaffCommand::Add {
@@ -520,10 +529,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let role: esign_shared::app::StaffRole = serde_json::from_value(role.clone().into())
                 .map_err(|_| anyhow::anyhow!("unknown role {role:?}: secretary or admin"))?;
             // The data directory's owner acts as the tenant's admin here.
-            let admin = esign_shared::app::Staff {
-                tenant: t,
-                role: esign_shared::app::StaffRole::Admin,
-            };
+            let admin = esign_shared::app::Staff::person(t, esign_shared::app::StaffRole::Admin);
             service
                 .app
                 .tenants

@@ -429,3 +429,63 @@ fn a_tenants_renewal_window_is_set_within_its_bounds() {
         );
     }
 }
+
+#[test]
+fn api_keys_are_made_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let pdf = dir.path().join("in.pdf");
+    std::fs::write(&pdf, sample()).unwrap();
+    // Any command that opens the data directory makes the demo tenant.
+    let out = esign(&[
+        "seal",
+        pdf.to_str().unwrap(),
+        dir.path().join("out.pdf").to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "seal: {}", text(&out));
+    let out = esign(&[
+        "api-key",
+        "create",
+        "demo",
+        "--name",
+        "E-tjänst",
+        "--scope",
+        "orders:write",
+        "--scope",
+        "orders:read",
+        "--data",
+        data,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (id, secret) = (
+        made["api_key"]["id"].as_str().unwrap().to_string(),
+        made["secret"].as_str().unwrap().to_string(),
+    );
+    assert!(secret.starts_with("esk_demo_"));
+    let out = esign(&["api-key", "list", "demo", "--data", data]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.contains(&id) && !listed.contains(&secret),
+        "{listed}"
+    );
+    let out = esign(&["api-key", "revoke", "demo", &id, "--data", data]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked_at"));
+    let out = esign(&[
+        "api-key",
+        "create",
+        "demo",
+        "--name",
+        "x",
+        "--scope",
+        "everything",
+        "--data",
+        data,
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("unknown scope"), "{}", text(&out));
+}

@@ -25,6 +25,9 @@ pub enum AppError {
     },
     #[error("not authenticated")]
     Unauthenticated,
+    /// An API key that was revoked or has expired: `auth.key_revoked`, `auth.key_expired`.
+    #[error("API key refused: {code}")]
+    KeyRefused { code: &'static str },
     /// Logged in, but not as staff of a tenant (or not with the role the action needs).
     #[error("not permitted")]
     Forbidden,
@@ -79,6 +82,7 @@ impl crate::error::ErrorText for AppError {
                 Self::Personnummer(e) => e.code(),
                 Self::BadRequest { code, .. } => code.clone(),
                 Self::Unauthenticated => "auth.required".into(),
+                Self::KeyRefused { code } => (*code).into(),
                 Self::Forbidden => "auth.forbidden".into(),
                 Self::NotFound { what } => format!("{what}.not_found").into(),
                 Self::Conflict => "state.conflict".into(),
@@ -95,6 +99,12 @@ impl crate::error::ErrorText for AppError {
             Self::Personnummer(e) => e.message_sv().to_string(),
             Self::BadRequest { sv, .. } => sv.clone(),
             Self::Forbidden => "Du har inte behörighet till detta.".into(),
+            Self::KeyRefused { code } if *code == "auth.key_expired" => {
+                "API-nyckeln har slutat gälla. Be administratören om en ny.".into()
+            }
+            Self::KeyRefused { .. } => {
+                "API-nyckeln är återkallad. Be administratören om en ny.".into()
+            }
             Self::Unauthenticated => {
                 "Du behöver logga in (eller ange en giltig API-nyckel).".into()
             }
@@ -121,6 +131,12 @@ impl crate::error::ErrorText for AppError {
             Self::BadRequest { en, .. } => en.clone(),
             Self::Internal(_) => {
                 "A technical error occurred on our side. Nothing you saved was lost.".into()
+            }
+            Self::KeyRefused { code } if *code == "auth.key_expired" => {
+                "The API key has expired. Ask the administrator for a new one.".into()
+            }
+            Self::KeyRefused { .. } => {
+                "The API key has been revoked. Ask the administrator for a new one.".into()
             }
             other => other.to_string(),
         }

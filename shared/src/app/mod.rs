@@ -49,7 +49,7 @@ pub use orders::{CreateOrderInput, Orders, SignerInput};
 pub use pipeline::{Pipeline, Renewal, SealSources};
 pub use portal::{CollectOutcome, LoginOutcome, Portal, StartedEid};
 pub use settings::{ClientIpSource, Settings};
-pub use tenants::{TenantSetup, Tenants};
+pub use tenants::{NewApiKey, TenantSetup, Tenants};
 
 pub use crate::domain::StaffRole;
 

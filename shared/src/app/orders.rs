@@ -11,6 +11,7 @@ use super::notify::Notifier;
 use super::tenants::existing_tenant;
 use super::validate::{confidential_paragraphs, optional_text, text_field, valid_email};
 use super::{AppError, Staff};
+use crate::domain::api_key::Scope;
 use crate::domain::confidential::ConfidentialParagraph;
 use crate::domain::order::{MeetingDetails, NewOrder};
 use crate::domain::{
@@ -114,6 +115,7 @@ impl Orders {
         staff: &Staff,
         input: CreateOrderInput,
     ) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let now = self.clock.now();
         let tenant = self.tenant(&staff.tenant).await?;
         let doc = self.document(staff, &input.document_id).await?;
@@ -182,10 +184,17 @@ impl Orders {
     }
 
     pub async fn list_orders(&self, staff: &Staff) -> Result<Vec<SigningOrder>, AppError> {
+        staff.may(Scope::OrdersRead)?;
         Ok(self.orders.list(&staff.tenant).await?)
     }
 
     pub async fn get_order(&self, staff: &Staff, id: &str) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersRead)?;
+        self.load_order(staff, id).await
+    }
+
+    /// The caller's tenant's order, whatever the caller may do with it.
+    async fn load_order(&self, staff: &Staff, id: &str) -> Result<SigningOrder, AppError> {
         let id = OrderId::parse(id)?;
         Ok(self
             .orders
@@ -215,6 +224,7 @@ impl Orders {
         id: &str,
         reason: Option<&str>,
     ) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let id = OrderId::parse(id)?;
         let now = self.clock.now();
         let reason = optional_text("reason", &reason.map(str::to_string), 2000)?;
@@ -225,6 +235,7 @@ impl Orders {
     /// Run again the pipeline step an order stopped at, once its cause is mended (a valid seal
     /// certificate installed, a service back): from its first attempt.
     pub async fn retry_order(&self, staff: &Staff, id: &str) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let id = OrderId::parse(id)?;
         let now = self.clock.now();
         let (order, step) = self
@@ -251,6 +262,7 @@ impl Orders {
         id: &str,
         document_id: &str,
     ) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let id = OrderId::parse(id)?;
         let doc = self.document(staff, document_id).await?;
         if let Some(check) = doc.publication.as_ref().filter(|c| c.held.is_some()) {
@@ -281,6 +293,7 @@ impl Orders {
         document_id: &str,
         deadline: Option<DateTime<Utc>>,
     ) -> Result<SigningOrder, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let id = OrderId::parse(id)?;
         let doc = self.document(staff, document_id).await?;
         let now = self.clock.now();
@@ -321,10 +334,11 @@ impl Orders {
 
     /// A file the flow made for this order (archive.pdf, publication.pdf, notice.json, ...).
     pub async fn order_file(&self, staff: &Staff, id: &str, name: &str) -> Result<Bytes, AppError> {
+        staff.may(Scope::FilesRead)?;
         if !files::ORDER_FILES.contains(&name) {
             return Err(AppError::NotFound { what: "file" });
         }
-        let order = self.get_order(staff, id).await?;
+        let order = self.load_order(staff, id).await?;
         self.objects
             .get(&files::order_file(&staff.tenant, order.id, name))
             .await?

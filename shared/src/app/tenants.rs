@@ -1,9 +1,11 @@
 //! Tenants and access: making a tenant and its seal key, installing the seal certificate,
-//! API keys, staff, and who a caller is.
+//! staff, and who a caller is; API keys in `api_keys.rs`.
+
+#[path = "api_keys.rs"]
+mod api_keys;
+pub use api_keys::NewApiKey;
 
 use std::sync::Arc;
-
-use rand_core::RngCore;
 
 use super::board::Board;
 use super::validate::{optional_text, text_field, valid_email};
@@ -14,9 +16,7 @@ use crate::domain::{
 };
 use crate::error::ErrorText;
 use crate::ports::{Clock, KeySigner, PersonalDataCipher, StateStore};
-use crate::repo::{
-    sha256_hex, ApiKeyRepo, StaffMembership, StaffRepo, TenantRecord, TenantRepo, Versioned,
-};
+use crate::repo::{ApiKeyRepo, StaffMembership, StaffRepo, TenantRecord, TenantRepo, Versioned};
 
 pub struct TenantSetup {
     pub id: TenantId,
@@ -221,31 +221,6 @@ impl Tenants {
         Ok(())
     }
 
-    /// Make a new API key for the tenant. Only its hash is stored; the key is shown once.
-    pub async fn issue_api_key(&self, t: &TenantId) -> Result<String, AppError> {
-        self.record(t).await?;
-        let mut raw = [0u8; 32];
-        rand_core::OsRng.fill_bytes(&mut raw);
-        let key = format!("esk_{}_{}", t, hex::encode(raw));
-        self.api_keys.insert(&sha256_hex(key.as_bytes()), t).await?;
-        Ok(key)
-    }
-
-    pub async fn authenticate_api_key(&self, key: &str) -> Result<Staff, AppError> {
-        if key.len() > 200 {
-            return Err(AppError::Unauthenticated);
-        }
-        let tenant = self
-            .api_keys
-            .tenant_of(&sha256_hex(key.as_bytes()))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        Ok(Staff {
-            tenant,
-            role: StaffRole::Admin,
-        })
-    }
-
     /// Name a person as staff of the caller's tenant (admins only). They log in with BankID.
     pub async fn add_staff(
         &self,
@@ -254,9 +229,7 @@ impl Tenants {
         name: &str,
         role: StaffRole,
     ) -> Result<(), AppError> {
-        if staff.role != StaffRole::Admin {
-            return Err(AppError::Forbidden);
-        }
+        staff.may(crate::domain::api_key::Scope::Admin)?;
         let pnr = Personnummer::parse(personnummer, self.clock.now().date_naive())?;
         let membership = StaffMembership {
             tenant: staff.tenant.clone(),
@@ -279,10 +252,7 @@ impl Tenants {
             .memberships(&hash)
             .await?
             .into_iter()
-            .map(|m| Staff {
-                tenant: m.tenant,
-                role: m.role,
-            })
+            .map(|m| Staff::person(m.tenant, m.role))
             .collect())
     }
 

@@ -23,6 +23,14 @@ pub fn document(d: &Document) -> Value {
     })
 }
 
+/// An API key as its tenant's admin sees it (never its secret).
+pub fn api_key(k: &crate::domain::api_key::ApiKey) -> Value {
+    json!({
+        "id": k.id, "name": k.name, "scopes": k.scopes, "created_at": k.created_at,
+        "expires_at": k.expires_at, "revoked_at": k.revoked_at, "last_used_at": k.last_used_at,
+    })
+}
+
 fn signers(order: &SigningOrder, for_staff: bool) -> Vec<Value> {
     let v = order.current();
     order

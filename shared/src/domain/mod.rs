@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no async, no AWS types.
 
+pub mod api_key;
 pub mod archive_agreement;
 pub mod calendar;
 pub mod confidential;

@@ -233,9 +233,42 @@ async fn events_through_their_handlers(now: chrono::DateTime<chrono::Utc>) {
     let r = invoke(&app, &order_ev("furl-order-file.json", "/archive.pdf")).await;
     assert_eq!(r.status, 404, "no archive version before sealing");
     let r = invoke(&app, &ev("furl-whoami.json")).await;
-    assert_eq!(r.json(), json!({"tenant": "demo", "role": "admin"}));
+    assert_eq!(
+        r.json(),
+        json!({"tenant": "demo", "role": "admin", "scopes": ["admin"]})
+    );
     let r = invoke(&app, &ev("furl-add-staff.json")).await;
     assert_eq!(r.status, 201, "{:?}", r.json());
+    // API keys: one for an e-service, listed without its secret, revoked; the sample's id
+    // is nobody's.
+    let r = invoke(&app, &ev("furl-create-api-key.json")).await;
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    let made = r.json();
+    assert_eq!(
+        made["api_key"]["scopes"],
+        json!(["orders:write", "orders:read"])
+    );
+    let secret = made["secret"].as_str().unwrap().to_string();
+    let r = invoke(&app, &ev("furl-list-api-keys.json")).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        !String::from_utf8_lossy(&r.bytes).contains(&secret),
+        "no secret in the list"
+    );
+    assert_eq!(r.json()["api_keys"].as_array().unwrap().len(), 2);
+    let r = invoke(&app, &ev("furl-revoke-api-key.json")).await;
+    assert_eq!(r.status, 404, "{:?}", r.json());
+    let mut revoke = ev("furl-revoke-api-key.json");
+    set_path(
+        &mut revoke,
+        &format!(
+            "/api/api-keys/{}/revoke",
+            made["api_key"]["id"].as_str().unwrap()
+        ),
+    );
+    let r = invoke(&app, &revoke).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert!(r.json()["api_key"]["revoked_at"].is_string());
 
     // --- bankid-collect: the portal page, login, the signer's order, signing.
     let r = invoke(&app, &ev("furl-portal-page.json")).await;

@@ -1,5 +1,5 @@
-//! Who may act for a tenant: API keys (stored as their SHA-256) and staff (found by the keyed
-//! hash of their personnummer).
+//! Who may act for a tenant as a person: staff, found by the keyed hash of their personnummer
+//! (API keys are in `api_keys.rs`).
 
 use std::sync::Arc;
 
@@ -8,54 +8,6 @@ use serde::{Deserialize, Serialize};
 use super::{decode, encode, item, RepoError};
 use crate::domain::{StaffRole, TenantId};
 use crate::ports::{Expect, StateStore, Write};
-
-#[derive(Clone)]
-pub struct ApiKeyRepo {
-    state: Arc<dyn StateStore>,
-}
-
-fn key_pk(key_hash: &str) -> String {
-    format!("APIKEY#{key_hash}")
-}
-
-const KEY_SK: &str = "APIKEY";
-
-impl ApiKeyRepo {
-    pub fn new(state: Arc<dyn StateStore>) -> Self {
-        Self { state }
-    }
-
-    /// Record a new key by its hash; [`RepoError::Conflict`] if the hash is taken.
-    pub async fn insert(&self, key_hash: &str, tenant: &TenantId) -> Result<(), RepoError> {
-        self.state
-            .transact(vec![Write::Put {
-                item: item(
-                    key_pk(key_hash),
-                    KEY_SK.into(),
-                    serde_json::json!({ "tenant": tenant }),
-                ),
-                expect: Expect::Absent,
-            }])
-            .await?;
-        Ok(())
-    }
-
-    /// The tenant a key (by its hash) belongs to.
-    pub async fn tenant_of(&self, key_hash: &str) -> Result<Option<TenantId>, RepoError> {
-        let Some(item) = self.state.get(&key_pk(key_hash), KEY_SK).await? else {
-            return Ok(None);
-        };
-        item.data
-            .get("tenant")
-            .cloned()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .map(Some)
-            .ok_or_else(|| RepoError::Corrupt {
-                at: "API key record".into(),
-                why: "no tenant".into(),
-            })
-    }
-}
 
 /// A person's place at a tenant. The personnummer itself is never stored here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,8 +5,9 @@
 //! |-----------------------|----------------------------|------|------------|
 //! | `TENANT#<t>`          | `TENANT`                   | tenant settings and seal chain | [`TenantRepo`] |
 //! | `TENANTS`             | `TENANT#<t>`               | the list of tenants | [`TenantRepo`] |
-//! | `APIKEY#<sha256>`     | `APIKEY`                   | which tenant a (hashed) API key belongs to | [`ApiKeyRepo`] |
+//! | `APIKEY#<sha256>`     | `APIKEY`                   | an API key by the hash of its secret: tenant, name, scopes, expiry, revocation, last use | [`ApiKeyRepo`] |
 //! | `STAFF#<hmac(pnr)>`   | `TENANT#<t>`               | a person's role at a tenant | [`StaffRepo`] |
+//! | `T#<t>`               | `APIKEY#<id>`              | index of the tenant's API keys (→ the hash) | [`ApiKeyRepo`] |
 //! | `T#<t>`               | `DOC#<sha256>`             | an uploaded document | [`DocumentRepo`] |
 //! | `T#<t>`               | `ORDER#<id>`               | a signing order (personnummer encrypted); GSI1 = committee | [`OrderRepo`] |
 //! | `T#<t>`               | `ACTIVE#<id>`              | index of active work: an order housekeeping may have work on | [`OrderRepo`] |
@@ -22,6 +23,7 @@
 //! Files: [`files`].
 
 mod access;
+mod api_keys;
 mod board;
 mod documents;
 mod eid_orders;
@@ -32,7 +34,8 @@ mod proof_index;
 mod sessions;
 mod tenants;
 
-pub use access::{ApiKeyRepo, StaffMembership, StaffRepo};
+pub use access::{StaffMembership, StaffRepo};
+pub use api_keys::{ApiKeyRepo, StoredKey};
 pub use board::{ArchivedNotice, BoardArchive, BoardRecord, BoardRepo, NoticeUp};
 pub use documents::DocumentRepo;
 pub use eid_orders::{EidOrderRecord, EidOrderRepo, EidPurpose};

@@ -91,7 +91,7 @@ fn of_app(e: &AppError) -> StatusCode {
         AppError::Intake(_) | AppError::Personnummer(_) | AppError::BadRequest { .. } => {
             StatusCode::BAD_REQUEST
         }
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::KeyRefused { .. } => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Conflict => StatusCode::CONFLICT,

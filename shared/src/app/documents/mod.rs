@@ -12,6 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::{AppError, Settings, Staff};
+use crate::domain::api_key::Scope;
 use crate::domain::document::clean_file_name;
 use crate::domain::{Document, DocumentId, StaffRole};
 use crate::pdf::intake::inspect_file;
@@ -63,6 +64,7 @@ impl Documents {
         file_name: &str,
         path: &std::path::Path,
     ) -> Result<(Document, bool), AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let limits = self.settings.intake_limits();
         let file = path.to_path_buf();
         let today = self
@@ -120,22 +122,40 @@ impl Documents {
     }
 
     pub async fn get_document(&self, staff: &Staff, id: &str) -> Result<Document, AppError> {
+        staff.may(Scope::OrdersRead)?;
         self.document(staff, &DocumentId::parse(id)?).await
     }
 
-    pub async fn document_bytes(&self, staff: &Staff, id: &str) -> Result<Bytes, AppError> {
-        let doc = self.get_document(staff, id).await?;
-        self.objects
+    /// A document whose file the caller may download.
+    async fn document_to_download(&self, staff: &Staff, id: &str) -> Result<Document, AppError> {
+        staff.may(Scope::FilesRead)?;
+        self.document(staff, &DocumentId::parse(id)?).await
+    }
+
+    /// The document and its bytes.
+    pub async fn document_bytes(
+        &self,
+        staff: &Staff,
+        id: &str,
+    ) -> Result<(Document, Bytes), AppError> {
+        let doc = self.document_to_download(staff, id).await?;
+        let bytes = self
+            .objects
             .get(&files::original(&staff.tenant, &doc.id))
             .await?
-            .ok_or(AppError::NotFound { what: "document" })
+            .ok_or(AppError::NotFound { what: "document" })?;
+        Ok((doc, bytes))
     }
 
     /// The document as it would be published, before anything is sent: every personnummer
     /// taken out (`pdf::clean`), without the page the publish step adds. A file that cannot
     /// be checked is refused with the page and the reason.
-    pub async fn publication_preview(&self, staff: &Staff, id: &str) -> Result<Bytes, AppError> {
-        let doc = self.get_document(staff, id).await?;
+    pub async fn publication_preview(
+        &self,
+        staff: &Staff,
+        id: &str,
+    ) -> Result<(Document, Bytes), AppError> {
+        let doc = self.document_to_download(staff, id).await?;
         let work = tempfile::tempdir().map_err(internal)?;
         let (original, preview) = (
             work.path().join("original.pdf"),
@@ -170,9 +190,8 @@ impl Documents {
             let (sv, en) = reason.held_page(page).explain();
             return Err(AppError::bad_request("publication.held", sv, en));
         }
-        Ok(Bytes::from(
-            tokio::fs::read(&preview).await.map_err(internal)?,
-        ))
+        let bytes = Bytes::from(tokio::fs::read(&preview).await.map_err(internal)?);
+        Ok((doc, bytes))
     }
 
     /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.
@@ -183,6 +202,7 @@ impl Documents {
         staff: &Staff,
         file_name: &str,
     ) -> Result<UploadTicket, AppError> {
+        staff.may(Scope::OrdersWrite)?;
         let uploads = self.uploads.as_ref().ok_or_else(|| {
             AppError::bad_request(
                 "upload.direct_unavailable",
@@ -237,10 +257,8 @@ impl Documents {
         if !found {
             return Err(AppError::NotFound { what: "upload" });
         }
-        let staff = Staff {
-            tenant: incoming.tenant.clone(),
-            role: StaffRole::Secretary,
-        };
+        // Whoever asked for the upload URL was allowed to upload (`presign_upload`).
+        let staff = Staff::person(incoming.tenant.clone(), StaffRole::Secretary);
         let (doc, created) = self.upload_file(&staff, &incoming.file_name, &path).await?;
         Ok((incoming, doc, created))
     }

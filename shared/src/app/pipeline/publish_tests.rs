@@ -317,7 +317,7 @@ async fn a_protocol_that_cannot_be_checked_is_not_published() {
         ),
         (5, None)
     );
-    let preview = app
+    let (_, preview) = app
         .documents
         .publication_preview(&staff, &own.id.to_string())
         .await

@@ -153,8 +153,7 @@ async fn get_document_bytes(
     StaffAuth(staff): StaffAuth,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let doc = app.documents.get_document(&staff, &id).await?;
-    let bytes = app.documents.document_bytes(&staff, &id).await?;
+    let (doc, bytes) = app.documents.document_bytes(&staff, &id).await?;
     file(bytes, "application/pdf", &doc.file_name)
 }
 
@@ -164,8 +163,7 @@ async fn get_publication_preview(
     StaffAuth(staff): StaffAuth,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let doc = app.documents.get_document(&staff, &id).await?;
-    let bytes = app.documents.publication_preview(&staff, &id).await?;
+    let (doc, bytes) = app.documents.publication_preview(&staff, &id).await?;
     let stem = doc.file_name.trim_end_matches(".pdf");
     file(
         bytes,

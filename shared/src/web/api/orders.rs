@@ -147,10 +147,41 @@ async fn add_staff(
     ok(StatusCode::CREATED, json!({}))
 }
 
+// --- API keys (admins) --------------------------------------------------------------------
+
+async fn create_api_key(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    JsonBody(body): JsonBody<crate::app::NewApiKey>,
+) -> ApiResult {
+    let (key, secret) = app.tenants.create_api_key(&staff, body).await?;
+    ok(
+        StatusCode::CREATED,
+        json!({ "api_key": views::api_key(&key), "secret": secret }),
+    )
+}
+
+async fn list_api_keys(State(app): State<App>, StaffAuth(staff): StaffAuth) -> ApiResult {
+    let keys = app.tenants.list_api_keys(&staff).await?;
+    ok(
+        StatusCode::OK,
+        json!({ "api_keys": keys.iter().map(views::api_key).collect::<Vec<_>>() }),
+    )
+}
+
+async fn revoke_api_key(
+    State(app): State<App>,
+    StaffAuth(staff): StaffAuth,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let key = app.tenants.revoke_api_key(&staff, &id).await?;
+    ok(StatusCode::OK, json!({ "api_key": views::api_key(&key) }))
+}
+
 async fn whoami(StaffAuth(staff): StaffAuth) -> ApiResult {
     ok(
         StatusCode::OK,
-        json!({"tenant": staff.tenant, "role": staff.role}),
+        json!({"tenant": staff.tenant, "role": staff.role, "scopes": staff.scopes}),
     )
 }
 
@@ -159,6 +190,8 @@ pub(in crate::web) fn order_routes() -> Router<App> {
         .route("/api/orders", post(create_order).get(list_orders))
         .route("/api/staff", post(add_staff))
         .route("/api/whoami", get(whoami))
+        .route("/api/api-keys", post(create_api_key).get(list_api_keys))
+        .route("/api/api-keys/{id}/revoke", post(revoke_api_key))
         .route("/api/orders/{id}", get(get_order))
         .route("/api/orders/{id}/recall", post(recall))
         .route("/api/orders/{id}/resend", post(resend))

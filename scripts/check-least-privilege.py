@@ -83,6 +83,10 @@ for who in ["TENANT#kommun", "TENANTS"]:
 probe("Upload CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="APIKEY#0123")
 probe("BankidCollect " + PIPELINE + " Housekeeping", "dynamodb:PutItem", TABLE, False, key="APIKEY#0123")
 probe(ALL, "dynamodb:DeleteItem", TABLE, False, key="APIKEY#0123")
+# Calls under an Idempotency-Key: the two functions that take creating calls.
+for action in ["dynamodb:PutItem", "dynamodb:DeleteItem"]:
+    probe("Upload CreateSigningOrder", action, TABLE, True, key="IDEM#0123")
+    probe("BankidCollect " + PIPELINE + " Housekeeping", action, TABLE, False, key="IDEM#0123")
 probe("CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="STAFF#0123")
 probe("CreateSigningOrder", "dynamodb:PutItem", TABLE, True, key="SIGNER#0123")
 probe(

@@ -20,6 +20,7 @@ mod error;
 #[cfg(all(test, feature = "embedded"))]
 mod fault_matrix_tests;
 mod housekeeping;
+mod idempotency;
 mod identity;
 mod notify;
 mod orders;
@@ -44,6 +45,7 @@ pub use documents::{
 };
 pub use error::AppError;
 pub use housekeeping::{Housekeeping, HousekeepingError, HousekeepingReport};
+pub use idempotency::{Begin, CallKey, Claim, Idempotency};
 pub use identity::{SignerSession, Staff};
 pub use orders::{CreateOrderInput, Orders, SignerInput};
 pub use pipeline::{Pipeline, Renewal, SealSources};
@@ -88,6 +90,7 @@ pub struct App {
     pub portal: Arc<Portal>,
     pub pipeline: Arc<Pipeline>,
     pub housekeeping: Arc<Housekeeping>,
+    pub idempotency: Arc<Idempotency>,
     settings: Settings,
 }
 
@@ -160,6 +163,7 @@ impl App {
                 p.clock.clone(),
                 settings.clone(),
             )),
+            idempotency: Arc::new(Idempotency::new(p.state.clone(), p.clock.clone())),
             settings,
         }
     }

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod confidential;
 pub mod document;
 pub mod error;
+pub mod idempotency;
 pub mod ids;
 pub mod notice;
 pub mod order;

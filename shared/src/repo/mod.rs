@@ -17,6 +17,7 @@
 //! | `T#<t>`               | `BOARD`                    | the notices up on the anslagstavla, with their dates | [`BoardRepo`] |
 //! | `SIGNER#<hmac(pnr)>`  | `ORDER#<t>#<id>`           | "orders naming this signer" | [`OrderRepo`] |
 //! | `SESSION#<sha256>`    | `SESSION`                  | a portal session (TTL) | [`SessionRepo`] |
+//! | `IDEM#<sha256(credential)>` | `KEY#<sha256(key)>`  | a call made under an `Idempotency-Key`, its answer kept 24 hours (TTL) | [`IdempotencyRepo`] |
 //! | `EID#<our ref>`       | `EID`                      | a BankID order in progress (TTL) | [`EidOrderRepo`] |
 //! | `KEYRING`             | `PERSONAL_DATA#1`          | the personal-data key, wrapped by KMS | [`keyring`] |
 //!
@@ -28,6 +29,7 @@ mod board;
 mod documents;
 mod eid_orders;
 pub mod files;
+mod idempotency;
 pub mod keyring;
 mod orders;
 mod proof_index;
@@ -39,6 +41,7 @@ pub use api_keys::{ApiKeyRepo, StoredKey};
 pub use board::{ArchivedNotice, BoardArchive, BoardRecord, BoardRepo, NoticeUp};
 pub use documents::DocumentRepo;
 pub use eid_orders::{EidOrderRecord, EidOrderRepo, EidPurpose};
+pub use idempotency::IdempotencyRepo;
 pub use orders::OrderRepo;
 pub use sessions::{SessionRecord, SessionRepo};
 pub use tenants::{TenantRecord, TenantRepo};

@@ -41,6 +41,10 @@ pub fn function_router(app: App, f: Function) -> Router {
         .method_not_allowed_fallback(status::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
+            api::idempotent,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
             client_ip::only_through_site,
         ))
         .with_state(app)
@@ -57,5 +61,9 @@ pub fn router(app: App) -> Router {
         .merge(pages::staff_pages())
         .fallback(status::not_found)
         .method_not_allowed_fallback(status::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            api::idempotent,
+        ))
         .with_state(app)
 }

@@ -30,8 +30,11 @@ impl<T: DeserializeOwned> axum::extract::FromRequest<App> for JsonBody<T> {
 }
 
 pub(super) fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_in(&parts.headers)
+}
+
+pub(super) fn bearer_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))

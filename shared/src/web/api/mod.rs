@@ -5,6 +5,9 @@
 mod csrf_tests;
 mod documents;
 mod extract;
+mod idempotency;
+#[cfg(all(test, feature = "embedded"))]
+mod idempotency_tests;
 mod orders;
 mod portal;
 mod public;
@@ -14,6 +17,7 @@ mod staff_tests;
 mod tests;
 
 pub(in crate::web) use documents::upload_routes;
+pub(in crate::web) use idempotency::idempotent;
 pub(in crate::web) use orders::order_routes;
 pub(in crate::web) use portal::portal_routes;
 pub(in crate::web) use public::public_routes;

@@ -127,6 +127,16 @@ impl Secretary {
             if order["status"] == status {
                 return Ok(order);
             }
+            // Stopped for good: say why now, in the secretary's words, rather than wait.
+            if order["status"] == "failed" && status != "failed" {
+                let failure = &order["failure"];
+                bail!(
+                    "order {id} stopped at {}: {}\n{}",
+                    failure["step"].as_str().unwrap_or("a step"),
+                    failure["message_sv"].as_str().unwrap_or(""),
+                    failure["message_en"].as_str().unwrap_or("")
+                );
+            }
             if start.elapsed() > timeout {
                 bail!(
                     "order {id} is {} after {timeout:?}, wanted {status}",

@@ -255,6 +255,65 @@ fn demo_runs_the_whole_flow_on_any_document_and_refuses_what_intake_refuses() {
     );
 }
 
+/// A protocol whose only page is a scan cannot be checked for personnummer: the demo stops at
+/// publishing at once and says why, in words the secretary reads, instead of waiting.
+#[test]
+fn demo_says_at_once_why_a_protocol_is_not_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let scan = dir.path().join("inskannat.pdf");
+    std::fs::write(&scan, scanned_page()).unwrap();
+    let started = std::time::Instant::now();
+    let out = esign(&[
+        "demo",
+        "--data",
+        dir.path().join("data").to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+        "--document",
+        scan.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("kan inte publiceras automatiskt: sidan 1"),
+        "{}",
+        text(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+/// One page that only draws an image (a scan): no text to read.
+fn scanned_page() -> Vec<u8> {
+    let content = b"q 595 0 0 842 0 0 cm /Im1 Do Q";
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        [&b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 4 >>\nstream\n"[..], &[0, 255, 255, 0], b"\nendstream"].concat(),
+        [format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(), content, b"\nendstream"].concat(),
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend(body);
+        pdf.extend(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        pdf.extend(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    pdf.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
 /// `esign serve` on an address other machines reach: the simulator's phone lets anyone log in
 /// as anyone, so it says so before anything else; on loopback it does not.
 #[test]

@@ -4,6 +4,7 @@
 mod api;
 pub mod assets;
 pub mod client_ip;
+mod openapi;
 pub mod pages;
 #[cfg(all(test, feature = "embedded"))]
 mod pages_tests;
@@ -32,7 +33,8 @@ pub enum Function {
 pub fn function_router(app: App, f: Function) -> Router {
     let routes = match f {
         Function::Upload => api::upload_routes(),
-        Function::CreateSigningOrder => api::order_routes(),
+        // The site sends `/openapi.json` here (a cache behaviour of its own in the template).
+        Function::CreateSigningOrder => api::order_routes().merge(openapi::routes()),
         Function::BankidCollect => api::portal_routes().merge(pages::portal_pages()),
         Function::Publish => api::public_routes().merge(pages::public_pages()),
     };
@@ -59,6 +61,7 @@ pub fn router(app: App) -> Router {
         .merge(pages::portal_pages())
         .merge(pages::public_pages())
         .merge(pages::staff_pages())
+        .merge(openapi::routes())
         .fallback(status::not_found)
         .method_not_allowed_fallback(status::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -45,6 +45,7 @@ pub fn function_router(app: App, f: Function) -> Router {
             app.clone(),
             api::idempotent,
         ))
+        .layer(axum::middleware::from_fn(api::etag))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             client_ip::only_through_site,
@@ -68,5 +69,6 @@ pub fn router(app: App) -> Router {
             app.clone(),
             api::idempotent,
         ))
+        .layer(axum::middleware::from_fn(api::etag))
         .with_state(app)
 }

@@ -4,6 +4,9 @@
 #[cfg(all(test, feature = "embedded"))]
 mod csrf_tests;
 mod documents;
+mod etag;
+#[cfg(all(test, feature = "embedded"))]
+mod etag_tests;
 mod extract;
 mod idempotency;
 #[cfg(all(test, feature = "embedded"))]
@@ -17,6 +20,7 @@ mod staff_tests;
 mod tests;
 
 pub(in crate::web) use documents::upload_routes;
+pub(in crate::web) use etag::etag;
 pub(in crate::web) use idempotency::idempotent;
 pub(in crate::web) use orders::order_routes;
 pub(in crate::web) use portal::portal_routes;

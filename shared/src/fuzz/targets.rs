@@ -274,6 +274,7 @@ fn clean_copy() {
             paragraph: 2,
             ground: "26 kap. 1 § OSL".into(),
         }],
+        confidential_may_be_gone: false,
         page_after: None,
     };
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();

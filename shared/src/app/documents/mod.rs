@@ -174,6 +174,7 @@ impl Documents {
             subject: String::new(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
             confidential: Vec::new(),
+            confidential_may_be_gone: false,
             page_after: None,
         };
         let today = now

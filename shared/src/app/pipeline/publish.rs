@@ -199,6 +199,7 @@ impl Pipeline {
             subject: order.meeting.committee.clone(),
             date: now.format("D:%Y%m%d%H%M%S+00'00'").to_string(),
             confidential: order.meeting.confidential.clone(),
+            confidential_may_be_gone: version.publication_document.is_some(),
             page_after: Some(page),
         };
         let made = out.to_path_buf();

@@ -42,6 +42,9 @@ pub struct CleanInfo {
     pub date: String,
     /// Paragraphs under sekretess: left out, a line naming the ground where each began.
     pub confidential: Vec<ConfidentialParagraph>,
+    /// Whether a marked paragraph may be missing: in the secretary's own publication version
+    /// she may have taken it out herself. Otherwise a marked paragraph not found holds the copy.
+    pub confidential_may_be_gone: bool,
     /// A page added after the protocol's own (the "Justerat digitalt" page), written in the
     /// same single revision.
     pub page_after: Option<super::page::JusteringPage>,
@@ -109,6 +112,7 @@ pub fn publication_check(input: &Path, today: NaiveDate) -> Result<PublicationCh
         subject: String::new(),
         date: String::new(),
         confidential: Vec::new(),
+        confidential_may_be_gone: false,
         page_after: None,
     };
     Ok(match clean_copy_to(input, std::io::sink(), &info, today)? {
@@ -261,11 +265,11 @@ fn clean_copy_to<W: Write>(
     paragraphs.sort_unstable();
     paragraphs.dedup();
     // A paragraph marked for sekretess that was never found would be published: hold.
-    if let Some(missing) = info
+    let missing = info
         .confidential
         .iter()
-        .find(|c| !paragraphs.contains(&c.paragraph))
-    {
+        .find(|c| !paragraphs.contains(&c.paragraph));
+    if let Some(missing) = missing.filter(|_| !info.confidential_may_be_gone) {
         return Ok(CleanOutcome::Held {
             page: 0,
             reason: HoldReason::ParagraphNotFound(missing.paragraph),

@@ -209,9 +209,76 @@ async fn justering_flow_on_aws(now: chrono::DateTime<chrono::Utc>) {
     set_body(&mut create, body);
     // The sample's meeting date is fixed; the flow's is today by its clock.
     set_meeting_date(&mut create, stockholm_today(&*clock));
+    // Sent twice under one Idempotency-Key (the first answer lost on the way, say): one order.
+    create["headers"]["idempotency-key"] = "ks-2026-11-20".into();
     let r = invoke(&app, Function::CreateSigningOrder, &create).await;
     assert_eq!(r.status, 201, "{:?}", r.json());
     let order_id = r.json()["order"]["id"].as_str().unwrap().to_string();
+    let again = invoke(&app, Function::CreateSigningOrder, &create).await;
+    assert_eq!(again.status, 201, "{:?}", again.json());
+    assert_eq!(
+        again.json()["order"]["id"],
+        order_id.as_str(),
+        "the first answer"
+    );
+    let r = invoke(
+        &app,
+        Function::CreateSigningOrder,
+        &staff_event("furl-list-orders.json"),
+    )
+    .await;
+    assert_eq!(r.json()["orders"].as_array().unwrap().len(), 1);
+
+    // A key made for an e-service (orders:write, orders:read) on DynamoDB: it reads the order,
+    // adds no staff, and once revoked lets nobody in.
+    let r = invoke(
+        &app,
+        Function::CreateSigningOrder,
+        &staff_event("furl-create-api-key.json"),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.json());
+    let (service_id, service_secret) = (
+        r.json()["api_key"]["id"].as_str().unwrap().to_string(),
+        r.json()["secret"].as_str().unwrap().to_string(),
+    );
+    let with_service_key = |name: &str, path: Option<String>| {
+        let mut v = event(name);
+        v["headers"]["authorization"] = format!("Bearer {service_secret}").into();
+        if let Some(p) = path {
+            set_path(&mut v, &p);
+        }
+        v
+    };
+    let order_path = format!("/api/orders/{order_id}");
+    let r = invoke(
+        &app,
+        Function::CreateSigningOrder,
+        &with_service_key("furl-get-order.json", Some(order_path.clone())),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    let r = invoke(
+        &app,
+        Function::CreateSigningOrder,
+        &with_service_key("furl-add-staff.json", None),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{:?}", r.json());
+    let mut revoke = staff_event("furl-revoke-api-key.json");
+    set_path(&mut revoke, &format!("/api/api-keys/{service_id}/revoke"));
+    let r = invoke(&app, Function::CreateSigningOrder, &revoke).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    let r = invoke(
+        &app,
+        Function::CreateSigningOrder,
+        &with_service_key("furl-get-order.json", Some(order_path)),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.json()["error"]["code"]),
+        (401, &json!("auth.key_revoked"))
+    );
 
     // --- bankid-collect: login and signing on the simulator.
     let r = invoke(

@@ -14,6 +14,7 @@ pub mod render;
 pub mod repo;
 pub mod revocation;
 pub mod web;
+pub mod webhooks;
 pub mod x509;
 
 #[cfg(any(test, feature = "test-support"))]

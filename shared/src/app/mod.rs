@@ -16,6 +16,7 @@ mod board;
 #[cfg(all(test, feature = "embedded"))]
 mod board_tests;
 mod documents;
+mod download;
 mod error;
 #[cfg(all(test, feature = "embedded"))]
 mod fault_matrix_tests;
@@ -43,6 +44,7 @@ pub use documents::{
     parse_incoming_key, ArrivedUpload, Documents, IncomingKey, UploadTicket, INCOMING_PREFIX,
     UPLOAD_URL_MINUTES,
 };
+pub use download::Download;
 pub use error::AppError;
 pub use housekeeping::{Housekeeping, HousekeepingError, HousekeepingReport};
 pub use idempotency::{Begin, CallKey, Claim, Idempotency};

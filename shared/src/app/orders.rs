@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
@@ -333,16 +332,19 @@ impl Orders {
     }
 
     /// A file the flow made for this order (archive.pdf, publication.pdf, notice.json, ...).
-    pub async fn order_file(&self, staff: &Staff, id: &str, name: &str) -> Result<Bytes, AppError> {
+    pub async fn order_file(
+        &self,
+        staff: &Staff,
+        id: &str,
+        name: &str,
+    ) -> Result<super::Download, AppError> {
         staff.may(Scope::FilesRead)?;
         if !files::ORDER_FILES.contains(&name) {
             return Err(AppError::NotFound { what: "file" });
         }
         let order = self.load_order(staff, id).await?;
-        self.objects
-            .get(&files::order_file(&staff.tenant, order.id, name))
-            .await?
-            .ok_or(AppError::NotFound { what: "file" })
+        let key = files::order_file(&staff.tenant, order.id, name);
+        super::Download::from_store(self.objects.as_ref(), &key, "file").await
     }
 }
 

@@ -9,9 +9,7 @@ pub use incoming::{
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-
-use super::{AppError, Settings, Staff};
+use super::{AppError, Download, Settings, Staff};
 use crate::domain::api_key::Scope;
 use crate::domain::document::clean_file_name;
 use crate::domain::{Document, DocumentId, StaffRole};
@@ -137,14 +135,11 @@ impl Documents {
         &self,
         staff: &Staff,
         id: &str,
-    ) -> Result<(Document, Bytes), AppError> {
+    ) -> Result<(Document, Download), AppError> {
         let doc = self.document_to_download(staff, id).await?;
-        let bytes = self
-            .objects
-            .get(&files::original(&staff.tenant, &doc.id))
-            .await?
-            .ok_or(AppError::NotFound { what: "document" })?;
-        Ok((doc, bytes))
+        let key = files::original(&staff.tenant, &doc.id);
+        let file = Download::from_store(self.objects.as_ref(), &key, "document").await?;
+        Ok((doc, file))
     }
 
     /// The document as it would be published, before anything is sent: every personnummer
@@ -154,7 +149,7 @@ impl Documents {
         &self,
         staff: &Staff,
         id: &str,
-    ) -> Result<(Document, Bytes), AppError> {
+    ) -> Result<(Document, Download), AppError> {
         let doc = self.document_to_download(staff, id).await?;
         let work = tempfile::tempdir().map_err(internal)?;
         let (original, preview) = (
@@ -191,8 +186,8 @@ impl Documents {
             let (sv, en) = reason.held_page(page).explain();
             return Err(AppError::bad_request("publication.held", sv, en));
         }
-        let bytes = Bytes::from(tokio::fs::read(&preview).await.map_err(internal)?);
-        Ok((doc, bytes))
+        // Opened before `work` goes: the answer reads the copy from its handle.
+        Ok((doc, Download::open(&preview)?))
     }
 
     /// A presigned PUT for one document into `incoming/<tenant>/<upload id>/<file name>`.

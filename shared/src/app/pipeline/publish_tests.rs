@@ -322,7 +322,7 @@ async fn a_protocol_that_cannot_be_checked_is_not_published() {
         .publication_preview(&staff, &own.id.to_string())
         .await
         .unwrap();
-    let preview_text = pdftotext_of(&preview);
+    let preview_text = pdftotext_of(&preview.read_all().await.unwrap());
     assert!(
         preview_text.contains("personnummer borttaget"),
         "{preview_text}"

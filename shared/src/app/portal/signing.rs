@@ -95,15 +95,10 @@ impl Portal {
         session: &SignerSession,
         tenant: &str,
         order_id: &str,
-    ) -> Result<Bytes, AppError> {
+    ) -> Result<crate::app::Download, AppError> {
         let order = self.order_for_signer(session, tenant, order_id).await?;
-        self.objects
-            .get(&files::original(
-                &order.tenant,
-                &order.current().document_id,
-            ))
-            .await?
-            .ok_or(AppError::NotFound { what: "document" })
+        let key = files::original(&order.tenant, &order.current().document_id);
+        crate::app::Download::from_store(self.objects.as_ref(), &key, "document").await
     }
 
     pub async fn start_signing(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{JsonBody, QueryParams, StaffAuth};
-use super::{file, ok, ApiResult};
+use super::{download, ok, ApiResult};
 use crate::app::{views, App};
 use crate::web::status::RequestError;
 
@@ -154,7 +154,7 @@ async fn get_document_bytes(
     Path(id): Path<String>,
 ) -> ApiResult {
     let (doc, bytes) = app.documents.document_bytes(&staff, &id).await?;
-    file(bytes, "application/pdf", &doc.file_name)
+    download(bytes, "application/pdf", &doc.file_name)
 }
 
 /// The document as it would be published: personnummer taken out, nothing else added.
@@ -165,7 +165,7 @@ async fn get_publication_preview(
 ) -> ApiResult {
     let (doc, bytes) = app.documents.publication_preview(&staff, &id).await?;
     let stem = doc.file_name.trim_end_matches(".pdf");
-    file(
+    download(
         bytes,
         "application/pdf",
         &format!("{stem} – publiceringsversion (förhandsvisning).pdf"),

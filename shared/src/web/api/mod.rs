@@ -39,7 +39,33 @@ pub(super) fn ok(status: StatusCode, v: Value) -> ApiResult {
     Ok((status, axum::Json(v)).into_response())
 }
 
+/// A file the app copied out of storage, streamed from its handle (never whole in memory).
+pub(super) fn download(
+    file: crate::app::Download,
+    content_type: &'static str,
+    name: &str,
+) -> ApiResult {
+    let len = file.len;
+    let stream = tokio_util::io::ReaderStream::with_capacity(
+        tokio::fs::File::from_std(file.file),
+        64 * 1024,
+    );
+    let mut resp = file_response(axum::body::Body::from_stream(stream), content_type, name);
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    Ok(resp)
+}
+
+/// A small file held in memory (the public notices and feeds).
 pub(super) fn file(bytes: Bytes, content_type: &'static str, name: &str) -> ApiResult {
+    Ok(file_response(
+        axum::body::Body::from(bytes),
+        content_type,
+        name,
+    ))
+}
+
+fn file_response(body: axum::body::Body, content_type: &'static str, name: &str) -> Response {
     let disposition = if content_type.starts_with("text/html") {
         "inline".to_string()
     } else {
@@ -59,7 +85,7 @@ pub(super) fn file(bytes: Bytes, content_type: &'static str, name: &str) -> ApiR
             percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
         )
     };
-    let mut resp = (StatusCode::OK, bytes).into_response();
+    let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
@@ -69,5 +95,5 @@ pub(super) fn file(bytes: Bytes, content_type: &'static str, name: &str) -> ApiR
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    Ok(resp)
+    resp
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{JsonBody, StaffAuth};
-use super::{file, ok, ApiResult};
+use super::{download, ok, ApiResult};
 use crate::app::{views, App, CreateOrderInput, Staff};
 
 // --- orders ---------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ async fn order_file(
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult {
     let bytes = app.orders.order_file(&staff, &id, &name).await?;
-    file(bytes, crate::app::content_type_of(&name), &name)
+    download(bytes, crate::app::content_type_of(&name), &name)
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{ClientIp, JsonBody, SessionAuth, SESSION_COOKIE};
-use super::{file, ok, ApiResult};
+use super::{download, ok, ApiResult};
 use crate::app::{views, App};
 
 // --- the public verification page ----------------------------------------------------------
@@ -233,7 +233,7 @@ async fn my_document(
 ) -> ApiResult {
     let o = app.portal.order_for_signer(&s, &tenant, &id).await?;
     let bytes = app.portal.signer_document(&s, &tenant, &id).await?;
-    file(bytes, "application/pdf", &o.current().file_name)
+    download(bytes, "application/pdf", &o.current().file_name)
 }
 
 async fn start_sign(

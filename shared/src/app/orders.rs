@@ -331,20 +331,22 @@ impl Orders {
         out
     }
 
-    /// A file the flow made for this order (archive.pdf, publication.pdf, notice.json, ...).
+    /// A file the flow made for this order (archive.pdf, publication.pdf, notice.json, ...),
+    /// with the name people save it under.
     pub async fn order_file(
         &self,
         staff: &Staff,
         id: &str,
         name: &str,
-    ) -> Result<super::Download, AppError> {
+    ) -> Result<(String, super::Download), AppError> {
         staff.may(Scope::FilesRead)?;
         if !files::ORDER_FILES.contains(&name) {
             return Err(AppError::NotFound { what: "file" });
         }
         let order = self.load_order(staff, id).await?;
         let key = files::order_file(&staff.tenant, order.id, name);
-        super::Download::from_store(self.objects.as_ref(), &key, "file").await
+        let file = super::Download::from_store(self.objects.as_ref(), &key, "file").await?;
+        Ok((super::texts::order_file_name(&order, name), file))
     }
 }
 

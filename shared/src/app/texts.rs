@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Signer, SigningOrder, Tenant};
 use crate::pdf::page::{JusteringPage, SignatureLine};
 use crate::ports::EidSignText;
+use crate::repo::files;
 
 pub(crate) fn stockholm(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Stockholm)
@@ -139,6 +140,23 @@ Underskrifterna är sparade och gäller. När orsaken är åtgärdad kan du kör
             reason = failure.reason.message_sv,
             base = base_url.trim_end_matches('/'),
         ),
+    )
+}
+
+/// The name a file of the order is saved under, as people would name it:
+/// "Protokoll E-nämnden 2026-12-03 – arkivversion.pdf".
+pub(crate) fn order_file_name(order: &SigningOrder, file: &str) -> String {
+    let what = match file {
+        files::ARCHIVE_VERSION => "arkivversion.pdf",
+        files::PUBLICATION_VERSION => "publiceringsversion.pdf",
+        files::ARCHIVE_PACKAGE => "arkivpaket.zip",
+        files::NOTICE_HTML => "anslag.html",
+        files::NOTICE_JSON => "anslag.json",
+        other => other,
+    };
+    format!(
+        "Protokoll {} {} – {what}",
+        order.meeting.committee, order.meeting.meeting_date
     )
 }
 

@@ -104,6 +104,20 @@ async fn paragraphs_justerade_at_the_meeting_are_announced_as_such() {
 async fn personnummer_are_taken_out_of_the_publication_version() {
     let (t, app, order, staff) = sealed_and_published(|input| input).await;
     let published = assert_published_without_numbers(&t, &app, &staff, &order).await;
+    // Saved under a name people understand.
+    let (saved_as, file) = app
+        .orders
+        .order_file(&staff, &order.id.to_string(), files::PUBLICATION_VERSION)
+        .await
+        .unwrap();
+    assert_eq!(
+        saved_as,
+        format!(
+            "Protokoll KS {} – publiceringsversion.pdf",
+            order.meeting.meeting_date
+        )
+    );
+    assert!(file.read_all().await.unwrap().starts_with(b"%PDF-"));
     let note = published
         .history
         .iter()

@@ -125,8 +125,8 @@ async fn order_file(
     StaffAuth(staff): StaffAuth,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let bytes = app.orders.order_file(&staff, &id, &name).await?;
-    download(bytes, crate::app::content_type_of(&name), &name)
+    let (saved_as, file) = app.orders.order_file(&staff, &id, &name).await?;
+    download(file, crate::app::content_type_of(&name), &saved_as)
 }
 
 #[derive(Deserialize)]

@@ -16,9 +16,12 @@
     failed: 'Stoppat av ett fel', retried: 'Körs igen'
   };
   var PLAN_LABELS = { parallel: 'Alla samtidigt', sequential: 'En i taget', steps: 'I steg' };
+  // [which file, its route, the button, the name it is saved under (as the service names it)]
   var DOWNLOADS = [
-    ['archive', 'archive.pdf', 'Arkivversion (PDF)'], ['publication', 'publication.pdf', 'Publiceringsversion (PDF)'],
-    ['notice', 'notice.html', 'Anslag (HTML)'], ['notice', 'notice.json', 'Anslag (JSON)'], ['sip', 'sip.zip', 'Arkivpaket (SIP, zip)']
+    ['archive', 'archive.pdf', 'Arkivversion (PDF)', 'arkivversion.pdf'],
+    ['publication', 'publication.pdf', 'Publiceringsversion (PDF)', 'publiceringsversion.pdf'],
+    ['notice', 'notice.html', 'Anslag (HTML)', 'anslag.html'], ['notice', 'notice.json', 'Anslag (JSON)', 'anslag.json'],
+    ['sip', 'sip.zip', 'Arkivpaket (SIP, zip)', 'arkivpaket.zip']
   ];
 
   function $(id) { return document.getElementById(id); }
@@ -516,7 +519,7 @@
       var downloads = $('downloads'); clear(downloads);
       available.forEach(function (d) {
         var b = el('button', { type: 'button', className: 'secondary', id: 'download-' + d[1].replace('.', '-'), text: d[2] });
-        b.addEventListener('click', function () { download(o, d[1], b); });
+        b.addEventListener('click', function () { download(o, d[1], d[3], b); });
         downloads.appendChild(b);
       });
     }
@@ -532,12 +535,12 @@
     $('recall-form').hidden = !(o.status === 'open' || o.status === 'declined');
     $('resend-form').hidden = !(o.status === 'declined' || o.status === 'recalled' || o.status === 'expired');
   }
-  function download(order, name, button) {
+  function download(order, name, savedAs, button) {
     hideError($('download-error'));
     button.disabled = true;
     api('GET', '/api/orders/' + encodeURIComponent(order.id) + '/' + name, { blob: true }).then(function (blob) {
       var url = URL.createObjectURL(blob);
-      var a = el('a', { href: url, download: (order.id || 'uppdrag') + '-' + name });
+      var a = el('a', { href: url, download: 'Protokoll ' + order.committee + ' ' + order.meeting_date + ' – ' + savedAs });
       document.body.appendChild(a); a.click(); a.parentNode.removeChild(a);
       setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
     }).catch(function (err) { showError($('download-error'), err); })

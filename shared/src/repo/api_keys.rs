@@ -89,7 +89,7 @@ impl ApiKeyRepo {
         Ok(Some(StoredKey {
             key: Versioned {
                 value: ApiKey {
-                    id: format!("key_{}", &key_hash[..16]),
+                    id: format!("key_{}", key_hash.get(..16).unwrap_or(key_hash)),
                     tenant,
                     name: "API-nyckel".into(),
                     scopes: [Scope::Admin].into_iter().collect(),

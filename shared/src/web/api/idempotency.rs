@@ -21,6 +21,8 @@ use crate::web::ApiError;
 const HEADER: &str = "idempotency-key";
 /// The largest request body kept in memory to fingerprint (the JSON bodies' own limit).
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// The largest answer read back to be kept (larger ones are answered, not kept).
+const MAX_READ_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 pub(in crate::web) async fn idempotent(
     State(app): State<App>,
@@ -95,8 +97,11 @@ pub(in crate::web) async fn idempotent(
     };
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     let (parts, body) = response.into_parts();
-    let bytes = to_bytes(body, MAX_ANSWER_BYTES).await;
-    let answer = bytes.as_ref().ok().map(|b| KeptAnswer {
+    // Read whole to keep it (the creating calls answer a few KB); an answer too large to keep
+    // is still answered, only not kept.
+    let bytes = to_bytes(body, MAX_READ_ANSWER_BYTES).await;
+    let keepable = bytes.as_ref().ok().filter(|b| b.len() <= MAX_ANSWER_BYTES);
+    let answer = keepable.map(|b| KeptAnswer {
         status: parts.status.as_u16(),
         content_type: parts
             .headers

@@ -455,23 +455,28 @@ fn a_sealed_file_is_renewed_by_a_rotated_timestamp_authority() {
     );
 }
 
-#[test]
-fn a_tenants_renewal_window_is_set_within_its_bounds() {
+/// A temporary directory with a local installation in `data/` (its path, too): `esign seal`
+/// makes it and its demo tenant, as any command that opens a data directory does.
+fn installation_with_demo_tenant() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let data = data.to_str().unwrap();
-    // `esign seal` makes the local installation and its demo tenant.
+    let data = dir.path().join("data").to_str().unwrap().to_string();
     let input = dir.path().join("in.pdf");
     std::fs::write(&input, sample()).unwrap();
-    let sealed = dir.path().join("sealed.pdf");
     let out = esign(&[
         "seal",
         input.to_str().unwrap(),
-        sealed.to_str().unwrap(),
+        dir.path().join("sealed.pdf").to_str().unwrap(),
         "--data",
-        data,
+        &data,
     ]);
     assert!(out.status.success(), "seal: {}", text(&out));
+    (dir, data)
+}
+
+#[test]
+fn a_tenants_renewal_window_is_set_within_its_bounds() {
+    let (_dir, data) = installation_with_demo_tenant();
+    let data = data.as_str();
     let out = esign(&[
         "tenant", "renewal", "demo", "--months", "12", "--data", data,
     ]);
@@ -491,20 +496,8 @@ fn a_tenants_renewal_window_is_set_within_its_bounds() {
 
 #[test]
 fn api_keys_are_made_listed_and_revoked_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let data = data.to_str().unwrap();
-    let pdf = dir.path().join("in.pdf");
-    std::fs::write(&pdf, sample()).unwrap();
-    // Any command that opens the data directory makes the demo tenant.
-    let out = esign(&[
-        "seal",
-        pdf.to_str().unwrap(),
-        dir.path().join("out.pdf").to_str().unwrap(),
-        "--data",
-        data,
-    ]);
-    assert!(out.status.success(), "seal: {}", text(&out));
+    let (_dir, data) = installation_with_demo_tenant();
+    let data = data.as_str();
     let out = esign(&[
         "api-key",
         "create",

@@ -136,15 +136,11 @@ pub fn page_cuts(
         });
     }
     // A number inside a paragraph that goes whole goes with it (cut once, not twice).
-    cuts.extend(
-        numbers
-            .into_iter()
-            .filter(|g| !g.iter().any(|i| secret.contains(i)))
-            .map(|glyphs| Cut {
-                glyphs,
-                mark: Mark::Boxes,
-            }),
-    );
+    let outside: Vec<Vec<usize>> = numbers
+        .into_iter()
+        .filter(|g| !g.iter().any(|i| secret.contains(i)))
+        .collect();
+    cuts.extend(number_cuts(&outside));
     Ok((cuts, paragraphs))
 }
 

@@ -137,37 +137,15 @@ impl<'a> RandomAccessPdf<'a> {
         if generation != id.1 {
             return Ok(None);
         }
-        let mut size = 4096;
-        loop {
-            let window = self.window(offset, size)?;
-            let complete = offset + window.len() as u64 >= self.len;
-            let mut lexer = Lexer::new(&window, complete);
-            match lexer.indirect_header().and_then(|found| {
-                let object = lexer.object(0)?;
-                Ok((found, object, lexer.stream_start()?))
-            }) {
-                Ok((found, _, _)) if found.0 != id.0 => {
-                    return Err(damaged(
-                        "the cross-reference table points at another object",
-                    ))
-                }
-                Ok((_, Object::Dictionary(dict), Some(data_at))) => {
-                    let data_at = offset + data_at as u64;
-                    let length = self.stream_length(&dict, &mut HashSet::new())?;
-                    if data_at + length > self.len {
-                        return Err(damaged("a stream /Length points past the end"));
-                    }
-                    return Ok(Some((dict, data_at, length)));
-                }
-                Ok(_) => return Ok(None),
-                Err(ParseError::Incomplete) if !complete && size < MAX_OBJECT => size *= 4,
-                Err(ParseError::Incomplete) => {
-                    return Err(damaged("an object is cut off or too large"))
-                }
-                Err(ParseError::Invalid(what)) => {
-                    return Err(damaged(&format!("an object does not parse ({what})")))
-                }
+        match self.header_at(offset)? {
+            (found, _, _) if found.0 != id.0 => Err(damaged(
+                "the cross-reference table points at another object",
+            )),
+            (_, Object::Dictionary(dict), Some(data_at)) => {
+                let length = self.stream_extent_at(&dict, data_at, &mut HashSet::new())?;
+                Ok(Some((dict, data_at, length)))
             }
+            _ => Ok(None),
         }
     }
 
@@ -286,6 +264,20 @@ impl<'a> RandomAccessPdf<'a> {
         offset: u64,
         seen: &mut HashSet<u32>,
     ) -> Result<(ObjectId, Object), PdfError> {
+        match self.header_at(offset)? {
+            (id, object, None) => Ok((id, object)),
+            (id, Object::Dictionary(dict), Some(data_at)) => {
+                let stream = self.stream_body(dict, data_at, seen)?;
+                Ok((id, Object::Stream(stream)))
+            }
+            _ => Err(damaged("a stream without a dictionary")),
+        }
+    }
+
+    /// The object at `offset` up to its data: its id, its object (a stream's dictionary) and,
+    /// for a stream, where its data starts. Read through a window that grows until the object
+    /// fits (at most `MAX_OBJECT`).
+    fn header_at(&mut self, offset: u64) -> Result<(ObjectId, Object, Option<u64>), PdfError> {
         let mut size = 4096;
         loop {
             let window = self.window(offset, size)?;
@@ -295,12 +287,9 @@ impl<'a> RandomAccessPdf<'a> {
                 let object = lexer.object(0)?;
                 Ok((id, object, lexer.stream_start()?))
             }) {
-                Ok((id, object, None)) => return Ok((id, object)),
-                Ok((id, Object::Dictionary(dict), Some(data_at))) => {
-                    let stream = self.stream_body(dict, offset + data_at as u64, seen)?;
-                    return Ok((id, Object::Stream(stream)));
+                Ok((id, object, data_at)) => {
+                    return Ok((id, object, data_at.map(|at| offset + at as u64)))
                 }
-                Ok(_) => return Err(damaged("a stream without a dictionary")),
                 Err(ParseError::Incomplete) if !complete && size < MAX_OBJECT => size *= 4,
                 Err(ParseError::Incomplete) => {
                     return Err(damaged("an object is cut off or too large"))
@@ -312,22 +301,33 @@ impl<'a> RandomAccessPdf<'a> {
         }
     }
 
+    /// The length of a stream whose data starts at `data_at`, checked to lie within the file.
+    fn stream_extent_at(
+        &mut self,
+        dict: &Dictionary,
+        data_at: u64,
+        seen: &mut HashSet<u32>,
+    ) -> Result<u64, PdfError> {
+        let length = self.stream_length(dict, seen)?;
+        if data_at.checked_add(length).is_none_or(|end| end > self.len) {
+            return Err(damaged("a stream /Length points past the end"));
+        }
+        Ok(length)
+    }
+
     fn stream_body(
         &mut self,
         dict: Dictionary,
         data_at: u64,
         seen: &mut HashSet<u32>,
     ) -> Result<Stream, PdfError> {
-        let length = self.stream_length(&dict, seen)? as i64;
-        if data_at + length as u64 > self.len {
-            return Err(damaged("a stream /Length points past the end"));
-        }
+        let length = self.stream_extent_at(&dict, data_at, seen)?;
         if !self.content {
             let mut stream = Stream::new(dict, Vec::new());
             stream.allows_compression = false;
             return Ok(stream);
         }
-        if length as u64 > MAX_STREAM {
+        if length > MAX_STREAM {
             return Err(PdfError::Unsupported(
                 "a structural stream is larger than 64 MB".into(),
             ));

@@ -70,8 +70,16 @@ fn session_token(parts: &Parts, app: &App) -> Result<String, ApiError> {
     if let Some(b) = bearer(parts) {
         return Ok(b.to_string());
     }
-    let cookie = parts
-        .headers
+    let cookie = session_cookie(&parts.headers).ok_or(AppError::Unauthenticated)?;
+    if !our_own_page(parts, app.settings().base_url()) {
+        return Err(RequestError::CrossSite.into());
+    }
+    Ok(cookie)
+}
+
+/// The session cookie's value.
+fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -79,11 +87,14 @@ fn session_token(parts: &Parts, app: &App) -> Result<String, ApiError> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == SESSION_COOKIE)
         .map(|(_, v)| v.to_string())
-        .ok_or(AppError::Unauthenticated)?;
-    if !our_own_page(parts, app.settings().base_url()) {
-        return Err(RequestError::CrossSite.into());
-    }
-    Ok(cookie)
+}
+
+/// The API key or session token a request presents (bearer first, as [`StaffAuth`] takes
+/// them), unchecked: what keys the caller's `Idempotency-Key`s.
+pub(super) fn presented_credential(headers: &axum::http::HeaderMap) -> Option<String> {
+    bearer_in(headers)
+        .map(str::to_string)
+        .or_else(|| session_cookie(headers))
 }
 
 /// Cross-site request forgery: a page on any site, a sibling subdomain included (SameSite does

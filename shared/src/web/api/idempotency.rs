@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::extract::{bearer_in, SESSION_COOKIE};
+use super::extract::presented_credential;
 use crate::app::{App, AppError, Begin, CallKey};
 use crate::domain::idempotency::{valid_key, KeptAnswer, MAX_ANSWER_BYTES};
 use crate::web::ApiError;
@@ -47,7 +47,7 @@ pub(in crate::web) async fn idempotent(
         }
     };
     // Without a credential the route refuses the call anyway; nothing to keep.
-    let Some(credential) = credential(&request) else {
+    let Some(credential) = presented_credential(request.headers()) else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
@@ -135,22 +135,6 @@ fn json_or_empty(request: &Request) -> bool {
     }
 }
 
-/// The API key or session token the caller presents.
-fn credential(request: &Request) -> Option<String> {
-    if let Some(token) = bearer_in(request.headers()) {
-        return Some(token.to_string());
-    }
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
-}
-
 fn replay(answer: KeptAnswer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let mut r = (status, answer.body).into_response();
@@ -162,7 +146,12 @@ fn replay(answer: KeptAnswer) -> Response {
     r
 }
 
-fn refusal(status: StatusCode, code: &'static str, sv: &str, en: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message_sv": sv, "message_en": en } });
-    (status, axum::Json(body)).into_response()
+fn refusal(status: StatusCode, code: &str, sv: &str, en: &str) -> Response {
+    ApiError {
+        status,
+        code: code.into(),
+        message_sv: sv.into(),
+        message_en: en.into(),
+    }
+    .into_response()
 }
